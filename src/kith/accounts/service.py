@@ -1,0 +1,211 @@
+"""Accounts and devices: sign up, sign in, tokens, profiles, and the admin verbs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kith import validation
+from kith.accounts import store
+from kith.accounts.models import (
+    HANDLE,
+    MAX_DEVICE_NAME,
+    MAX_DISPLAY_NAME,
+    MAX_PASSWORD,
+    MAX_STATUS,
+    MIN_PASSWORD,
+    Caller,
+    Device,
+    Session,
+    User,
+    user_from_row,
+)
+from kith.accounts.passwords import Passwords
+from kith.accounts.tokens import digest, new_token
+from kith.clock import Clock
+from kith.contacts import store as contacts_store
+from kith.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from kith.jsonenc import encode
+from kith.storage.database import Database, Tx
+from kith.sync.service import Writer
+from kith.sync.store import EventLog
+
+TOUCH_INTERVAL_MS = 60_000  # how stale a device's last_seen_at may get before a read refreshes it
+
+
+def check_handle(handle: str) -> str:
+    handle = handle.strip().lower()
+    if not HANDLE.match(handle):
+        raise Invalid("handle must be 3 to 32 characters of a-z, 0-9, _ and .", field="handle")
+    return handle
+
+
+def check_password(password: str, field: str = "password") -> str:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"{field} must be at least {MIN_PASSWORD} characters", field=field)
+    if len(password) > MAX_PASSWORD:
+        raise Invalid(f"{field} must be at most {MAX_PASSWORD} characters", field=field)
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(f"{field} must be valid Unicode", field=field) from None
+    return password
+
+
+def _device_name(name: str | None) -> str:
+    return validation.line(name or "", "device_name", MAX_DEVICE_NAME, allow_empty=True) or "Unknown device"
+
+
+def _revoke_all(tx: Tx, log: EventLog, user_id: int, keep: int | None) -> None:
+    for device_id in store.device_ids(tx, user_id):
+        if device_id != keep:
+            store.delete_device(tx, user_id, device_id)
+            log.append(user_id, "device.revoked", encode({"device_id": device_id}))
+
+
+class AccountService:
+    def __init__(
+        self, db: Database, writer: Writer, passwords: Passwords, clock: Clock, registration_open: bool
+    ) -> None:
+        self.db = db
+        self.writer = writer
+        self.passwords = passwords
+        self.clock = clock
+        self.registration_open = registration_open
+
+    # -- sign up, sign in --------------------------------------------------------------------
+
+    async def register(self, handle: str, display_name: str, password: str, device_name: str | None = None) -> Session:
+        if not self.registration_open:
+            raise Forbidden("sign-up is closed on this server; ask its admin for an account", "registration_closed")
+        user = await self.create_user(handle, display_name, password)
+        return await self._new_session(user, _device_name(device_name))
+
+    async def create_user(self, handle: str, display_name: str, password: str) -> User:
+        handle = check_handle(handle)
+        display_name = validation.line(display_name, "display_name", MAX_DISPLAY_NAME)
+        password_hash = await self.passwords.hash(check_password(password))
+        user_id = await self.db.write(store.insert_user, handle, display_name, password_hash, self.clock.now_ms())
+        if user_id is None:
+            raise Conflict("that handle is taken", "handle_taken", field="handle")
+        return User(user_id, handle, display_name, "")
+
+    async def sign_in(self, handle: str, password: str, device_name: str | None = None) -> Session:
+        name = _device_name(device_name)
+        row = await self.db.read(store.credentials, handle.strip().lower())
+        ok = await self.passwords.verify(row["password_hash"] if row else None, password)
+        if not ok or row is None or row["disabled"]:
+            raise Unauthenticated("wrong handle or password", "wrong_credentials")
+        user = await self.db.read(store.user, row["id"])
+        return await self._new_session(user_from_row(user), name)
+
+    async def _new_session(self, user: User, device_name: str) -> Session:
+        token, token_hash = new_token()
+        now = self.clock.now_ms()
+
+        def insert(tx: Tx, log: EventLog) -> Device:
+            device = Device(store.insert_device(tx, user.id, token_hash, device_name, now), device_name, now, now)
+            log.append(user.id, "device.added", encode(device))
+            return device
+
+        device = await self.writer.run(insert)
+        device.current = True
+        return Session(token=token, user=user, device=device)
+
+    async def authenticate(self, token: str) -> Caller:
+        if not token or len(token) > 256:
+            raise Unauthenticated("a valid bearer token is required")
+        row = await self.db.read(store.device_by_token, digest(token))
+        if row is None:
+            raise Unauthenticated("this session has ended; sign in again", "session_ended")
+        now = self.clock.now_ms()
+        if now - row["last_seen_at"] > TOUCH_INTERVAL_MS:
+            await self.db.write(store.touch_device, row["id"], now)
+        return Caller(row["user_id"], row["id"])
+
+    # -- devices -----------------------------------------------------------------------------
+
+    async def devices(self, caller: Caller) -> list[Device]:
+        devices = await self.db.read(store.devices, caller.user_id)
+        for device in devices:
+            device.current = device.id == caller.device_id
+        return devices
+
+    async def revoke_device(self, caller: Caller, device_id: int) -> None:
+        def revoke(tx: Tx, log: EventLog) -> None:
+            if not store.delete_device(tx, caller.user_id, device_id):
+                raise NotFound("no such device")
+            log.append(caller.user_id, "device.revoked", encode({"device_id": device_id}))
+
+        await self.writer.run(revoke)
+
+    async def sign_out(self, caller: Caller) -> None:
+        await self.revoke_device(caller, caller.device_id)
+
+    async def change_password(self, caller: Caller, old_password: str, new_password: str) -> None:
+        check_password(new_password, "new_password")
+        current = await self.db.read(store.password_hash, caller.user_id)
+        if not await self.passwords.verify(current, old_password):
+            raise Forbidden("the current password is wrong", "wrong_password", field="old_password")
+        new_hash = await self.passwords.hash(new_password)
+
+        def change(tx: Tx, log: EventLog) -> None:
+            store.set_password(tx, caller.user_id, new_hash)
+            _revoke_all(tx, log, caller.user_id, keep=caller.device_id)
+
+        await self.writer.run(change)
+
+    # -- profile -----------------------------------------------------------------------------
+
+    async def profile(self, user_id: int) -> User:
+        row = await self.db.read(store.user, user_id)
+        if row is None:
+            raise NotFound("no such user")
+        return user_from_row(row)
+
+    async def update_profile(self, caller: Caller, display_name: str | None = None, status: str | None = None) -> User:
+        changes: dict[str, Any] = {}
+        if display_name is not None:
+            changes["display_name"] = validation.line(display_name, "display_name", MAX_DISPLAY_NAME)
+        if status is not None:
+            changes["status"] = validation.line(status, "status", MAX_STATUS, allow_empty=True)
+        if not changes:
+            raise Invalid("nothing to change: give display_name or status")
+
+        def update(tx: Tx, log: EventLog) -> User:
+            store.update_profile(tx, caller.user_id, changes)
+            user = user_from_row(store.user(tx, caller.user_id))
+            data = encode({"user": user})
+            log.append(caller.user_id, "profile.updated", data)
+            log.append_many(contacts_store.friend_ids(tx, caller.user_id), "profile.updated", data)
+            return user
+
+        return await self.writer.run(update)
+
+    # -- administration (the `kith admin` commands) ------------------------------------------
+
+    async def reset_password(self, handle: str, password: str) -> None:
+        new_hash = await self.passwords.hash(check_password(password))
+
+        def reset(tx: Tx, log: EventLog) -> None:
+            row = store.credentials(tx, check_handle(handle))
+            if row is None:
+                raise NotFound(f"no user with handle {handle!r}")
+            store.set_password(tx, row["id"], new_hash)
+            _revoke_all(tx, log, row["id"], keep=None)
+
+        await self.writer.run(reset)
+
+    async def set_disabled(self, handle: str, disabled: bool) -> None:
+        def change(tx: Tx, log: EventLog) -> None:
+            row = store.credentials(tx, check_handle(handle))
+            if row is None:
+                raise NotFound(f"no user with handle {handle!r}")
+            store.set_disabled(tx, row["id"], disabled)
+            if disabled:
+                _revoke_all(tx, log, row["id"], keep=None)
+
+        await self.writer.run(change)
+
+    async def list_users(self) -> list[dict[str, Any]]:
+        rows = await self.db.read(store.all_users)
+        return [dict(row) for row in rows]

@@ -1,0 +1,100 @@
+"""SQL of accounts and devices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kith.accounts.models import Device
+from kith.storage.database import Row, Tx
+
+_USER_COLUMNS = "id, handle, display_name, status"
+
+
+def insert_user(tx: Tx, handle: str, display_name: str, password_hash: str, now: int) -> int | None:
+    """The new user's id, or None if the handle is taken."""
+    return tx.value(  # type: ignore[no-any-return]
+        "INSERT INTO users (handle, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (handle) DO NOTHING RETURNING id",
+        (handle, display_name, password_hash, now),
+    )
+
+
+def user(tx: Tx, user_id: int) -> Row | None:
+    return tx.one(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ? AND disabled = 0", (user_id,))
+
+
+def users(tx: Tx, user_ids: list[int]) -> dict[int, Row]:
+    found: dict[int, Row] = {}
+    for start in range(0, len(user_ids), 500):
+        chunk = user_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in tx.all(f"SELECT {_USER_COLUMNS} FROM users WHERE id IN ({marks})", chunk):
+            found[row["id"]] = row
+    return found
+
+
+def user_by_handle(tx: Tx, handle: str) -> Row | None:
+    return tx.one(f"SELECT {_USER_COLUMNS} FROM users WHERE handle = ? AND disabled = 0", (handle,))
+
+
+def credentials(tx: Tx, handle: str) -> Row | None:
+    return tx.one("SELECT id, password_hash, disabled FROM users WHERE handle = ?", (handle,))
+
+
+def password_hash(tx: Tx, user_id: int) -> str | None:
+    return tx.value("SELECT password_hash FROM users WHERE id = ?", (user_id,))  # type: ignore[no-any-return]
+
+
+def set_password(tx: Tx, user_id: int, password_hash: str) -> None:
+    tx.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+
+def set_disabled(tx: Tx, user_id: int, disabled: bool) -> int:
+    return tx.execute("UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), user_id))
+
+
+def update_profile(tx: Tx, user_id: int, changes: dict[str, Any]) -> None:
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    tx.execute(f"UPDATE users SET {assignments} WHERE id = ?", (*changes.values(), user_id))
+
+
+def all_users(tx: Tx) -> list[Row]:
+    return tx.all(
+        "SELECT u.id, u.handle, u.display_name, u.disabled, u.created_at,"
+        " (SELECT COUNT(*) FROM devices d WHERE d.user_id = u.id) AS devices FROM users u ORDER BY u.id"
+    )
+
+
+def insert_device(tx: Tx, user_id: int, token_hash: bytes, name: str, now: int) -> int:
+    return int(
+        tx.value(
+            "INSERT INTO devices (user_id, token_hash, name, created_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (user_id, token_hash, name, now, now),
+        )
+    )
+
+
+def device_by_token(tx: Tx, token_hash: bytes) -> Row | None:
+    return tx.one(
+        "SELECT d.id, d.user_id, d.last_seen_at FROM devices d JOIN users u ON u.id = d.user_id"
+        " WHERE d.token_hash = ? AND u.disabled = 0",
+        (token_hash,),
+    )
+
+
+def touch_device(tx: Tx, device_id: int, now: int) -> None:
+    tx.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", (now, device_id))
+
+
+def devices(tx: Tx, user_id: int) -> list[Device]:
+    rows = tx.all("SELECT id, name, created_at, last_seen_at FROM devices WHERE user_id = ? ORDER BY id", (user_id,))
+    return [Device(r["id"], r["name"], r["created_at"], r["last_seen_at"]) for r in rows]
+
+
+def device_ids(tx: Tx, user_id: int) -> list[int]:
+    return [r["id"] for r in tx.all("SELECT id FROM devices WHERE user_id = ?", (user_id,))]
+
+
+def delete_device(tx: Tx, user_id: int, device_id: int) -> bool:
+    return tx.execute("DELETE FROM devices WHERE id = ? AND user_id = ?", (device_id, user_id)) > 0

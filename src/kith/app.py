@@ -1,0 +1,152 @@
+"""create_app(settings): the one place that wires the store, the bus, the services and the routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kith import bus as buses
+from kith.accounts.passwords import Passwords
+from kith.accounts.service import AccountService
+from kith.chats.service import ChatService
+from kith.clock import Clock, SystemClock
+from kith.contacts.service import ContactService
+from kith.errors import DomainError
+from kith.http import errors as http_errors
+from kith.http import openapi
+from kith.http.endpoint import make_view
+from kith.http.routes import ENDPOINTS
+from kith.jsonenc import encode
+from kith.settings import Settings
+from kith.storage.sqlite import SqliteDatabase
+from kith.sync.service import SyncService, Writer
+from kith.ws.gateway import Gateway
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    """The domain services, handed to the route handlers."""
+
+    accounts: AccountService
+    contacts: ContactService
+    chats: ChatService
+    sync: SyncService
+
+
+def open_database(settings: Settings) -> SqliteDatabase:
+    url = settings.database_url
+    if url.startswith("sqlite:"):
+        return SqliteDatabase.from_url(url, batch_max=settings.write_batch_max)
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/kith.db")
+
+
+class BodyLimit:
+    """Refuse any request whose declared body exceeds the cap before a route reads a byte of it.
+
+    Routes that read a body also count what actually arrives (chunked bodies declare no length).
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
+                    status, code = (413, "too_large") if value.isdigit() else (400, "invalid")
+                    response = http_errors.json_error(
+                        status, code, f"request body must be at most {self.limit} bytes", {"limit": self.limit}
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def web_root() -> Path:
+    return Path(str(resources.files("kith") / "web"))
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
+    clock = clock or SystemClock()
+    db = open_database(settings)
+    bus = buses.from_url(settings.bus)
+    writer = Writer(db, bus, clock)
+    passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
+    services = Services(
+        accounts=AccountService(db, writer, passwords, clock, settings.registration_open),
+        contacts=ContactService(db, writer, settings.max_friends),
+        chats=ChatService(db, writer, clock, settings),
+        sync=SyncService(db, settings.sync_page_max),
+    )
+    gateway = Gateway(services.accounts, services.chats, services.sync, bus, settings)
+    spec = encode(
+        openapi.build(
+            ENDPOINTS,
+            {"/api/v1/ws": {"get": {"summary": "WebSocket: live events, sends and read marks (docs/websocket.md)",
+                                    "tags": ["sync"], "responses": {"101": {"description": "Switching protocols"}}}}},
+        )
+    )  # fmt: skip
+    web = web_root()
+
+    async def openapi_json(request: Request) -> Response:
+        return Response(spec, media_type="application/json")
+
+    async def docs(request: Request) -> Response:
+        return FileResponse(Path(str(resources.files("kith.http") / "docs.html")))
+
+    async def health(request: Request) -> Response:
+        return Response(b'{"ok":true}', media_type="application/json")
+
+    routes: list[BaseRoute] = [
+        Route(e.path, make_view(e, services, settings.max_body_bytes), methods=[e.method]) for e in ENDPOINTS
+    ]
+    routes += [
+        WebSocketRoute("/api/v1/ws", gateway.endpoint),
+        Route("/openapi.json", openapi_json),
+        Route("/docs", docs),
+        Route("/healthz", health),
+        Mount("/", StaticFiles(directory=web, html=True), name="web"),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await asyncio.to_thread(db.migrate)
+        await db.start()
+        await bus.start()
+        try:
+            yield
+        finally:
+            await gateway.close_all()
+            await bus.close()
+            await db.close()
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            DomainError: http_errors.on_domain_error,
+            HTTPException: http_errors.on_http_exception,
+            Exception: http_errors.on_unexpected,
+        },
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.state.services = services
+    app.state.gateway = gateway
+    app.state.settings = settings
+    return app

@@ -1,0 +1,39 @@
+"""The Bus interface: post-commit wake-ups ("user U now has events up to seq S").
+
+The store is the truth. A wake-up may carry the new events' frames so that a local subscriber can
+push them without a read; a subscriber that sees a gap (or no frames) reads from the store.
+A lost wake-up therefore delays an event until the next catch-up; it never loses one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import msgspec
+
+
+class Wakeup(msgspec.Struct, array_like=True):
+    user_id: int
+    seq: int  # the user's head after these events
+    frames: list[bytes] | None = None  # the events ending at ``seq``, in order, when known
+
+
+Listener = Callable[[Wakeup], None]
+
+
+class Bus(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def publish(self, wakeups: Sequence[Wakeup]) -> None:
+        """Fire and forget; never blocks the caller."""
+        ...
+
+    def subscribe(self, user_id: int, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` (on the event loop, without awaiting) for each wake-up of ``user_id``.
+
+        Returns a function that unsubscribes.
+        """
+        ...

@@ -1,0 +1,111 @@
+"""Conversations and messages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+
+from kith.accounts.models import User
+from kith.jsonenc import decode, encode
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_GROUP_NAME = 64
+QUOTE_CHARS = 200
+
+# message kinds
+TEXT = "text"
+SYSTEM = "system"
+
+# conversation kinds
+DIRECT = "direct"
+GROUP = "group"
+
+
+class Quote(msgspec.Struct):
+    seq: int
+    sender_id: int | None
+    text: str | None  # None once the quoted message has been recalled
+
+
+class Message(msgspec.Struct):
+    id: int
+    conversation_id: int
+    seq: int
+    sender_id: int | None
+    client_id: str | None
+    kind: str
+    text: str
+    created_at: int
+    recalled: bool = False
+    reply_to: Quote | None = None
+    system: dict[str, Any] | None = None
+
+
+class Member(msgspec.Struct):
+    user: User
+    role: str  # owner | member
+    joined_at: int
+
+
+class Conversation(msgspec.Struct):
+    """A conversation as one member sees it, with that member's own settings and counters."""
+
+    id: int
+    kind: str
+    name: str
+    owner_id: int | None
+    owner_only_adds: bool
+    member_count: int
+    last_seq: int
+    last_activity_at: int
+    read_seq: int
+    unread: int
+    muted: bool
+    pinned: bool
+    peer: User | None = None  # the other person of a direct conversation
+    remark: str = ""  # the caller's remark for that person
+    last_message: Message | None = None
+
+
+class Ack(msgspec.Struct):
+    """What a sender learns once its message is durable."""
+
+    message: Message
+    duplicate: bool = False
+
+
+def message_from_row(row: Any) -> Message:
+    recalled = row["recalled_at"] is not None
+    system = None
+    text = row["body"]
+    if row["kind"] == SYSTEM:
+        system, text = decode(text), ""
+    elif recalled:
+        text = ""
+    reply = None
+    if row["reply_to_seq"] is not None:
+        preview = decode(row["reply_preview"]) if row["reply_preview"] else None
+        reply = Quote(
+            seq=row["reply_to_seq"],
+            sender_id=preview["sender_id"] if preview else None,
+            text=preview["text"] if preview else None,
+        )
+    return Message(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        seq=row["seq"],
+        sender_id=row["sender_id"],
+        client_id=row["client_id"],
+        kind=row["kind"],
+        text=text,
+        created_at=row["created_at"],
+        recalled=recalled,
+        reply_to=reply,
+        system=system,
+    )
+
+
+def message_json(row: Any) -> bytes:
+    return encode(message_from_row(row))

@@ -1,0 +1,466 @@
+"""Conversations, groups and messages: the verbs of chatting.
+
+Every verb authorizes inside the same write transaction that changes state, so a check can never
+go stale between the check and the change. Non-members get ``NotFound`` for a conversation that
+exists: a conversation you are not in is indistinguishable from one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kith import validation
+from kith.accounts import store as accounts_store
+from kith.accounts.models import Caller, User, user_from_row
+from kith.chats import store
+from kith.chats.models import (
+    CLIENT_ID,
+    DIRECT,
+    GROUP,
+    MAX_GROUP_NAME,
+    QUOTE_CHARS,
+    SYSTEM,
+    TEXT,
+    Ack,
+    Conversation,
+    Member,
+    Message,
+    Quote,
+    message_from_row,
+)
+from kith.clock import Clock
+from kith.contacts import store as contacts_store
+from kith.errors import Conflict, Forbidden, Invalid, NotFound
+from kith.jsonenc import decode, encode, encode_str
+from kith.settings import Settings
+from kith.storage.database import Database, Row, Tx
+from kith.sync.service import Writer
+from kith.sync.store import EventLog
+
+_NO_CONVERSATION = "no such conversation"
+
+
+def _member(tx: Tx, conversation_id: int, user_id: int) -> Row:
+    row = store.membership(tx, conversation_id, user_id)
+    if row is None:
+        raise NotFound(_NO_CONVERSATION)
+    return row
+
+
+def _group_member(tx: Tx, conversation_id: int, user_id: int) -> Row:
+    row = _member(tx, conversation_id, user_id)
+    if row["kind"] != GROUP:
+        raise Invalid("only a group can do this", "not_a_group")
+    return row
+
+
+def _require_owner(row: Row, user_id: int) -> None:
+    if row["owner_id"] != user_id:
+        raise Forbidden("only the group's owner can do this", "not_owner")
+
+
+def _profiles(tx: Tx, user_ids: list[int]) -> list[User]:
+    rows = accounts_store.users(tx, user_ids)
+    return [user_from_row(rows[uid]) for uid in user_ids if uid in rows]
+
+
+def _view(tx: Tx, row: Row, viewer: int, *, with_counts: bool = True) -> Conversation:
+    """The conversation as ``viewer`` sees it; ``row`` comes from ``store.membership(s)``."""
+    peer, remark = None, ""
+    if row["kind"] == DIRECT:
+        peer_id = store.direct_peer(row["direct_key"], viewer)
+        peer_row = accounts_store.user(tx, peer_id)
+        peer = user_from_row(peer_row) if peer_row else None
+        remark = contacts_store.remarks(tx, viewer, [peer_id]).get(peer_id, "")
+    last = store.last_message(tx, row["id"], viewer, row["joined_seq"]) if with_counts else None
+    return Conversation(
+        id=row["id"],
+        kind=row["kind"],
+        name=row["name"],
+        owner_id=row["owner_id"],
+        owner_only_adds=bool(row["owner_only_adds"]),
+        member_count=store.member_count(tx, row["id"]),
+        last_seq=row["last_seq"],
+        last_activity_at=row["last_activity_at"],
+        read_seq=row["read_seq"],
+        unread=store.unread_count(tx, row["id"], viewer, row["read_seq"]) if with_counts else 0,
+        muted=bool(row["muted"]),
+        pinned=bool(row["pinned"]),
+        peer=peer,
+        remark=remark,
+        last_message=message_from_row(last) if last else None,
+    )
+
+
+class ChatService:
+    def __init__(self, db: Database, writer: Writer, clock: Clock, settings: Settings) -> None:
+        self.db = db
+        self.writer = writer
+        self.clock = clock
+        self.max_text_bytes = settings.max_text_bytes
+        self.max_members = settings.max_group_members
+        self.recall_window_ms = settings.recall_window_seconds * 1000
+        self.history_page_max = settings.history_page_max
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def conversations(self, caller: Caller) -> list[Conversation]:
+        """The caller's conversations: pinned first, then by last activity."""
+
+        def read(tx: Tx) -> list[Conversation]:
+            views = [_view(tx, row, caller.user_id) for row in store.memberships(tx, caller.user_id)]
+            views.sort(key=lambda c: (c.pinned, c.last_activity_at, c.id), reverse=True)
+            return views
+
+        return await self.db.read(read)
+
+    async def conversation(self, caller: Caller, conversation_id: int) -> Conversation:
+        def read(tx: Tx) -> Conversation:
+            return _view(tx, _member(tx, conversation_id, caller.user_id), caller.user_id)
+
+        return await self.db.read(read)
+
+    async def members(self, caller: Caller, conversation_id: int) -> list[Member]:
+        def read(tx: Tx) -> list[Member]:
+            row = _member(tx, conversation_id, caller.user_id)
+            return [
+                Member(user_from_row(m), "owner" if m["id"] == row["owner_id"] else "member", m["joined_at"])
+                for m in store.members(tx, conversation_id)
+            ]
+
+        return await self.db.read(read)
+
+    async def history(
+        self, caller: Caller, conversation_id: int, before: int | None, after: int | None, limit: int | None
+    ) -> dict[str, Any]:
+        if before is not None and after is not None:
+            raise Invalid("give before or after, not both", field="before")
+        for name, value in (("before", before), ("after", after)):
+            if value is not None and not 0 <= value < 2**62:
+                raise Invalid(f"{name} must be a sequence number of 0 or more", field=name)
+        limit = 50 if limit is None else limit
+        if not 1 <= limit <= self.history_page_max:
+            raise Invalid(f"limit must be between 1 and {self.history_page_max}", field="limit")
+
+        def read(tx: Tx) -> dict[str, Any]:
+            row = _member(tx, conversation_id, caller.user_id)
+            rows = store.history(tx, conversation_id, caller.user_id, row["joined_seq"], before, after, limit + 1)
+            has_more = len(rows) > limit
+            if has_more:
+                rows = rows[:limit] if after is not None else rows[1:]
+            return {"messages": [message_from_row(r) for r in rows], "has_more": has_more}
+
+        return await self.db.read(read)
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def send(self, caller: Caller, conversation_id: int, client_id: str, text: str, reply_to: int | None = None) -> Any:
+        """Store a text message; returns an awaitable Ack once it is durable.
+
+        Validation happens now and the write is queued before this returns, so the messages of
+        one sender are stored in the order ``send`` was called (the WebSocket relies on that).
+        Resending a client id returns the original acknowledgement and stores nothing.
+        """
+        if not CLIENT_ID.match(client_id):
+            raise Invalid("id must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -", field="id")
+        validation.positive_id(conversation_id, "conversation_id")
+        text = validation.message_text(text, self.max_text_bytes)
+        if reply_to is not None and not 0 < reply_to < 2**62:
+            raise Invalid("reply_to must be the seq of an earlier message", field="reply_to")
+        return self.writer.run(self._send, caller.user_id, conversation_id, client_id, text, reply_to)
+
+    def _send(
+        self, tx: Tx, log: EventLog, me: int, conversation_id: int, client_id: str, text: str, reply_to: int | None
+    ) -> Ack:
+        existing = store.message_by_client_id(tx, me, client_id)
+        if existing is not None:
+            if (existing["conversation_id"], existing["reply_to_seq"]) != (conversation_id, reply_to) or (
+                existing["recalled_at"] is None and existing["body"] != text
+            ):
+                raise Conflict("this id was already used for a different message", "client_id_conflict", field="id")
+            return Ack(message_from_row(existing), duplicate=True)
+        row = _member(tx, conversation_id, me)
+        only_sender = False
+        recipients: list[int]
+        if row["kind"] == DIRECT:
+            peer = store.direct_peer(row["direct_key"], me)
+            if not contacts_store.are_friends(tx, me, peer):
+                raise Forbidden("you are not friends yet", "not_friends")
+            if contacts_store.has_blocked(tx, me, peer):
+                raise Forbidden("you have blocked this person; unblock them to send", "blocked_by_you")
+            only_sender = contacts_store.has_blocked(tx, peer, me)  # never told: it just never arrives
+            recipients = [me] if only_sender else [me, peer]
+        else:
+            recipients = store.member_ids(tx, conversation_id)
+        quote = self._quote(tx, row, me, reply_to) if reply_to is not None else None
+        now = log.now
+        seq = store.next_seq(tx, conversation_id, now)
+        message_id = store.insert_message(
+            tx, conversation_id, seq, me, client_id, TEXT, text, reply_to,
+            encode_str({"sender_id": quote.sender_id, "text": quote.text}) if quote else None,
+            only_sender, now,
+        )  # fmt: skip
+        store.set_read(tx, conversation_id, me, seq)  # sending implies having read what came before
+        message = Message(message_id, conversation_id, seq, me, client_id, TEXT, text, now, reply_to=quote)
+        log.append_message(recipients, message_id, encode(message))
+        return Ack(message)
+
+    def _quote(self, tx: Tx, row: Row, me: int, seq: int) -> Quote:
+        quoted = store.message_by_seq(tx, row["id"], seq)
+        if (
+            quoted is None
+            or quoted["seq"] <= row["joined_seq"]
+            or (quoted["only_sender"] and quoted["sender_id"] != me)
+            or quoted["kind"] == SYSTEM
+        ):
+            raise NotFound("no such message to reply to", "no_such_message", field="reply_to")
+        if quoted["recalled_at"] is not None:
+            raise Conflict("that message was recalled", "recalled", field="reply_to")
+        return Quote(seq=seq, sender_id=quoted["sender_id"], text=quoted["body"][:QUOTE_CHARS])
+
+    async def recall(self, caller: Caller, conversation_id: int, seq: int) -> Message:
+        """Recall one's own message within the recall window; everyone then sees a notice instead."""
+
+        def recall(tx: Tx, log: EventLog) -> Message:
+            row = _member(tx, conversation_id, caller.user_id)
+            msg = store.message_by_seq(tx, conversation_id, seq)
+            if (
+                msg is None
+                or msg["seq"] <= row["joined_seq"]
+                or (msg["only_sender"] and msg["sender_id"] != caller.user_id)
+            ):
+                raise NotFound("no such message", "no_such_message")
+            if msg["sender_id"] != caller.user_id:
+                raise Forbidden("only its sender can recall a message", "not_sender")
+            if msg["recalled_at"] is not None:
+                return message_from_row(msg)
+            if log.now - msg["created_at"] > self.recall_window_ms:
+                raise Forbidden(
+                    f"messages can only be recalled within {self.recall_window_ms // 60000} minutes",
+                    "recall_expired",
+                )
+            store.recall(tx, msg["id"], log.now)
+            store.replace_quotes(tx, conversation_id, seq, encode_str({"sender_id": msg["sender_id"], "text": None}))
+            recipients = [caller.user_id] if msg["only_sender"] else store.member_ids(tx, conversation_id)
+            data = encode({"conversation_id": conversation_id, "seq": seq, "message_id": msg["id"]})
+            log.append_many(recipients, "message.recalled", data)
+            return message_from_row(store.message_by_seq(tx, conversation_id, seq))
+
+        return await self.writer.run(recall)
+
+    # -- per-member state ---------------------------------------------------------------------
+
+    async def mark_read(self, caller: Caller, conversation_id: int, seq: int) -> int:
+        """Move the caller's read position forward (never back); synced to their own devices only."""
+        if not 0 <= seq < 2**62:
+            raise Invalid("seq must be 0 or more", field="seq")
+
+        def mark(tx: Tx, log: EventLog) -> int:
+            row = _member(tx, conversation_id, caller.user_id)
+            target = min(seq, row["last_seq"])
+            if target <= row["read_seq"]:
+                return int(row["read_seq"])
+            store.set_read(tx, conversation_id, caller.user_id, target)
+            log.append(
+                caller.user_id, "conversation.read", encode({"conversation_id": conversation_id, "read_seq": target})
+            )
+            return target
+
+        return await self.writer.run(mark)
+
+    async def set_prefs(
+        self, caller: Caller, conversation_id: int, muted: bool | None, pinned: bool | None
+    ) -> Conversation:
+        if muted is None and pinned is None:
+            raise Invalid("nothing to change: give muted or pinned")
+
+        def update(tx: Tx, log: EventLog) -> Conversation:
+            row = _member(tx, conversation_id, caller.user_id)
+            new_muted = bool(row["muted"]) if muted is None else muted
+            new_pinned = bool(row["pinned"]) if pinned is None else pinned
+            store.set_prefs(tx, conversation_id, caller.user_id, new_muted, new_pinned)
+            data = {"conversation_id": conversation_id, "muted": new_muted, "pinned": new_pinned}
+            log.append(caller.user_id, "conversation.prefs", encode(data))
+            return _view(tx, _member(tx, conversation_id, caller.user_id), caller.user_id)
+
+        return await self.writer.run(update)
+
+    # -- conversations and groups ------------------------------------------------------------
+
+    async def open_direct(self, caller: Caller, user_id: int) -> Conversation:
+        """The one direct conversation with a friend, created on first use."""
+        validation.positive_id(user_id, "user_id")
+        me = caller.user_id
+        if user_id == me:
+            raise Invalid("a direct conversation needs someone else", field="user_id")
+
+        def open_(tx: Tx, log: EventLog) -> Conversation:
+            existing = store.direct_conversation(tx, me, user_id)
+            if existing is None:
+                if not contacts_store.are_friends(tx, me, user_id):
+                    raise Forbidden("you are not friends yet", "not_friends")
+                conversation_id = store.insert_conversation(
+                    tx, DIRECT, "", None, store.direct_key(me, user_id), log.now
+                )
+                store.add_members(tx, conversation_id, [me, user_id], 0, log.now)
+                for uid in (me, user_id):
+                    view = _view(tx, _member(tx, conversation_id, uid), uid, with_counts=False)
+                    log.append(uid, "conversation.joined", encode({"conversation": view}))
+                existing = store.conversation(tx, conversation_id)
+            return _view(tx, _member(tx, existing["id"], me), me)
+
+        return await self.writer.run(open_)
+
+    def _check_new_members(self, tx: Tx, me: int, user_ids: list[int], current: int) -> list[int]:
+        unique = list(dict.fromkeys(u for u in user_ids if u != me))
+        if current + len(unique) > self.max_members:
+            raise Conflict(f"a group has at most {self.max_members} members", "group_full")
+        strangers = [u for u in unique if not contacts_store.are_friends(tx, me, u)]
+        if strangers:
+            raise Forbidden("you can only add your friends", "not_friends", user_ids=strangers)
+        return unique
+
+    def _system(self, tx: Tx, log: EventLog, conversation_id: int, recipients: list[int], **body: Any) -> None:
+        """Post a system notice (membership, name, owner changes) to ``recipients``."""
+        seq = store.next_seq(tx, conversation_id, log.now)
+        payload = encode_str(body)
+        message_id = store.insert_message(
+            tx, conversation_id, seq, None, None, SYSTEM, payload, None, None, False, log.now
+        )
+        message = Message(message_id, conversation_id, seq, None, None, SYSTEM, "", log.now, system=decode(payload))
+        log.append_message(recipients, message_id, encode(message))
+
+    def _joined(self, tx: Tx, log: EventLog, conversation_id: int, user_ids: list[int]) -> None:
+        for uid in user_ids:
+            view = _view(tx, _member(tx, conversation_id, uid), uid, with_counts=False)
+            log.append(uid, "conversation.joined", encode({"conversation": view}))
+
+    async def create_group(self, caller: Caller, name: str, user_ids: list[int]) -> Conversation:
+        name = validation.line(name, "name", MAX_GROUP_NAME, allow_empty=True)
+        for uid in user_ids:
+            validation.positive_id(uid, "user_ids")
+        me = caller.user_id
+
+        def create(tx: Tx, log: EventLog) -> Conversation:
+            others = self._check_new_members(tx, me, user_ids, 1)
+            if not others:
+                raise Invalid("a group needs at least one friend besides you", field="user_ids")
+            conversation_id = store.insert_conversation(tx, GROUP, name, me, None, log.now)
+            everyone = [me, *others]
+            store.add_members(tx, conversation_id, everyone, 0, log.now)
+            self._joined(tx, log, conversation_id, everyone)
+            self._system(
+                tx, log, conversation_id, everyone,
+                action="created", actor=_profiles(tx, [me])[0], users=_profiles(tx, others), name=name,
+            )  # fmt: skip
+            return _view(tx, _member(tx, conversation_id, me), me)
+
+        return await self.writer.run(create)
+
+    async def add_members(self, caller: Caller, conversation_id: int, user_ids: list[int]) -> Conversation:
+        for uid in user_ids:
+            validation.positive_id(uid, "user_ids")
+        if not user_ids:
+            raise Invalid("give at least one user id", field="user_ids")
+        me = caller.user_id
+
+        def add(tx: Tx, log: EventLog) -> Conversation:
+            row = _group_member(tx, conversation_id, me)
+            if row["owner_only_adds"]:
+                _require_owner(row, me)
+            current = store.member_ids(tx, conversation_id)
+            new = [u for u in self._check_new_members(tx, me, user_ids, len(current)) if u not in current]
+            if not new:
+                raise Conflict("they are all members already", "already_members")
+            # joined_seq is the seq before the notice, so new members see their own "added" notice
+            store.add_members(tx, conversation_id, new, row["last_seq"], log.now)
+            self._joined(tx, log, conversation_id, new)
+            self._system(
+                tx, log, conversation_id, [*current, *new],
+                action="members_added", actor=_profiles(tx, [me])[0], users=_profiles(tx, new),
+            )  # fmt: skip
+            return _view(tx, _member(tx, conversation_id, me), me)
+
+        return await self.writer.run(add)
+
+    async def remove_member(self, caller: Caller, conversation_id: int, user_id: int) -> None:
+        me = caller.user_id
+
+        def remove(tx: Tx, log: EventLog) -> None:
+            row = _group_member(tx, conversation_id, me)
+            _require_owner(row, me)
+            if user_id == me:
+                raise Invalid("to leave your own group, use leave", field="user_id")
+            if store.membership(tx, conversation_id, user_id) is None:
+                raise NotFound("not a member of this group", "not_a_member")
+            store.remove_member(tx, conversation_id, user_id)
+            log.append(user_id, "conversation.left", encode({"conversation_id": conversation_id, "reason": "removed"}))
+            self._system(
+                tx, log, conversation_id, store.member_ids(tx, conversation_id),
+                action="member_removed", actor=_profiles(tx, [me])[0], users=_profiles(tx, [user_id]),
+            )  # fmt: skip
+
+        await self.writer.run(remove)
+
+    async def leave(self, caller: Caller, conversation_id: int) -> None:
+        me = caller.user_id
+
+        def leave(tx: Tx, log: EventLog) -> None:
+            row = _group_member(tx, conversation_id, me)
+            store.remove_member(tx, conversation_id, me)
+            log.append(me, "conversation.left", encode({"conversation_id": conversation_id, "reason": "left"}))
+            remaining = store.member_ids(tx, conversation_id)
+            extra: dict[str, Any] = {}
+            if row["owner_id"] == me:
+                new_owner = remaining[0] if remaining else None  # the longest-standing member
+                store.update_conversation(tx, conversation_id, owner_id=new_owner)
+                if new_owner is not None:
+                    extra["owner"] = _profiles(tx, [new_owner])[0]
+            if remaining:
+                self._system(
+                    tx, log, conversation_id, remaining, action="member_left", actor=_profiles(tx, [me])[0], **extra
+                )
+
+        await self.writer.run(leave)
+
+    async def update_group(
+        self,
+        caller: Caller,
+        conversation_id: int,
+        name: str | None = None,
+        owner_id: int | None = None,
+        owner_only_adds: bool | None = None,
+    ) -> Conversation:
+        """Rename (any member), transfer ownership or restrict adding members (owner only)."""
+        if name is None and owner_id is None and owner_only_adds is None:
+            raise Invalid("nothing to change: give name, owner_id or owner_only_adds")
+        if name is not None:
+            name = validation.line(name, "name", MAX_GROUP_NAME, allow_empty=True)
+        me = caller.user_id
+
+        def update(tx: Tx, log: EventLog) -> Conversation:
+            row = _group_member(tx, conversation_id, me)
+            if owner_id is not None or owner_only_adds is not None:
+                _require_owner(row, me)
+            if owner_id is not None and store.membership(tx, conversation_id, owner_id) is None:
+                raise NotFound("the new owner must be a member of this group", "not_a_member", field="owner_id")
+            members = store.member_ids(tx, conversation_id)
+            actor = _profiles(tx, [me])[0]
+            if name is not None and name != row["name"]:
+                store.update_conversation(tx, conversation_id, name=name)
+                self._system(tx, log, conversation_id, members, action="renamed", actor=actor, name=name)
+            if owner_only_adds is not None and owner_only_adds != bool(row["owner_only_adds"]):
+                store.update_conversation(tx, conversation_id, owner_only_adds=int(owner_only_adds))
+                self._system(
+                    tx, log, conversation_id, members,
+                    action="settings_changed", actor=actor, owner_only_adds=owner_only_adds,
+                )  # fmt: skip
+            if owner_id is not None and owner_id != row["owner_id"]:
+                store.update_conversation(tx, conversation_id, owner_id=owner_id)
+                self._system(
+                    tx, log, conversation_id, members,
+                    action="owner_changed", actor=actor, owner=_profiles(tx, [owner_id])[0],
+                )  # fmt: skip
+            return _view(tx, _member(tx, conversation_id, me), me)
+
+        return await self.writer.run(update)

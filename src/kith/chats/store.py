@@ -1,0 +1,208 @@
+"""SQL of conversations, members and messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kith.storage.database import Row, Tx
+
+# -- conversations and members -----------------------------------------------------------------
+
+
+def direct_key(a: int, b: int) -> str:
+    return f"{min(a, b)}:{max(a, b)}"
+
+
+def direct_peer(key: str, user_id: int) -> int:
+    low, high = (int(part) for part in key.split(":"))
+    return high if low == user_id else low
+
+
+def conversation(tx: Tx, conversation_id: int) -> Row | None:
+    return tx.one("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+
+
+def direct_conversation(tx: Tx, a: int, b: int) -> Row | None:
+    return tx.one("SELECT * FROM conversations WHERE direct_key = ?", (direct_key(a, b),))
+
+
+def membership(tx: Tx, conversation_id: int, user_id: int) -> Row | None:
+    """The caller's membership joined with the conversation, or None for a non-member."""
+    return tx.one(
+        "SELECT c.id, c.kind, c.name, c.owner_id, c.direct_key, c.owner_only_adds, c.last_seq,"
+        " c.last_activity_at, m.joined_seq, m.read_seq, m.muted, m.pinned"
+        " FROM members m JOIN conversations c ON c.id = m.conversation_id"
+        " WHERE m.conversation_id = ? AND m.user_id = ?",
+        (conversation_id, user_id),
+    )
+
+
+def memberships(tx: Tx, user_id: int) -> list[Row]:
+    return tx.all(
+        "SELECT c.id, c.kind, c.name, c.owner_id, c.direct_key, c.owner_only_adds, c.last_seq,"
+        " c.last_activity_at, m.joined_seq, m.read_seq, m.muted, m.pinned"
+        " FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ?",
+        (user_id,),
+    )
+
+
+def member_ids(tx: Tx, conversation_id: int) -> list[int]:
+    return [
+        r["user_id"]
+        for r in tx.all(
+            "SELECT user_id FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id", (conversation_id,)
+        )
+    ]
+
+
+def member_count(tx: Tx, conversation_id: int) -> int:
+    return int(tx.value("SELECT COUNT(*) FROM members WHERE conversation_id = ?", (conversation_id,)))
+
+
+def members(tx: Tx, conversation_id: int) -> list[Row]:
+    return tx.all(
+        "SELECT u.id, u.handle, u.display_name, u.status, m.joined_at FROM members m"
+        " JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? ORDER BY m.joined_at, u.id",
+        (conversation_id,),
+    )
+
+
+def insert_conversation(tx: Tx, kind: str, name: str, owner_id: int | None, key: str | None, now: int) -> int:
+    return int(
+        tx.value(
+            "INSERT INTO conversations (kind, name, owner_id, direct_key, last_activity_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (kind, name, owner_id, key, now, now),
+        )
+    )
+
+
+def update_conversation(tx: Tx, conversation_id: int, **changes: Any) -> None:
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    tx.execute(f"UPDATE conversations SET {assignments} WHERE id = ?", (*changes.values(), conversation_id))
+
+
+def add_members(tx: Tx, conversation_id: int, user_ids: list[int], joined_seq: int, now: int) -> None:
+    tx.executemany(
+        "INSERT INTO members (conversation_id, user_id, joined_seq, read_seq, joined_at) VALUES (?, ?, ?, ?, ?)",
+        [(conversation_id, uid, joined_seq, joined_seq, now) for uid in user_ids],
+    )
+
+
+def remove_member(tx: Tx, conversation_id: int, user_id: int) -> None:
+    tx.execute("DELETE FROM members WHERE conversation_id = ? AND user_id = ?", (conversation_id, user_id))
+
+
+def set_read(tx: Tx, conversation_id: int, user_id: int, seq: int) -> None:
+    tx.execute(
+        "UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ? AND read_seq < ?",
+        (seq, conversation_id, user_id, seq),
+    )
+
+
+def set_prefs(tx: Tx, conversation_id: int, user_id: int, muted: bool, pinned: bool) -> None:
+    tx.execute(
+        "UPDATE members SET muted = ?, pinned = ? WHERE conversation_id = ? AND user_id = ?",
+        (int(muted), int(pinned), conversation_id, user_id),
+    )
+
+
+# -- messages ------------------------------------------------------------------------------------
+
+
+def next_seq(tx: Tx, conversation_id: int, now: int) -> int:
+    return int(
+        tx.value(
+            "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? RETURNING last_seq",
+            (now, conversation_id),
+        )
+    )
+
+
+def insert_message(
+    tx: Tx,
+    conversation_id: int,
+    seq: int,
+    sender_id: int | None,
+    client_id: str | None,
+    kind: str,
+    body: str,
+    reply_to_seq: int | None,
+    reply_preview: str | None,
+    only_sender: bool,
+    now: int,
+) -> int:
+    return int(
+        tx.value(
+            "INSERT INTO messages (conversation_id, seq, sender_id, client_id, kind, body, reply_to_seq,"
+            " reply_preview, only_sender, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                conversation_id,
+                seq,
+                sender_id,
+                client_id,
+                kind,
+                body,
+                reply_to_seq,
+                reply_preview,
+                int(only_sender),
+                now,
+            ),
+        )
+    )
+
+
+def message_by_client_id(tx: Tx, sender_id: int, client_id: str) -> Row | None:
+    return tx.one("SELECT * FROM messages WHERE sender_id = ? AND client_id = ?", (sender_id, client_id))
+
+
+def message_by_seq(tx: Tx, conversation_id: int, seq: int) -> Row | None:
+    return tx.one("SELECT * FROM messages WHERE conversation_id = ? AND seq = ?", (conversation_id, seq))
+
+
+def recall(tx: Tx, message_id: int, now: int) -> None:
+    tx.execute("UPDATE messages SET body = '', recalled_at = ? WHERE id = ?", (now, message_id))
+
+
+def replace_quotes(tx: Tx, conversation_id: int, seq: int, preview: str) -> None:
+    tx.execute(
+        "UPDATE messages SET reply_preview = ? WHERE conversation_id = ? AND reply_to_seq = ?",
+        (preview, conversation_id, seq),
+    )
+
+
+_VISIBLE = "conversation_id = ? AND seq > ? AND (only_sender = 0 OR sender_id = ?)"
+
+
+def history(
+    tx: Tx, conversation_id: int, viewer: int, floor: int, before: int | None, after: int | None, limit: int
+) -> list[Row]:
+    """Visible messages in seq order: the newest page, or the page before/after a seq."""
+    if after is not None:
+        return tx.all(
+            f"SELECT * FROM messages WHERE {_VISIBLE} AND seq > ? ORDER BY seq LIMIT ?",
+            (conversation_id, floor, viewer, after, limit),
+        )
+    rows = tx.all(
+        f"SELECT * FROM messages WHERE {_VISIBLE} AND seq < ? ORDER BY seq DESC LIMIT ?",
+        (conversation_id, floor, viewer, before if before is not None else 2**62, limit),
+    )
+    rows.reverse()
+    return rows
+
+
+def last_message(tx: Tx, conversation_id: int, viewer: int, floor: int) -> Row | None:
+    return tx.one(
+        f"SELECT * FROM messages WHERE {_VISIBLE} ORDER BY seq DESC LIMIT 1", (conversation_id, floor, viewer)
+    )
+
+
+def unread_count(tx: Tx, conversation_id: int, viewer: int, read_seq: int, cap: int = 999) -> int:
+    """Messages from others after the read position (system notices do not count)."""
+    return int(
+        tx.value(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ? AND seq > ?"
+            " AND only_sender = 0 AND sender_id IS NOT NULL AND sender_id != ? AND recalled_at IS NULL LIMIT ?)",
+            (conversation_id, read_seq, viewer, cap),
+        )
+    )

@@ -1,0 +1,38 @@
+"""Friends, friend requests and blocks."""
+
+from __future__ import annotations
+
+import msgspec
+
+from kith.accounts.models import User
+
+MAX_GREETING = 200
+MAX_REMARK = 64
+
+
+class Friend(msgspec.Struct):
+    user: User
+    remark: str
+    since: int
+    blocked: bool = False
+
+
+class FriendRequest(msgspec.Struct):
+    id: int
+    from_user: User
+    to_user: User
+    greeting: str
+    status: str  # pending | accepted | declined | cancelled
+    created_at: int
+    updated_at: int
+
+
+class Relationship(msgspec.Struct):
+    """Someone found by handle, and where the caller stands with them."""
+
+    user: User
+    is_friend: bool
+    is_self: bool
+    outgoing_request_id: int | None
+    incoming_request_id: int | None
+    blocked: bool

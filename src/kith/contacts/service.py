@@ -1,0 +1,247 @@
+"""Friends by mutual consent, and blocks.
+
+Nobody can message a stranger: a direct conversation needs a friendship, and a friendship needs a
+request that the other side accepted. A blocked user is never told: their requests and direct
+messages look sent to them, and simply never arrive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kith import validation
+from kith.accounts import store as accounts_store
+from kith.accounts.models import Caller, User, user_from_row
+from kith.accounts.service import check_handle
+from kith.contacts import store
+from kith.contacts.models import MAX_GREETING, MAX_REMARK, Friend, FriendRequest, Relationship
+from kith.errors import Conflict, Invalid, NotFound
+from kith.jsonenc import encode
+from kith.storage.database import Database, Row, Tx
+from kith.sync.service import Writer
+from kith.sync.store import EventLog
+
+
+def _request_model(tx: Tx, row: Row) -> FriendRequest:
+    users = accounts_store.users(tx, [row["from_id"], row["to_id"]])
+    return FriendRequest(
+        id=row["id"],
+        from_user=user_from_row(users[row["from_id"]]),
+        to_user=user_from_row(users[row["to_id"]]),
+        greeting=row["greeting"],
+        status=row["status"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _friend_model(tx: Tx, user_id: int, friend_id: int) -> Friend:
+    friendship = store.friendship(tx, user_id, friend_id)
+    assert friendship is not None
+    return Friend(
+        user=user_from_row(accounts_store.user(tx, friend_id)),
+        remark=friendship["remark"],
+        since=friendship["created_at"],
+        blocked=store.has_blocked(tx, user_id, friend_id),
+    )
+
+
+class ContactService:
+    def __init__(self, db: Database, writer: Writer, max_friends: int) -> None:
+        self.db = db
+        self.writer = writer
+        self.max_friends = max_friends
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def find(self, caller: Caller, handle: str) -> Relationship:
+        handle = check_handle(handle)
+
+        def find(tx: Tx) -> Relationship:
+            row = accounts_store.user_by_handle(tx, handle)
+            if row is None:
+                raise NotFound("nobody has that handle", "no_such_handle")
+            other = row["id"]
+            outgoing = store.pending_request(tx, caller.user_id, other)
+            incoming = store.pending_request(tx, other, caller.user_id)
+            return Relationship(
+                user=user_from_row(row),
+                is_friend=store.are_friends(tx, caller.user_id, other),
+                is_self=other == caller.user_id,
+                outgoing_request_id=outgoing["id"] if outgoing else None,
+                incoming_request_id=incoming["id"] if incoming and not incoming["silenced"] else None,
+                blocked=store.has_blocked(tx, caller.user_id, other),
+            )
+
+        return await self.db.read(find)
+
+    async def friends(self, caller: Caller) -> list[Friend]:
+        rows = await self.db.read(store.friends, caller.user_id)
+        return [Friend(user_from_row(r), r["remark"], r["created_at"], bool(r["blocked"])) for r in rows]
+
+    async def requests(self, caller: Caller) -> dict[str, list[FriendRequest]]:
+        def read(tx: Tx) -> dict[str, list[FriendRequest]]:
+            result: dict[str, list[FriendRequest]] = {"incoming": [], "outgoing": []}
+            for row in store.open_requests(tx, caller.user_id):
+                side = "outgoing" if row["from_id"] == caller.user_id else "incoming"
+                result[side].append(_request_model(tx, row))
+            return result
+
+        return await self.db.read(read)
+
+    async def blocked(self, caller: Caller) -> list[User]:
+        return [user_from_row(r) for r in await self.db.read(store.blocked, caller.user_id)]
+
+    # -- requests ----------------------------------------------------------------------------
+
+    async def send_request(self, caller: Caller, user_id: int, greeting: str = "") -> dict[str, Any]:
+        """Ask ``user_id`` to be friends. If they already asked the caller, this accepts instead."""
+        validation.positive_id(user_id, "user_id")
+        greeting = validation.line(greeting, "greeting", MAX_GREETING, allow_empty=True)
+        me = caller.user_id
+        if user_id == me:
+            raise Invalid("you cannot befriend yourself", "self_request", field="user_id")
+
+        def send(tx: Tx, log: EventLog) -> dict[str, Any]:
+            now = log.now
+            if accounts_store.user(tx, user_id) is None:
+                raise NotFound("no such user")
+            if store.are_friends(tx, me, user_id):
+                raise Conflict("you are already friends", "already_friends")
+            if store.has_blocked(tx, me, user_id):
+                raise Conflict("you have blocked this person; unblock them first", "blocked_by_you")
+            theirs = store.pending_request(tx, user_id, me)
+            if theirs is not None and not theirs["silenced"]:
+                return self._accept(tx, log, theirs)
+            if store.friend_count(tx, me) >= self.max_friends:
+                raise Conflict(f"you already have {self.max_friends} friends", "friend_limit")
+            mine = store.pending_request(tx, me, user_id)
+            if mine is not None:  # asking again refreshes the greeting
+                store.update_request(tx, mine["id"], now, greeting=greeting)
+                request_id, silenced = mine["id"], bool(mine["silenced"])
+            else:
+                silenced = store.has_blocked(tx, user_id, me)
+                request_id = store.insert_request(tx, me, user_id, greeting, silenced, now)
+            request = _request_model(tx, store.request(tx, request_id))
+            data = encode({"request": request})
+            log.append(me, "friend.request", data)
+            if not silenced:
+                log.append(user_id, "friend.request", data)
+            return {"request": request, "friend": None}
+
+        return await self.writer.run(send)
+
+    def _accept(self, tx: Tx, log: EventLog, row: Row) -> dict[str, Any]:
+        requester, accepter = row["from_id"], row["to_id"]
+        if store.friend_count(tx, accepter) >= self.max_friends:
+            raise Conflict(f"you already have {self.max_friends} friends", "friend_limit")
+        if store.friend_count(tx, requester) >= self.max_friends:
+            raise Conflict("they cannot add more friends", "friend_limit")
+        store.update_request(tx, row["id"], log.now, status="accepted")
+        reverse = store.pending_request(tx, accepter, requester)
+        if reverse is not None:
+            store.update_request(tx, reverse["id"], log.now, status="accepted")
+        store.add_friendship(tx, requester, accepter, log.now)
+        for me, other in ((requester, accepter), (accepter, requester)):
+            log.append(me, "friend.added", encode({"friend": _friend_model(tx, me, other), "request_id": row["id"]}))
+        return {
+            "request": _request_model(tx, store.request(tx, row["id"])),
+            "friend": _friend_model(tx, accepter, requester),
+        }
+
+    def _own_pending(self, tx: Tx, request_id: int, caller: Caller, side: str) -> Row:
+        row = store.request(tx, request_id)
+        if row is None or row[side] != caller.user_id or (side == "to_id" and row["silenced"]):
+            raise NotFound("no such friend request")
+        if row["status"] != "pending":
+            raise Conflict(f"this request was already {row['status']}", "request_closed")
+        return row
+
+    async def accept(self, caller: Caller, request_id: int) -> dict[str, Any]:
+        def accept(tx: Tx, log: EventLog) -> dict[str, Any]:
+            return self._accept(tx, log, self._own_pending(tx, request_id, caller, "to_id"))
+
+        return await self.writer.run(accept)
+
+    async def decline(self, caller: Caller, request_id: int) -> FriendRequest:
+        """Decline quietly: the requester is not told (their request simply stays unanswered)."""
+
+        def decline(tx: Tx, log: EventLog) -> FriendRequest:
+            return self._decline(tx, log, self._own_pending(tx, request_id, caller, "to_id"))
+
+        return await self.writer.run(decline)
+
+    def _decline(self, tx: Tx, log: EventLog, row: Row) -> FriendRequest:
+        store.update_request(tx, row["id"], log.now, status="declined")
+        request = _request_model(tx, store.request(tx, row["id"]))
+        log.append(row["to_id"], "friend.request", encode({"request": request}))
+        return request
+
+    async def cancel(self, caller: Caller, request_id: int) -> FriendRequest:
+        def cancel(tx: Tx, log: EventLog) -> FriendRequest:
+            return self._cancel(tx, log, self._own_pending(tx, request_id, caller, "from_id"))
+
+        return await self.writer.run(cancel)
+
+    def _cancel(self, tx: Tx, log: EventLog, row: Row) -> FriendRequest:
+        store.update_request(tx, row["id"], log.now, status="cancelled")
+        request = _request_model(tx, store.request(tx, row["id"]))
+        data = encode({"request": request})
+        log.append(row["from_id"], "friend.request", data)
+        if not row["silenced"]:
+            log.append(row["to_id"], "friend.request", data)
+        return request
+
+    # -- friends -----------------------------------------------------------------------------
+
+    async def remove_friend(self, caller: Caller, friend_id: int) -> None:
+        def remove(tx: Tx, log: EventLog) -> None:
+            if not store.remove_friendship(tx, caller.user_id, friend_id):
+                raise NotFound("not a friend of yours")
+            log.append(caller.user_id, "friend.removed", encode({"user_id": friend_id}))
+            log.append(friend_id, "friend.removed", encode({"user_id": caller.user_id}))
+
+        await self.writer.run(remove)
+
+    async def set_remark(self, caller: Caller, friend_id: int, remark: str) -> Friend:
+        remark = validation.line(remark, "remark", MAX_REMARK, allow_empty=True)
+
+        def set_remark(tx: Tx, log: EventLog) -> Friend:
+            if not store.set_remark(tx, caller.user_id, friend_id, remark):
+                raise NotFound("not a friend of yours")
+            friend = _friend_model(tx, caller.user_id, friend_id)
+            log.append(caller.user_id, "friend.updated", encode({"friend": friend}))
+            return friend
+
+        return await self.writer.run(set_remark)
+
+    # -- blocks ------------------------------------------------------------------------------
+
+    async def block(self, caller: Caller, user_id: int) -> None:
+        validation.positive_id(user_id, "user_id")
+        if user_id == caller.user_id:
+            raise Invalid("you cannot block yourself", field="user_id")
+
+        def block(tx: Tx, log: EventLog) -> None:
+            row = accounts_store.user(tx, user_id)
+            if row is None:
+                raise NotFound("no such user")
+            if not store.block(tx, caller.user_id, user_id, log.now):
+                return  # already blocked: nothing changes
+            theirs = store.pending_request(tx, user_id, caller.user_id)
+            if theirs is not None and not theirs["silenced"]:
+                self._decline(tx, log, theirs)  # as quiet as any decline
+            mine = store.pending_request(tx, caller.user_id, user_id)
+            if mine is not None:
+                self._cancel(tx, log, mine)
+            log.append(caller.user_id, "contact.blocked", encode({"user": user_from_row(row)}))
+
+        await self.writer.run(block)
+
+    async def unblock(self, caller: Caller, user_id: int) -> None:
+        def unblock(tx: Tx, log: EventLog) -> None:
+            if not store.unblock(tx, caller.user_id, user_id):
+                raise NotFound("you have not blocked this user")
+            log.append(caller.user_id, "contact.unblocked", encode({"user_id": user_id}))
+
+        await self.writer.run(unblock)

@@ -1,0 +1,137 @@
+"""SQL of friendships, friend requests and blocks."""
+
+from __future__ import annotations
+
+from kith.storage.database import Row, Tx
+
+
+def friend_ids(tx: Tx, user_id: int) -> list[int]:
+    return [r["friend_id"] for r in tx.all("SELECT friend_id FROM friendships WHERE user_id = ?", (user_id,))]
+
+
+def are_friends(tx: Tx, user_id: int, other_id: int) -> bool:
+    return tx.one("SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?", (user_id, other_id)) is not None
+
+
+def friend_count(tx: Tx, user_id: int) -> int:
+    return int(tx.value("SELECT COUNT(*) FROM friendships WHERE user_id = ?", (user_id,)))
+
+
+def friendship(tx: Tx, user_id: int, friend_id: int) -> Row | None:
+    return tx.one(
+        "SELECT remark, created_at FROM friendships WHERE user_id = ? AND friend_id = ?", (user_id, friend_id)
+    )
+
+
+def friends(tx: Tx, user_id: int) -> list[Row]:
+    return tx.all(
+        "SELECT u.id, u.handle, u.display_name, u.status, f.remark, f.created_at,"
+        " EXISTS (SELECT 1 FROM blocks b WHERE b.user_id = f.user_id AND b.blocked_id = f.friend_id) AS blocked"
+        " FROM friendships f JOIN users u ON u.id = f.friend_id"
+        " WHERE f.user_id = ? AND u.disabled = 0 ORDER BY f.created_at, u.id",
+        (user_id,),
+    )
+
+
+def add_friendship(tx: Tx, a: int, b: int, now: int) -> None:
+    tx.executemany(
+        "INSERT INTO friendships (user_id, friend_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [(a, b, now), (b, a, now)],
+    )
+
+
+def remove_friendship(tx: Tx, a: int, b: int) -> bool:
+    removed = tx.execute(
+        "DELETE FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)",
+        (a, b, b, a),
+    )
+    return removed > 0
+
+
+def set_remark(tx: Tx, user_id: int, friend_id: int, remark: str) -> bool:
+    return (
+        tx.execute(
+            "UPDATE friendships SET remark = ? WHERE user_id = ? AND friend_id = ?", (remark, user_id, friend_id)
+        )
+        > 0
+    )
+
+
+def remarks(tx: Tx, user_id: int, friend_ids: list[int]) -> dict[int, str]:
+    if not friend_ids:
+        return {}
+    marks = ",".join("?" * len(friend_ids))
+    rows = tx.all(
+        f"SELECT friend_id, remark FROM friendships WHERE user_id = ? AND friend_id IN ({marks})",
+        (user_id, *friend_ids),
+    )
+    return {r["friend_id"]: r["remark"] for r in rows}
+
+
+# -- requests ----------------------------------------------------------------------------------
+
+_REQUEST = "SELECT id, from_id, to_id, greeting, status, silenced, created_at, updated_at FROM friend_requests"
+
+
+def request(tx: Tx, request_id: int) -> Row | None:
+    return tx.one(f"{_REQUEST} WHERE id = ?", (request_id,))
+
+
+def pending_request(tx: Tx, from_id: int, to_id: int) -> Row | None:
+    return tx.one(f"{_REQUEST} WHERE from_id = ? AND to_id = ? AND status = 'pending'", (from_id, to_id))
+
+
+def insert_request(tx: Tx, from_id: int, to_id: int, greeting: str, silenced: bool, now: int) -> int:
+    return int(
+        tx.value(
+            "INSERT INTO friend_requests (from_id, to_id, greeting, status, silenced, created_at, updated_at)"
+            " VALUES (?, ?, ?, 'pending', ?, ?, ?) RETURNING id",
+            (from_id, to_id, greeting, int(silenced), now, now),
+        )
+    )
+
+
+def update_request(tx: Tx, request_id: int, now: int, status: str | None = None, greeting: str | None = None) -> None:
+    if status is not None:
+        tx.execute("UPDATE friend_requests SET status = ?, updated_at = ? WHERE id = ?", (status, now, request_id))
+    if greeting is not None:
+        tx.execute("UPDATE friend_requests SET greeting = ?, updated_at = ? WHERE id = ?", (greeting, now, request_id))
+
+
+def open_requests(tx: Tx, user_id: int) -> list[Row]:
+    """Pending requests to the user (not silenced) and from the user (all, silenced or not)."""
+    return tx.all(
+        f"{_REQUEST} WHERE status = 'pending' AND ((to_id = ? AND silenced = 0) OR from_id = ?)"
+        " ORDER BY created_at DESC, id DESC",
+        (user_id, user_id),
+    )
+
+
+# -- blocks ------------------------------------------------------------------------------------
+
+
+def has_blocked(tx: Tx, user_id: int, other_id: int) -> bool:
+    """Whether ``user_id`` has blocked ``other_id``."""
+    return tx.one("SELECT 1 FROM blocks WHERE user_id = ? AND blocked_id = ?", (user_id, other_id)) is not None
+
+
+def block(tx: Tx, user_id: int, other_id: int, now: int) -> bool:
+    return (
+        tx.execute(
+            "INSERT INTO blocks (user_id, blocked_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (user_id, other_id, now),
+        )
+        > 0
+    )
+
+
+def unblock(tx: Tx, user_id: int, other_id: int) -> bool:
+    return tx.execute("DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?", (user_id, other_id)) > 0
+
+
+def blocked(tx: Tx, user_id: int) -> list[Row]:
+    return tx.all(
+        "SELECT u.id, u.handle, u.display_name, u.status, b.created_at FROM blocks b"
+        " JOIN users u ON u.id = b.blocked_id WHERE b.user_id = ? ORDER BY b.created_at",
+        (user_id,),
+    )

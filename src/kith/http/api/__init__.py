@@ -1,0 +1,1 @@
+"""Route handlers, one module per domain area: parse, call one service verb, shape the answer."""

@@ -1,0 +1,134 @@
+"""Conversations, groups, messages and per-member state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from kith.chats.models import Ack, Conversation, Member, Message
+from kith.http.api.accounts import Strict
+from kith.http.endpoint import Call
+
+
+class DirectIn(Strict):
+    user_id: int
+
+
+class GroupIn(Strict):
+    user_ids: list[int]
+    name: str = ""
+
+
+class GroupUpdateIn(Strict):
+    name: str | None = None
+    owner_id: int | None = None
+    owner_only_adds: bool | None = None
+
+
+class PrefsIn(Strict):
+    muted: bool | None = None
+    pinned: bool | None = None
+
+
+class ReadIn(Strict):
+    seq: int
+
+
+class ReadOut(msgspec.Struct):
+    read_seq: int
+
+
+class MembersIn(Strict):
+    user_ids: list[int]
+
+
+class SendIn(Strict):
+    id: str
+    text: str
+    reply_to: int | None = None
+
+
+class HistoryQuery(msgspec.Struct):
+    before: int | None = None
+    after: int | None = None
+    limit: int | None = None
+
+
+class ConversationsOut(msgspec.Struct):
+    conversations: list[Conversation]
+
+
+class MembersOut(msgspec.Struct):
+    members: list[Member]
+
+
+class HistoryOut(msgspec.Struct):
+    messages: list[Message]
+    has_more: bool
+
+
+def _id(call: Call) -> int:
+    return call.path["conversation_id"]
+
+
+async def conversations(call: Call) -> ConversationsOut:
+    return ConversationsOut(await call.services.chats.conversations(call.caller))
+
+
+async def open_direct(call: Call) -> Conversation:
+    return await call.services.chats.open_direct(call.caller, call.body.user_id)
+
+
+async def create_group(call: Call) -> Conversation:
+    b: GroupIn = call.body
+    return await call.services.chats.create_group(call.caller, b.name, b.user_ids)
+
+
+async def conversation(call: Call) -> Conversation:
+    return await call.services.chats.conversation(call.caller, _id(call))
+
+
+async def update_group(call: Call) -> Conversation:
+    b: GroupUpdateIn = call.body
+    return await call.services.chats.update_group(call.caller, _id(call), b.name, b.owner_id, b.owner_only_adds)
+
+
+async def set_prefs(call: Call) -> Conversation:
+    b: PrefsIn = call.body
+    return await call.services.chats.set_prefs(call.caller, _id(call), b.muted, b.pinned)
+
+
+async def mark_read(call: Call) -> ReadOut:
+    return ReadOut(await call.services.chats.mark_read(call.caller, _id(call), call.body.seq))
+
+
+async def members(call: Call) -> MembersOut:
+    return MembersOut(await call.services.chats.members(call.caller, _id(call)))
+
+
+async def add_members(call: Call) -> Conversation:
+    return await call.services.chats.add_members(call.caller, _id(call), call.body.user_ids)
+
+
+async def remove_member(call: Call) -> None:
+    await call.services.chats.remove_member(call.caller, _id(call), call.path["user_id"])
+
+
+async def leave(call: Call) -> None:
+    await call.services.chats.leave(call.caller, _id(call))
+
+
+async def history(call: Call) -> Any:
+    q: HistoryQuery = call.query
+    return HistoryOut(**await call.services.chats.history(call.caller, _id(call), q.before, q.after, q.limit))
+
+
+async def send(call: Call) -> tuple[Ack, int]:
+    b: SendIn = call.body
+    ack: Ack = await call.services.chats.send(call.caller, _id(call), b.id, b.text, b.reply_to)
+    return ack, 200 if ack.duplicate else 201
+
+
+async def recall(call: Call) -> Message:
+    return await call.services.chats.recall(call.caller, _id(call), call.path["seq"])

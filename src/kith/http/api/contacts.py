@@ -1,0 +1,90 @@
+"""Finding people, friend requests, friends and blocks."""
+
+from __future__ import annotations
+
+import msgspec
+
+from kith.accounts.models import User
+from kith.contacts.models import Friend, FriendRequest, Relationship
+from kith.http.api.accounts import Strict
+from kith.http.endpoint import Call
+
+
+class LookupQuery(msgspec.Struct):
+    handle: str
+
+
+class RequestIn(Strict):
+    user_id: int
+    greeting: str = ""
+
+
+class RemarkIn(Strict):
+    remark: str
+
+
+class FriendsOut(msgspec.Struct):
+    friends: list[Friend]
+
+
+class RequestsOut(msgspec.Struct):
+    incoming: list[FriendRequest]
+    outgoing: list[FriendRequest]
+
+
+class RequestOut(msgspec.Struct):
+    request: FriendRequest
+    friend: Friend | None = None
+
+
+class BlockedOut(msgspec.Struct):
+    users: list[User]
+
+
+async def lookup(call: Call) -> Relationship:
+    return await call.services.contacts.find(call.caller, call.query.handle)
+
+
+async def friends(call: Call) -> FriendsOut:
+    return FriendsOut(await call.services.contacts.friends(call.caller))
+
+
+async def remove_friend(call: Call) -> None:
+    await call.services.contacts.remove_friend(call.caller, call.path["user_id"])
+
+
+async def set_remark(call: Call) -> Friend:
+    return await call.services.contacts.set_remark(call.caller, call.path["user_id"], call.body.remark)
+
+
+async def requests(call: Call) -> RequestsOut:
+    return RequestsOut(**await call.services.contacts.requests(call.caller))
+
+
+async def send_request(call: Call) -> RequestOut:
+    b: RequestIn = call.body
+    return RequestOut(**await call.services.contacts.send_request(call.caller, b.user_id, b.greeting))
+
+
+async def accept_request(call: Call) -> RequestOut:
+    return RequestOut(**await call.services.contacts.accept(call.caller, call.path["request_id"]))
+
+
+async def decline_request(call: Call) -> RequestOut:
+    return RequestOut(await call.services.contacts.decline(call.caller, call.path["request_id"]))
+
+
+async def cancel_request(call: Call) -> RequestOut:
+    return RequestOut(await call.services.contacts.cancel(call.caller, call.path["request_id"]))
+
+
+async def blocked(call: Call) -> BlockedOut:
+    return BlockedOut(await call.services.contacts.blocked(call.caller))
+
+
+async def block(call: Call) -> None:
+    await call.services.contacts.block(call.caller, call.path["user_id"])
+
+
+async def unblock(call: Call) -> None:
+    await call.services.contacts.unblock(call.caller, call.path["user_id"])

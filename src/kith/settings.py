@@ -1,0 +1,134 @@
+"""One explicit configuration object, built once at start and passed down.
+
+Every setting is declared once in ``TABLE``; the same row feeds the CLI flags, the ``KITH_*``
+environment variables, the optional TOML file and the settings page in ``docs/``.
+Precedence: CLI flag > environment variable > config file > default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+    flag: bool = False  # also offered as a `kith serve` command-line flag
+
+
+TABLE: tuple[Setting, ...] = (
+    Setting("host", str, "127.0.0.1", "Address to listen on.", flag=True),
+    Setting("port", int, 8080, "TCP port to listen on.", flag=True),
+    Setting("data_dir", Path, Path("kith-data"), "Directory for the SQLite database and uploads.", flag=True),
+    Setting(
+        "database",
+        str,
+        "",
+        "Database URL. Empty means a SQLite file `kith.db` in the data directory.",
+        flag=True,
+    ),
+    Setting("bus", str, "memory://", "Wake-up bus between nodes: `memory://` (one node).", flag=True),
+    Setting("registration_open", bool, True, "Whether anyone may sign up (admins can always create users)."),
+    Setting("max_text_bytes", int, 16 * 1024, "Largest text message, in UTF-8 bytes."),
+    Setting("max_body_bytes", int, 64 * 1024, "Largest JSON request body accepted on any route."),
+    Setting("max_ws_frame_bytes", int, 64 * 1024, "Largest WebSocket frame accepted from a client."),
+    Setting("max_group_members", int, 500, "Most members a group may have."),
+    Setting("max_friends", int, 5000, "Most friends a user may have."),
+    Setting("recall_window_seconds", int, 120, "How long after sending a message its sender may recall it."),
+    Setting("sync_page_max", int, 500, "Most events returned by one sync page."),
+    Setting("history_page_max", int, 200, "Most messages returned by one history page."),
+    Setting("ws_auth_timeout_seconds", float, 10.0, "Time a new WebSocket has to send its `hello` frame."),
+    Setting("ws_heartbeat_seconds", float, 20.0, "Interval of WebSocket pings; a peer silent for two is dropped."),
+    Setting("ws_max_inflight", int, 64, "Sends one WebSocket may have awaiting acknowledgement."),
+    Setting("write_batch_max", int, 256, "Most write jobs the single writer commits in one transaction."),
+    Setting("password_time_cost", int, 3, "Argon2id time cost for password hashes."),
+    Setting("password_memory_kib", int, 65536, "Argon2id memory cost for password hashes, in KiB."),
+    Setting("log_level", str, "info", "Log level: debug, info, warning, error.", flag=True),
+)
+
+_BY_NAME = {s.name: s for s in TABLE}
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("kith-data")
+    database: str = ""
+    bus: str = "memory://"
+    registration_open: bool = True
+    max_text_bytes: int = 16 * 1024
+    max_body_bytes: int = 64 * 1024
+    max_ws_frame_bytes: int = 64 * 1024
+    max_group_members: int = 500
+    max_friends: int = 5000
+    recall_window_seconds: int = 120
+    sync_page_max: int = 500
+    history_page_max: int = 200
+    ws_auth_timeout_seconds: float = 10.0
+    ws_heartbeat_seconds: float = 20.0
+    ws_max_inflight: int = 64
+    write_batch_max: int = 256
+    password_time_cost: int = 3
+    password_memory_kib: int = 65536
+    log_level: str = "info"
+
+    @property
+    def database_url(self) -> str:
+        return self.database or f"sqlite:///{(self.data_dir / 'kith.db').resolve()}"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **{k: _coerce(_BY_NAME[k], v) for k, v in changes.items()})
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    if setting.type is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{setting.name}: expected a boolean, got {value!r}")
+    if setting.type is bool:
+        return bool(value)
+    try:
+        return setting.type(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{setting.name}: expected {setting.type.__name__}, got {value!r}") from exc
+
+
+def env_name(setting: Setting) -> str:
+    return "KITH_" + setting.name.upper()
+
+
+def load(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Build Settings from a TOML file, `KITH_*` variables and explicit overrides (e.g. CLI flags)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or (Path(environ["KITH_CONFIG"]) if environ.get("KITH_CONFIG") else None)
+    if path is not None:
+        with open(path, "rb") as fh:
+            for key, value in tomllib.load(fh).items():
+                if key not in _BY_NAME:
+                    raise ValueError(f"{path}: unknown setting {key!r}")
+                values[key] = value
+    for setting in TABLE:
+        if env_name(setting) in environ:
+            values[setting.name] = environ[env_name(setting)]
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = value
+    return Settings().replace(**values)

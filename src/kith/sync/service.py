@@ -1,0 +1,97 @@
+"""Sync: read a user's event log in pages; write changes and publish their wake-ups after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+import msgspec
+
+from kith.bus.base import Bus, Wakeup
+from kith.clock import Clock
+from kith.errors import Invalid
+from kith.storage.database import Database, Tx
+from kith.sync import store
+from kith.sync.models import Emitted, SyncPage
+from kith.sync.store import EventLog
+
+T = TypeVar("T")
+
+
+def wakeups(emitted: Iterable[Emitted]) -> list[Wakeup]:
+    """One wake-up per user, carrying that user's new frames in seq order."""
+    by_user: dict[int, Wakeup] = {}
+    for e in emitted:
+        wakeup = by_user.get(e.user_id)
+        if wakeup is None:
+            by_user[e.user_id] = Wakeup(e.user_id, e.seq, [e.frame])
+        else:
+            wakeup.seq = e.seq
+            wakeup.frames.append(e.frame)  # type: ignore[union-attr]
+    return list(by_user.values())
+
+
+class Writer:
+    """Runs the services' write jobs and publishes what they appended once the commit is durable.
+
+    A job is ``fn(tx, log, *args)``: it changes state through ``tx`` and appends events through
+    ``log`` (an ``EventLog`` of the same transaction). Events reach the bus only after the commit,
+    so nobody is ever woken for a change that could still roll back.
+    """
+
+    def __init__(self, db: Database, bus: Bus, clock: Clock) -> None:
+        self.db = db
+        self.bus = bus
+        self.clock = clock
+
+    def run(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
+        # queued now, not when awaited: jobs commit in the order run() is called
+        return self._finish(self.db.write(self._job, fn, args))
+
+    def _job(self, tx: Tx, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, list[Emitted]]:
+        log = EventLog(tx, self.clock.now_ms())
+        return fn(tx, log, *args), log.emitted
+
+    async def _finish(self, pending: Awaitable[tuple[T, list[Emitted]]]) -> T:
+        result, emitted = await pending
+        if emitted:
+            self.bus.publish(wakeups(emitted))
+        return result
+
+
+def _read_page(tx: Tx, user_id: int, since: int, limit: int) -> tuple[list[bytes], int]:
+    return store.page(tx, user_id, since, limit), store.head(tx, user_id)
+
+
+class SyncService:
+    def __init__(self, db: Database, page_max: int) -> None:
+        self.db = db
+        self.page_max = page_max
+
+    async def head(self, user_id: int) -> int:
+        return await self.db.read(store.head, user_id)
+
+    async def frames(self, user_id: int, since: int, limit: int | None = None) -> tuple[list[bytes], int]:
+        """Raw event frames after ``since`` (at most a page) and the head they were read at."""
+        limit = self.page_max if limit is None else limit
+        return await self.db.read(_read_page, user_id, since, limit)
+
+    async def sync(self, user_id: int, since: int, limit: int | None) -> SyncPage:
+        if since < 0:
+            raise Invalid("since must be 0 or more", field="since")
+        if limit is not None and not 1 <= limit <= self.page_max:
+            raise Invalid(f"limit must be between 1 and {self.page_max}", field="limit")
+        frames, head = await self.frames(user_id, since, limit or self.page_max)
+        if since > head:
+            raise Invalid(
+                f"since={since} is ahead of your log (head {head}); sync again from 0",
+                code="since_ahead",
+                head=head,
+            )
+        next_since = since + len(frames)  # the log is gapless
+        return SyncPage(
+            events=[msgspec.Raw(f) for f in frames],
+            next_since=next_since,
+            head=head,
+            has_more=next_since < head,
+        )

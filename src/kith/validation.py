@@ -1,0 +1,48 @@
+"""Small checks shared by the services: every rule raises ``Invalid`` with the field it concerns."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from kith.errors import Invalid, TooLarge
+
+
+def _has_control(value: str, allow_newlines: bool) -> bool:
+    for ch in value:
+        if ch in "\n\t" and allow_newlines:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            return True
+    return False
+
+
+def line(value: str, field: str, max_chars: int, *, allow_empty: bool = False) -> str:
+    """A single line of human text (names, statuses, greetings): trimmed, no control characters."""
+    value = value.strip()
+    if not value and not allow_empty:
+        raise Invalid(f"{field} must not be empty", field=field)
+    if len(value) > max_chars:
+        raise Invalid(f"{field} must be at most {max_chars} characters", field=field)
+    if _has_control(value, allow_newlines=False):
+        raise Invalid(f"{field} must not contain control characters", field=field)
+    return value
+
+
+def message_text(value: str, max_bytes: int) -> str:
+    if not value.strip():
+        raise Invalid("text must not be empty", field="text")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:  # lone surrogates from a JSON \ud800 escape
+        raise Invalid("text must be valid Unicode", field="text") from None
+    if size > max_bytes:
+        raise TooLarge(f"text must be at most {max_bytes} bytes", field="text", limit=max_bytes)
+    if _has_control(value, allow_newlines=True):
+        raise Invalid("text must not contain control characters", field="text")
+    return value
+
+
+def positive_id(value: int, field: str) -> int:
+    if value <= 0 or value >= 2**63:
+        raise Invalid(f"{field} must be a positive id", field=field)
+    return value

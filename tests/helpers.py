@@ -1,0 +1,246 @@
+"""Test helpers: a real kith server in a subprocess, and small HTTP and WebSocket clients for it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+
+# cheap password hashing keeps tests fast; it is an ordinary setting, not a test mode
+FAST_ENV = {"KITH_PASSWORD_TIME_COST": "1", "KITH_PASSWORD_MEMORY_KIB": "8192"}
+_ids = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`kith serve` as a separate process on a free port, with its own data directory."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.env = {**os.environ, **FAST_ENV, **(env or {})}
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / "server.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/v1/ws"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "kith.db"
+
+    def start(self, timeout: float = 20) -> Server:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        logfile = open(self.log, "ab")  # noqa: SIM115 - handed to the child process
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kith", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            env=self.env,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
+        )
+        logfile.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"server did not start:\n{self.log.read_text()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, nothing graceful."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@dataclass
+class User:
+    """A signed-in user (one device) of a running server."""
+
+    server: Server
+    id: int
+    handle: str
+    token: str
+    device_id: int
+    http: httpx.AsyncClient = field(repr=False)
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.http.request(method, "/api/v1" + path, **kwargs)
+
+    async def ok(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.call(method, path, **kwargs)
+        assert response.status_code < 300, f"{method} {path} -> {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+    async def new_device(self, name: str = "another device") -> User:
+        return await sign_in(self.server, self.handle, name)
+
+    async def sync_all(self, since: int = 0) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        while True:
+            page = await self.ok("GET", "/sync", params={"since": since})
+            events += page["events"]
+            since = page["next_since"]
+            if not page["has_more"]:
+                return events
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+PASSWORD = "correct horse battery"
+
+
+def _client(server: Server, token: str | None = None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30)
+
+
+async def register(server: Server, handle: str | None = None, display_name: str | None = None) -> User:
+    handle = handle or f"user{next(_ids)}_{os.getpid()}"
+    async with _client(server) as anon:
+        response = await anon.post(
+            "/api/v1/accounts",
+            json={"handle": handle, "display_name": display_name or handle.title(), "password": PASSWORD},
+        )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return User(server, body["user"]["id"], handle, body["token"], body["device"]["id"], _client(server, body["token"]))
+
+
+async def sign_in(server: Server, handle: str, device_name: str = "device") -> User:
+    async with _client(server) as anon:
+        response = await anon.post(
+            "/api/v1/sessions", json={"handle": handle, "password": PASSWORD, "device_name": device_name}
+        )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return User(server, body["user"]["id"], handle, body["token"], body["device"]["id"], _client(server, body["token"]))
+
+
+async def befriend(a: User, b: User) -> None:
+    sent = await a.ok("POST", "/friend-requests", json={"user_id": b.id, "greeting": "hi"})
+    await b.ok("POST", f"/friend-requests/{sent['request']['id']}/accept")
+
+
+async def direct(a: User, b: User) -> int:
+    return int((await a.ok("POST", "/conversations/direct", json={"user_id": b.id}))["id"])
+
+
+class Socket:
+    """A WebSocket client speaking kith's protocol, collecting pushed events by seq."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.events: list[dict[str, Any]] = []
+        self.frames: list[dict[str, Any]] = []
+        self.ready: dict[str, Any] = {}
+        self._changed = asyncio.Event()
+        self._reader: asyncio.Task[None] | None = None
+        self.close_code: int | None = None
+
+    @classmethod
+    async def connect(cls, user: User, since: int | None = None, token: str | None = None) -> Socket:
+        ws = await websockets.connect(user.server.ws_url, max_size=2**22)
+        sock = cls(ws)
+        await ws.send(json.dumps({"type": "hello", "token": token or user.token, "since": since}))
+        sock.ready = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert sock.ready["type"] == "ready", sock.ready
+        sock._reader = asyncio.create_task(sock._read())
+        return sock
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                frame = json.loads(raw)
+                self.frames.append(frame)
+                if frame["type"] == "events":
+                    self.events += frame["events"]
+                self._changed.set()
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self.ws.close_code
+            self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10) -> Any:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError("timed out waiting for a condition on the socket")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    def messages(self, conversation_id: int | None = None) -> list[dict[str, Any]]:
+        return [
+            e["data"]
+            for e in self.events
+            if e["type"] == "message" and (conversation_id is None or e["data"]["conversation_id"] == conversation_id)
+        ]
+
+    async def send_json(self, frame: dict[str, Any]) -> None:
+        await self.ws.send(json.dumps(frame))
+
+    async def request(self, frame: dict[str, Any], ref: str, timeout: float = 10) -> dict[str, Any]:
+        """Send a frame and wait for the ack or error that carries ``ref``."""
+        start = len(self.frames)
+        await self.send_json(frame)
+        return await self.wait_for(
+            lambda: next(
+                (f for f in self.frames[start:] if f["type"] in ("ack", "error") and f.get("ref") == ref), None
+            ),
+            timeout,
+        )
+
+    async def send_text(self, conversation_id: int, text: str, client_id: str | None = None, **extra: Any) -> Any:
+        client_id = client_id or f"m{next(_ids)}"
+        frame = {"type": "send", "id": client_id, "conversation_id": conversation_id, "text": text, **extra}
+        return await self.request(frame, client_id)
+
+    async def close(self) -> None:
+        await self.ws.close()
+        if self._reader:
+            await self._reader
