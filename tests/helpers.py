@@ -55,7 +55,7 @@ class Server:
 
     def start(self, timeout: float = 20) -> Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = self.port or free_port()  # a restart keeps the port, so clients can reconnect
         logfile = open(self.log, "ab")  # noqa: SIM115 - handed to the child process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kith", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],

@@ -47,7 +47,12 @@ TABLE: tuple[Setting, ...] = (
     Setting("sync_page_max", int, 500, "Most events returned by one sync page."),
     Setting("history_page_max", int, 200, "Most messages returned by one history page."),
     Setting("ws_auth_timeout_seconds", float, 10.0, "Time a new WebSocket has to send its `hello` frame."),
-    Setting("ws_heartbeat_seconds", float, 20.0, "Interval of WebSocket pings; a peer silent for two is dropped."),
+    Setting(
+        "ws_heartbeat_seconds",
+        float,
+        20.0,
+        "Interval of WebSocket pings; a peer that does not answer within one more interval is dropped.",
+    ),
     Setting("ws_max_inflight", int, 64, "Sends one WebSocket may have awaiting acknowledgement."),
     Setting("write_batch_max", int, 256, "Most write jobs the single writer commits in one transaction."),
     Setting("password_time_cost", int, 3, "Argon2id time cost for password hashes."),
@@ -132,3 +137,17 @@ def load(
         if value is not None:
             values[key] = value
     return Settings().replace(**values)
+
+
+def markdown_table() -> str:
+    """The settings reference, as docs/settings.md shows it."""
+    lines = ["| setting | environment | flag | default | meaning |", "|---|---|---|---|---|"]
+    for s in TABLE:
+        flag = "`--" + s.name.replace("_", "-") + "`" if s.flag else ""
+        default = f"`{s.default}`" if s.default != "" else "(empty)"
+        lines.append(f"| `{s.name}` | `{env_name(s)}` | {flag} | {default} | {s.help} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
