@@ -63,7 +63,7 @@ class Kit:
         )
 
     async def user(self, handle: str | None = None) -> Caller:
-        session = await self.accounts.register(handle or f"u{next(_ids)}", "Someone", "password123")
+        session = await self.accounts.register(handle or f"user{next(_ids)}", "Someone", "password123")
         return Caller(session.user.id, session.device.id)
 
     async def friends(self, a: Caller, b: Caller) -> None:

@@ -77,8 +77,9 @@ class AccountService:
     async def register(self, handle: str, display_name: str, password: str, device_name: str | None = None) -> Session:
         if not self.registration_open:
             raise Forbidden("sign-up is closed on this server; ask its admin for an account", "registration_closed")
+        name = _device_name(device_name)  # checked before the account is created
         user = await self.create_user(handle, display_name, password)
-        return await self._new_session(user, _device_name(device_name))
+        return await self._new_session(user, name)
 
     async def create_user(self, handle: str, display_name: str, password: str) -> User:
         handle = check_handle(handle)

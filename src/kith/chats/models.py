@@ -10,7 +10,7 @@ import msgspec
 from kith.accounts.models import User
 from kith.jsonenc import decode, encode
 
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CLIENT_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")  # \Z: `$` would also match before a final newline
 MAX_GROUP_NAME = 64
 QUOTE_CHARS = 200
 

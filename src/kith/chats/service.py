@@ -241,7 +241,7 @@ class ChatService:
                 )
             store.recall(tx, msg["id"], log.now)
             store.replace_quotes(tx, conversation_id, seq, encode_str({"sender_id": msg["sender_id"], "text": None}))
-            recipients = [caller.user_id] if msg["only_sender"] else store.member_ids(tx, conversation_id)
+            recipients = [caller.user_id] if msg["only_sender"] else store.audience(tx, conversation_id, seq)
             data = encode({"conversation_id": conversation_id, "seq": seq, "message_id": msg["id"]})
             log.append_many(recipients, "message.recalled", data)
             return message_from_row(store.message_by_seq(tx, conversation_id, seq))
@@ -369,7 +369,8 @@ class ChatService:
             if row["owner_only_adds"]:
                 _require_owner(row, me)
             current = store.member_ids(tx, conversation_id)
-            new = [u for u in self._check_new_members(tx, me, user_ids, len(current)) if u not in current]
+            members = set(current)
+            new = self._check_new_members(tx, me, [u for u in user_ids if u not in members], len(current))
             if not new:
                 raise Conflict("they are all members already", "already_members")
             # joined_seq is the seq before the notice, so new members see their own "added" notice
@@ -434,6 +435,8 @@ class ChatService:
         """Rename (any member), transfer ownership or restrict adding members (owner only)."""
         if name is None and owner_id is None and owner_only_adds is None:
             raise Invalid("nothing to change: give name, owner_id or owner_only_adds")
+        if owner_id is not None:
+            validation.positive_id(owner_id, "owner_id")
         if name is not None:
             name = validation.line(name, "name", MAX_GROUP_NAME, allow_empty=True)
         me = caller.user_id

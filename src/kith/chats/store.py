@@ -47,10 +47,23 @@ def memberships(tx: Tx, user_id: int) -> list[Row]:
 
 
 def member_ids(tx: Tx, conversation_id: int) -> list[int]:
+    """Members, longest-standing first (by the conversation's own order, not the clock)."""
     return [
         r["user_id"]
         for r in tx.all(
-            "SELECT user_id FROM members WHERE conversation_id = ? ORDER BY joined_at, user_id", (conversation_id,)
+            "SELECT user_id FROM members WHERE conversation_id = ? ORDER BY joined_seq, joined_at, user_id",
+            (conversation_id,),
+        )
+    ]
+
+
+def audience(tx: Tx, conversation_id: int, seq: int) -> list[int]:
+    """Members who can see the message at ``seq``: those who joined before it."""
+    return [
+        r["user_id"]
+        for r in tx.all(
+            "SELECT user_id FROM members WHERE conversation_id = ? AND joined_seq < ? ORDER BY user_id",
+            (conversation_id, seq),
         )
     ]
 
@@ -62,7 +75,7 @@ def member_count(tx: Tx, conversation_id: int) -> int:
 def members(tx: Tx, conversation_id: int) -> list[Row]:
     return tx.all(
         "SELECT u.id, u.handle, u.display_name, u.status, m.joined_at FROM members m"
-        " JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? ORDER BY m.joined_at, u.id",
+        " JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? ORDER BY m.joined_seq, m.joined_at, u.id",
         (conversation_id,),
     )
 
@@ -202,7 +215,8 @@ def unread_count(tx: Tx, conversation_id: int, viewer: int, read_seq: int, cap: 
     return int(
         tx.value(
             "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ? AND seq > ?"
-            " AND only_sender = 0 AND sender_id IS NOT NULL AND sender_id != ? AND recalled_at IS NULL LIMIT ?)",
+            " AND only_sender = 0 AND sender_id IS NOT NULL AND sender_id != ? AND recalled_at IS NULL"
+            " LIMIT ?) AS recent",
             (conversation_id, read_seq, viewer, cap),
         )
     )

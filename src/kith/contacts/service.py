@@ -183,12 +183,12 @@ class ContactService:
 
         return await self.writer.run(cancel)
 
-    def _cancel(self, tx: Tx, log: EventLog, row: Row) -> FriendRequest:
+    def _cancel(self, tx: Tx, log: EventLog, row: Row, quietly: bool = False) -> FriendRequest:
         store.update_request(tx, row["id"], log.now, status="cancelled")
         request = _request_model(tx, store.request(tx, row["id"]))
         data = encode({"request": request})
         log.append(row["from_id"], "friend.request", data)
-        if not row["silenced"]:
+        if not row["silenced"] and not quietly:
             log.append(row["to_id"], "friend.request", data)
         return request
 
@@ -233,7 +233,7 @@ class ContactService:
                 self._decline(tx, log, theirs)  # as quiet as any decline
             mine = store.pending_request(tx, caller.user_id, user_id)
             if mine is not None:
-                self._cancel(tx, log, mine)
+                self._cancel(tx, log, mine, quietly=True)  # the blocked user is not told of this either
             log.append(caller.user_id, "contact.blocked", encode({"user": user_from_row(row)}))
 
         await self.writer.run(block)

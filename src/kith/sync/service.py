@@ -16,6 +16,7 @@ from kith.sync.models import Emitted, SyncPage
 from kith.sync.store import EventLog
 
 T = TypeVar("T")
+_MAX_SEQ = 2**63 - 1
 
 
 def wakeups(emitted: Iterable[Emitted]) -> list[Wakeup]:
@@ -81,7 +82,8 @@ class SyncService:
             raise Invalid("since must be 0 or more", field="since")
         if limit is not None and not 1 <= limit <= self.page_max:
             raise Invalid(f"limit must be between 1 and {self.page_max}", field="limit")
-        frames, head = await self.frames(user_id, since, limit or self.page_max)
+        # a since beyond any seq is simply ahead of the log (and must not reach the store as is)
+        frames, head = await self.frames(user_id, min(since, _MAX_SEQ), limit or self.page_max)
         if since > head:
             raise Invalid(
                 f"since={since} is ahead of your log (head {head}); sync again from 0",
