@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from kith import errors
@@ -72,11 +72,14 @@ async def read_body(request: Request, limit: int) -> bytes:
         if int(declared) > limit:
             raise errors.TooLarge(f"request body must be at most {limit} bytes", limit=limit)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise errors.TooLarge(f"request body must be at most {limit} bytes", limit=limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise errors.TooLarge(f"request body must be at most {limit} bytes", limit=limit)
+            chunks.append(chunk)
+    except ClientDisconnect:  # the body ended before its declared length: nobody is left to answer
+        raise errors.Invalid("the request body ended early", "incomplete_body") from None
     return b"".join(chunks)
 
 

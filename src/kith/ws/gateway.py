@@ -23,7 +23,7 @@ from kith.accounts.models import Caller
 from kith.accounts.service import AccountService
 from kith.bus.base import Bus, Wakeup
 from kith.chats.service import ChatService
-from kith.errors import DomainError, Unauthenticated
+from kith.errors import DomainError, NotFound, Unauthenticated
 from kith.jsonenc import decode, encode
 from kith.settings import Settings
 from kith.sync.service import SyncService
@@ -270,8 +270,13 @@ class Connection:
 
     async def _on_read(self, frame: p.Read) -> None:
         try:
+            if not 0 < frame.conversation_id <= p.MAX_ID:  # as a REST path id: no such conversation
+                raise NotFound("no such conversation")
             read_seq = await self.gateway.chats.mark_read(self.caller, frame.conversation_id, frame.seq)
             text = p.ack_frame(frame.ref, read_seq=read_seq)
         except DomainError as exc:
             text = p.error_frame(frame.ref, exc.code, exc.message, exc.fields)
+        except Exception:
+            log.exception("read failed")
+            text = p.error_frame(frame.ref, "internal", "the read position could not be stored; try again")
         await self._send(text)

@@ -21,6 +21,8 @@ CLOSE_SESSION_ENDED = 4003  # this device was signed out
 CLOSE_HELLO_TIMEOUT = 4008
 CLOSE_RESYNC = 4009  # since is ahead of the log: sync from 0
 
+MAX_ID = 2**63 - 1  # ids are SQLite integers
+
 
 class Frame(msgspec.Struct, tag_field="type", forbid_unknown_fields=True):
     pass
