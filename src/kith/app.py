@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -35,6 +36,9 @@ from kith.storage.sqlite import SqliteDatabase
 from kith.sync.service import SyncService, Writer
 from kith.ws.gateway import Gateway
 
+if TYPE_CHECKING:
+    from kith.storage.postgres import PostgresDatabase
+
 log = logging.getLogger(__name__)
 
 
@@ -48,11 +52,15 @@ class Services:
     sync: SyncService
 
 
-def open_database(settings: Settings) -> SqliteDatabase:
+def open_database(settings: Settings) -> SqliteDatabase | PostgresDatabase:
     url = settings.database_url
     if url.startswith("sqlite:"):
         return SqliteDatabase.from_url(url, batch_max=settings.write_batch_max)
-    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/kith.db")
+    if url.startswith(("postgresql://", "postgres://")):
+        from kith.storage.postgres import PostgresDatabase  # needs the [postgres] extra
+
+        return PostgresDatabase.from_url(url, writers=settings.database_writers)
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/kith.db or postgresql://...")
 
 
 class BodyLimit:

@@ -33,10 +33,18 @@ TABLE: tuple[Setting, ...] = (
         "database",
         str,
         "",
-        "Database URL. Empty means a SQLite file `kith.db` in the data directory.",
+        "Database URL: `sqlite:///path/kith.db` or `postgresql://user@host/db`."
+        " Empty means a SQLite file `kith.db` in the data directory.",
         flag=True,
     ),
-    Setting("bus", str, "memory://", "Wake-up bus between nodes: `memory://` (one node).", flag=True),
+    Setting(
+        "bus",
+        str,
+        "memory://",
+        "Wake-up bus between nodes: `memory://` (one node) or `redis://host:6379/0` (many).",
+        flag=True,
+    ),
+    Setting("database_writers", int, 8, "Writer threads per node on PostgreSQL (SQLite always has one)."),
     Setting("registration_open", bool, True, "Whether anyone may sign up (admins can always create users)."),
     Setting("max_text_bytes", int, 16 * 1024, "Largest text message, in UTF-8 bytes."),
     Setting("max_body_bytes", int, 64 * 1024, "Largest JSON request body accepted on any route."),
@@ -70,6 +78,7 @@ class Settings:
     data_dir: Path = Path("kith-data")
     database: str = ""
     bus: str = "memory://"
+    database_writers: int = 8
     registration_open: bool = True
     max_text_bytes: int = 16 * 1024
     max_body_bytes: int = 64 * 1024

@@ -40,5 +40,8 @@ class MemoryBus:
 
         return unsubscribe
 
+    def has_listeners(self, user_id: int) -> bool:
+        return user_id in self._listeners
+
     def subscriber_count(self) -> int:
         return sum(len(v) for v in self._listeners.values())

@@ -167,7 +167,9 @@ class ChatService:
         text = validation.message_text(text, self.max_text_bytes)
         if reply_to is not None and not 0 < reply_to < 2**62:
             raise Invalid("reply_to must be the seq of an earlier message", field="reply_to")
-        return self.writer.run(self._send, caller.user_id, conversation_id, client_id, text, reply_to)
+        return self.writer.run(
+            self._send, caller.user_id, conversation_id, client_id, text, reply_to, order_key=caller.user_id
+        )
 
     def _send(
         self, tx: Tx, log: EventLog, me: int, conversation_id: int, client_id: str, text: str, reply_to: int | None

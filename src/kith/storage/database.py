@@ -34,13 +34,14 @@ class Tx(Protocol):
 
 
 class Database(Protocol):
-    def write(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
-        """Queue ``fn(tx, *args)`` for the write transaction; the awaitable settles once the commit is
+    def write(self, fn: Callable[..., T], *args: Any, order_key: int | None = None) -> Awaitable[T]:
+        """Queue ``fn(tx, *args)`` for a write transaction; the awaitable settles once the commit is
         durable.
 
-        The job is queued when ``write`` is *called*, not when it is awaited, so writes commit in
-        call order. If ``fn`` raises, its changes are rolled back and the exception propagates;
-        other writes that shared the same commit are unaffected.
+        The job is queued when ``write`` is *called*, not when it is awaited. Writes with the same
+        ``order_key`` commit in call order (SQLite's single writer keeps every write in call order).
+        If ``fn`` raises, its changes are rolled back and the exception propagates; other writes
+        that shared the same commit are unaffected.
         """
         ...
 

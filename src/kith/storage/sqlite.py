@@ -149,7 +149,7 @@ class SqliteDatabase:
 
     # -- Database interface ------------------------------------------------------------------
 
-    def write(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    def write(self, fn: Callable[..., T], *args: Any, order_key: int | None = None) -> asyncio.Future[T]:
         """Queue ``fn(tx, *args)``; the returned future settles after its transaction commits.
 
         Jobs are queued in call order, so two writes started one after the other by the same

@@ -45,13 +45,15 @@ class Writer:
         self.bus = bus
         self.clock = clock
 
-    def run(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
-        # queued now, not when awaited: jobs commit in the order run() is called
-        return self._finish(self.db.write(self._job, fn, args))
+    def run(self, fn: Callable[..., T], *args: Any, order_key: int | None = None) -> Awaitable[T]:
+        """Queue the job now (not when awaited). Jobs with the same ``order_key`` commit in the order
+        run() was called; on SQLite every job does."""
+        return self._finish(self.db.write(self._job, fn, args, order_key=order_key))
 
     def _job(self, tx: Tx, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, list[Emitted]]:
         log = EventLog(tx, self.clock.now_ms())
-        return fn(tx, log, *args), log.emitted
+        result = fn(tx, log, *args)
+        return result, log.flush()
 
     async def _finish(self, pending: Awaitable[tuple[T, list[Emitted]]]) -> T:
         result, emitted = await pending

@@ -9,33 +9,29 @@ from kith.chats.models import message_json
 from kith.storage.database import Tx, placeholders
 from kith.sync.models import Emitted, frame
 
-_NEXT_SEQ = "UPDATE users SET last_event_seq = last_event_seq + 1 WHERE id = ? RETURNING last_event_seq"
+_ADVANCE = "UPDATE users SET last_event_seq = last_event_seq + ? WHERE id = ? RETURNING last_event_seq"
 _INSERT = "INSERT INTO events (user_id, seq, type, message_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)"
 
 
 class EventLog:
-    """Appends events to users' logs within one write transaction.
+    """Collects the events of one write job and appends them to users' logs when the job ends.
 
-    The seq is taken from the user's counter row in the same transaction that appends the event,
-    so it is gapless: a rolled-back transaction takes its seqs with it.
-    ``emitted`` collects what was appended, for the service to publish after the commit.
+    Seqs come from each user's counter row in the same transaction, so a user's log is gapless: a
+    rolled-back job takes its seqs with it. ``flush`` takes the counters in ascending user id, the
+    same order in every job, so concurrent jobs on PostgreSQL never deadlock on them; one counter
+    update per user covers all of that user's new events.
     """
 
-    __slots__ = ("emitted", "now", "tx")
+    __slots__ = ("_pending", "emitted", "now", "tx")
 
     def __init__(self, tx: Tx, now: int) -> None:
         self.tx = tx
         self.now = now
-        self.emitted: list[Emitted] = []
+        self._pending: dict[int, list[tuple[str, int | None, bytes]]] = {}
+        self.emitted: list[Emitted] = []  # filled by flush(), published after the commit
 
-    def _next_seq(self, user_id: int) -> int:
-        return int(self.tx.value(_NEXT_SEQ, (user_id,)))
-
-    def append(self, user_id: int, type_: str, data: bytes) -> int:
-        seq = self._next_seq(user_id)
-        self.tx.execute(_INSERT, (user_id, seq, type_, None, data.decode(), self.now))
-        self.emitted.append(Emitted(user_id, seq, frame(seq, type_, self.now, data)))
-        return seq
+    def append(self, user_id: int, type_: str, data: bytes) -> None:
+        self._pending.setdefault(user_id, []).append((type_, None, data))
 
     def append_many(self, user_ids: Iterable[int], type_: str, data: bytes) -> None:
         for user_id in user_ids:
@@ -43,12 +39,24 @@ class EventLog:
 
     def append_message(self, user_ids: Iterable[int], message_id: int, data: bytes) -> None:
         """A message event for each user; the message itself is stored once and referenced."""
-        rows = []
+        entry = ("message", message_id, data)
         for user_id in user_ids:
-            seq = self._next_seq(user_id)
-            rows.append((user_id, seq, "message", message_id, None, self.now))
-            self.emitted.append(Emitted(user_id, seq, frame(seq, "message", self.now, data)))
-        self.tx.executemany(_INSERT, rows)
+            self._pending.setdefault(user_id, []).append(entry)
+
+    def flush(self) -> list[Emitted]:
+        rows = []
+        for user_id in sorted(self._pending):
+            entries = self._pending[user_id]
+            seq = int(self.tx.value(_ADVANCE, (len(entries), user_id))) - len(entries)
+            for type_, message_id, data in entries:
+                seq += 1
+                payload = None if message_id is not None else data.decode()
+                rows.append((user_id, seq, type_, message_id, payload, self.now))
+                self.emitted.append(Emitted(user_id, seq, frame(seq, type_, self.now, data)))
+        self._pending.clear()
+        if rows:
+            self.tx.executemany(_INSERT, rows)
+        return self.emitted
 
 
 def head(tx: Tx, user_id: int) -> int:

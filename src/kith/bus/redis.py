@@ -1,0 +1,148 @@
+"""The Redis bus: wake-ups between nodes over Redis pub/sub, one channel per user.
+
+A node subscribes to a user's channel while it has at least one local listener for that user, and
+dispatches its own wake-ups locally without waiting for Redis. Messages carry the sending node's id
+so a node ignores the echo of its own publishes. Redis keeps nothing: if it is unreachable, wake-ups
+are lost and connections catch up from the store at their next heartbeat; the bus reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+
+import msgspec
+import redis.asyncio as aioredis
+
+from kith.bus.base import Listener, Wakeup
+from kith.bus.memory import MemoryBus
+
+log = logging.getLogger(__name__)
+
+PREFIX = "kith:wake:"
+
+
+class _Envelope(msgspec.Struct, array_like=True):
+    node: str
+    wakeup: Wakeup
+
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder(_Envelope).decode
+
+
+class RedisBus:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.node = os.urandom(8).hex()
+        self.local = MemoryBus()
+        self._redis: aioredis.Redis | None = None
+        self._pubsub: aioredis.client.PubSub | None = None
+        self._listener_task: asyncio.Task[None] | None = None
+        self._publish_queue: asyncio.Queue[list[tuple[str, bytes]]] = asyncio.Queue(maxsize=10_000)
+        self._publisher_task: asyncio.Task[None] | None = None
+        self._channels: set[str] = set()
+        self._pending: dict[str, bool] = {}  # channel -> subscribe (True) or unsubscribe (False)
+        self._changed = asyncio.Event()
+
+    async def start(self) -> None:
+        self._redis = aioredis.from_url(self.url)
+        await self._redis.ping()
+        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._listener_task = asyncio.create_task(self._listen())
+        self._publisher_task = asyncio.create_task(self._publish_loop())
+
+    async def close(self) -> None:
+        for task in (self._listener_task, self._publisher_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self._pubsub is not None:
+            with contextlib.suppress(Exception):
+                await self._pubsub.aclose()
+        if self._redis is not None:
+            with contextlib.suppress(Exception):
+                await self._redis.aclose()
+        await self.local.close()
+
+    # -- Bus interface -----------------------------------------------------------------------
+
+    def publish(self, wakeups: Sequence[Wakeup]) -> None:
+        self.local.publish(wakeups)
+        batch = [(PREFIX + str(w.user_id), _encode(_Envelope(self.node, w))) for w in wakeups]
+        try:
+            self._publish_queue.put_nowait(batch)
+        except asyncio.QueueFull:  # Redis is far behind: drop; connections catch up from the store
+            log.warning("redis bus backlog full; dropping %d wake-ups", len(batch))
+
+    def subscribe(self, user_id: int, listener: Listener) -> Callable[[], None]:
+        channel = PREFIX + str(user_id)
+        unsubscribe_local = self.local.subscribe(user_id, listener)
+        if channel not in self._channels:
+            self._channels.add(channel)
+            self._pending[channel] = True
+            self._changed.set()
+
+        def unsubscribe() -> None:
+            unsubscribe_local()
+            if not self.local.has_listeners(user_id) and channel in self._channels:
+                self._channels.discard(channel)
+                self._pending[channel] = False
+                self._changed.set()
+
+        return unsubscribe
+
+    # -- background tasks --------------------------------------------------------------------
+
+    async def _publish_loop(self) -> None:
+        while True:
+            batch = await self._publish_queue.get()
+            if not batch:
+                continue
+            try:
+                assert self._redis is not None
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for channel, payload in batch:
+                        pipe.publish(channel, payload)
+                    await pipe.execute()
+            except Exception as exc:  # a lost wake-up only delays delivery until the next heartbeat
+                log.warning("redis publish failed: %s", exc)
+                await asyncio.sleep(0.5)
+
+    async def _apply_subscriptions(self) -> None:
+        assert self._pubsub is not None
+        pending, self._pending = self._pending, {}
+        subscribe = [c for c, on in pending.items() if on]
+        unsubscribe = [c for c, on in pending.items() if not on]
+        if subscribe:
+            await self._pubsub.subscribe(*subscribe)
+        if unsubscribe:
+            await self._pubsub.unsubscribe(*unsubscribe)
+
+    async def _listen(self) -> None:
+        assert self._pubsub is not None
+        while True:
+            try:
+                self._changed.clear()
+                await self._apply_subscriptions()
+                if not self._pubsub.subscribed:
+                    await self._changed.wait()
+                    continue
+                message = await self._pubsub.get_message(timeout=0.05)
+                if message is not None and message["type"] == "message":
+                    envelope = _decode(message["data"])
+                    if envelope.node != self.node:
+                        self.local.publish([envelope.wakeup])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("redis subscription failed (%s); resubscribing", exc)
+                await asyncio.sleep(0.5)
+                with contextlib.suppress(Exception):
+                    assert self._redis is not None
+                    self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                self._pending = dict.fromkeys(self._channels, True)

@@ -1,0 +1,237 @@
+"""PostgreSQL store: a pool of writer threads, each job in its own transaction, and pooled readers.
+
+Many nodes may write at once, so correctness rests on PostgreSQL's row locks, not on a single
+writer: a user's event seq comes from ``UPDATE users ... RETURNING`` (the row stays locked until
+commit, so seqs stay gapless), a conversation's from the same on its row. The event log takes its
+user locks in ascending id order at the end of each job, which keeps jobs from deadlocking one
+another; should PostgreSQL still report a deadlock or a serialization failure, the job is retried.
+
+Jobs with the same ``order_key`` run on the same writer thread, one after another, so a sender's
+messages are stored in the order they were sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from kith.storage import migrate
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+_RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
+_RETRIES = 8
+_STOP = object()
+_MIGRATION_LOCK = 0x6B697468  # pg_advisory_xact_lock key: one node migrates at a time
+
+
+def _sql(sql: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - a deliberate memo
+    converted = cache.get(sql)
+    if converted is None:
+        converted = cache[sql] = sql.replace("?", "%s")
+    return converted
+
+
+class PgTx:
+    """``kith.storage.database.Tx`` over a psycopg connection (rows are dicts)."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self.conn.execute(_sql(sql), params).rowcount
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(_sql(sql), list(rows))
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(_sql(sql), params).fetchone()
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self.conn.execute(_sql(sql), params).fetchall()
+
+    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+
+class PostgresMigrator:
+    dialect = "postgres"
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def applied(self) -> set[int]:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at BIGINT NOT NULL)"
+        )
+        return {row["version"] for row in self.conn.execute("SELECT version FROM schema_migrations").fetchall()}
+
+    def apply(self, migration: migrate.Migration) -> None:
+        with self.conn.transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            if self.conn.execute("SELECT 1 FROM schema_migrations WHERE version = %s", (migration.version,)).fetchone():
+                return  # another node got there first
+            for statement in migrate.split_statements(migration.sql):
+                self.conn.execute(statement)  # type: ignore[arg-type]
+            self.conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
+                (migration.version, migration.name, int(time.time() * 1000)),
+            )
+
+
+def _connect(url: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(url, autocommit=True, row_factory=dict_row)
+
+
+class _Job:
+    __slots__ = ("args", "fn", "future")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], future: asyncio.Future[Any]) -> None:
+        self.fn = fn
+        self.args = args
+        self.future = future
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
+
+
+class PostgresDatabase:
+    """The PostgreSQL implementation of ``kith.storage.database.Database``."""
+
+    def __init__(self, url: str, writers: int = 8, readers: int = 8) -> None:
+        self.url = url
+        self.writer_count = writers
+        self.reader_count = readers
+        self._queues: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in range(writers)]
+        self._round_robin = itertools.count()
+        self._threads: list[threading.Thread] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pool: ConnectionPool[Any] | None = None
+        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="kith-pg-read")
+
+    @classmethod
+    def from_url(cls, url: str, writers: int = 8) -> PostgresDatabase:
+        return cls(url.replace("postgres://", "postgresql://", 1), writers=writers)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def migrate(self) -> list[int]:
+        with _connect(self.url) as conn:
+            return migrate.upgrade(PostgresMigrator(conn))
+
+    def check_schema(self) -> None:
+        with _connect(self.url) as conn:
+            migrate.check_current(PostgresMigrator(conn))
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._pool = ConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=self.reader_count,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            open=False,
+        )
+        await asyncio.to_thread(self._pool.open, True, 30.0)
+        for n, jobs in enumerate(self._queues):
+            conn = await asyncio.to_thread(_connect, self.url)
+            thread = threading.Thread(target=self._write_loop, args=(conn, jobs), name=f"kith-pg-writer-{n}")
+            thread.daemon = True
+            thread.start()
+            self._threads.append(thread)
+
+    async def close(self) -> None:
+        for jobs in self._queues:
+            jobs.put(_STOP)
+        for thread in self._threads:
+            await asyncio.to_thread(thread.join)
+        self._threads.clear()
+        self._readers.shutdown(wait=True)
+        if self._pool is not None:
+            await asyncio.to_thread(self._pool.close)
+            self._pool = None
+
+    # -- Database interface ------------------------------------------------------------------
+
+    def write(self, fn: Callable[..., T], *args: Any, order_key: int | None = None) -> asyncio.Future[T]:
+        assert self._loop is not None, "database not started"
+        future: asyncio.Future[T] = self._loop.create_future()
+        index = next(self._round_robin) if order_key is None else order_key
+        self._queues[index % self.writer_count].put(_Job(fn, args, future))
+        return future
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._run_read, fn, args)
+
+    # -- threads -----------------------------------------------------------------------------
+
+    def _run_read(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        assert self._pool is not None
+        with self._pool.connection() as conn, conn.transaction():
+            return fn(PgTx(conn), *args)
+
+    def _write_loop(self, conn: psycopg.Connection[Any], jobs: queue.SimpleQueue[Any]) -> None:
+        try:
+            while True:
+                job = jobs.get()
+                if job is _STOP:
+                    return
+                conn = self._run_job(conn, job)
+        finally:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _run_job(self, conn: psycopg.Connection[Any], job: _Job) -> psycopg.Connection[Any]:
+        result, error = None, None
+        for attempt in range(_RETRIES):
+            try:
+                if conn.closed or conn.broken:
+                    conn = _connect(self.url)
+                with conn.transaction():
+                    result = job.fn(PgTx(conn), *job.args)
+                error = None
+                break
+            except _RETRYABLE as exc:  # lost a race with another writer: run the job again
+                error = exc
+                time.sleep(0.001 * (2**attempt))
+            except psycopg.OperationalError as exc:
+                # the connection died, perhaps during COMMIT: whether the job took effect is unknown,
+                # so it is not run again here (sends are idempotent; their client retries safely)
+                log.warning("PostgreSQL connection lost: %s", exc)
+                error = exc
+                with contextlib.suppress(Exception):
+                    conn.close()
+                break
+            except Exception as exc:
+                error = exc
+                break
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+            self._loop.call_soon_threadsafe(_settle, job.future, result, error)
+        return conn
