@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from kith.errors import Invalid, TooLarge
 
+# Unicode category Cc (C0 and C1 controls) and Cs (surrogates, which only a JSON escape can produce)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_BUT_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
 
 def _has_control(value: str, allow_newlines: bool) -> bool:
-    for ch in value:
-        if ch in "\n\t" and allow_newlines:
-            continue
-        if unicodedata.category(ch) in ("Cc", "Cs"):
-            return True
-    return False
+    return (_CONTROL_BUT_NEWLINES if allow_newlines else _CONTROL).search(value) is not None
 
 
 def line(value: str, field: str, max_chars: int, *, allow_empty: bool = False) -> str:
     """A single line of human text (names, statuses, greetings): trimmed, no control characters."""
+    value = value.strip(" \t\r\n")  # a pasted trailing newline is trimmed, not refused
+    if _has_control(value, allow_newlines=False):
+        raise Invalid(f"{field} must not contain control characters", field=field)
     value = value.strip()
     if not value and not allow_empty:
         raise Invalid(f"{field} must not be empty", field=field)
     if len(value) > max_chars:
         raise Invalid(f"{field} must be at most {max_chars} characters", field=field)
-    if _has_control(value, allow_newlines=False):
-        raise Invalid(f"{field} must not contain control characters", field=field)
     return value
 
 
