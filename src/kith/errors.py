@@ -49,3 +49,9 @@ class Conflict(DomainError):
 
 class TooLarge(DomainError):
     default_code = "too_large"
+
+
+class RateLimited(DomainError):
+    """Too many attempts in a short time; ``retry_after`` (seconds) says when to try again."""
+
+    default_code = "rate_limited"

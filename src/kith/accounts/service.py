@@ -20,6 +20,7 @@ from kith.accounts.models import (
     user_from_row,
 )
 from kith.accounts.passwords import Passwords
+from kith.accounts.throttle import FailedAttempts
 from kith.accounts.tokens import digest, new_token
 from kith.clock import Clock
 from kith.contacts import store as contacts_store
@@ -71,6 +72,7 @@ class AccountService:
         self.passwords = passwords
         self.clock = clock
         self.registration_open = registration_open
+        self.failed_sign_ins = FailedAttempts(clock)
 
     # -- sign up, sign in --------------------------------------------------------------------
 
@@ -92,10 +94,14 @@ class AccountService:
 
     async def sign_in(self, handle: str, password: str, device_name: str | None = None) -> Session:
         name = _device_name(device_name)
-        row = await self.db.read(store.credentials, handle.strip().lower())
+        key = handle.strip().lower()
+        self.failed_sign_ins.check(key)
+        row = await self.db.read(store.credentials, key)
         ok = await self.passwords.verify(row["password_hash"] if row else None, password)
         if not ok or row is None or row["disabled"]:
+            self.failed_sign_ins.fail(key)
             raise Unauthenticated("wrong handle or password", "wrong_credentials")
+        self.failed_sign_ins.clear(key)
         user = await self.db.read(store.user, row["id"])
         return await self._new_session(user_from_row(user), name)
 

@@ -73,6 +73,7 @@ def _view(tx: Tx, row: Row, viewer: int, *, with_counts: bool = True) -> Convers
         peer = user_from_row(peer_row) if peer_row else None
         remark = contacts_store.remarks(tx, viewer, [peer_id]).get(peer_id, "")
     last = store.last_message(tx, row["id"], viewer, row["joined_seq"]) if with_counts else None
+    # activity as the viewer saw it: a message hidden from them (a blocked sender's) moves nothing
     return Conversation(
         id=row["id"],
         kind=row["kind"],
@@ -80,8 +81,8 @@ def _view(tx: Tx, row: Row, viewer: int, *, with_counts: bool = True) -> Convers
         owner_id=row["owner_id"],
         owner_only_adds=bool(row["owner_only_adds"]),
         member_count=store.member_count(tx, row["id"]),
-        last_seq=row["last_seq"],
-        last_activity_at=row["last_activity_at"],
+        last_seq=last["seq"] if last else row["joined_seq"],
+        last_activity_at=last["created_at"] if last else row["joined_at"],
         read_seq=row["read_seq"],
         unread=store.unread_count(tx, row["id"], viewer, row["read_seq"]) if with_counts else 0,
         muted=bool(row["muted"]),

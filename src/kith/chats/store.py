@@ -30,7 +30,7 @@ def membership(tx: Tx, conversation_id: int, user_id: int) -> Row | None:
     """The caller's membership joined with the conversation, or None for a non-member."""
     return tx.one(
         "SELECT c.id, c.kind, c.name, c.owner_id, c.direct_key, c.owner_only_adds, c.last_seq,"
-        " c.last_activity_at, m.joined_seq, m.read_seq, m.muted, m.pinned"
+        " c.last_activity_at, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned"
         " FROM members m JOIN conversations c ON c.id = m.conversation_id"
         " WHERE m.conversation_id = ? AND m.user_id = ?",
         (conversation_id, user_id),
@@ -40,7 +40,7 @@ def membership(tx: Tx, conversation_id: int, user_id: int) -> Row | None:
 def memberships(tx: Tx, user_id: int) -> list[Row]:
     return tx.all(
         "SELECT c.id, c.kind, c.name, c.owner_id, c.direct_key, c.owner_only_adds, c.last_seq,"
-        " c.last_activity_at, m.joined_seq, m.read_seq, m.muted, m.pinned"
+        " c.last_activity_at, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned"
         " FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ?",
         (user_id,),
     )

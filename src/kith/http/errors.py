@@ -24,6 +24,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.TooLarge: 413,
+    errors.RateLimited: 429,
 }
 
 _HTTP_CODES = {
@@ -35,6 +36,7 @@ _HTTP_CODES = {
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
+    429: "rate_limited",
 }
 
 
@@ -44,6 +46,8 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
 
 def json_error(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and fields and "retry_after" in fields:
+        headers = {"Retry-After": str(fields["retry_after"])}
     return Response(error_body(code, message, fields), status, headers=headers, media_type="application/json")
 
 

@@ -28,6 +28,7 @@ _ERROR_TEXT = {
     404: "Not found (or not yours to see)",
     409: "Conflicts with the current state",
     413: "Too large",
+    429: "Too many attempts; see Retry-After",
 }
 
 

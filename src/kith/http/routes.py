@@ -17,7 +17,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", V1 + "/accounts", accounts.register, "Sign up (and sign in this device)", "accounts",
              body=accounts.RegisterIn, response=Session, status=201, auth=False, errors=(400, 403, 409)),
     Endpoint("POST", V1 + "/sessions", accounts.sign_in, "Sign in: a bearer token for a new device", "accounts",
-             body=accounts.SignInIn, response=Session, status=201, auth=False, errors=(400, 401)),
+             body=accounts.SignInIn, response=Session, status=201, auth=False, errors=(400, 401, 429)),
     Endpoint("DELETE", V1 + "/sessions/current", accounts.sign_out, "Sign out this device", "accounts"),
     Endpoint("GET", V1 + "/me", accounts.me, "Your profile", "accounts", response=User),
     Endpoint("PATCH", V1 + "/me", accounts.update_me, "Change display name or status line", "accounts",
