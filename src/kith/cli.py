@@ -1,4 +1,4 @@
-"""The `kith` command: serve, migrate, admin."""
+"""The `kith` command: serve, migrate, admin, bench."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from kith import __version__
 from kith import settings as config
 from kith.accounts.passwords import Passwords
 from kith.accounts.service import AccountService
+from kith.bench.cli import add_bench_parser, run_bench
 from kith.bus.memory import MemoryBus
 from kith.clock import SystemClock
 from kith.errors import DomainError
@@ -23,13 +24,13 @@ from kith.storage.migrate import SchemaOutdated, SchemaTooNew
 from kith.sync.service import Writer
 
 
-def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="a TOML file of settings (also KITH_CONFIG)")
+def _add_settings_flags(parser: argparse.ArgumentParser, default: object = None) -> None:
+    parser.add_argument("--config", type=Path, default=default, help="a TOML file of settings (also KITH_CONFIG)")
     for setting in config.TABLE:
         if setting.flag:
             flag = "--" + setting.name.replace("_", "-")
             parser.add_argument(
-                flag, dest=setting.name, default=None, help=f"{setting.help} [{config.env_name(setting)}]"
+                flag, dest=setting.name, default=default, help=f"{setting.help} [{config.env_name(setting)}]"
             )
 
 
@@ -49,26 +50,40 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
     _add_settings_flags(migrate)
 
+    transfer = commands.add_parser(
+        "migrate-store", help="copy a whole deployment to another database (SQLite <-> PostgreSQL)"
+    )
+    transfer.add_argument("--from", dest="source", required=True, help="source database URL")
+    transfer.add_argument("--to", dest="target", required=True, help="target database URL (empty)")
+
     admin = commands.add_parser("admin", help="manage users")
     _add_settings_flags(admin)
     verbs = admin.add_subparsers(dest="verb", required=True)
-    create = verbs.add_parser("create-user", help="create a user")
+    # the settings flags are accepted after the verb too: `kith admin list-users --data-dir x`
+    common = argparse.ArgumentParser(add_help=False)
+    _add_settings_flags(common, default=argparse.SUPPRESS)
+    create = verbs.add_parser("create-user", help="create a user", parents=[common])
     create.add_argument("handle")
     create.add_argument("--display-name", required=True)
     create.add_argument("--password", help="the password (asked for when omitted)")
-    reset = verbs.add_parser("reset-password", help="set a new password and sign out every device")
+    reset = verbs.add_parser("reset-password", help="set a new password and sign out every device", parents=[common])
     reset.add_argument("handle")
     reset.add_argument("--password", help="the new password (asked for when omitted)")
-    verbs.add_parser("list-users", help="list all users")
-    disable = verbs.add_parser("disable-user", help="disable a user and sign out every device")
+    verbs.add_parser("list-users", help="list all users", parents=[common])
+    disable = verbs.add_parser("disable-user", help="disable a user and sign out every device", parents=[common])
     disable.add_argument("handle")
-    enable = verbs.add_parser("enable-user", help="enable a disabled user")
+    enable = verbs.add_parser("enable-user", help="enable a disabled user", parents=[common])
     enable.add_argument("handle")
+    add_bench_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "bench":
+        return run_bench(args)
+    if args.command == "migrate-store":
+        return migrate_store(args.source, args.target)
     try:
         settings = _settings(args)
     except (ValueError, OSError) as exc:
@@ -91,6 +106,17 @@ def migrate(settings: Settings) -> int:
 
     applied = open_database(settings).migrate()
     print(f"applied migrations {applied}" if applied else "the database is up to date")
+    return 0
+
+
+def migrate_store(source: str, target: str) -> int:
+    from kith.storage.transfer import TransferError, copy
+
+    try:
+        copy(source, target)
+    except (TransferError, SchemaTooNew, SchemaOutdated, ValueError) as exc:
+        print(f"kith: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,0 +1,132 @@
+"""Runs the chosen workloads the chosen number of times, each run against a fresh server."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kith.bench.context import Context, Skipped, Workload
+from kith.bench.loadgen import LoadError
+from kith.bench.profile import Profiler
+from kith.bench.server import LocalServer, Target, wait_healthy
+from kith.bench.setup import SetupError, run_tag
+from kith.bench.sizes import Sizes
+from kith.bench.stats import combine
+from kith.bench.workloads import WORKLOADS
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Options:
+    sizes: Sizes
+    workloads: list[str]
+    runs: int = 3
+    procs: int = 2
+    timeout: float = 120.0
+    url: str | None = None  # a running server instead of a fresh one per run
+    server_pid: int | None = None  # its process id, for W3's memory readings
+    profile_dir: Path | None = None
+    keep_data: bool = False
+
+
+@dataclass
+class WorkloadReport:
+    workload: Workload
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def median(self) -> dict[str, Any]:
+        """The median of every number and the conjunction of every boolean over the runs that worked."""
+        good = [r for r in self.runs if r.get("ok")]
+        keys = [k for k in (good[0] if good else {}) if isinstance(good[0][k], int | float | bool)]
+        return {k: combine([r.get(k) for r in good]) for k in keys if k != "ok"}
+
+    @property
+    def correct(self) -> bool:
+        """No run failed or logged a server error, and every correctness check passed (speed plays no part)."""
+        for run in self.runs:
+            if run.get("skipped"):
+                continue
+            if not run.get("ok") or run.get("errors") or run.get("timed_out") or run.get("server_log_errors"):
+                return False
+            if run.get("exactly_once") is False or run.get("in_order") is False:
+                return False
+            if self.workload.name == "W3" and run.get("connections") != run.get("expected_connections"):
+                return False
+        return True
+
+
+def run_all(options: Options, progress: Progress) -> list[WorkloadReport]:
+    reports = []
+    for name in options.workloads:
+        report = WorkloadReport(WORKLOADS[name])
+        for index in range(options.runs):
+            progress(f"{name} run {index + 1}/{options.runs} ...")
+            started = time.perf_counter()
+            run = run_once(report.workload, options, index)
+            run["wall_s"] = time.perf_counter() - started
+            report.runs.append(run)
+            progress(f"{name} run {index + 1}/{options.runs}: {_brief(run)} ({run['wall_s']:.1f} s)")
+            if run.get("skipped"):
+                break
+        reports.append(report)
+    return reports
+
+
+def run_once(workload: Workload, options: Options, index: int) -> dict[str, Any]:
+    try:
+        target = _target(options)
+    except (RuntimeError, OSError) as exc:
+        return {"ok": False, "error": f"the server did not start: {exc}"}
+    ctx = Context(target, options.sizes, run_tag(), options.procs, options.timeout)
+    if options.profile_dir is not None and target.pid is not None:
+        profiler = Profiler(target.pid, options.profile_dir / f"{workload.name}-run{index + 1}.txt")
+        ctx.on_ready, ctx.after = profiler.start, profiler.stop
+    run: dict[str, Any]
+    log_errors: list[str] = []
+    try:
+        run = {"ok": True, **workload.run(ctx)}
+    except Skipped as exc:
+        run = {"skipped": str(exc)}
+    except (LoadError, SetupError, RuntimeError, OSError, httpx.HTTPError) as exc:
+        run = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        if isinstance(target, LocalServer):
+            log_errors = target.log_errors()
+            target.stop()
+    if log_errors:
+        run["server_log_errors"] = log_errors[:20]
+    if workload.name == "W3":
+        run["expected_connections"] = options.sizes.idle
+    return run
+
+
+def _target(options: Options) -> Target:
+    if options.url:
+        target = Target(options.url, options.server_pid)
+        wait_healthy(target.url, 10)
+        return target
+    return LocalServer(keep_data=options.keep_data).start()
+
+
+def _brief(run: dict[str, Any]) -> str:
+    if run.get("skipped"):
+        return "skipped: " + run["skipped"]
+    if not run.get("ok"):
+        return "FAILED: " + str(run.get("error"))
+    shown = []
+    for key in ("msgs_per_s", "deliveries_per_s", "latency_p99_ms", "kib_per_connection", "catchup_s"):
+        value = run.get(key)
+        if isinstance(value, float) and not math.isnan(value):
+            shown.append(f"{key}={value:.4g}")
+    for key in ("exactly_once", "in_order"):
+        if key in run:
+            shown.append(f"{key}={'yes' if run[key] else 'NO'}")
+    return " ".join(shown)
