@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -34,6 +35,7 @@ from kith.jsonenc import encode
 from kith.settings import Settings
 from kith.storage.sqlite import SqliteDatabase
 from kith.sync.service import SyncService, Writer
+from kith.ws.gateway import PATH as WS_PATH
 from kith.ws.gateway import Gateway
 
 if TYPE_CHECKING:
@@ -90,7 +92,35 @@ def web_root() -> Path:
     return Path(str(resources.files("kith") / "web"))
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
+class WebClient(StaticFiles):
+    """The web client's files, revalidated on every load (ETag), so an upgrade never mixes old and
+    new modules in a browser's cache."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
+class Kith:
+    """The ASGI app: the WebSocket gateway beside the HTTP app, not under its middleware (a socket
+    lives for hours and each of its frames is on the hot path); everything else goes to HTTP."""
+
+    def __init__(self, http: Starlette, gateway: Gateway, settings: Settings) -> None:
+        self.http = http
+        self.gateway = gateway
+        self.settings = settings
+        self.state = http.state
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # returns the chosen app's coroutine instead of awaiting it: no frame of ours stays on a
+        # socket's stack for its lifetime
+        if scope["type"] == "websocket" and scope["path"] == WS_PATH:
+            return self.gateway(scope, receive, send)
+        return self.http(scope, receive, send)
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
     clock = clock or SystemClock()
     db = open_database(settings)
     bus = buses.from_url(settings.bus)
@@ -106,7 +136,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     spec = encode(
         openapi.build(
             ENDPOINTS,
-            {"/api/v1/ws": {"get": {"summary": "WebSocket: live events, sends and read marks (docs/websocket.md)",
+            {WS_PATH: {"get": {"summary": "WebSocket: live events, sends and read marks (docs/websocket.md)",
                                     "tags": ["sync"], "responses": {"101": {"description": "Switching protocols"}}}}},
         )
     )  # fmt: skip
@@ -125,11 +155,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route(e.path, make_view(e, services, settings.max_body_bytes), methods=[e.method]) for e in ENDPOINTS
     ]
     routes += [
-        WebSocketRoute("/api/v1/ws", gateway.endpoint),
         Route("/openapi.json", openapi_json),
         Route("/docs", docs),
         Route("/healthz", health),
-        Mount("/", StaticFiles(directory=web, html=True), name="web"),
+        Mount("/", GZipMiddleware(WebClient(directory=web, html=True)), name="web"),
     ]
 
     @contextlib.asynccontextmanager
@@ -137,10 +166,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         await asyncio.to_thread(db.migrate)
         await db.start()
         await bus.start()
+        await gateway.start()
         try:
             yield
         finally:
-            await gateway.close_all()
+            await gateway.close()
             await bus.close()
             await db.close()
 
@@ -155,6 +185,4 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.state.services = services
-    app.state.gateway = gateway
-    app.state.settings = settings
-    return app
+    return Kith(app, gateway, settings)

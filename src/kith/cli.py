@@ -145,6 +145,8 @@ def serve(settings: Settings) -> int:
         ws_ping_interval=settings.ws_heartbeat_seconds,
         ws_ping_timeout=settings.ws_heartbeat_seconds,
         ws_per_message_deflate=False,
+        interface="asgi3",  # Kith.__call__ returns a coroutine rather than being one
+        proxy_headers=False,  # kith never uses client addresses; one middleware layer fewer per request
         log_level=settings.log_level,
         access_log=settings.log_level == "debug",
         timeout_graceful_shutdown=5,

@@ -31,9 +31,10 @@ class Bus(Protocol):
         """Fire and forget; never blocks the caller."""
         ...
 
-    def subscribe(self, user_id: int, listener: Listener) -> Callable[[], None]:
-        """Call ``listener`` (on the event loop, without awaiting) for each wake-up of ``user_id``.
+    def subscribe(self, user_id: int, listener: Listener) -> None:
+        """Call ``listener`` (on the event loop, without awaiting) for each wake-up of ``user_id``."""
+        ...
 
-        Returns a function that unsubscribes.
-        """
+    def unsubscribe(self, user_id: int, listener: Listener) -> None:
+        """Stop calling ``listener`` (the very object given to ``subscribe``)."""
         ...

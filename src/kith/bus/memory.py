@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from kith.bus.base import Listener, Wakeup
 
@@ -12,7 +12,8 @@ log = logging.getLogger(__name__)
 
 class MemoryBus:
     def __init__(self) -> None:
-        self._listeners: dict[int, set[Listener]] = {}
+        # a tuple per user: most users have one connection, and a 1-tuple is a quarter of a set
+        self._listeners: dict[int, tuple[Listener, ...]] = {}
 
     async def start(self) -> None:
         pass
@@ -22,23 +23,21 @@ class MemoryBus:
 
     def publish(self, wakeups: Sequence[Wakeup]) -> None:
         for wakeup in wakeups:
-            for listener in tuple(self._listeners.get(wakeup.user_id, ())):
+            for listener in self._listeners.get(wakeup.user_id, ()):
                 try:
                     listener(wakeup)
                 except Exception:  # one broken listener must not starve the others
                     log.exception("wake-up listener failed")
 
-    def subscribe(self, user_id: int, listener: Listener) -> Callable[[], None]:
-        self._listeners.setdefault(user_id, set()).add(listener)
+    def subscribe(self, user_id: int, listener: Listener) -> None:
+        self._listeners[user_id] = (*self._listeners.get(user_id, ()), listener)
 
-        def unsubscribe() -> None:
-            listeners = self._listeners.get(user_id)
-            if listeners is not None:
-                listeners.discard(listener)
-                if not listeners:
-                    del self._listeners[user_id]
-
-        return unsubscribe
+    def unsubscribe(self, user_id: int, listener: Listener) -> None:
+        remaining = tuple(x for x in self._listeners.get(user_id, ()) if x is not listener)
+        if remaining:
+            self._listeners[user_id] = remaining
+        else:
+            self._listeners.pop(user_id, None)
 
     def has_listeners(self, user_id: int) -> bool:
         return user_id in self._listeners

@@ -4,6 +4,10 @@ A node subscribes to a user's channel while it has at least one local listener f
 dispatches its own wake-ups locally without waiting for Redis. Messages carry the sending node's id
 so a node ignores the echo of its own publishes. Redis keeps nothing: if it is unreachable, wake-ups
 are lost and connections catch up from the store at their next heartbeat; the bus reconnects.
+
+Pub/sub channels are global to a Redis server: the db number in the URL does not separate them. So
+the channels are named after it, ``kith:<db>:wake:<user id>`` (or after ``?namespace=<name>`` in the
+URL): deployments that share a Redis server with different db numbers never hear each other.
 """
 
 from __future__ import annotations
@@ -12,17 +16,28 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import msgspec
 import redis.asyncio as aioredis
+from redis.connection import parse_url
 
 from kith.bus.base import Listener, Wakeup
 from kith.bus.memory import MemoryBus
 
 log = logging.getLogger(__name__)
 
-PREFIX = "kith:wake:"
+
+def channel_prefix(url: str) -> tuple[str, str]:
+    """The URL to connect with (without ``namespace``) and the prefix of the deployment's channels."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    names = [value for key, value in query if key == "namespace"]
+    if not names:
+        return url, f"kith:{parse_url(url).get('db', 0)}:wake:"
+    rest = urlencode([(key, value) for key, value in query if key != "namespace"])
+    return urlunsplit(parts._replace(query=rest)), f"kith:{names[-1]}:wake:"
 
 
 class _Envelope(msgspec.Struct, array_like=True):
@@ -36,7 +51,7 @@ _decode = msgspec.msgpack.Decoder(_Envelope).decode
 
 class RedisBus:
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url, self.prefix = channel_prefix(url)
         self.node = os.urandom(8).hex()
         self.local = MemoryBus()
         self._redis: aioredis.Redis | None = None
@@ -73,28 +88,27 @@ class RedisBus:
 
     def publish(self, wakeups: Sequence[Wakeup]) -> None:
         self.local.publish(wakeups)
-        batch = [(PREFIX + str(w.user_id), _encode(_Envelope(self.node, w))) for w in wakeups]
+        batch = [(self.prefix + str(w.user_id), _encode(_Envelope(self.node, w))) for w in wakeups]
         try:
             self._publish_queue.put_nowait(batch)
         except asyncio.QueueFull:  # Redis is far behind: drop; connections catch up from the store
             log.warning("redis bus backlog full; dropping %d wake-ups", len(batch))
 
-    def subscribe(self, user_id: int, listener: Listener) -> Callable[[], None]:
-        channel = PREFIX + str(user_id)
-        unsubscribe_local = self.local.subscribe(user_id, listener)
+    def subscribe(self, user_id: int, listener: Listener) -> None:
+        self.local.subscribe(user_id, listener)
+        channel = self.prefix + str(user_id)
         if channel not in self._channels:
             self._channels.add(channel)
             self._pending[channel] = True
             self._changed.set()
 
-        def unsubscribe() -> None:
-            unsubscribe_local()
-            if not self.local.has_listeners(user_id) and channel in self._channels:
-                self._channels.discard(channel)
-                self._pending[channel] = False
-                self._changed.set()
-
-        return unsubscribe
+    def unsubscribe(self, user_id: int, listener: Listener) -> None:
+        self.local.unsubscribe(user_id, listener)
+        channel = self.prefix + str(user_id)
+        if not self.local.has_listeners(user_id) and channel in self._channels:
+            self._channels.discard(channel)
+            self._pending[channel] = False
+            self._changed.set()
 
     # -- background tasks --------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ exists: a conversation you are not in is indistinguishable from one that does no
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from kith import validation
@@ -155,8 +156,10 @@ class ChatService:
 
     # -- sending -----------------------------------------------------------------------------
 
-    def send(self, caller: Caller, conversation_id: int, client_id: str, text: str, reply_to: int | None = None) -> Any:
-        """Store a text message; returns an awaitable Ack once it is durable.
+    def send(
+        self, caller: Caller, conversation_id: int, client_id: str, text: str, reply_to: int | None = None
+    ) -> asyncio.Future[Ack]:
+        """Store a text message; returns a future of its Ack, settled once it is durable.
 
         Validation happens now and the write is queued before this returns, so the messages of
         one sender are stored in the order ``send`` was called (the WebSocket relies on that).
@@ -253,8 +256,10 @@ class ChatService:
 
     # -- per-member state ---------------------------------------------------------------------
 
-    async def mark_read(self, caller: Caller, conversation_id: int, seq: int) -> int:
-        """Move the caller's read position forward (never back); synced to their own devices only."""
+    def mark_read(self, caller: Caller, conversation_id: int, seq: int) -> asyncio.Future[int]:
+        """Move the caller's read position forward (never back); synced to their own devices only.
+
+        Validates now and returns a future of the resulting read position."""
         if not 0 <= seq < 2**62:
             raise Invalid("seq must be 0 or more", field="seq")
 
@@ -269,7 +274,7 @@ class ChatService:
             )
             return target
 
-        return await self.writer.run(mark)
+        return self.writer.run(mark)
 
     async def set_prefs(
         self, caller: Caller, conversation_id: int, muted: bool | None, pinned: bool | None

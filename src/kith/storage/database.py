@@ -8,7 +8,8 @@ SQL is written once in the common dialect of SQLite and PostgreSQL, with ``?`` p
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -34,7 +35,7 @@ class Tx(Protocol):
 
 
 class Database(Protocol):
-    def write(self, fn: Callable[..., T], *args: Any, order_key: int | None = None) -> Awaitable[T]:
+    def write(self, fn: Callable[..., T], *args: Any, order_key: int | None = None) -> asyncio.Future[T]:
         """Queue ``fn(tx, *args)`` for a write transaction; the awaitable settles once the commit is
         durable.
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+import asyncio
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import msgspec
@@ -45,21 +47,38 @@ class Writer:
         self.bus = bus
         self.clock = clock
 
-    def run(self, fn: Callable[..., T], *args: Any, order_key: int | None = None) -> Awaitable[T]:
-        """Queue the job now (not when awaited). Jobs with the same ``order_key`` commit in the order
-        run() was called; on SQLite every job does."""
-        return self._finish(self.db.write(self._job, fn, args, order_key=order_key))
+    def run(self, fn: Callable[..., T], *args: Any, order_key: int | None = None) -> asyncio.Future[T]:
+        """Queue the job now (not when awaited); the future settles after the commit and the publish.
+
+        Jobs with the same ``order_key`` commit in the order run() was called; on SQLite every job
+        does. The wake-ups go out even if nobody awaits the future any more (a client that hung up
+        after sending still gets its message delivered to the others at once).
+        """
+        committed = self.db.write(self._job, fn, args, order_key=order_key)
+        done: asyncio.Future[T] = committed.get_loop().create_future()
+        committed.add_done_callback(functools.partial(self._publish, done))
+        return done
 
     def _job(self, tx: Tx, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, list[Emitted]]:
         log = EventLog(tx, self.clock.now_ms())
         result = fn(tx, log, *args)
         return result, log.flush()
 
-    async def _finish(self, pending: Awaitable[tuple[T, list[Emitted]]]) -> T:
-        result, emitted = await pending
-        if emitted:
-            self.bus.publish(wakeups(emitted))
-        return result
+    def _publish(self, done: asyncio.Future[T], committed: asyncio.Future[tuple[T, list[Emitted]]]) -> None:
+        if committed.cancelled():
+            done.cancel()
+            return
+        error = committed.exception()
+        if error is None:
+            result, emitted = committed.result()
+            if emitted:
+                self.bus.publish(wakeups(emitted))
+        if done.done():
+            return
+        if error is None:
+            done.set_result(result)
+        else:
+            done.set_exception(error)
 
 
 def _read_page(tx: Tx, user_id: int, since: int, limit: int) -> tuple[list[bytes], int]:
@@ -73,6 +92,10 @@ class SyncService:
 
     async def head(self, user_id: int) -> int:
         return await self.db.read(store.head, user_id)
+
+    async def heads(self, user_ids: list[int]) -> dict[int, int]:
+        """The heads of many users' logs in one read (the WebSocket heartbeat sweep)."""
+        return await self.db.read(store.heads, user_ids)
 
     async def frames(self, user_id: int, since: int, limit: int | None = None) -> tuple[list[bytes], int]:
         """Raw event frames after ``since`` (at most a page) and the head they were read at."""

@@ -63,6 +63,15 @@ def head(tx: Tx, user_id: int) -> int:
     return int(tx.value("SELECT last_event_seq FROM users WHERE id = ?", (user_id,)) or 0)
 
 
+def heads(tx: Tx, user_ids: list[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for start in range(0, len(user_ids), 500):
+        chunk = user_ids[start : start + 500]
+        rows = tx.all(f"SELECT id, last_event_seq FROM users WHERE id IN ({placeholders(len(chunk))})", chunk)
+        found.update((r["id"], r["last_event_seq"]) for r in rows)
+    return found
+
+
 def page(tx: Tx, user_id: int, since: int, limit: int) -> list[bytes]:
     """Frames of the events after ``since``, in order, at most ``limit``."""
     rows = tx.all(

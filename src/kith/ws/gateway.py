@@ -1,23 +1,30 @@
 """The WebSocket gateway: authenticate, resume from ``since``, push events live, accept sends and reads.
 
-Delivery follows the sync model: the connection keeps a cursor (the last seq it pushed). Wake-ups
-that continue the cursor are pushed from their frames directly; any gap (a wake-up lost, missed
-while buffering, or from another node) is filled from the store. A slow client never grows memory
-without bound: past a backlog limit the buffered wake-ups are dropped and the connection reads
-from the store once the client catches up. Every heartbeat the connection also checks the store,
-so even a lost wake-up delays an event by one heartbeat at most.
+It is a plain ASGI app, served beside the HTTP app rather than through its middleware: a socket
+lives for hours and every frame is on the hot path.
+
+Delivery follows the sync model: a connection keeps a cursor (the last seq it pushed). Wake-ups
+that continue the cursor are pushed from their frames directly; any gap (a wake-up lost, dropped
+from a full backlog, or written by another process) is filled from the store. A slow client never
+grows memory without bound: past a backlog limit the buffered wake-ups are dropped and the
+connection reads from the store once the client catches up. Every heartbeat one query reads the
+heads of all connected users, so even a lost wake-up delays an event by one heartbeat at most.
+
+An idle connection holds no task and no timer of its own: a flush task exists only while there is
+something to write, and acknowledgements are callbacks on the send's future.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-from collections import deque
+from collections.abc import Awaitable
 from typing import Any
 
 import msgspec
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.types import Receive, Scope, Send
 
 from kith.accounts.models import Caller
 from kith.accounts.service import AccountService
@@ -31,6 +38,7 @@ from kith.ws import protocol as p
 
 log = logging.getLogger(__name__)
 
+PATH = "/api/v1/ws"
 BACKLOG_MAX = 1000  # wake-ups buffered per connection before falling back to the store
 _REVOKED = b'"type":"device.revoked"'
 
@@ -40,6 +48,10 @@ class _Close(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason.encode()[:120].decode(errors="ignore")
+
+
+class _Gone(Exception):
+    """The client left before the handshake finished."""
 
 
 class Gateway:
@@ -52,30 +64,34 @@ class Gateway:
         self.bus = bus
         self.settings = settings
         self.connections: set[Connection] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
-    async def endpoint(self, websocket: WebSocket) -> None:
-        await websocket.accept()
-        try:
-            caller, since = await self._hello(websocket)
-        except _Close as close:
-            await _close(websocket, close.code, close.reason)
-            return
-        except WebSocketDisconnect:
-            return
-        connection = Connection(self, websocket, caller)
-        self.connections.add(connection)
-        try:
-            await connection.run(since)
-        finally:
-            self.connections.discard(connection)
+    async def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep())
 
-    async def _hello(self, websocket: WebSocket) -> tuple[Caller, int | None]:
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        for connection in list(self.connections):
+            await connection.close(p.CLOSE_GOING_AWAY, "server shutting down")
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Nothing here reads the handshake's headers (the token comes in `hello`); letting go of
+        # the scope's copy saves an idle socket about 1 KiB for its whole life.
+        scope["headers"] = []
+        # the connection's own coroutine is the only frame a socket keeps for its lifetime
+        return Connection(self, send).serve(receive)
+
+    async def _hello(self, receive: Receive) -> tuple[Caller, int | None]:
         try:
-            message = await asyncio.wait_for(websocket.receive(), self.settings.ws_auth_timeout_seconds)
+            async with asyncio.timeout(self.settings.ws_auth_timeout_seconds):
+                message = await receive()
         except TimeoutError:
             raise _Close(p.CLOSE_HELLO_TIMEOUT, "send a hello frame first") from None
         if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message.get("code", 1000))
+            raise _Gone
         text = message.get("text")
         if text is None:
             raise _Close(p.CLOSE_PROTOCOL, "frames must be JSON text")
@@ -93,190 +109,258 @@ class Gateway:
             raise _Close(p.CLOSE_UNAUTHENTICATED, exc.message) from None
         return caller, frame.since
 
-    async def close_all(self) -> None:
-        for connection in list(self.connections):
-            await connection.close(p.CLOSE_GOING_AWAY, "server shutting down")
+    async def _sweep(self) -> None:
+        """Every heartbeat, read the heads of all connected users at once; connections behind catch up."""
+        while True:
+            await asyncio.sleep(self.settings.ws_heartbeat_seconds)
+            by_user: dict[int, list[Connection]] = {}
+            for connection in self.connections:
+                by_user.setdefault(connection.caller.user_id, []).append(connection)
+            if not by_user:
+                continue
+            try:
+                heads = await self.sync.heads(list(by_user))
+            except Exception:
+                log.exception("heartbeat sweep failed")
+                continue
+            for user_id, head in heads.items():
+                for connection in by_user.get(user_id, ()):
+                    connection.need(head)
 
 
-async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+async def _close(send: Send, code: int, reason: str) -> None:
     with contextlib.suppress(Exception):
-        await websocket.close(code, reason)
+        await send({"type": "websocket.close", "code": code, "reason": reason})
 
 
 class Connection:
-    def __init__(self, gateway: Gateway, websocket: WebSocket, caller: Caller) -> None:
+    __slots__ = (
+        "caller",
+        "closed",
+        "cursor",
+        "flushing",
+        "gateway",
+        "inflight",
+        "outbox",
+        "pending",
+        "resume",
+        "send",
+        "target",
+    )
+
+    def __init__(self, gateway: Gateway, send: Send) -> None:
         self.gateway = gateway
-        self.ws = websocket
-        self.caller = caller
+        self.send = send
+        self.caller = Caller(0, 0)  # known after hello
         self.cursor = 0  # the last seq pushed to this client
-        self.target = 0  # the seq the client is known to need, when beyond what buffered wake-ups cover
-        self.backlog: deque[Wakeup] = deque()
-        self.wake = asyncio.Event()
-        self.slots = asyncio.Semaphore(gateway.settings.ws_max_inflight)
-        self.tasks: set[asyncio.Task[Any]] = set()
+        self.target = 0  # a seq the client needs that buffered wake-ups may not cover
+        self.pending: list[Wakeup] | None = None  # wake-ups not yet pushed
+        self.outbox: list[str] | None = None  # acks, errors, pongs not yet written
+        self.flushing = True  # no flush task may start before `ready` is out
+        self.inflight = 0
+        self.resume: asyncio.Future[None] | None = None  # set while reading waits for acks to drain
         self.closed = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def run(self, since: int | None) -> None:
-        unsubscribe = self.gateway.bus.subscribe(self.caller.user_id, self._on_wakeup)
-        pusher = None
+    async def serve(self, receive: Receive) -> None:
+        gateway = self.gateway
+        if (await receive())["type"] != "websocket.connect":
+            return
+        await self.send({"type": "websocket.accept"})
         try:
-            head = await self.gateway.sync.head(self.caller.user_id)
+            self.caller, since = await gateway._hello(receive)
+        except _Close as close:
+            await _close(self.send, close.code, close.reason)
+            return
+        except _Gone:
+            return
+        user_id = self.caller.user_id
+        listener = self._on_wakeup
+        gateway.bus.subscribe(user_id, listener)
+        gateway.connections.add(self)
+        try:
+            head = await gateway.sync.head(self.caller.user_id)
             if since is not None and since > head:
-                await self._send(
+                await self._write(
                     p.error_frame(None, "since_ahead", "since is ahead of your log; sync again from 0", {"head": head})
                 )
                 await self.close(p.CLOSE_RESYNC, "since is ahead of the log")
                 return
             self.cursor = head if since is None else since
-            self.target = head
-            await self._send(encode({"type": "ready", "head": head, "since": self.cursor}).decode())
-            self.wake.set()
-            pusher = asyncio.create_task(self._push_loop())
-            await self._read_loop()
+            self.target = max(self.target, head)
+            await self._write(encode({"type": "ready", "head": head, "since": self.cursor}).decode())
+            self.flushing = False
+            self._kick()
+            # reading frames, inline: one coroutine frame fewer on every idle socket
+            max_inflight = self.gateway.settings.ws_max_inflight
+            chats = self.gateway.chats
+            while not self.closed:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                text = message.get("text")
+                if text is None:
+                    self._queue(p.error_frame(None, "invalid_frame", "frames must be JSON text"))
+                    continue
+                try:
+                    frame = p.decoder.decode(text)
+                except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                    self._queue(p.error_frame(None, "invalid_frame", str(exc)))
+                    continue
+                if isinstance(frame, p.Send):
+                    if self.inflight >= max_inflight:  # back-pressure: stop reading until acks drain
+                        self.resume = asyncio.get_running_loop().create_future()
+                        await self.resume
+                    try:
+                        # validates and queues the write now, so this sender's messages keep their order
+                        sent = chats.send(self.caller, frame.conversation_id, frame.id, frame.text, frame.reply_to)
+                    except DomainError as exc:
+                        self._queue(p.error_frame(frame.id, exc.code, exc.message, exc.fields))
+                        continue
+                    self.inflight += 1
+                    sent.add_done_callback(functools.partial(self._acked, frame.id))
+                elif isinstance(frame, p.Read):
+                    self._on_read(frame)
+                elif isinstance(frame, p.Ping):
+                    self._queue(encode({"type": "pong", "ref": frame.ref}).decode())
+                else:
+                    self._queue(p.error_frame(None, "invalid_frame", "already said hello"))
         finally:
             self.closed = True
-            unsubscribe()
-            if pusher is not None:
-                pusher.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await pusher
+            gateway.connections.discard(self)
+            gateway.bus.unsubscribe(user_id, listener)
+            if self.resume is not None and not self.resume.done():
+                self.resume.cancel()
 
     async def close(self, code: int, reason: str) -> None:
         if not self.closed:
             self.closed = True
-            await _close(self.ws, code, reason)
+            await _close(self.send, code, reason)
 
-    async def _send(self, text: str) -> None:
+    async def _write(self, text: str) -> None:
         if self.closed:
             return
         try:
-            await self.ws.send({"type": "websocket.send", "text": text})
-        except Exception:  # the peer is gone; the read loop will notice and end the connection
+            await self.send({"type": "websocket.send", "text": text})
+        except Exception:  # the peer is gone; the read loop will see the disconnect
             self.closed = True
 
-    # -- pushing events ----------------------------------------------------------------------
+    # -- pushing -----------------------------------------------------------------------------
 
     def _on_wakeup(self, wakeup: Wakeup) -> None:
-        if len(self.backlog) >= BACKLOG_MAX:
-            self.backlog.clear()  # the store has all of it; read from there once the client drains
+        pending = self.pending
+        if pending is None:
+            self.pending = [wakeup]
+        elif len(pending) >= BACKLOG_MAX:
+            self.pending = None  # the store has all of it; read from there once the client drains
             self.target = max(self.target, wakeup.seq)
         else:
-            self.backlog.append(wakeup)
-        self.wake.set()
+            pending.append(wakeup)
+        self._kick()
 
-    async def _push_loop(self) -> None:
-        heartbeat = self.gateway.settings.ws_heartbeat_seconds
-        sync = self.gateway.sync
-        while not self.closed:
-            try:
-                await asyncio.wait_for(self.wake.wait(), heartbeat)
-            except TimeoutError:
-                # a wake-up may have been lost (another process wrote, a bus hiccup): ask the store
-                self.target = max(self.target, await sync.head(self.caller.user_id))
-            self.wake.clear()
-            await self._drain()
+    def need(self, head: int) -> None:
+        """The user's log reaches ``head``: make sure this client gets there."""
+        if head > self.target:
+            self.target = head
+            self._kick()
 
-    async def _drain(self) -> None:
-        sync = self.gateway.sync
-        while not self.closed:
-            batch: list[bytes] = []
-            while self.backlog:
-                wakeup = self.backlog[0]
-                missing = wakeup.seq - self.cursor
-                if missing <= 0:
-                    self.backlog.popleft()
-                elif wakeup.frames is not None and len(wakeup.frames) >= missing:
-                    self.backlog.popleft()
-                    batch.extend(wakeup.frames[-missing:])
-                    self.cursor = wakeup.seq
-                else:  # a gap before this wake-up: fill it from the store first
-                    self.target = max(self.target, wakeup.seq)
-                    break
-            if batch:
-                await self._push(batch)
-            if self.target > self.cursor:
-                frames, _head = await sync.frames(self.caller.user_id, self.cursor)
-                if not frames:
-                    self.target = self.cursor
+    def _queue(self, text: str) -> None:
+        if self.outbox is None:
+            self.outbox = [text]
+        else:
+            self.outbox.append(text)
+        self._kick()
+
+    def _kick(self) -> None:
+        if not self.flushing and not self.closed:
+            self.flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        try:
+            while not self.closed:
+                if self.outbox:
+                    out, self.outbox = self.outbox, None
+                    for text in out:
+                        await self._write(text)
                     continue
-                self.cursor += len(frames)
-                await self._push(frames)
-                continue
-            if not self.backlog:
-                return
+                batch = self._contiguous()
+                if batch:
+                    await self._push(batch)
+                elif self.target > self.cursor:
+                    frames, _head = await self.gateway.sync.frames(self.caller.user_id, self.cursor)
+                    if not frames:
+                        self.target = self.cursor
+                        continue
+                    self.cursor += len(frames)
+                    await self._push(frames)
+                elif not self.pending:
+                    return
+        except Exception:
+            log.exception("pushing to a WebSocket failed")
+            await self.close(p.CLOSE_INTERNAL, "internal error; reconnect and resume")
+        finally:
+            self.flushing = False
+
+    def _contiguous(self) -> list[bytes]:
+        """Frames from buffered wake-ups that continue the cursor; stops at the first gap."""
+        pending = self.pending
+        batch: list[bytes] = []
+        while pending:
+            wakeup = pending[0]
+            missing = wakeup.seq - self.cursor
+            if missing <= 0:
+                pending.pop(0)
+            elif wakeup.frames is not None and len(wakeup.frames) >= missing:
+                pending.pop(0)
+                batch.extend(wakeup.frames[-missing:])
+                self.cursor = wakeup.seq
+            else:  # a gap before this wake-up: the store fills it, then buffered ones continue
+                self.target = max(self.target, wakeup.seq)
+                break
+        if pending is not None and not pending:
+            self.pending = None
+        return batch
 
     async def _push(self, frames: list[bytes]) -> None:
-        await self._send(p.events_frame(frames))
+        await self._write(p.events_frame(frames))
         for frame in frames:
             if _REVOKED in frame and decode(frame)["data"]["device_id"] == self.caller.device_id:
                 await self.close(p.CLOSE_SESSION_ENDED, "this device was signed out")
                 return
 
-    # -- reading frames ----------------------------------------------------------------------
+    # -- answering requests ------------------------------------------------------------------
 
-    async def _read_loop(self) -> None:
-        while not self.closed:
-            message = await self.ws.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            text = message.get("text")
-            if text is None:
-                await self._send(p.error_frame(None, "invalid_frame", "frames must be JSON text"))
-                continue
-            try:
-                frame = p.decoder.decode(text)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                await self._send(p.error_frame(None, "invalid_frame", str(exc)))
-                continue
-            if isinstance(frame, p.Send):
-                await self._on_send(frame)
-            elif isinstance(frame, p.Read):
-                self._spawn(self._on_read(frame))
-            elif isinstance(frame, p.Ping):
-                await self._send(encode({"type": "pong", "ref": frame.ref}).decode())
-            else:
-                await self._send(p.error_frame(None, "invalid_frame", "already said hello"))
+    def _acked(self, ref: str, sent: asyncio.Future[Any]) -> None:
+        self.inflight -= 1
+        resume = self.resume
+        if resume is not None and not resume.done():
+            self.resume = None
+            resume.set_result(None)
+        self._queue(_answer(ref, sent, lambda ack: p.ack_frame(ref, message=ack.message, duplicate=ack.duplicate)))
 
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def _on_send(self, frame: p.Send) -> None:
-        await self.slots.acquire()  # back-pressure: stop reading while too many sends are in flight
-        try:
-            # validates and queues the write now, so this sender's messages keep their order
-            pending = self.gateway.chats.send(self.caller, frame.conversation_id, frame.id, frame.text, frame.reply_to)
-        except DomainError as exc:
-            self.slots.release()
-            await self._send(p.error_frame(frame.id, exc.code, exc.message, exc.fields))
-            return
-        self._spawn(self._ack(frame.id, pending))
-
-    async def _ack(self, ref: str, pending: Any) -> None:
-        try:
-            ack = await pending
-            text = p.ack_frame(ref, message=ack.message, duplicate=ack.duplicate)
-        except DomainError as exc:
-            text = p.error_frame(ref, exc.code, exc.message, exc.fields)
-        except Exception:
-            log.exception("send failed")
-            text = p.error_frame(ref, "internal", "the message could not be stored; try again")
-        finally:
-            self.slots.release()
-        await self._send(text)
-
-    async def _on_read(self, frame: p.Read) -> None:
+    def _on_read(self, frame: p.Read) -> None:
         try:
             if not 0 < frame.conversation_id <= p.MAX_ID:  # as a REST path id: no such conversation
                 raise NotFound("no such conversation")
-            read_seq = await self.gateway.chats.mark_read(self.caller, frame.conversation_id, frame.seq)
-            text = p.ack_frame(frame.ref, read_seq=read_seq)
+            marked = self.gateway.chats.mark_read(self.caller, frame.conversation_id, frame.seq)
         except DomainError as exc:
-            text = p.error_frame(frame.ref, exc.code, exc.message, exc.fields)
-        except Exception:
-            log.exception("read failed")
-            text = p.error_frame(frame.ref, "internal", "the read position could not be stored; try again")
-        await self._send(text)
+            self._queue(p.error_frame(frame.ref, exc.code, exc.message, exc.fields))
+            return
+        marked.add_done_callback(
+            lambda done: self._queue(_answer(frame.ref, done, lambda seq: p.ack_frame(frame.ref, read_seq=seq)))
+        )
+
+
+def _answer(ref: str | None, done: asyncio.Future[Any], render: Any) -> str:
+    """The frame answering a client request whose write has settled: an ack or an error."""
+    if done.cancelled():
+        return p.error_frame(ref, "internal", "the request was cancelled; try again")
+    error = done.exception()
+    if error is None:
+        return str(render(done.result()))
+    if isinstance(error, DomainError):
+        return p.error_frame(ref, error.code, error.message, error.fields)
+    log.error("a WebSocket request failed", exc_info=error)
+    return p.error_frame(ref, "internal", "that could not be stored; try again")
