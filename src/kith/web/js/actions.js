@@ -1,0 +1,166 @@
+// What people do, as REST calls. Each updates the state from the server's answer right away; the
+// matching event from the log arrives later and changes nothing more (handlers are idempotent).
+
+import { del, get, patch, post, put } from './api.js';
+import { go } from './router.js';
+import { changed, chatOf, ensureMembers, state, upsertConversation } from './store.js';
+
+let sync = null;
+
+export function useSync(instance) {
+  sync = instance;
+}
+
+// ---- chats ------------------------------------------------------------------------------------
+
+/** Everything in this conversation has been seen. */
+export function markRead(conversationId) {
+  const conv = state.conversations.get(conversationId);
+  if (!conv || (conv.read_seq >= conv.last_seq && !conv.unread)) return;
+  state.conversations.set(conversationId, { ...conv, read_seq: conv.last_seq, unread: 0 });
+  changed('conversations');
+  sync?.read(conversationId, conv.last_seq);
+}
+
+export async function setPrefs(conversationId, prefs) {
+  upsertConversation(await patch(`/conversations/${conversationId}/prefs`, prefs));
+}
+
+export async function openDirect(userId) {
+  const conv = await post('/conversations/direct', { user_id: userId });
+  upsertConversation(conv);
+  go(`chats/${conv.id}`);
+  return conv;
+}
+
+export async function createGroup(name, userIds) {
+  const conv = await post('/conversations/groups', { name, user_ids: userIds });
+  upsertConversation(conv);
+  go(`chats/${conv.id}`);
+  return conv;
+}
+
+export async function renameGroup(conversationId, name) {
+  upsertConversation(await patch(`/conversations/${conversationId}`, { name }));
+}
+
+export async function addMembers(conversationId, userIds) {
+  upsertConversation(await post(`/conversations/${conversationId}/members`, { user_ids: userIds }));
+  await ensureMembers(conversationId, { force: true });
+}
+
+export async function removeMember(conversationId, userId) {
+  await del(`/conversations/${conversationId}/members/${userId}`);
+  await ensureMembers(conversationId, { force: true });
+}
+
+export async function leaveGroup(conversationId) {
+  await post(`/conversations/${conversationId}/leave`);
+}
+
+export async function recall(conversationId, seq) {
+  const message = await post(`/conversations/${conversationId}/messages/${seq}/recall`);
+  const chat = chatOf(conversationId);
+  chat.items.set(seq, message);
+  changed(`messages:${conversationId}`);
+  const conv = state.conversations.get(conversationId);
+  if (conv?.last_message?.seq === seq) {
+    state.conversations.set(conversationId, { ...conv, last_message: message });
+    changed('conversations');
+  }
+}
+
+// ---- contacts ---------------------------------------------------------------------------------
+
+export const lookup = (handle) => get(`/users/lookup?handle=${encodeURIComponent(handle)}`);
+
+export async function requestFriend(userId, greeting) {
+  return post('/friend-requests', { user_id: userId, greeting });
+}
+
+export async function acceptRequest(requestId) {
+  const result = await post(`/friend-requests/${requestId}/accept`);
+  state.requests.delete(requestId);
+  if (result.friend) state.friends.set(result.friend.user.id, result.friend);
+  changed('requests');
+  changed('friends');
+  return result;
+}
+
+export async function declineRequest(requestId) {
+  await post(`/friend-requests/${requestId}/decline`);
+  state.requests.delete(requestId);
+  changed('requests');
+}
+
+export async function cancelRequest(requestId) {
+  await post(`/friend-requests/${requestId}/cancel`);
+  state.requests.delete(requestId);
+  changed('requests');
+}
+
+export async function setRemark(userId, remark) {
+  const friend = await patch(`/friends/${userId}`, { remark });
+  state.friends.set(userId, friend);
+  changed('friends');
+  changed('conversations');
+}
+
+export async function removeFriend(userId) {
+  await del(`/friends/${userId}`);
+  state.friends.delete(userId);
+  changed('friends');
+}
+
+export async function block(user) {
+  await put(`/blocks/${user.id}`);
+  state.blocked.set(user.id, user);
+  const friend = state.friends.get(user.id);
+  if (friend) state.friends.set(user.id, { ...friend, blocked: true });
+  changed('blocked');
+  changed('friends');
+}
+
+export async function unblock(userId) {
+  await del(`/blocks/${userId}`);
+  state.blocked.delete(userId);
+  const friend = state.friends.get(userId);
+  if (friend) state.friends.set(userId, { ...friend, blocked: false });
+  changed('blocked');
+  changed('friends');
+}
+
+// ---- me ---------------------------------------------------------------------------------------
+
+export async function updateProfile(changes) {
+  state.me = await patch('/me', changes);
+  state.users.set(state.me.id, state.me);
+  changed('me');
+}
+
+export async function changePassword(oldPassword, newPassword) {
+  await post('/me/password', { old_password: oldPassword, new_password: newPassword });
+}
+
+export async function loadDevices() {
+  const { devices } = await get('/me/devices');
+  state.devices = devices;
+  changed('devices');
+}
+
+export async function revokeDevice(deviceId) {
+  await del(`/me/devices/${deviceId}`);
+  state.devices = (state.devices || []).filter((d) => d.id !== deviceId);
+  changed('devices');
+}
+
+let signOutHook = async () => {};
+
+/** main.js provides the sign-out (it owns the session and the connection). */
+export function useSignOut(fn) {
+  signOutHook = fn;
+}
+
+export function signOut() {
+  return signOutHook();
+}

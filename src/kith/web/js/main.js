@@ -1,0 +1,166 @@
+// Start-up: sign in (or restore the session), load a snapshot, follow the event log live.
+//
+//   api.js      REST calls and human error messages
+//   store.js    the state, and how each event changes it
+//   sync.js     the WebSocket: resume from the last seq, reconnect, catch up
+//   outbox.js   sends waiting for their ack (retries reuse the client id)
+//   actions.js  what people do (REST calls that update the state)
+//   views/      the screens; views/tabs.js lists the tabs
+//   messages/   how each kind of message is shown
+
+import './messages/index.js';
+import { del, humanError, setToken, whenUnauthenticated } from './api.js';
+import { clearSession, loadSession, saveSession } from './session.js';
+import { applyEvents, applyMessage, changed, loadSnapshot, reset, state } from './store.js';
+import { Sync } from './sync.js';
+import { acked, clearOutbox, disconnected, flush, loadOutbox, refused, useTransport } from './outbox.js';
+import { useSignOut, useSync } from './actions.js';
+import { currentRoute, go, onRoute } from './router.js';
+import { mountShell } from './views/shell.js';
+import { mountAuth } from './views/auth.js';
+import { h, replace } from './ui/dom.js';
+import { emptyState } from './ui/widgets.js';
+
+const root = document.getElementById('app');
+let shell = null;
+let sync = null;
+let session = null;
+
+onRoute((route) => shell?.show(route));
+whenUnauthenticated(() => endSession('You were signed out. Please sign in again.'));
+useSignOut(async () => {
+  try {
+    await del('/sessions/current');
+  } catch {
+    // offline or already signed out: forgetting the token here is what matters
+  }
+  endSession('');
+});
+
+function start() {
+  loadAttempt = 0;
+  session = loadSession();
+  if (!session) {
+    showAuth();
+    return;
+  }
+  setToken(session.token);
+  reset(session.user, session.device.id);
+  loadOutbox(session.user.id);
+  shell = mountShell(root);
+  shell.show(currentRoute());
+  load();
+}
+
+function showAuth(notice = '') {
+  if (!['', '#/', '#/sign-in'].includes(location.hash)) history.replaceState(null, '', '#/');
+  mountAuth(root, {
+    notice,
+    onSession(newSession) {
+      saveSession(newSession);
+      history.replaceState(null, '', '#/chats');
+      start();
+    },
+  });
+}
+
+let loadAttempt = 0; // failed loads in a row
+let loading = false;
+let retryTimer = null;
+
+function cancelRetry() {
+  clearTimeout(retryTimer);
+  window.removeEventListener('online', load);
+}
+
+async function load() {
+  cancelRetry();
+  if (loading || !session) return;
+  loading = true;
+  try {
+    await loadSnapshot();
+    if (loadAttempt > 0) {
+      // an error was shown in the main pane: build the screens afresh
+      loadAttempt = 0;
+      shell?.destroy();
+      shell = mountShell(root);
+      shell.show(currentRoute());
+    }
+    connect();
+  } catch (error) {
+    if (error.status !== 401 && session) showLoadError(error); // a 401 has signed us out already
+  } finally {
+    loading = false;
+  }
+}
+
+function showLoadError(error) {
+  loadAttempt += 1;
+  const main = document.getElementById('main');
+  const retry = h('button', { class: 'btn primary', type: 'button', onclick: () => load() }, 'Try again');
+  if (main) replace(main, h('div', { class: 'main-empty' }, emptyState('wifiOff', "Can't load your chats", humanError(error), retry)));
+  root.classList.add('has-detail');
+  state.connection = navigator.onLine ? 'connecting' : 'offline';
+  root.dataset.connection = state.connection;
+  changed('connection');
+  // and try again by ourselves: when the browser is back online, or after a growing pause
+  window.addEventListener('online', load);
+  retryTimer = setTimeout(load, Math.min(30000, 1000 * 2 ** loadAttempt));
+}
+
+function connect() {
+  sync?.stop();
+  sync = new Sync(session.token, {
+    since: () => state.since,
+    events: (events) => applyEvents(events),
+    ack(frame) {
+      if (!frame.message) return; // the ack of a read
+      state.serverOffset = frame.message.created_at - Date.now();
+      applyMessage(frame.message);
+      acked(frame.ref, frame.message);
+    },
+    error(frame) {
+      if (frame.ref) refused(frame.ref, frame.error);
+    },
+    state(name) {
+      state.connection = name;
+      root.dataset.connection = name; // for styling, and for tests to wait on
+      if (name !== 'online') disconnected();
+      changed('connection');
+    },
+    ready: () => flush(),
+    ended: () => endSession('This device was signed out. Please sign in again.'),
+    async resync() {
+      // the server's log is behind what we remember (it was restored from a backup): start over
+      try {
+        await loadSnapshot();
+      } finally {
+        sync.connectNow();
+      }
+    },
+  });
+  useTransport(sync);
+  useSync(sync);
+  sync.start();
+}
+
+function endSession(notice) {
+  if (!session) return;
+  cancelRetry();
+  sync?.stop();
+  sync = null;
+  shell?.destroy();
+  shell = null;
+  session = null;
+  setToken(null);
+  clearSession();
+  clearOutbox();
+  reset(null, null);
+  delete root.dataset.connection;
+  document.title = 'kith';
+  document.querySelectorAll('dialog, .menu').forEach((node) => node.remove());
+  showAuth(notice);
+}
+
+if (location.hash === '' && loadSession()) go('chats', { replace: true });
+start();

@@ -1,0 +1,5 @@
+// Every message kind the client knows. Add a kind: write messages/<kind>.js and import it here.
+import './text.js';
+import './system.js';
+
+export { isNotice, kindOf, previewOf, registerKind } from './registry.js';

@@ -1,0 +1,32 @@
+// How each kind of message looks. A kind registers:
+//   render(message, ctx) -> Node          the content of its bubble
+//   preview(message, ctx) -> string       one line for the chat list and reply quotes
+//   notice: true                          shown as a centred notice instead of a bubble
+// New kinds (images, voice, files...) are one module that calls registerKind(), imported in
+// messages/index.js. ctx offers nameOf(userId) and isMe(userId).
+
+const kinds = new Map();
+
+export function registerKind(kind, spec) {
+  kinds.set(kind, spec);
+}
+
+export function kindOf(message) {
+  return kinds.get(message.kind) || null;
+}
+
+/** The one-line summary of a message, e.g. "Alice: see you at 8" (group) or "Alice recalled a message". */
+export function previewOf(message, ctx, { withSender = false } = {}) {
+  if (!message) return '';
+  if (message.recalled) return `${ctx.nameOf(message.sender_id)} recalled a message`;
+  const kind = kindOf(message);
+  const text = kind ? kind.preview(message, ctx) : 'A message this version cannot show';
+  if (withSender && message.sender_id !== null && !kind?.notice && !ctx.isMe(message.sender_id)) {
+    return `${ctx.nameOf(message.sender_id)}: ${text}`;
+  }
+  return text;
+}
+
+export function isNotice(message) {
+  return message.recalled || Boolean(kindOf(message)?.notice) || !kindOf(message);
+}

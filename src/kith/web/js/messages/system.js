@@ -1,0 +1,40 @@
+// System notices: who created the group, joined, left, renamed it... (docs/sync.md, "system").
+
+import { h } from '../ui/dom.js';
+import { registerKind } from './registry.js';
+
+function list(names) {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+export function describeSystem(s, ctx) {
+  const who = (user) => (user ? (ctx.isMe(user.id) ? 'You' : ctx.nameOf(user.id) || user.display_name) : 'Someone');
+  const whom = (user) => (user && ctx.isMe(user.id) ? 'you' : who(user));
+  const actor = who(s.actor);
+  const users = list((s.users || []).map(whom));
+  switch (s.action) {
+    case 'created':
+      return `${actor} created the group${s.name ? ` “${s.name}”` : ''}${users ? ` with ${users}` : ''}`;
+    case 'members_added':
+      return `${actor} added ${users}`;
+    case 'member_removed':
+      return `${actor} removed ${users}`;
+    case 'member_left':
+      return `${actor} left the group${s.owner ? `. ${who(s.owner)} ${ctx.isMe(s.owner.id) ? 'are' : 'is'} now the owner` : ''}`;
+    case 'renamed':
+      return s.name ? `${actor} renamed the group to “${s.name}”` : `${actor} removed the group name`;
+    case 'owner_changed':
+      return `${actor} made ${whom(s.owner)} the group owner`;
+    case 'settings_changed':
+      return s.owner_only_adds ? `${actor} let only the owner add members` : `${actor} let everyone add members`;
+    default:
+      return 'The group changed';
+  }
+}
+
+registerKind('system', {
+  notice: true,
+  render: (message, ctx) => h('span', null, describeSystem(message.system || {}, ctx)),
+  preview: (message, ctx) => describeSystem(message.system || {}, ctx),
+});

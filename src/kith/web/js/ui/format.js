@@ -1,0 +1,63 @@
+// Times and counts, in the browser's own language.
+
+const time = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
+const longWeekday = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
+const shortDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const fullDate = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const fullDateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+function startOfDay(ms) {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+const DAY = 86400000;
+
+function daysAgo(ms) {
+  return Math.round((startOfDay(Date.now()) - startOfDay(ms)) / DAY);
+}
+
+/** For the chat list: "14:05", "Yesterday", "Tue", "Mar 3", "Mar 3, 2023". */
+export function listTime(ms) {
+  if (!ms) return '';
+  const days = daysAgo(ms);
+  if (days <= 0) return time.format(ms);
+  if (days === 1) return 'Yesterday';
+  if (days < 7) return weekday.format(ms);
+  if (new Date(ms).getFullYear() === new Date().getFullYear()) return shortDate.format(ms);
+  return fullDate.format(ms);
+}
+
+export function clockTime(ms) {
+  return time.format(ms);
+}
+
+/** For separators between days in a chat: "Today", "Yesterday", "Monday, March 3". */
+export function dayLabel(ms) {
+  const days = daysAgo(ms);
+  if (days <= 0) return 'Today';
+  if (days === 1) return 'Yesterday';
+  if (new Date(ms).getFullYear() === new Date().getFullYear()) return longWeekday.format(ms);
+  return fullDate.format(ms);
+}
+
+export function dayKey(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+}
+
+export function dateTime(ms) {
+  return fullDateTime.format(ms);
+}
+
+/** "just now", "5 minutes ago", or a date: for "last seen" of devices. */
+export function relative(ms) {
+  const diff = Date.now() - ms;
+  if (diff < 90 * 1000) return 'just now';
+  if (diff < 3600 * 1000) return `${Math.round(diff / 60000)} minutes ago`;
+  if (diff < DAY && daysAgo(ms) === 0) return `today at ${time.format(ms)}`;
+  if (daysAgo(ms) === 1) return `yesterday at ${time.format(ms)}`;
+  return fullDate.format(ms);
+}

@@ -1,0 +1,240 @@
+// Shared pieces of interface: avatars, dialogs, menus, toasts, empty states, form fields.
+
+import { h } from './dom.js';
+import { icon } from './icons.js';
+
+// ---- avatars ----------------------------------------------------------------------------------
+
+export function initials(name) {
+  const words = String(name || '?').trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return '?';
+  const letters = words.length === 1 ? [...words[0]].slice(0, 2) : [[...words[0]][0], [...words[words.length - 1]][0]];
+  return letters.join('').toUpperCase();
+}
+
+/** A coloured circle with initials; the colour is stable per id. */
+export function avatar(name, id, { size = 40, group = false } = {}) {
+  const hue = (Number(id || 0) * 137 + (group ? 200 : 20)) % 360;
+  return h(
+    'span',
+    { class: `avatar${group ? ' group' : ''}`, style: { '--hue': hue, '--size': `${size}px` }, 'aria-hidden': 'true' },
+    group ? icon('group', { size: Math.round(size * 0.5) }) : initials(name),
+  );
+}
+
+// ---- toasts -----------------------------------------------------------------------------------
+
+export function toast(message, { kind = 'info', timeout = 4000 } = {}) {
+  const host = document.getElementById('toasts');
+  const node = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, message);
+  host.append(node);
+  setTimeout(() => {
+    node.classList.add('leaving');
+    setTimeout(() => node.remove(), 250);
+  }, timeout);
+}
+
+// ---- dialogs ----------------------------------------------------------------------------------
+
+/**
+ * A modal dialog (native <dialog>: Escape closes it, focus stays inside).
+ * content: a node, or a function (close) -> node. Returns {close, el}.
+ */
+export function openDialog({ title, content, className = '', onClose = null, labelledBy = null }) {
+  const previous = document.activeElement;
+  const titleId = `dlg-${Math.random().toString(36).slice(2)}`;
+  const dialog = h('dialog', { class: `dialog ${className}`, 'aria-labelledby': labelledBy || titleId });
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    dialog.close();
+    dialog.remove();
+    if (onClose) onClose();
+    if (previous && previous.isConnected) previous.focus({ preventScroll: true });
+  };
+  const header = h(
+    'header',
+    { class: 'dialog-header' },
+    h('h2', { id: titleId }, title),
+    h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Close', onclick: close }, icon('close')),
+  );
+  const body = h('div', { class: 'dialog-body' }, typeof content === 'function' ? content(close) : content);
+  dialog.append(header, body);
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault();
+    close();
+  });
+  dialog.addEventListener('click', (event) => {
+    if (event.target === dialog) close(); // a click on the backdrop
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  const first = body.querySelector('[autofocus]') || body.querySelector('input, textarea, button:not([disabled])');
+  if (first) first.focus();
+  return { close, el: dialog };
+}
+
+/** Ask a yes/no question; resolves true when confirmed. */
+export function confirmDialog(question, { detail = '', confirm = 'OK', danger = false } = {}) {
+  return new Promise((resolve) => {
+    let answer = false;
+    openDialog({
+      title: question,
+      className: 'confirm',
+      onClose: () => resolve(answer),
+      content: (close) =>
+        h(
+          'div',
+          null,
+          detail ? h('p', { class: 'muted' }, detail) : null,
+          h(
+            'div',
+            { class: 'dialog-actions' },
+            // the safe choice has the focus when the other one cannot be undone
+            h('button', { class: 'btn', type: 'button', autofocus: danger, onclick: close }, 'Cancel'),
+            h(
+              'button',
+              {
+                class: `btn ${danger ? 'danger' : 'primary'}`,
+                type: 'button',
+                autofocus: !danger,
+                onclick: () => {
+                  answer = true;
+                  close();
+                },
+              },
+              confirm,
+            ),
+          ),
+        ),
+    });
+  });
+}
+
+// ---- menus ------------------------------------------------------------------------------------
+
+/**
+ * A small popup menu at an element or a point. items: [{label, icon, action, danger}]
+ * Arrow keys move, Enter picks, Escape closes and returns focus.
+ */
+export function openMenu(at, items, { label = 'Actions' } = {}) {
+  document.querySelector('.menu')?._close?.();
+  const previous = document.activeElement;
+  const menu = h('div', { class: 'menu', role: 'menu', 'aria-label': label });
+  const close = () => {
+    menu.remove();
+    document.removeEventListener('pointerdown', outside, true);
+    window.removeEventListener('resize', close);
+    if (previous && previous.isConnected) previous.focus({ preventScroll: true });
+  };
+  menu._close = close;
+  const outside = (event) => {
+    if (!menu.contains(event.target)) close();
+  };
+  for (const item of items) {
+    menu.append(
+      h(
+        'button',
+        {
+          class: `menu-item${item.danger ? ' danger' : ''}`,
+          type: 'button',
+          role: 'menuitem',
+          tabindex: '-1',
+          onclick: () => {
+            close();
+            item.action();
+          },
+        },
+        item.icon ? icon(item.icon, { size: 18 }) : null,
+        h('span', null, item.label),
+      ),
+    );
+  }
+  menu.addEventListener('keydown', (event) => {
+    const buttons = [...menu.querySelectorAll('.menu-item')];
+    const index = buttons.indexOf(document.activeElement);
+    if (event.key === 'Escape' || event.key === 'Tab') {
+      event.preventDefault();
+      close();
+    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      const next = (index + (event.key === 'ArrowDown' ? 1 : -1) + buttons.length) % buttons.length;
+      buttons[next].focus();
+    }
+  });
+  document.body.append(menu);
+  const rect = at instanceof Element ? at.getBoundingClientRect() : { left: at.x, right: at.x, top: at.y, bottom: at.y };
+  const width = menu.offsetWidth;
+  const height = menu.offsetHeight;
+  const left = Math.min(Math.max(8, rect.right - width), window.innerWidth - width - 8);
+  const top = rect.bottom + height + 8 > window.innerHeight ? Math.max(8, rect.top - height - 4) : rect.bottom + 4;
+  menu.style.left = `${at instanceof Element ? left : Math.min(rect.left, window.innerWidth - width - 8)}px`;
+  menu.style.top = `${top}px`;
+  document.addEventListener('pointerdown', outside, true);
+  window.addEventListener('resize', close);
+  menu.querySelector('.menu-item')?.focus();
+  return close;
+}
+
+// ---- small building blocks --------------------------------------------------------------------
+
+export function emptyState(iconName, title, text, ...actions) {
+  return h(
+    'div',
+    { class: 'empty' },
+    h('div', { class: 'empty-icon' }, icon(iconName, { size: 32 })),
+    h('h3', null, title),
+    text ? h('p', null, text) : null,
+    actions.length ? h('div', { class: 'empty-actions' }, actions) : null,
+  );
+}
+
+let fieldIds = 0;
+
+/** A labelled input with room for an error message beneath it (so nothing shifts when one appears). */
+export function field(label, inputProps, { hint = '' } = {}) {
+  const id = `f${++fieldIds}`;
+  const input = h(inputProps.multiline ? 'textarea' : 'input', {
+    id,
+    class: 'input',
+    'aria-describedby': `${id}-msg`,
+    ...inputProps,
+    multiline: null,
+  });
+  const message = h('div', { class: 'field-msg', id: `${id}-msg` }, hint);
+  const wrap = h('div', { class: 'field' }, h('label', { for: id }, label), input, message);
+  wrap.input = input;
+  wrap.setError = (text) => {
+    message.textContent = text || hint;
+    message.classList.toggle('error', Boolean(text));
+    if (text) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  };
+  input.addEventListener('input', () => wrap.setError(''));
+  return wrap;
+}
+
+/**
+ * Disable a button while an async action runs, with a spinner in place of its label (so the
+ * button keeps its size); busyLabel is what screen readers hear meanwhile. Returns fn's result.
+ */
+export async function busy(button, busyLabel, fn) {
+  const label = button.getAttribute('aria-label');
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  if (busyLabel) button.setAttribute('aria-label', busyLabel);
+  try {
+    return await fn();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+    if (label === null) button.removeAttribute('aria-label');
+    else button.setAttribute('aria-label', label);
+  }
+}
+
+export function badge(count, { muted = false, label = '' } = {}) {
+  if (!count) return null;
+  return h('span', { class: `badge${muted ? ' muted' : ''}`, 'aria-label': label || `${count} unread` }, count > 99 ? '99+' : String(count));
+}

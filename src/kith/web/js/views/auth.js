@@ -1,0 +1,89 @@
+// Sign in and create an account.
+
+import { h, replace } from '../ui/dom.js';
+import { icon } from '../ui/icons.js';
+import { busy, field } from '../ui/widgets.js';
+import { humanError, post } from '../api.js';
+import { deviceName } from '../session.js';
+
+/** Show the sign-in screen; onSession(session) is called with {token, user, device}. */
+export function mountAuth(root, { onSession, notice = '', mode: initialMode = 'sign-in' }) {
+  let mode = initialMode;
+  root.className = 'auth-screen';
+  root.removeAttribute('aria-busy');
+  const card = h('div', { class: 'auth-card' });
+  replace(
+    root,
+    h(
+      'main',
+      { class: 'auth' },
+      h('div', { class: 'auth-brand' }, h('span', { class: 'auth-logo' }, icon('logo', { size: 34 })), h('span', null, 'kith')),
+      h('p', { class: 'auth-tagline' }, 'Chat with the people you know.'),
+      card,
+    ),
+  );
+
+  function render() {
+    const signUp = mode === 'sign-up';
+    const handle = field('Handle', { name: 'handle', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', required: true }, { hint: signUp ? '3 to 32 characters: a–z, 0–9, _ and . — friends add you by it.' : '' });
+    const name = signUp ? field('Your name', { name: 'display_name', autocomplete: 'name', required: true, maxlength: '64' }, { hint: 'How your friends will see you.' }) : null;
+    const password = field('Password', { name: 'password', type: 'password', autocomplete: signUp ? 'new-password' : 'current-password', required: true }, { hint: signUp ? 'At least 8 characters.' : '' });
+    const error = h('div', { class: 'form-error', role: 'alert' }, notice);
+    notice = '';
+    const submit = h('button', { class: 'btn primary wide', type: 'submit' }, signUp ? 'Create account' : 'Sign in');
+    const form = h('form', { class: 'stack', novalidate: true }, handle, name, password, error, submit);
+    const check = (values) => {
+      if (!values.handle) return [handle, 'Type your handle.'];
+      if (signUp) {
+        values.display_name = name.input.value.trim();
+        if (!/^[a-z0-9_.]{3,32}$/.test(values.handle)) return [handle, 'A handle is 3 to 32 characters: a–z, 0–9, _ and .'];
+        if (!values.display_name) return [name, 'Tell your friends your name.'];
+        if (values.password.length < 8) return [password, 'A password must be at least 8 characters.'];
+      } else if (!values.password) {
+        return [password, 'Type your password.'];
+      }
+      return null;
+    };
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      error.textContent = '';
+      const values = { handle: handle.input.value.trim().toLowerCase(), password: password.input.value };
+      const problem = check(values);
+      if (problem) {
+        problem[0].setError(problem[1]);
+        problem[0].input.focus();
+        return;
+      }
+      values.device_name = deviceName();
+      try {
+        const session = await busy(submit, signUp ? 'Creating account…' : 'Signing in…', () => post(signUp ? '/accounts' : '/sessions', values));
+        onSession(session);
+      } catch (e) {
+        const target = { handle, display_name: name, password }[e.fields?.field];
+        if (target && e.code !== 'wrong_credentials') {
+          target.setError(humanError(e));
+          target.input.focus();
+        } else {
+          error.textContent = humanError(e);
+          if (e.code === 'wrong_credentials') password.input.select();
+        }
+      }
+    });
+    const switcher = h(
+      'p',
+      { class: 'auth-switch' },
+      signUp ? 'Already have an account? ' : 'New to kith? ',
+      h('button', {
+        class: 'link-btn',
+        type: 'button',
+        onclick: () => {
+          mode = signUp ? 'sign-in' : 'sign-up';
+          render();
+        },
+      }, signUp ? 'Sign in' : 'Create an account'),
+    );
+    replace(card, h('h1', null, signUp ? 'Create your account' : 'Sign in'), form, switcher);
+    handle.input.focus();
+  }
+  render();
+}

@@ -1,0 +1,183 @@
+// The Me tab: your profile, your signed-in devices, your password, and signing out.
+
+import { h, arrowNavigation, replace, isDesktop } from '../ui/dom.js';
+import { icon } from '../ui/icons.js';
+import { relative } from '../ui/format.js';
+import { avatar, busy, confirmDialog, field, toast } from '../ui/widgets.js';
+import { humanError } from '../api.js';
+import { changePassword, loadDevices, revokeDevice, signOut, updateProfile } from '../actions.js';
+import { state, subscribe } from '../store.js';
+
+const SECTIONS = [
+  { id: 'profile', label: 'Profile', icon: 'edit', mount: mountProfile },
+  { id: 'devices', label: 'Devices', icon: 'device', mount: mountDevices },
+  { id: 'password', label: 'Password', icon: 'lock', mount: mountPassword },
+];
+
+export function mountList(el, route) {
+  let selected = route.path[0] || (isDesktop() ? 'profile' : null);
+  const card = h('div', { class: 'me-card' });
+  const menu = h('ul', { class: 'contact-list me-menu', 'aria-label': 'Settings' });
+  const out = h('button', { class: 'btn wide', type: 'button' }, icon('logout', { size: 18 }), 'Sign out');
+  out.addEventListener('click', async () => {
+    if (!(await confirmDialog('Sign out of kith on this device?', { confirm: 'Sign out' }))) return;
+    await busy(out, 'Signing out…', () => signOut());
+  });
+  el.replaceChildren(h('header', { class: 'pane-header' }, h('h1', null, 'Me')), h('div', { class: 'pane-scroll' }, card, menu, h('div', { class: 'pad' }, out)));
+  arrowNavigation(menu, 'a.contact-item');
+
+  function render() {
+    const me = state.me;
+    if (!me) return;
+    replace(
+      card,
+      avatar(me.display_name, me.id, { size: 64 }),
+      h('div', null, h('div', { class: 'me-name' }, me.display_name), h('div', { class: 'muted' }, `@${me.handle}`), h('div', { class: 'me-status' }, me.status || 'No status yet')),
+    );
+    replace(
+      menu,
+      SECTIONS.map((s) =>
+        h('li', null, h('a', { class: 'contact-item', href: `#/me/${s.id}`, 'aria-current': s.id === selected ? 'true' : null }, h('span', { class: 'avatar tile' }, icon(s.icon, { size: 20 })), h('span', { class: 'contact-main' }, h('span', { class: 'contact-name' }, s.label)), icon('right', { size: 18, className: 'chevron' }))),
+      ),
+    );
+  }
+  const unsubscribe = subscribe(['me', 'ready'], render);
+  render();
+  return {
+    update(next) {
+      selected = next.path[0] || (isDesktop() ? 'profile' : null);
+      render();
+    },
+    destroy: unsubscribe,
+  };
+}
+
+export function mountMain(el, route) {
+  const section = SECTIONS.find((s) => s.id === route.path[0]) || SECTIONS[0];
+  const body = h('div', { class: 'page-body narrow' });
+  el.replaceChildren(
+    h(
+      'section',
+      { class: 'page', 'aria-label': section.label },
+      h('header', { class: 'pane-header' }, h('a', { class: 'icon-btn back', href: '#/me', 'aria-label': 'Back' }, icon('back')), h('h2', null, section.label)),
+      h('div', { class: 'page-scroll' }, body),
+    ),
+  );
+  return section.mount(body);
+}
+
+function mountProfile(body) {
+  const name = field('Display name', { maxlength: '64', autocomplete: 'name', required: true });
+  const status = field('Status line', { maxlength: '140', autocomplete: 'off', placeholder: 'What are you up to?' }, { hint: 'Your friends see this under your name.' });
+  const save = h('button', { class: 'btn primary', type: 'submit' }, 'Save');
+  const form = h('form', { class: 'stack' }, name, status, h('div', { class: 'actions-row' }, save));
+  const fill = () => {
+    if (!state.me) return;
+    name.input.value = state.me.display_name;
+    status.input.value = state.me.status;
+  };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const changes = {};
+    if (name.input.value.trim() !== state.me.display_name) changes.display_name = name.input.value.trim();
+    if (status.input.value.trim() !== state.me.status) changes.status = status.input.value.trim();
+    if (!Object.keys(changes).length) {
+      toast('Nothing to save.');
+      return;
+    }
+    if (changes.display_name === '') {
+      name.setError('Your name cannot be empty.');
+      return;
+    }
+    try {
+      await busy(save, 'Saving…', () => updateProfile(changes));
+      toast('Profile saved.');
+    } catch (error) {
+      (error.fields?.field === 'status' ? status : name).setError(humanError(error));
+    }
+  });
+  replace(body, h('p', { class: 'muted' }, `Your handle is @${state.me?.handle}. People add you by it; it cannot be changed.`), form);
+  fill();
+  const unsubscribe = subscribe('me', () => {
+    if (!form.contains(document.activeElement)) fill();
+  });
+  return { destroy: unsubscribe };
+}
+
+function mountDevices(body) {
+  const list = h('ul', { class: 'device-list', 'aria-label': 'Devices' });
+  replace(body, h('p', { class: 'muted' }, 'Everywhere you are signed in. Sign out a device you do not recognise or no longer use.'), list);
+  let failed = null;
+
+  function render() {
+    if (failed) {
+      replace(list, h('li', { class: 'muted' }, failed));
+      return;
+    }
+    if (!state.devices) {
+      replace(list, Array.from({ length: 2 }, () => h('li', { class: 'skeleton-item', 'aria-hidden': 'true' })));
+      return;
+    }
+    const devices = [...state.devices].sort((a, b) => (b.id === state.deviceId) - (a.id === state.deviceId) || b.last_seen_at - a.last_seen_at);
+    replace(
+      list,
+      devices.map((d) => {
+        const current = d.id === state.deviceId;
+        return h(
+          'li',
+          { class: 'device', 'data-device': d.id },
+          h('span', { class: 'avatar tile' }, icon(/Android|iOS/.test(d.name) ? 'phone' : 'device', { size: 20 })),
+          h('div', { class: 'device-main' }, h('div', { class: 'person-name' }, d.name, current ? h('span', { class: 'tag accent' }, 'This device') : null), h('div', { class: 'muted small' }, current ? 'Active now' : `Last active ${relative(d.last_seen_at)}`)),
+          current
+            ? null
+            : h('button', {
+                class: 'btn small danger',
+                type: 'button',
+                'aria-label': `Sign out ${d.name}`,
+                onclick: async (e) => {
+                  const button = e.currentTarget;
+                  if (!(await confirmDialog(`Sign out “${d.name}”?`, { detail: 'That device will need the password to sign in again.', confirm: 'Sign out', danger: true }))) return;
+                  try {
+                    await busy(button, null, () => revokeDevice(d.id));
+                    toast('Device signed out.');
+                  } catch (error) {
+                    toast(humanError(error), { kind: 'error' });
+                  }
+                },
+              }, 'Sign out'),
+        );
+      }),
+    );
+  }
+  const unsubscribe = subscribe('devices', render);
+  render();
+  loadDevices().catch((error) => {
+    failed = humanError(error);
+    render();
+  });
+  return { destroy: unsubscribe };
+}
+
+function mountPassword(body) {
+  const old = field('Current password', { type: 'password', autocomplete: 'current-password', required: true });
+  const fresh = field('New password', { type: 'password', autocomplete: 'new-password', required: true, minlength: '8' }, { hint: 'At least 8 characters.' });
+  const save = h('button', { class: 'btn primary', type: 'submit' }, 'Change password');
+  const form = h('form', { class: 'stack' }, old, fresh, h('div', { class: 'actions-row' }, save));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (fresh.input.value.length < 8) {
+      fresh.setError('The new password must be at least 8 characters.');
+      return;
+    }
+    try {
+      await busy(save, 'Changing…', () => changePassword(old.input.value, fresh.input.value));
+      old.input.value = fresh.input.value = '';
+      toast('Password changed. Your other devices were signed out.');
+    } catch (error) {
+      (error.code === 'wrong_password' ? old : fresh).setError(humanError(error));
+    }
+  });
+  replace(body, h('p', { class: 'muted' }, 'Changing your password signs out all your other devices.'), form);
+  return { destroy() {} };
+}
+

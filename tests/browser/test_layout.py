@@ -1,0 +1,185 @@
+"""How the client looks and moves at desktop and phone widths (and the screenshots for people)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from kithweb import DESKTOP, PHONE, Account, Api, App
+from playwright.sync_api import expect
+
+
+def _scene(api: Api) -> tuple[Account, dict[str, Account]]:
+    """Alice with a handful of friends, a busy group, and some unread messages."""
+    alice = api.register("alice", "Alice Chen")
+    names = {"bob": "Bob Martin", "carol": "Carol Díaz", "dan": "Dan Okafor", "eve": "Eve Laurent"}
+    people = {key: api.register(key, name) for key, name in names.items()}
+    for person in people.values():
+        api.befriend(alice, person)
+    bob, carol, dan, eve = people["bob"], people["carol"], people["dan"], people["eve"]
+    for a, b in ((bob, carol), (bob, dan), (carol, dan)):
+        api.befriend(a, b)
+
+    with_eve = api.direct(alice, eve)
+    api.say(eve, with_eve, "Did you see the photos from the lake?")
+    api.say(alice, with_eve, "Yes! The sunset one is my new wallpaper")
+    api.call(alice, "PATCH", f"/conversations/{with_eve}/prefs", json={"pinned": True})
+
+    with_dan = api.direct(alice, dan)
+    api.say(dan, with_dan, "Band practice moved to Thursday")
+    api.call(alice, "PATCH", f"/conversations/{with_dan}/prefs", json={"muted": True})
+    api.say(dan, with_dan, "Bring the new setlist")
+
+    with_bob = api.direct(alice, bob)
+    api.say(alice, with_bob, "Thanks for lending me the tent")
+    api.say(bob, with_bob, "Anytime. Keep it for the hike")
+
+    hike = api.group(bob, "Weekend hike", [alice, carol, dan])
+    api.say(bob, hike, "Who's in for Saturday? The forecast looks great")
+    api.say(carol, hike, "Me! Which trail?")
+    plan = api.say(alice, hike, "How about the ridge loop? About 12 km, lovely views at the top")
+    api.say(dan, hike, "Count me in. I'll bring snacks")
+    api.say(bob, hike, "Perfect. Meet at the station at 8:30?", reply_to=plan["seq"])
+    api.say(alice, hike, "Works for me")
+    api.say(carol, hike, "See you there!\nI'll bring the map")
+
+    with_carol = api.direct(carol, alice)
+    api.say(carol, with_carol, "Thanks for the book tip!")
+    api.say(carol, with_carol, "Finished it in two evenings")
+    return alice, people
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_chat_list_and_open_chat_screenshots(
+    new_app: Callable[..., App], api: Api, size: str, viewport: dict[str, int]
+) -> None:
+    alice, _ = _scene(api)
+    app = new_app(f"alice-{size}", viewport=viewport, is_mobile=size == "phone", has_touch=size == "phone")
+    app.signed_in_as(alice)
+    page = app.page
+
+    items = page.locator("a.chat-item .chat-name")
+    expect(items).to_have_text(["Eve Laurent", "Carol Díaz", "Weekend hike", "Bob Martin", "Dan Okafor"])
+    expect(app.chat_item("Carol Díaz").locator(".badge")).to_have_text("2")
+    expect(app.chat_item("Weekend hike").locator(".badge")).to_have_text("1")
+    expect(app.chat_item("Dan Okafor").locator(".dot")).to_be_visible()  # muted: a dot, not a count
+    expect(app.tab_badge("chats")).to_have_text("4")
+    page.mouse.move(0, viewport["height"] - 1)
+    app.screenshot(f"{size}-chat-list")
+
+    app.open_chat("Weekend hike")
+    expect(app.message("See you there!\nI'll bring the map")).to_be_visible()
+    expect(app.message("Perfect. Meet at the station at 8:30?").locator(".quote")).to_contain_text("ridge loop")
+    expect(app.chat_item("Weekend hike").locator(".badge")).to_have_count(0)
+    if size == "phone":
+        expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+        expect(page.locator(".list-pane")).to_be_hidden()
+    else:
+        expect(page.locator(".list-pane")).to_be_visible()
+    page.mouse.move(0, viewport["height"] - 1)
+    app.screenshot(f"{size}-chat")
+
+    if size == "phone":
+        page.get_by_role("link", name="Back to chats").click()
+        expect(page.locator(".list-pane")).to_be_visible()
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def test_keyboard_alone(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob, carol = (
+        api.register("alice", "Alice Chen"),
+        api.register("bob", "Bob Martin"),
+        api.register("carol", "Carol Díaz"),
+    )
+    api.befriend(alice, bob)
+    api.befriend(alice, carol)
+    api.say(bob, api.direct(alice, bob), "Older news")
+    api.say(carol, api.direct(alice, carol), "Newer news")
+    app = new_app("alice").signed_in_as(alice)
+    page = app.page
+    focused_key = "document.activeElement?.getAttribute('aria-label') || document.activeElement?.className"
+
+    # Tab reaches the search box, the arrow keys walk the list
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement?.type") == "search":
+            break
+    expect(page.get_by_role("searchbox", name="Search chats")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(app.chat_item("Carol Díaz")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(app.chat_item("Bob Martin")).to_be_focused()
+
+    # the item's menu from the keyboard: pin Bob to the top
+    page.keyboard.press("Shift+F10")
+    expect(page.get_by_role("menuitem", name="Pin to top")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("a.chat-item .chat-name")).to_have_text(["Bob Martin", "Carol Díaz"])
+    expect(app.chat_item("Bob Martin")).to_be_focused()
+
+    # Enter opens the chat, the composer has focus, Enter sends
+    page.keyboard.press("Enter")
+    expect(page.locator(".chat-title")).to_have_text("Bob Martin")
+    expect(app.composer).to_be_focused()
+    page.keyboard.type("Typed without a mouse")
+    page.keyboard.press("Enter")
+    expect(app.message("Typed without a mouse")).to_have_attribute("data-state", "sent")
+
+    # into the messages, onto one, and reply to it
+    app.log.focus()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    expect(app.message("Older news")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(app.message("Older news").get_by_role("button", name="Reply")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".reply-bar")).to_contain_text("Replying to Bob Martin")
+    expect(app.composer).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator(".reply-bar")).to_be_hidden()
+
+    # a dialog opens from the keyboard and Escape closes it, giving focus back
+    info = page.get_by_role("button", name="Chat info").last
+    info.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Chat info")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert page.evaluate(focused_key) == "Chat info"
+
+
+def test_history_loads_as_you_scroll_up_without_jumping(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob = api.register("alice", "Alice Chen"), api.register("bob", "Bob Martin")
+    api.befriend(alice, bob)
+    conversation = api.direct(alice, bob)
+    for n in range(1, 121):
+        api.say(bob if n % 3 else alice, conversation, f"Message number {n}")
+    app = new_app("alice").signed_in_as(alice, f"chats/{conversation}")
+    page = app.page
+    rows = page.locator(".msg .msg-text")
+    expect(app.message("Message number 120")).to_be_in_viewport()
+    expect(rows).to_have_count(40)
+
+    # scrolling up loads the page before, keeping what you were looking at in place
+    to_top = "el => { el.scrollTo({top: 0}); return el.querySelector('.msg').getBoundingClientRect().top }"
+    for first, loaded in ((81, 80), (41, 120)):
+        before = page.locator(".messages").evaluate(to_top)  # where the oldest message was
+        expect(rows).to_have_count(loaded)
+        page.wait_for_function("() => !document.querySelector('.history-edge .spinner')")
+        after = app.message(f"Message number {first}").bounding_box()
+        assert after and abs(after["y"] - before) < 2, (before, after)  # and still is
+    page.locator(".messages").evaluate("el => el.scrollTo({top: 0})")
+    expect(page.get_by_text("This is the beginning of your chat with Bob Martin.")).to_be_visible()
+    expect(rows.first).to_have_text("Message number 1")
+
+    # a new message while reading old ones: no jump, a pill instead, and it stays unread until seen
+    api.say(bob, conversation, "Something new")
+    pill = page.get_by_role("button", name="New messages")
+    expect(pill).to_be_visible()
+    expect(rows.first).to_be_in_viewport()
+    expect(app.chat_item("Bob Martin").locator(".badge")).to_have_text("1")
+    pill.click()
+    expect(app.message("Something new")).to_be_in_viewport()
+    expect(pill).to_be_hidden()
+    expect(app.chat_item("Bob Martin").locator(".badge")).to_have_count(0)

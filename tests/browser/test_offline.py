@@ -1,0 +1,110 @@
+"""Losing the network: the client says so, catches up by itself, and never stores a send twice."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from kithweb import Api, App
+from playwright.sync_api import expect
+
+
+def test_offline_then_back_catches_up_and_a_failed_send_is_retried_once(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob, carol = (
+        api.register("alice", "Alice Chen"),
+        api.register("bob", "Bob Martin"),
+        api.register("carol", "Carol Díaz"),
+    )
+    api.befriend(alice, bob)
+    api.befriend(carol, bob)
+    conversation = api.direct(alice, bob)
+    with_carol = api.direct(carol, bob)
+    api.say(alice, conversation, "Before the tunnel")
+    api.say(carol, with_carol, "Lunch tomorrow?")
+    a = new_app("alice").signed_in_as(alice, f"chats/{conversation}")
+    b = new_app("bob").signed_in_as(bob, f"chats/{conversation}")
+    expect(b.message("Before the tunnel")).to_be_visible()
+
+    b.context.set_offline(True)
+    status = b.page.locator("#conn")
+    expect(status).to_have_attribute("data-state", "offline")
+    expect(status).to_contain_text("You're offline")
+
+    # what Bob misses while he is away
+    for text in ("one", "two", "three"):
+        a.send(text)
+    api.say(carol, with_carol, "Or Friday?")
+
+    # Bob writes anyway: it is kept, marked as not sent, with a way to retry
+    b.composer.fill("Sent from the tunnel")
+    b.composer.press("Enter")
+    pending = b.message("Sent from the tunnel")
+    expect(pending).to_have_attribute("data-state", "failed")
+    expect(pending.locator(".msg-failed")).to_contain_text("Not sent. You're offline.")
+    expect(b.message("one")).to_have_count(0)
+
+    # back online: he reconnects and catches up by himself, no reload
+    b.context.set_offline(False)
+    expect(status).to_have_attribute("data-state", "online")
+    expect(status).to_contain_text("Back online")
+    expect(b.page.locator(".msg .msg-text")).to_have_text(
+        ["Before the tunnel", "one", "two", "three", "Sent from the tunnel"]
+    )
+    expect(b.chat_item("Carol Díaz").locator(".chat-preview")).to_have_text("Or Friday?")
+    expect(b.chat_item("Carol Díaz").locator(".badge")).to_have_text("2")
+
+    # the failed message goes when he retries, and arrives once
+    pending.get_by_role("button", name="Retry").click()
+    expect(pending).to_have_attribute("data-state", "sent")
+    expect(a.message("Sent from the tunnel")).to_have_count(1)
+    expect(b.message("Sent from the tunnel")).to_have_count(1)
+    texts = [m["text"] for m in api.messages(alice, conversation)]
+    assert texts == ["Before the tunnel", "one", "two", "three", "Sent from the tunnel"]
+
+    # and live delivery works again
+    a.send("Welcome back")
+    expect(b.message("Welcome back")).to_be_visible()
+
+
+def test_a_send_whose_ack_was_lost_is_stored_once(new_app: Callable[..., App], api: Api) -> None:
+    """The frame reaches the server, then the connection dies before the ack: no duplicate."""
+    alice, bob = api.register("alice", "Alice Chen"), api.register("bob", "Bob Martin")
+    api.befriend(alice, bob)
+    conversation = api.direct(alice, bob)
+    a = new_app("alice")
+    cut = {"done": False}
+    sends: list[str] = []  # the client ids of the send frames that left the browser
+
+    def network(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def upstream(message: str | bytes) -> None:
+            server.send(message)
+            if isinstance(message, str) and '"type":"send"' in message:
+                sends.append(json.loads(message)["id"])
+            if not cut["done"] and isinstance(message, str) and '"type":"send"' in message:
+                cut["done"] = True  # the send has left; the line drops before anything comes back
+                ws.close(code=4000, reason="network lost")
+                server.close()
+
+        ws.on_message(upstream)
+        server.on_message(lambda message: ws.send(message))
+
+    a.page.route_web_socket(re.compile(r"/api/v1/ws$"), network)
+    a.signed_in_as(alice, f"chats/{conversation}")
+    b = new_app("bob").signed_in_as(bob, f"chats/{conversation}")
+
+    a.composer.fill("Did this arrive?")
+    a.composer.press("Enter")
+    sent = a.message("Did this arrive?")
+    expect(sent).to_have_attribute("data-state", "sent")  # after reconnecting and resuming
+    assert cut["done"]
+    assert len(sends) == 2 and sends[0] == sends[1]  # sent again after reconnecting, with the same id
+    expect(b.message("Did this arrive?")).to_have_count(1)
+    expect(sent).to_have_count(1)
+    assert [m["text"] for m in api.messages(alice, conversation)] == ["Did this arrive?"]
+
+    a.send("And this one?")
+    expect(b.message("And this one?")).to_be_visible()
