@@ -1,20 +1,29 @@
-"""In-process services on a real SQLite file, with a clock the test moves: no server, no HTTP."""
+"""In-process services on a real store, with a clock the test moves: no server, no HTTP.
+
+A Kit runs on a SQLite file with the in-process bus, or on a PostgreSQL database with the Redis
+bus (the scale-out pair), whichever ``Kit.open`` is given.
+"""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import msgspec
+from backends import Reader, Store, bus_url, is_postgres, plain
 
 from kith.accounts.models import Caller
 from kith.accounts.passwords import Passwords
 from kith.accounts.service import AccountService
 from kith.bus.memory import MemoryBus
+from kith.bus.redis import RedisBus
 from kith.chats.service import ChatService
 from kith.contacts.service import ContactService
 from kith.settings import Settings
+from kith.storage.database import Tx
+from kith.storage.postgres import PostgresDatabase
 from kith.storage.sqlite import SqliteDatabase
 from kith.sync.service import SyncService, Writer
 
@@ -32,10 +41,16 @@ class FakeClock:
         self.ms += int(seconds * 1000)
 
 
+def _rows(tx: Tx, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    # sqlite3.Row is a sequence; psycopg's dict rows keep the columns in order
+    return [tuple(plain(v) for v in (row.values() if isinstance(row, dict) else row)) for row in tx.all(sql, params)]
+
+
 @dataclass
 class Kit:
-    db: SqliteDatabase
-    bus: MemoryBus
+    store: Store  # the SQLite file or the PostgreSQL URL the services run on
+    db: SqliteDatabase | PostgresDatabase
+    bus: MemoryBus | RedisBus
     clock: FakeClock
     settings: Settings
     accounts: AccountService
@@ -44,14 +59,22 @@ class Kit:
     sync: SyncService
 
     @classmethod
-    async def open(cls, path: Path, **settings: object) -> Kit:
+    async def open(cls, store: Store, **settings: object) -> Kit:
+        """The services on ``store``: a SQLite path, or a PostgreSQL URL (then with the Redis bus)."""
         s = Settings(password_time_cost=1, password_memory_kib=8192).replace(**settings)
-        db = SqliteDatabase(path)
+        db: SqliteDatabase | PostgresDatabase
+        bus: MemoryBus | RedisBus
+        if is_postgres(store):
+            db, bus = PostgresDatabase.from_url(str(store), writers=s.database_writers), RedisBus(bus_url(str(store)))
+        else:
+            db, bus = SqliteDatabase(Path(store)), MemoryBus()
         db.migrate()
         await db.start()
-        bus, clock = MemoryBus(), FakeClock()
+        await bus.start()
+        clock = FakeClock()
         writer = Writer(db, bus, clock)
         return cls(
+            store=store,
             db=db,
             bus=bus,
             clock=clock,
@@ -61,6 +84,23 @@ class Kit:
             chats=ChatService(db, writer, clock, s),
             sync=SyncService(db, s.sync_page_max),
         )
+
+    async def close(self) -> None:
+        await self.bus.close()
+        await self.db.close()
+
+    @property
+    def backend(self) -> str:
+        return "postgres" if is_postgres(self.store) else "sqlite"
+
+    async def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` (``?`` placeholders) read through the store, as plain tuples."""
+        return await self.db.read(_rows, sql, params)
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table (through a connection of its own)."""
+        with Reader(self.store) as reader:
+            return reader.dump()
 
     async def user(self, handle: str | None = None) -> Caller:
         session = await self.accounts.register(handle or f"user{next(_ids)}", "Someone", "password123")

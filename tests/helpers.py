@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import websockets
+from backends import Reader, Store, is_postgres
 
 # cheap password hashing keeps tests fast; it is an ordinary setting, not a test mode
 FAST_ENV = {"KITH_PASSWORD_TIME_COST": "1", "KITH_PASSWORD_MEMORY_KIB": "8192"}
@@ -32,11 +33,16 @@ def free_port() -> int:
 
 
 class Server:
-    """`kith serve` as a separate process on a free port, with its own data directory."""
+    """`kith serve` as a separate process on a free port, with its own data directory.
+
+    Its store is the SQLite file in the data directory, unless ``env`` names another one
+    (``KITH_DATABASE``); the store and the bus are never taken from the test runner's environment.
+    """
 
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
-        self.env = {**os.environ, **FAST_ENV, **(env or {})}
+        inherited = {k: v for k, v in os.environ.items() if k not in ("KITH_DATABASE", "KITH_BUS")}
+        self.env = {**inherited, **FAST_ENV, **(env or {})}
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "server.log"
@@ -52,6 +58,31 @@ class Server:
     @property
     def db_path(self) -> Path:
         return self.data_dir / "kith.db"
+
+    @property
+    def store(self) -> Store:
+        """The server's database: its PostgreSQL URL, or the path of its SQLite file."""
+        url = self.env.get("KITH_DATABASE") or str(self.db_path)
+        return url if is_postgres(url) else Path(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+
+    @property
+    def backend(self) -> str:
+        return "postgres" if is_postgres(self.store) else "sqlite"
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` (``?`` placeholders) as plain tuples, read from the server's database by a
+        connection of the test's own (the SQLite file read-only): only what has been committed."""
+        with Reader(self.store) as reader:
+            return reader.rows(sql, *params)
+
+    def tables(self) -> list[str]:
+        with Reader(self.store) as reader:
+            return reader.tables()
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table of the server's database."""
+        with Reader(self.store) as reader:
+            return reader.dump()
 
     def start(self, timeout: float = 20) -> Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,9 @@
-"""The `kith` command: admin verbs, migrate, and refusing a database newer than the code."""
+"""The `kith` command: admin verbs, migrate, and refusing a database newer than the code.
+
+SQLite only: these drive the CLI on a data directory and its SQLite file. `kith migrate-store` is
+tested in storage/test_transfer.py, and the admin verbs on PostgreSQL through the websocket and
+authorization tests, which run them against a server on either backend.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,10 @@ import sys
 from pathlib import Path
 
 import httpx
+from backends import only_on
 from helpers import FAST_ENV, Server
+
+pytestmark = only_on("sqlite")
 
 
 def kith(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from pathlib import Path
-from typing import Any
 
 import pytest
 from domain import Kit
@@ -20,14 +17,6 @@ async def register(kit: Kit, handle: str, password: str = "password123", device:
 
 def caller(session: Session) -> Caller:
     return Caller(session.user.id, session.device.id)
-
-
-def rows(path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return [tuple(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def types(events: list[dict]) -> list[str]:
@@ -48,7 +37,7 @@ async def test_invalid_handles_are_refused(kit: Kit, handle: str) -> None:
     with pytest.raises(Invalid) as caught:
         await register(kit, handle)
     assert caught.value.fields["field"] == "handle"
-    assert rows(kit.db.path, "SELECT COUNT(*) FROM users") == [(0,)]
+    assert await kit.rows("SELECT COUNT(*) FROM users") == [(0,)]
 
 
 async def test_handles_are_unique_whatever_their_case(kit: Kit) -> None:
@@ -57,7 +46,7 @@ async def test_handles_are_unique_whatever_their_case(kit: Kit) -> None:
         with pytest.raises(Conflict) as caught:
             await register(kit, other)
         assert caught.value.code == "handle_taken"
-    assert rows(kit.db.path, "SELECT handle FROM users") == [("alice",)]
+    assert await kit.rows("SELECT handle FROM users") == [("alice",)]
 
 
 async def test_a_password_needs_eight_characters(kit: Kit) -> None:
@@ -73,14 +62,14 @@ async def test_a_bad_device_name_at_sign_up_creates_no_account(kit: Kit, device_
     with pytest.raises(Invalid) as caught:
         await register(kit, "fresh", device=device_name)
     assert caught.value.fields["field"] == "device_name"
-    assert rows(kit.db.path, "SELECT COUNT(*) FROM users") == [(0,)]
+    assert await kit.rows("SELECT COUNT(*) FROM users") == [(0,)]
     session = await register(kit, "fresh", device="phone")  # the handle was never taken
     assert session.device.name == "phone"
 
 
 async def test_only_an_argon2_hash_of_the_password_is_stored(kit: Kit) -> None:
     await register(kit, "alice", password="correct horse battery")
-    [(stored,)] = rows(kit.db.path, "SELECT password_hash FROM users WHERE handle = 'alice'")
+    [(stored,)] = await kit.rows("SELECT password_hash FROM users WHERE handle = 'alice'")
     assert stored.startswith("$argon2id$")
     assert "correct horse battery" not in stored
     # and it is a real hash of that password: signing in with it works
@@ -89,14 +78,13 @@ async def test_only_an_argon2_hash_of_the_password_is_stored(kit: Kit) -> None:
 
 async def test_the_token_is_stored_only_as_its_hash(kit: Kit) -> None:
     session = await register(kit, "alice")
-    [(token_hash,)] = rows(kit.db.path, "SELECT token_hash FROM devices WHERE id = ?", session.device.id)
-    assert bytes(token_hash) == hashlib.sha256(session.token.encode()).digest()
-    conn = sqlite3.connect(kit.db.path)
-    try:
-        dump = "\n".join(conn.iterdump())
-    finally:
-        conn.close()
-    assert session.token not in dump
+    [(token_hash,)] = await kit.rows("SELECT token_hash FROM devices WHERE id = ?", session.device.id)
+    assert token_hash == hashlib.sha256(session.token.encode()).digest()
+    # every value of every row of every table, read through a connection of the test's own
+    values = [v for rows in kit.dump().values() for row in rows for v in row]
+    assert token_hash in values
+    assert not any(session.token in v for v in values if isinstance(v, str))
+    assert not any(session.token.encode() in v for v in values if isinstance(v, bytes))
     assert (await kit.accounts.authenticate(session.token)) == caller(session)
 
 
@@ -122,7 +110,7 @@ async def test_wrong_password_and_unknown_handle_fail_alike(kit: Kit) -> None:
         await kit.accounts.sign_in("nobody", "password123")
     assert wrong_password.value.code == unknown.value.code == "wrong_credentials"
     assert wrong_password.value.message == unknown.value.message
-    assert rows(kit.db.path, "SELECT COUNT(*) FROM devices") == [(1,)]
+    assert await kit.rows("SELECT COUNT(*) FROM devices") == [(1,)]
 
 
 async def test_a_device_can_be_revoked_only_by_its_owner(kit: Kit) -> None:

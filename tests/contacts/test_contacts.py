@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 import pytest
 from domain import Kit
@@ -17,12 +15,9 @@ def types(events: list[dict]) -> list[str]:
     return [e["type"] for e in events]
 
 
-def request_status(path: Path, request_id: int) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return str(conn.execute("SELECT status FROM friend_requests WHERE id = ?", (request_id,)).fetchone()[0])
-    finally:
-        conn.close()
+async def request_status(kit: Kit, request_id: int) -> str:
+    [(status,)] = await kit.rows("SELECT status FROM friend_requests WHERE id = ?", request_id)
+    return str(status)
 
 
 async def friend_ids(kit: Kit, who: Caller) -> list[int]:
@@ -119,7 +114,7 @@ async def test_only_the_recipient_accepts_or_declines_and_only_the_sender_cancel
             await kit.contacts.cancel(wrong, request.id)
     with pytest.raises(NotFound):
         await kit.contacts.accept(bob, request.id + 100)
-    assert request_status(kit.db.path, request.id) == "pending"
+    assert await request_status(kit, request.id) == "pending"
 
 
 async def test_a_decline_is_told_only_to_the_decliner(kit: Kit, people: tuple[Caller, ...]) -> None:
@@ -154,13 +149,13 @@ async def test_a_closed_request_cannot_be_acted_on_again(kit: Kit, people: tuple
         await kit.contacts.cancel(alice, request.id)
     else:
         await getattr(kit.contacts, close)(bob, request.id)
-    status = request_status(kit.db.path, request.id)
+    status = await request_status(kit, request.id)
     a0, b0 = await heads(kit, alice, bob)
     for verb, who in (("accept", bob), ("decline", bob), ("cancel", alice)):
         with pytest.raises(Conflict) as caught:
             await getattr(kit.contacts, verb)(who, request.id)
         assert caught.value.code == "request_closed"
-    assert request_status(kit.db.path, request.id) == status
+    assert await request_status(kit, request.id) == status
     assert await heads(kit, alice, bob) == [a0, b0]
 
 
@@ -259,7 +254,7 @@ async def test_blocking_declines_their_request_quietly(kit: Kit, people: tuple[C
     b0 = await kit.sync.head(bob.user_id)
     await kit.contacts.block(alice, bob.user_id)
 
-    assert request_status(kit.db.path, theirs.id) == "declined"
+    assert await request_status(kit, theirs.id) == "declined"
     assert await kit.sync.head(bob.user_id) == b0, "the blocked user is never told"
     alice_events = await kit.events(alice)
     assert types(alice_events)[-2:] == ["friend.request", "contact.blocked"]
@@ -274,7 +269,7 @@ async def test_blocking_cancels_your_own_request_without_telling_them(kit: Kit, 
     b0 = await kit.sync.head(bob.user_id)
     await kit.contacts.block(alice, bob.user_id)
 
-    assert request_status(kit.db.path, mine.id) == "cancelled"
+    assert await request_status(kit, mine.id) == "cancelled"
     assert await kit.sync.head(bob.user_id) == b0, "the blocked user is never told"
     assert (await kit.contacts.requests(alice))["outgoing"] == []
     # the blocked user cannot turn it into a friendship
@@ -333,10 +328,8 @@ async def test_unblocking(kit: Kit, people: tuple[Caller, ...]) -> None:
 
 
 @pytest.fixture
-async def capped(tmp_path: Path) -> AsyncIterator[Kit]:
-    k = await Kit.open(tmp_path / "capped.db", max_friends=3)
-    yield k
-    await k.db.close()
+async def capped(make_kit: Callable[..., Awaitable[Kit]]) -> Kit:
+    return await make_kit(max_friends=3)
 
 
 async def test_the_friend_cap_holds_on_both_sides(capped: Kit) -> None:
@@ -363,8 +356,8 @@ async def test_the_friend_cap_holds_on_both_sides(capped: Kit) -> None:
     late_request = (await kit.contacts.send_request(late, full.user_id))["request"]
     with pytest.raises(Conflict):
         await kit.contacts.send_request(full, late.user_id)
-    assert request_status(kit.db.path, late_request.id) == "pending"
-    assert request_status(kit.db.path, pending.id) == "pending"
+    assert await request_status(kit, late_request.id) == "pending"
+    assert await request_status(kit, pending.id) == "pending"
 
     # the other side at its cap: someone with room cannot accept a request from a full user
     free = await kit.user("free")

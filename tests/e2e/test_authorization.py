@@ -15,9 +15,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -608,16 +607,13 @@ async def test_outsiders_over_the_websocket_get_not_found(world: World) -> None:
         await sock.close()
 
 
-async def test_disabling_a_user_closes_their_open_socket(tmp_path: Path) -> None:
+async def test_disabling_a_user_closes_their_open_socket(make_server: Callable[..., Server]) -> None:
     # the admin command runs in another process: the server notices within one heartbeat
-    server = Server(tmp_path / "data", env={"KITH_WS_HEARTBEAT_SECONDS": "0.5"}).start()
-    try:
-        user = await register(server, name("quinn"))
-        sock = await Socket.connect(user)
-        await disable_user(server, user.handle)
-        await sock.wait_for(lambda: sock.close_code is not None, timeout=10)
-        assert sock.close_code == 4003
-        assert (await user.call("GET", "/me")).status_code == 401
-        await user.aclose()
-    finally:
-        server.stop()
+    server = make_server({"KITH_WS_HEARTBEAT_SECONDS": "0.5"})
+    user = await register(server, name("quinn"))
+    sock = await Socket.connect(user)
+    await disable_user(server, user.handle)
+    await sock.wait_for(lambda: sock.close_code is not None, timeout=10)
+    assert sock.close_code == 4003
+    assert (await user.call("GET", "/me")).status_code == 401
+    await user.aclose()

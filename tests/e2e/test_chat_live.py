@@ -31,8 +31,10 @@ async def test_two_friends_chat_both_ways_live(server: Server) -> None:
     assert reply["message"]["reply_to"] == {"seq": 1, "sender_id": alice.id, "text": "hello bob"}
     got = await a_ws.wait_for(lambda: len(a_ws.messages(conversation)) == 2 and a_ws.messages(conversation))
     assert [m["text"] for m in got] == ["hello bob", "hi alice"]
-    # the sender's own devices learn of its messages too, through the same log
-    assert [m["text"] for m in b_ws.messages(conversation)] == ["hello bob", "hi alice"]
+    # the sender's own devices learn of its messages too, through the same log (that push races
+    # the one to alice: wait for it)
+    mine = await b_ws.wait_for(lambda: len(b_ws.messages(conversation)) >= 2 and b_ws.messages(conversation))
+    assert [m["text"] for m in mine] == ["hello bob", "hi alice"]
 
     history = await alice.ok("GET", f"/conversations/{conversation}/messages")
     assert [m["text"] for m in history["messages"]] == ["hello bob", "hi alice"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import sqlite3
 import time
 from typing import Any
 
@@ -101,7 +100,7 @@ async def test_ack_means_durable_across_sigkill(server: Server) -> None:
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     message_ids = [e["data"]["id"] for e in events if e["type"] == "message"]
     assert len(message_ids) == len(set(message_ids))
-    stored_total = sqlite3.connect(server.db_path).execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    [(stored_total,)] = server.rows("SELECT COUNT(*) FROM messages")
     assert len(message_ids) == stored_total >= total_acked
 
 

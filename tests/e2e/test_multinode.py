@@ -1,28 +1,37 @@
-"""Many stateless nodes on one PostgreSQL and one Redis: one order, failover, nothing lost."""
+"""Many stateless nodes on one PostgreSQL and one Redis: one order, failover, nothing lost.
+
+PostgreSQL and Redis only, by nature (several nodes cannot share a SQLite file); these run
+whatever `KITH_TEST_BACKENDS` says, so the scale-out services must be there.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+import random
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
+import redis.asyncio as aioredis
 import websockets
-from backends import create_database, drop_database, scale_out_env
+from backends import REDIS, only_on, scale_out_env
 from helpers import Server, Socket, User, befriend, register, sign_in
+
+from kith.bus.base import Wakeup
+from kith.bus.redis import RedisBus
+
+pytestmark = only_on("postgres")
 
 
 @pytest.fixture
-def nodes(tmp_path: Path) -> Iterator[list[Server]]:
-    url = create_database()
-    env = {**scale_out_env(url), "KITH_WS_HEARTBEAT_SECONDS": "2"}
+def nodes(new_store: Callable[[], str], tmp_path: Path) -> Iterator[list[Server]]:
+    env = {**scale_out_env(new_store()), "KITH_WS_HEARTBEAT_SECONDS": "2"}
     servers = [Server(tmp_path / f"node{n}", env).start() for n in range(3)]
     yield servers
     for s in servers:
         s.stop()
-    drop_database(url)
 
 
 async def _on(node: Server, user: User) -> User:
@@ -114,9 +123,8 @@ async def test_killing_a_node_loses_nothing(nodes: list[Server]) -> None:
     ids = [m["client_id"] for m in inbox.messages()]
     assert len(ids) == len(set(ids))
     # every user's log stays gapless, and the store agrees with the acks
-    with psycopg.connect(nodes[0].env["KITH_DATABASE"]) as conn:
-        rows = conn.execute("SELECT user_id, seq FROM events ORDER BY user_id, seq").fetchall()
-        stored = dict(conn.execute("SELECT client_id, seq FROM messages WHERE client_id IS NOT NULL").fetchall())
+    rows = nodes[0].rows("SELECT user_id, seq FROM events ORDER BY user_id, seq")
+    stored = dict(nodes[0].rows("SELECT client_id, seq FROM messages WHERE client_id IS NOT NULL"))
     by_user: dict[int, list[int]] = {}
     for user_id, seq in rows:
         by_user.setdefault(user_id, []).append(seq)
@@ -132,3 +140,45 @@ async def test_killing_a_node_loses_nothing(nodes: list[Server]) -> None:
     assert [m["client_id"] for m in late.messages()] == ids
     await inbox.close()
     await late.close()
+
+
+async def test_deployments_sharing_one_redis_never_hear_each_other() -> None:
+    """Redis pub/sub channels are global to the server, whatever the db number in the URL: the bus
+    names its channels after the db (or ``?namespace=``), so two deployments on one Redis stay apart."""
+    user = 10**12 + random.randrange(10**6)  # an id no real deployment here has
+    tag = uuid.uuid4().hex[:8]
+    base = REDIS.partition("?")[0].rpartition("/")[0]
+    pairs = [(f"{base}/14?namespace=a{tag}", f"{base}/14?namespace=b{tag}"), (f"{base}/14", f"{base}/15")]
+    for url, other_url in pairs:
+        sender, same, other = RedisBus(url), RedisBus(url), RedisBus(other_url)
+        for bus in (sender, same, other):
+            await bus.start()
+        try:
+            heard: dict[str, list[Wakeup]] = {"same": [], "other": []}
+            same.subscribe(user, heard["same"].append)
+            other.subscribe(user, heard["other"].append)
+            await _subscribed(same, other, user=user)
+            sender.publish([Wakeup(user, 1, [b"{}"])])
+            for _ in range(100):
+                if heard["same"]:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            assert [w.seq for w in heard["same"]] == [1], "a node of the same deployment hears it"
+            assert heard["other"] == [], f"{other_url} heard a wake-up published on {url}"
+        finally:
+            for bus in (sender, same, other):
+                await bus.close()
+
+
+async def _subscribed(*buses: RedisBus, user: int) -> None:
+    client = aioredis.from_url(REDIS.partition("?")[0])
+    try:
+        for _ in range(100):
+            counts = dict(await client.pubsub_numsub(*(bus.prefix + str(user) for bus in buses)))
+            if all(counts.get((bus.prefix + str(user)).encode()) for bus in buses):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the buses did not subscribe")
+    finally:
+        await client.aclose()

@@ -6,8 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import websockets
@@ -15,13 +14,9 @@ from helpers import Server, Socket, befriend, direct, register
 
 
 @pytest.fixture
-def quick_server(tmp_path: Path) -> Iterator[Server]:
+def quick_server(make_server: Callable[..., Server]) -> Server:
     """A server with short auth and heartbeat intervals."""
-    srv = Server(
-        tmp_path / "data", env={"KITH_WS_AUTH_TIMEOUT_SECONDS": "0.5", "KITH_WS_HEARTBEAT_SECONDS": "1"}
-    ).start()
-    yield srv
-    srv.stop()
+    return make_server({"KITH_WS_AUTH_TIMEOUT_SECONDS": "0.5", "KITH_WS_HEARTBEAT_SECONDS": "1"})
 
 
 async def _closed_with(ws: websockets.ClientConnection) -> int | None:

@@ -1,4 +1,8 @@
-"""Schema migrations: applied once, in order, each whole or not at all; a newer schema is refused."""
+"""Schema migrations: applied once, in order, each whole or not at all; a newer schema is refused.
+
+SQLite only: these tests are about the SQLite migrator and its file. PostgreSQL's migrations
+(under the advisory lock) are tested in test_postgres.py.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from backends import only_on
 from domain import Kit
 
 from kith.storage import migrate
@@ -15,6 +20,8 @@ from kith.storage.migrate import SchemaOutdated, SchemaTooNew, SqliteMigrator
 from kith.storage.sqlite import SqliteDatabase, connect
 
 SHIPPED = resources.files("kith.storage") / "migrations" / "sqlite"
+
+pytestmark = only_on("sqlite")
 
 
 def applied_versions(path: Path) -> list[int]:
@@ -128,7 +135,7 @@ async def test_an_older_database_is_upgraded_and_keeps_its_data(tmp_path: Path) 
         conversation = await kit.chats.open_direct(alice, bob.user_id)
         await kit.chats.send(alice, conversation.id, "m1", "kept across the upgrade")
     finally:
-        await kit.db.close()
+        await kit.close()
 
     folder = later_kith(
         tmp_path,

@@ -1,4 +1,7 @@
-"""The SQLite single writer: group commit, per-job rollback, call order, durability on return."""
+"""The SQLite single writer: group commit, per-job rollback, call order, durability on return.
+
+SQLite only, by nature; the PostgreSQL store's own behaviour is tested in test_postgres.py.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from backends import only_on
 
 from kith.storage.database import Tx
 from kith.storage.sqlite import SqliteDatabase
+
+pytestmark = only_on("sqlite")
 
 
 class Boom(Exception):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
-import sqlite3
 import tempfile
 import threading
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from backends import Reader, Store, fresh_store
 from domain import Kit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,15 +25,12 @@ from kith.storage.database import Tx
 from kith.sync.store import EventLog
 
 
-def seqs_in_store(path: Path, user_id: int) -> tuple[list[int], int]:
-    """The user's event seqs and counter, read straight from the file by another connection."""
-    conn = sqlite3.connect(path)
-    try:
-        seqs = [r[0] for r in conn.execute("SELECT seq FROM events WHERE user_id = ? ORDER BY seq", (user_id,))]
-        head = conn.execute("SELECT last_event_seq FROM users WHERE id = ?", (user_id,)).fetchone()[0]
+def seqs_in_store(store: Store | Reader, user_id: int) -> tuple[list[int], int]:
+    """The user's event seqs and counter, read straight from the store by another connection."""
+    with contextlib.nullcontext(store) if isinstance(store, Reader) else Reader(store) as reader:
+        seqs = [seq for (seq,) in reader.rows("SELECT seq FROM events WHERE user_id = ? ORDER BY seq", user_id)]
+        [(head,)] = reader.rows("SELECT last_event_seq FROM users WHERE id = ?", user_id)
         return seqs, head
-    finally:
-        conn.close()
 
 
 async def whole_log(kit: Kit, user_id: int, limit: int | None = None, since: int = 0) -> list[bytes]:
@@ -88,7 +86,7 @@ async def busy_world(kit: Kit, n_users: int = 6, n_sends: int = 240, seed: int =
 async def test_seqs_are_gapless_per_user_under_concurrent_writes(kit: Kit) -> None:
     users = await busy_world(kit)
     for user in users:
-        seqs, head = seqs_in_store(kit.db.path, user.user_id)
+        seqs, head = seqs_in_store(kit.store, user.user_id)
         assert head > 100
         assert seqs == list(range(1, head + 1)), f"user {user.user_id}'s log has a gap or a repeat"
         frames = await whole_log(kit, user.user_id)
@@ -114,7 +112,7 @@ async def test_group_messages_are_in_every_members_log_in_the_same_order(kit: Ki
 async def test_a_rolled_back_job_takes_its_seqs_with_it(kit: Kit) -> None:
     alice, bob = await kit.user("alice"), await kit.user("bob")
     writer = kit.chats.writer
-    heads = {u.user_id: seqs_in_store(kit.db.path, u.user_id)[1] for u in (alice, bob)}
+    heads = {u.user_id: seqs_in_store(kit.store, u.user_id)[1] for u in (alice, bob)}
     woken: list[Wakeup] = []
     for u in (alice, bob):
         kit.bus.subscribe(u.user_id, woken.append)
@@ -134,11 +132,13 @@ async def test_a_rolled_back_job_takes_its_seqs_with_it(kit: Kit) -> None:
         entered.set()
         release.wait(10)
 
-    held = kit.db.write(hold)
+    # (on SQLite; PostgreSQL runs each job in a transaction of its own, and the jobs of one order
+    # key in call order)
+    held = kit.db.write(hold, order_key=alice.user_id)
     assert await asyncio.to_thread(entered.wait, 10)
-    first = writer.run(note, "first")
-    bad = writer.run(doomed)
-    last = writer.run(note, "last")
+    first = writer.run(note, "first", order_key=alice.user_id)
+    bad = writer.run(doomed, order_key=alice.user_id)
+    last = writer.run(note, "last", order_key=alice.user_id)
     release.set()
     await held
     await first
@@ -147,7 +147,7 @@ async def test_a_rolled_back_job_takes_its_seqs_with_it(kit: Kit) -> None:
     await last
 
     for u in (alice, bob):
-        seqs, head = seqs_in_store(kit.db.path, u.user_id)
+        seqs, head = seqs_in_store(kit.store, u.user_id)
         assert head == heads[u.user_id] + 2
         assert seqs == list(range(1, head + 1))
         notes = [msgspec.json.decode(f)["data"].get("note") for f in await whole_log(kit, u.user_id)]
@@ -168,8 +168,8 @@ OPS = st.lists(
 )
 
 
-async def _random_history(path: Path, ops: list[tuple[str, int]], page_max: int, limit: int) -> None:
-    kit = await Kit.open(path, sync_page_max=page_max)
+async def _random_history(store: Store, ops: list[tuple[str, int]], page_max: int, limit: int) -> None:
+    kit = await Kit.open(store, sync_page_max=page_max)
     try:
         users = [await kit.user(h) for h in ("ann", "ben", "cat")]
         a, b, c = users
@@ -215,7 +215,7 @@ async def _random_history(path: Path, ops: list[tuple[str, int]], page_max: int,
             for since in range(head + 1):
                 assert await whole_log(kit, user.user_id, limit, since) == log[since:]
     finally:
-        await kit.db.close()
+        await kit.close()
 
 
 @settings(
@@ -227,11 +227,11 @@ async def _random_history(path: Path, ops: list[tuple[str, int]], page_max: int,
 )
 @given(ops=OPS, page_max=st.integers(min_value=1, max_value=9), limit=st.none() | st.integers(1, 9))
 def test_sync_from_every_point_returns_exactly_the_tail(
-    ops: list[tuple[str, int]], page_max: int, limit: int | None
+    backend: str, ops: list[tuple[str, int]], page_max: int, limit: int | None
 ) -> None:
     limit = None if limit is None else min(limit, page_max)
-    with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(_random_history(Path(folder) / "kith.db", ops, page_max, limit))
+    with tempfile.TemporaryDirectory() as folder, fresh_store(backend, Path(folder) / "kith.db") as store:
+        asyncio.run(_random_history(store, ops, page_max, limit))
 
 
 async def test_pages_of_any_size_concatenate_to_the_whole_log(kit: Kit) -> None:
@@ -294,48 +294,48 @@ async def test_a_log_holds_only_its_owners_events(kit: Kit) -> None:
 
 
 async def test_wakeups_come_after_commit_with_contiguous_frames(kit: Kit) -> None:
-    path = kit.db.path
-    woken: dict[int, list[Wakeup]] = {}
-    problems: list[str] = []
+    with Reader(kit.store) as reader:
+        woken: dict[int, list[Wakeup]] = {}
+        problems: list[str] = []
 
-    def listener(wakeup: Wakeup) -> None:
-        # read by another connection: only committed rows are there
-        seqs, head = seqs_in_store(path, wakeup.user_id)
-        if wakeup.seq not in seqs or head < wakeup.seq:
-            problems.append(f"user {wakeup.user_id} woken for seq {wakeup.seq} before it was committed")
-        woken.setdefault(wakeup.user_id, []).append(wakeup)
+        def listener(wakeup: Wakeup) -> None:
+            # read by another connection: only committed rows are there
+            seqs, head = seqs_in_store(reader, wakeup.user_id)
+            if wakeup.seq not in seqs or head < wakeup.seq:
+                problems.append(f"user {wakeup.user_id} woken for seq {wakeup.seq} before it was committed")
+            woken.setdefault(wakeup.user_id, []).append(wakeup)
 
-    subscribed = [await kit.user(f"early{i}") for i in range(4)]
-    for u in subscribed:
-        kit.bus.subscribe(u.user_id, listener)
-    starts = {u.user_id: await kit.sync.head(u.user_id) for u in subscribed}
+        subscribed = [await kit.user(f"early{i}") for i in range(4)]
+        for u in subscribed:
+            kit.bus.subscribe(u.user_id, listener)
+        starts = {u.user_id: await kit.sync.head(u.user_id) for u in subscribed}
 
-    # the same kind of busy, concurrent traffic, now with the early users in it
-    for i, a in enumerate(subscribed):
-        for b in subscribed[i + 1 :]:
-            await kit.friends(a, b)
-    group = await kit.chats.create_group(subscribed[0], "woken", [u.user_id for u in subscribed[1:]])
-    rng = random.Random(5)
-    await asyncio.gather(
-        *(kit.chats.send(rng.choice(subscribed), group.id, f"w{n}", f"wake {n}") for n in range(80)),
-        *(kit.accounts.update_profile(u, status="busy") for u in subscribed),
-    )
+        # the same kind of busy, concurrent traffic, now with the early users in it
+        for i, a in enumerate(subscribed):
+            for b in subscribed[i + 1 :]:
+                await kit.friends(a, b)
+        group = await kit.chats.create_group(subscribed[0], "woken", [u.user_id for u in subscribed[1:]])
+        rng = random.Random(5)
+        await asyncio.gather(
+            *(kit.chats.send(rng.choice(subscribed), group.id, f"w{n}", f"wake {n}") for n in range(80)),
+            *(kit.accounts.update_profile(u, status="busy") for u in subscribed),
+        )
 
-    assert problems == []
-    for u in subscribed:
-        wakeups = woken[u.user_id]
-        announced: list[int] = []
-        for w in wakeups:
-            assert w.frames, "a local wake-up carries its frames"
-            seqs = [seq_of(f) for f in w.frames]
-            assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "frames of one wake-up are contiguous"
-            assert seqs[-1] == w.seq, "and end at the seq the wake-up announces"
-            announced += seqs
-        head = await kit.sync.head(u.user_id)
-        assert sorted(announced) == list(range(starts[u.user_id] + 1, head + 1)), "each new event once"
-        stored = {seq_of(f): f for f in await whole_log(kit, u.user_id)}
-        for w in wakeups:
-            assert w.frames == [stored[seq_of(f)] for f in w.frames], "pushed frames are what sync returns"
+        assert problems == []
+        for u in subscribed:
+            wakeups = woken[u.user_id]
+            announced: list[int] = []
+            for w in wakeups:
+                assert w.frames, "a local wake-up carries its frames"
+                seqs = [seq_of(f) for f in w.frames]
+                assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "frames of one wake-up are contiguous"
+                assert seqs[-1] == w.seq, "and end at the seq the wake-up announces"
+                announced += seqs
+            head = await kit.sync.head(u.user_id)
+            assert sorted(announced) == list(range(starts[u.user_id] + 1, head + 1)), "each new event once"
+            stored = {seq_of(f): f for f in await whole_log(kit, u.user_id)}
+            for w in wakeups:
+                assert w.frames == [stored[seq_of(f)] for f in w.frames], "pushed frames are what sync returns"
 
 
 async def test_no_wakeup_for_a_failed_change(kit: Kit) -> None:

@@ -42,6 +42,14 @@ def add_bench_parser(commands: Any) -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test of the benchmark itself)")
     bench.add_argument("--profile", type=Path, metavar="DIR", help="record a py-spy profile of the server per run")
     bench.add_argument("--keep-data", action="store_true", help="keep the servers' temporary data directories")
+    bench.add_argument(
+        "--database",
+        metavar="URL",
+        help="run on PostgreSQL: an admin URL (e.g. postgresql://postgres@127.0.0.1/test); each run gets a fresh "
+        "database there",
+    )
+    bench.add_argument("--bus", metavar="URL", help="the nodes' bus, e.g. redis://127.0.0.1:6379/0 [memory://]")
+    bench.add_argument("--nodes", type=int, default=1, help="servers sharing the database; needs --database and --bus")
     defaults = Sizes()
     for name, help_text in _SIZE_FLAGS.items():
         bench.add_argument("--" + name.replace("_", "-"), type=int, help=f"{help_text} [{getattr(defaults, name)}]")
@@ -62,11 +70,16 @@ def _options(args: argparse.Namespace) -> Any:
     unknown = [n for n in names if n not in WORKLOAD_NAMES]
     if unknown:
         raise ValueError(f"unknown workload {', '.join(unknown)}: choose from {', '.join(WORKLOAD_NAMES)}")
-    if args.runs < 1 or args.procs < 1:
-        raise ValueError("--runs and --procs must be at least 1")
+    if args.runs < 1 or args.procs < 1 or args.nodes < 1:
+        raise ValueError("--runs, --procs and --nodes must be at least 1")
+    if args.nodes > 1 and not (args.database and args.bus):
+        raise ValueError("several nodes need a shared --database (PostgreSQL) and --bus (Redis)")
+    if args.url and (args.database or args.nodes > 1):
+        raise ValueError("--url targets a running server; --database and --nodes start servers")
     return Options(
-        sizes, names, args.runs, args.procs, args.timeout, args.url, args.server_pid, args.profile, args.keep_data
-    )
+        sizes, names, args.runs, args.procs, args.timeout, args.url, args.server_pid, args.profile, args.keep_data,
+        args.database, args.bus, args.nodes,
+    )  # fmt: skip
 
 
 def run_bench(args: argparse.Namespace) -> int:
@@ -84,7 +97,9 @@ def run_bench(args: argparse.Namespace) -> int:
 
     hw = report.hardware()
     reports = run_all(options, progress)
-    where = "" if not options.url else f" against {options.url}"
+    where = f" against {options.url}" if options.url else ""
+    if options.database:
+        where += f" on PostgreSQL, {options.nodes} node(s), bus {options.bus or 'memory://'}"
     print(f"\nkith bench{where}: {options.runs} run(s) of each workload, medians; load from {options.procs} processes")
     print(report.hardware_line(hw) + "\n")
     print(report.table(reports, options.runs))

@@ -65,6 +65,10 @@ def split(items: list[PeerSpec], parts: int, together: int = 1) -> list[list[Pee
 
 
 def jobs_for(ctx: Context, peers: list[PeerSpec], catchup: PeerSpec | None = None, together: int = 1) -> list[Job]:
+    urls = ctx.target.ws_urls
+    if len(urls) > 1:  # spread over the nodes: neighbours (a sender and its receiver) land on different ones
+        for index, peer in enumerate(peers):
+            peer.ws_url = urls[index % len(urls)]
     shares = [peers] if catchup is not None else split(peers, ctx.procs, together)
     return [Job(ctx.target.ws_url, ctx.tag, TEXT, share, ctx.timeout, catchup) for share in shares]
 

@@ -38,6 +38,7 @@ class PeerSpec:
     expect: int = 0  # message events to receive before this peer is done
     record: bool = True  # keep the events pushed to it
     since: int | None = None
+    ws_url: str = ""  # the node this client talks to; empty: the job's
 
 
 @dataclass
@@ -179,7 +180,7 @@ async def _connect_all(peers: list[Peer], job: Job, result: JobResult) -> None:
     async def one(peer: Peer) -> None:
         async with limit:
             try:
-                await peer.connect(job.ws_url)
+                await peer.connect(peer.spec.ws_url or job.ws_url)
                 result.connected += 1
             except (OSError, TimeoutError, client.ProtocolError) as exc:
                 result.connect_errors.append(f"{type(exc).__name__}: {exc or 'no answer in time'}")
@@ -216,7 +217,9 @@ async def _run(pipe: Pipe, job: Job) -> JobResult:
             catchup = Peer(job.catchup, job.tag, job.text)
             result.catchup_started = time.perf_counter()
             try:
-                await asyncio.wait_for(catchup.connect(job.ws_url), max(0.0, deadline - time.perf_counter()))
+                await asyncio.wait_for(
+                    catchup.connect(catchup.spec.ws_url or job.ws_url), max(0.0, deadline - time.perf_counter())
+                )
                 result.catchup_ready = time.perf_counter()
                 result.timed_out = not await _wait(asyncio.ensure_future(catchup.got_all.wait()), deadline)
             except (OSError, TimeoutError, client.ProtocolError) as exc:

@@ -14,7 +14,7 @@ import httpx
 from kith.bench.context import Context, Skipped, Workload
 from kith.bench.loadgen import LoadError
 from kith.bench.profile import Profiler
-from kith.bench.server import LocalServer, Target, wait_healthy
+from kith.bench.server import Cluster, LocalServer, Target, wait_healthy
 from kith.bench.setup import SetupError, run_tag
 from kith.bench.sizes import Sizes
 from kith.bench.stats import combine
@@ -34,6 +34,9 @@ class Options:
     server_pid: int | None = None  # its process id, for W3's memory readings
     profile_dir: Path | None = None
     keep_data: bool = False
+    database: str | None = None  # PostgreSQL admin URL: each run gets a fresh database there
+    bus: str | None = None
+    nodes: int = 1
 
 
 @dataclass
@@ -98,9 +101,8 @@ def run_once(workload: Workload, options: Options, index: int) -> dict[str, Any]
     except (LoadError, SetupError, RuntimeError, OSError, httpx.HTTPError) as exc:
         run = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     finally:
-        if isinstance(target, LocalServer):
-            log_errors = target.log_errors()
-            target.stop()
+        log_errors = target.log_errors()
+        target.stop()
     if log_errors:
         run["server_log_errors"] = log_errors[:20]
     if workload.name == "W3":
@@ -113,6 +115,8 @@ def _target(options: Options) -> Target:
         target = Target(options.url, options.server_pid)
         wait_healthy(target.url, 10)
         return target
+    if options.nodes > 1 or options.database or options.bus:
+        return Cluster(options.nodes, options.database, options.bus, options.keep_data).start()
     return LocalServer(keep_data=options.keep_data).start()
 
 

@@ -59,6 +59,10 @@ def wait_healthy(url: str, timeout: float, proc: subprocess.Popen[bytes] | None 
     raise RuntimeError(f"the server at {url} did not answer /healthz within {timeout:.0f} s")
 
 
+def _ws(url: str) -> str:
+    return url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/api/v1/ws"
+
+
 class Target:
     """A server to benchmark: its base URL and, when known, its process id (for memory)."""
 
@@ -68,7 +72,15 @@ class Target:
 
     @property
     def ws_url(self) -> str:
-        return self.url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/api/v1/ws"
+        return _ws(self.url)
+
+    @property
+    def ws_urls(self) -> list[str]:
+        """Every node's WebSocket URL; clients are spread over them."""
+        return [self.ws_url]
+
+    def log_errors(self) -> list[str]:
+        return []
 
     def rss_kib(self) -> int | None:
         return rss_kib(self.pid) if self.pid else None
@@ -127,3 +139,64 @@ class LocalServer(Target):
                 self.proc.wait(10)
         if not self.keep_data:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def create_database(admin_url: str) -> str:
+    """A new, empty PostgreSQL database next to the one ``admin_url`` names; returns its URL."""
+    import psycopg
+
+    name = "kith_bench_" + os.urandom(6).hex()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+
+
+class Cluster(Target):
+    """``nodes`` servers sharing one fresh PostgreSQL database and a bus (the scale-out mode).
+
+    The first node's URL serves setup; clients are spread over all nodes. CPU time is the sum over
+    the nodes; memory is the first node's.
+    """
+
+    def __init__(self, nodes: int, database: str | None, bus: str | None, keep_data: bool = False) -> None:
+        self.admin_url = database
+        self.db_url = create_database(database) if database else None
+        env = {"KITH_DATABASE": self.db_url} if self.db_url else {}
+        if bus:
+            env["KITH_BUS"] = bus
+        self.servers = [LocalServer(keep_data, env) for _ in range(nodes)]
+        super().__init__(self.servers[0].url, self.servers[0].pid)
+
+    def start(self, timeout: float = 30) -> Cluster:
+        try:
+            for server in self.servers:
+                server.start(timeout)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
+
+    @property
+    def ws_urls(self) -> list[str]:
+        return [s.ws_url for s in self.servers]
+
+    def cpu_seconds(self) -> float | None:
+        times = [s.cpu_seconds() for s in self.servers]
+        return None if None in times else sum(t for t in times if t is not None)
+
+    def log_errors(self) -> list[str]:
+        return [line for s in self.servers for line in s.log_errors()]
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+        if self.admin_url and self.db_url:
+            drop_database(self.admin_url, self.db_url)
+            self.db_url = None

@@ -17,6 +17,7 @@ import contextlib
 import itertools
 import logging
 import queue
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg import IsolationLevel
 from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -34,7 +36,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 _RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)
-_RETRIES = 8
+_RETRIES = 16
+_BACKOFF_MAX = 0.25  # seconds
 _STOP = object()
 _MIGRATION_LOCK = 0x6B697468  # pg_advisory_xact_lock key: one node migrates at a time
 
@@ -79,11 +82,14 @@ class PostgresMigrator:
         self.conn = conn
 
     def applied(self) -> set[int]:
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at BIGINT NOT NULL)"
-        )
-        return {row["version"] for row in self.conn.execute("SELECT version FROM schema_migrations").fetchall()}
+        # under the lock too: two nodes creating the table at once would collide in the catalog
+        with self.conn.transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at BIGINT NOT NULL)"
+            )
+            return {row["version"] for row in self.conn.execute("SELECT version FROM schema_migrations").fetchall()}
 
     def apply(self, migration: migrate.Migration) -> None:
         with self.conn.transaction():
@@ -100,6 +106,13 @@ class PostgresMigrator:
 
 def _connect(url: str) -> psycopg.Connection[Any]:
     return psycopg.connect(url, autocommit=True, row_factory=dict_row)
+
+
+def _reader(conn: psycopg.Connection[Any]) -> None:
+    """A read runs in one read-only snapshot, as on SQLite: REPEATABLE READ (which never fails
+    to serialize a transaction that only reads) and READ ONLY."""
+    conn.isolation_level = IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
 
 
 class _Job:
@@ -155,6 +168,7 @@ class PostgresDatabase:
             min_size=1,
             max_size=self.reader_count,
             kwargs={"autocommit": True, "row_factory": dict_row},
+            configure=_reader,
             open=False,
         )
         await asyncio.to_thread(self._pool.open, True, 30.0)
@@ -208,7 +222,8 @@ class PostgresDatabase:
                 conn.close()
 
     def _run_job(self, conn: psycopg.Connection[Any], job: _Job) -> psycopg.Connection[Any]:
-        result, error = None, None
+        result: Any = None
+        error: BaseException | None = None
         for attempt in range(_RETRIES):
             try:
                 if conn.closed or conn.broken:
@@ -219,7 +234,8 @@ class PostgresDatabase:
                 break
             except _RETRYABLE as exc:  # lost a race with another writer: run the job again
                 error = exc
-                time.sleep(0.001 * (2**attempt))
+                # at a random moment, so that the jobs that collided do not collide again in step
+                time.sleep(random.uniform(0, min(_BACKOFF_MAX, 0.002 * 2**attempt)))
             except psycopg.OperationalError as exc:
                 # the connection died, perhaps during COMMIT: whether the job took effect is unknown,
                 # so it is not run again here (sends are idempotent; their client retries safely)
