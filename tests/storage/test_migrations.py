@@ -6,20 +6,18 @@ SQLite only: these tests are about the SQLite migrator and its file. PostgreSQL'
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-from importlib import resources
 from pathlib import Path
 
 import pytest
 from backends import only_on
 from domain import Kit
+from storage.old_schema import PASSWORD, check_upgraded, write_version_1
 
+from kith.accounts.passwords import Passwords
 from kith.storage import migrate
 from kith.storage.migrate import SchemaOutdated, SchemaTooNew, SqliteMigrator
 from kith.storage.sqlite import SqliteDatabase, connect
-
-SHIPPED = resources.files("kith.storage") / "migrations" / "sqlite"
 
 pytestmark = only_on("sqlite")
 
@@ -40,29 +38,13 @@ def tables(path: Path) -> set[str]:
         conn.close()
 
 
-class FolderMigrator(SqliteMigrator):
-    """A SQLite migrator reading its migrations from a folder of the test's own.
-
-    ``migrate.available`` looks the dialect up under the package's ``migrations/`` folder; an
-    absolute folder name takes the place of that path, which lets a test play a later kith that
-    ships more migrations than this one.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, folder: Path) -> None:
-        super().__init__(conn)
-        self.dialect = str(folder)
-
-
-def later_kith(tmp_path: Path, *extra: tuple[str, str]) -> Path:
-    """A migrations folder with everything shipped today plus ``extra`` (name, sql) files."""
-    folder = tmp_path / "later-migrations"
-    folder.mkdir()
-    for entry in SHIPPED.iterdir():
-        if entry.name.endswith(".sql"):
-            shutil.copyfile(str(entry), folder / entry.name)
-    for name, sql in extra:
-        (folder / name).write_text(sql)
-    return folder
+def upgrade_to(path: Path, version: int) -> None:
+    """A database at an older schema version: only the migrations up to ``version``."""
+    conn = connect(path)
+    try:
+        migrate.upgrade(SqliteMigrator(conn), [m for m in migrate.available("sqlite") if m.version <= version])
+    finally:
+        conn.close()
 
 
 def test_a_fresh_database_gets_every_migration(tmp_path: Path) -> None:
@@ -90,7 +72,7 @@ def test_check_current_reports_pending_migrations(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     conn = connect(path)
     try:
-        with pytest.raises(SchemaOutdated, match=r"needs migrations \[1\].*kith migrate"):
+        with pytest.raises(SchemaOutdated, match=r"needs migrations \[1, 2\].*kith migrate"):
             migrate.check_current(SqliteMigrator(conn))
     finally:
         conn.close()
@@ -100,14 +82,9 @@ def test_check_current_reports_pending_migrations(tmp_path: Path) -> None:
 
 def test_check_current_names_only_the_missing_ones(tmp_path: Path) -> None:
     path = tmp_path / "one-behind.db"
-    SqliteDatabase(path).migrate()
-    folder = later_kith(tmp_path, ("0002_notes.sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY);\n"))
-    conn = connect(path)
-    try:
-        with pytest.raises(SchemaOutdated, match=r"needs migrations \[2\]"):
-            migrate.check_current(FolderMigrator(conn, folder))
-    finally:
-        conn.close()
+    upgrade_to(path, 1)
+    with pytest.raises(SchemaOutdated, match=r"needs migrations \[2\]"):
+        SqliteDatabase(path).check_schema()
 
 
 def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
@@ -128,54 +105,55 @@ def test_a_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
 
 async def test_an_older_database_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    kit = await Kit.open(path)  # the schema of today's kith, with some data in it
+    upgrade_to(path, 1)
+    conn = connect(path)
     try:
-        alice, bob = await kit.user("old_alice"), await kit.user("old_bob")
-        await kit.friends(alice, bob)
-        conversation = await kit.chats.open_direct(alice, bob.user_id)
-        await kit.chats.send(alice, conversation.id, "m1", "kept across the upgrade")
+        write_version_1(lambda sql, params: conn.execute(sql, params), await Passwords(1, 8192).hash(PASSWORD))
+    finally:
+        conn.close()
+    with pytest.raises(SchemaOutdated, match=r"\[2\]"):
+        SqliteDatabase(path).check_schema()
+
+    kit = await Kit.open(path)  # migrates, as `kith serve` does
+    try:
+        await check_upgraded(kit)
     finally:
         await kit.close()
+    assert applied_versions(path) == [1, 2]
 
-    folder = later_kith(
-        tmp_path,
-        (
-            "0002_user_locale.sql",
-            "-- a later kith adds a column with a default\n"
-            "ALTER TABLE users ADD COLUMN locale TEXT NOT NULL DEFAULT 'en';\n"
-            "CREATE INDEX users_by_locale ON users (locale);\n",
-        ),
+
+async def test_a_database_upgraded_by_a_later_kith_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "later.db"
+    SqliteDatabase(path).migrate()
+    later = migrate.later(
+        migrate.available("sqlite"),
+        ("0003_user_locale.sql", "ALTER TABLE users ADD COLUMN locale TEXT NOT NULL DEFAULT 'en';\n"),
     )
     conn = connect(path)
     try:
-        assert migrate.upgrade(FolderMigrator(conn, folder)) == [2]
-        assert migrate.upgrade(FolderMigrator(conn, folder)) == []
-        migrate.check_current(FolderMigrator(conn, folder))
-        rows = conn.execute("SELECT handle, locale FROM users ORDER BY id").fetchall()
-        assert [tuple(r) for r in rows] == [("old_alice", "en"), ("old_bob", "en")]
-        assert conn.execute("SELECT body FROM messages").fetchone()[0] == "kept across the upgrade"
+        assert migrate.upgrade(SqliteMigrator(conn), later) == [3]
+        assert migrate.upgrade(SqliteMigrator(conn), later) == []
+        migrate.check_current(SqliteMigrator(conn), later)
     finally:
         conn.close()
-
-    # and today's kith, which does not know migration 2, now refuses the upgraded file
-    with pytest.raises(SchemaTooNew, match="version 2"):
+    with pytest.raises(SchemaTooNew, match="version 3"):
         await Kit.open(path)
 
 
 def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "half.db"
     SqliteDatabase(path).migrate()
-    folder = later_kith(
-        tmp_path,
+    broken = migrate.later(
+        migrate.available("sqlite"),
         (
-            "0002_broken.sql",
+            "0003_broken.sql",
             "CREATE TABLE first_half (id INTEGER PRIMARY KEY);\nALTER TABLE no_such_table ADD COLUMN x TEXT;\n",
         ),
     )
     conn = connect(path)
     try:
         with pytest.raises(sqlite3.OperationalError):
-            migrate.upgrade(FolderMigrator(conn, folder))
+            migrate.upgrade(SqliteMigrator(conn), broken)
     finally:
         conn.close()
     assert "first_half" not in tables(path)

@@ -29,7 +29,7 @@ def seqs_in_store(store: Store | Reader, user_id: int) -> tuple[list[int], int]:
     """The user's event seqs and counter, read straight from the store by another connection."""
     with contextlib.nullcontext(store) if isinstance(store, Reader) else Reader(store) as reader:
         seqs = [seq for (seq,) in reader.rows("SELECT seq FROM events WHERE user_id = ? ORDER BY seq", user_id)]
-        [(head,)] = reader.rows("SELECT last_event_seq FROM users WHERE id = ?", user_id)
+        [(head,)] = reader.rows("SELECT last_seq FROM event_heads WHERE user_id = ?", user_id)
         return seqs, head
 
 

@@ -11,12 +11,15 @@ _USER_COLUMNS = "id, handle, display_name, status"
 
 
 def insert_user(tx: Tx, handle: str, display_name: str, password_hash: str, now: int) -> int | None:
-    """The new user's id, or None if the handle is taken."""
-    return tx.value(  # type: ignore[no-any-return]
+    """The new user's id (with an empty event log), or None if the handle is taken."""
+    user_id = tx.value(
         "INSERT INTO users (handle, display_name, password_hash, created_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (handle) DO NOTHING RETURNING id",
         (handle, display_name, password_hash, now),
     )
+    if user_id is not None:
+        tx.execute("INSERT INTO event_heads (user_id, last_seq) VALUES (?, 0)", (user_id,))
+    return user_id  # type: ignore[no-any-return]
 
 
 def user(tx: Tx, user_id: int) -> Row | None:

@@ -42,12 +42,25 @@ def available(dialect: str) -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
+def later(base: list[Migration], *extra: tuple[str, str]) -> list[Migration]:
+    """``base`` plus migrations given as (file name, SQL): what a later kith would ship."""
+    added = []
+    for name, sql in extra:
+        match = _NAME.match(name)
+        if not match:
+            raise ValueError(f"not a migration file name: {name!r}")
+        added.append(Migration(int(match.group(1)), name, sql))
+    return sorted([*base, *added], key=lambda m: m.version)
+
+
 class Migrator(Protocol):
     dialect: str
 
     def applied(self) -> set[int]: ...
 
-    def apply(self, migration: Migration) -> None: ...
+    def apply(self, migration: Migration) -> bool:
+        """Run one migration; False if another process applied it meanwhile."""
+        ...
 
 
 class SqliteMigrator:
@@ -63,7 +76,7 @@ class SqliteMigrator:
         )
         return {row[0] for row in self.conn.execute("SELECT version FROM schema_migrations")}
 
-    def apply(self, migration: Migration) -> None:
+    def apply(self, migration: Migration) -> bool:
         # executescript() would commit on its own; run the statements inside one explicit transaction
         self.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -77,6 +90,7 @@ class SqliteMigrator:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+        return True
 
 
 def split_statements(sql: str) -> list[str]:
@@ -108,20 +122,19 @@ def _check_not_newer(migrator: Migrator, known: list[Migration]) -> set[int]:
     return applied
 
 
-def upgrade(migrator: Migrator) -> list[int]:
-    """Apply every pending migration; returns the versions applied."""
-    known = available(migrator.dialect)
+def upgrade(migrator: Migrator, known: list[Migration] | None = None) -> list[int]:
+    """Apply every pending migration of ``known`` (what this kith ships); returns the versions applied."""
+    known = available(migrator.dialect) if known is None else known
     applied = _check_not_newer(migrator, known)
     done = []
     for migration in known:
-        if migration.version not in applied:
-            migrator.apply(migration)
+        if migration.version not in applied and migrator.apply(migration):
             done.append(migration.version)
     return done
 
 
-def check_current(migrator: Migrator) -> None:
-    known = available(migrator.dialect)
+def check_current(migrator: Migrator, known: list[Migration] | None = None) -> None:
+    known = available(migrator.dialect) if known is None else known
     applied = _check_not_newer(migrator, known)
     pending = [m.version for m in known if m.version not in applied]
     if pending:

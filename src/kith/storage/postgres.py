@@ -91,17 +91,18 @@ class PostgresMigrator:
             )
             return {row["version"] for row in self.conn.execute("SELECT version FROM schema_migrations").fetchall()}
 
-    def apply(self, migration: migrate.Migration) -> None:
+    def apply(self, migration: migrate.Migration) -> bool:
         with self.conn.transaction():
             self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             if self.conn.execute("SELECT 1 FROM schema_migrations WHERE version = %s", (migration.version,)).fetchone():
-                return  # another node got there first
+                return False  # another node got there first
             for statement in migrate.split_statements(migration.sql):
                 self.conn.execute(statement)  # type: ignore[arg-type]
             self.conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
                 (migration.version, migration.name, int(time.time() * 1000)),
             )
+        return True
 
 
 def _connect(url: str) -> psycopg.Connection[Any]:

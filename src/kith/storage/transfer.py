@@ -20,6 +20,7 @@ from kith.storage import migrate
 # in dependency order, with the columns that order each table
 TABLES: tuple[tuple[str, str], ...] = (
     ("users", "id"),
+    ("event_heads", "user_id"),
     ("devices", "id"),
     ("friendships", "user_id, friend_id"),
     ("friend_requests", "id"),

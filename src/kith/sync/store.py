@@ -9,17 +9,18 @@ from kith.chats.models import message_json
 from kith.storage.database import Tx, placeholders
 from kith.sync.models import Emitted, frame
 
-_ADVANCE = "UPDATE users SET last_event_seq = last_event_seq + ? WHERE id = ? RETURNING last_event_seq"
+_ADVANCE = "UPDATE event_heads SET last_seq = last_seq + ? WHERE user_id = ? RETURNING last_seq"
 _INSERT = "INSERT INTO events (user_id, seq, type, message_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)"
 
 
 class EventLog:
     """Collects the events of one write job and appends them to users' logs when the job ends.
 
-    Seqs come from each user's counter row in the same transaction, so a user's log is gapless: a
-    rolled-back job takes its seqs with it. ``flush`` takes the counters in ascending user id, the
-    same order in every job, so concurrent jobs on PostgreSQL never deadlock on them; one counter
-    update per user covers all of that user's new events.
+    Seqs come from each user's counter row (``event_heads``) in the same transaction, so a user's
+    log is gapless: a rolled-back job takes its seqs with it. ``flush`` takes the counters in
+    ascending user id, the same order in every job, and nothing else locks them, so concurrent
+    jobs on PostgreSQL never deadlock on them; one counter update per user covers all of that
+    user's new events.
     """
 
     __slots__ = ("_pending", "emitted", "now", "tx")
@@ -60,15 +61,15 @@ class EventLog:
 
 
 def head(tx: Tx, user_id: int) -> int:
-    return int(tx.value("SELECT last_event_seq FROM users WHERE id = ?", (user_id,)) or 0)
+    return int(tx.value("SELECT last_seq FROM event_heads WHERE user_id = ?", (user_id,)) or 0)
 
 
 def heads(tx: Tx, user_ids: list[int]) -> dict[int, int]:
     found: dict[int, int] = {}
     for start in range(0, len(user_ids), 500):
         chunk = user_ids[start : start + 500]
-        rows = tx.all(f"SELECT id, last_event_seq FROM users WHERE id IN ({placeholders(len(chunk))})", chunk)
-        found.update((r["id"], r["last_event_seq"]) for r in rows)
+        rows = tx.all(f"SELECT user_id, last_seq FROM event_heads WHERE user_id IN ({placeholders(len(chunk))})", chunk)
+        found.update((r["user_id"], r["last_seq"]) for r in rows)
     return found
 
 
