@@ -190,11 +190,12 @@ class ChatService:
         recipients: list[int]
         if row["kind"] == DIRECT:
             peer = store.direct_peer(row["direct_key"], me)
-            if not contacts_store.are_friends(tx, me, peer):
+            relation = contacts_store.relation(tx, me, peer)
+            if not relation["friends"]:
                 raise Forbidden("you are not friends yet", "not_friends")
-            if contacts_store.has_blocked(tx, me, peer):
+            if relation["blocked"]:
                 raise Forbidden("you have blocked this person; unblock them to send", "blocked_by_you")
-            only_sender = contacts_store.has_blocked(tx, peer, me)  # never told: it just never arrives
+            only_sender = bool(relation["blocked_by"])  # never told: it just never arrives
             recipients = [me] if only_sender else [me, peer]
         else:
             recipients = store.member_ids(tx, conversation_id)

@@ -14,8 +14,8 @@ def direct_key(a: int, b: int) -> str:
 
 
 def direct_peer(key: str, user_id: int) -> int:
-    low, high = (int(part) for part in key.split(":"))
-    return high if low == user_id else low
+    low, _, high = key.partition(":")
+    return int(high) if int(low) == user_id else int(low)
 
 
 def conversation(tx: Tx, conversation_id: int) -> Row | None:

@@ -13,6 +13,18 @@ def are_friends(tx: Tx, user_id: int, other_id: int) -> bool:
     return tx.one("SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?", (user_id, other_id)) is not None
 
 
+def relation(tx: Tx, user_id: int, other_id: int) -> Row:
+    """In one read: are they friends, has the user blocked the other, has the other blocked the user."""
+    row = tx.one(
+        "SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?) AS friends,"
+        " EXISTS (SELECT 1 FROM blocks WHERE user_id = ? AND blocked_id = ?) AS blocked,"
+        " EXISTS (SELECT 1 FROM blocks WHERE user_id = ? AND blocked_id = ?) AS blocked_by",
+        (user_id, other_id, user_id, other_id, other_id, user_id),
+    )
+    assert row is not None
+    return row
+
+
 def friend_count(tx: Tx, user_id: int) -> int:
     return int(tx.value("SELECT COUNT(*) FROM friendships WHERE user_id = ?", (user_id,)))
 
