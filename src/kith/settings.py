@@ -41,7 +41,8 @@ TABLE: tuple[Setting, ...] = (
         "bus",
         str,
         "memory://",
-        "Wake-up bus between nodes: `memory://` (one node) or `redis://host:6379/0` (many).",
+        "Wake-up bus between nodes: `memory://` (one node) or `redis://host:6379/0` (many; add"
+        " `?namespace=name` to keep deployments that share one Redis apart).",
         flag=True,
     ),
     Setting("database_writers", int, 8, "Writer threads per node on PostgreSQL (SQLite always has one)."),
