@@ -55,3 +55,13 @@ class Database(Protocol):
 
 def placeholders(n: int) -> str:
     return ",".join("?" * n)
+
+
+def settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    """Complete ``future`` with the outcome of a job, unless its waiter has given up on it."""
+    if future.done():
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)

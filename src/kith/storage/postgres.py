@@ -31,6 +31,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from kith.storage import migrate
+from kith.storage.database import settle
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -123,15 +124,6 @@ class _Job:
         self.fn = fn
         self.args = args
         self.future = future
-
-
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is None:
-        future.set_result(result)
-    else:
-        future.set_exception(error)
 
 
 class PostgresDatabase:
@@ -250,5 +242,5 @@ class PostgresDatabase:
                 break
         assert self._loop is not None
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
-            self._loop.call_soon_threadsafe(_settle, job.future, result, error)
+            self._loop.call_soon_threadsafe(settle, job.future, result, error)
         return conn

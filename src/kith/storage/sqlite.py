@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kith.storage import migrate
+from kith.storage.database import settle
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -88,12 +89,7 @@ _STOP = object()
 
 def _settle(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
     for future, result, error in outcomes:
-        if future.cancelled():
-            continue
-        if error is None:
-            future.set_result(result)
-        else:
-            future.set_exception(error)
+        settle(future, result, error)
 
 
 class SqliteDatabase:

@@ -12,7 +12,7 @@ import msgspec
 from kith.bus.base import Bus, Wakeup
 from kith.clock import Clock
 from kith.errors import Invalid
-from kith.storage.database import Database, Tx
+from kith.storage.database import Database, Tx, settle
 from kith.sync import store
 from kith.sync.models import Emitted, SyncPage
 from kith.sync.store import EventLog
@@ -69,16 +69,12 @@ class Writer:
             done.cancel()
             return
         error = committed.exception()
+        result = None
         if error is None:
             result, emitted = committed.result()
             if emitted:
                 self.bus.publish(wakeups(emitted))
-        if done.done():
-            return
-        if error is None:
-            done.set_result(result)
-        else:
-            done.set_exception(error)
+        settle(done, result, error)
 
 
 def _read_page(tx: Tx, user_id: int, since: int, limit: int) -> tuple[list[bytes], int]:

@@ -159,6 +159,23 @@ function mountRequests(el) {
     }
   };
 
+  /** One friend request: the other person, the greeting, when (incoming only), and its buttons. */
+  function requestRow(r, person, actions, when = null) {
+    return h(
+      'li',
+      { class: 'request', 'data-request': r.id },
+      avatar(person.display_name, person.id, { size: 44 }),
+      h(
+        'div',
+        { class: 'request-main' },
+        h('div', { class: 'person-name' }, person.display_name, h('span', { class: 'muted' }, ` @${person.handle}`)),
+        r.greeting ? h('div', { class: 'greeting' }, `“${r.greeting}”`) : null,
+        when ? h('div', { class: 'muted small' }, when) : null,
+      ),
+      h('div', { class: 'request-actions' }, ...actions),
+    );
+  }
+
   function render() {
     if (!state.ready) return;
     const incoming = incomingRequests();
@@ -174,32 +191,18 @@ function mountRequests(el) {
           'ul',
           { class: 'request-list' },
           incoming.map((r) =>
-            h(
-              'li',
-              { class: 'request', 'data-request': r.id },
-              avatar(r.from_user.display_name, r.from_user.id, { size: 44 }),
-              h(
-                'div',
-                { class: 'request-main' },
-                h('div', { class: 'person-name' }, r.from_user.display_name, h('span', { class: 'muted' }, ` @${r.from_user.handle}`)),
-                r.greeting ? h('div', { class: 'greeting' }, `“${r.greeting}”`) : null,
-                h('div', { class: 'muted small' }, listTime(r.updated_at)),
-              ),
-              h(
-                'div',
-                { class: 'request-actions' },
-                h('button', { class: 'btn', type: 'button', onclick: (e) => act(e.currentTarget, null, () => declineRequest(r.id)) }, 'Decline'),
-                h('button', {
-                  class: 'btn primary',
-                  type: 'button',
-                  onclick: (e) =>
-                    act(e.currentTarget, null, async () => {
-                      await acceptRequest(r.id);
-                      toast(`You and ${r.from_user.display_name} are now friends.`);
-                    }),
-                }, 'Accept'),
-              ),
-            ),
+            requestRow(r, r.from_user, [
+              h('button', { class: 'btn', type: 'button', onclick: (e) => act(e.currentTarget, null, () => declineRequest(r.id)) }, 'Decline'),
+              h('button', {
+                class: 'btn primary',
+                type: 'button',
+                onclick: (e) =>
+                  act(e.currentTarget, null, async () => {
+                    await acceptRequest(r.id);
+                    toast(`You and ${r.from_user.display_name} are now friends.`);
+                  }),
+              }, 'Accept'),
+            ], listTime(r.updated_at)),
           ),
         ),
       );
@@ -211,13 +214,9 @@ function mountRequests(el) {
           'ul',
           { class: 'request-list' },
           outgoing.map((r) =>
-            h(
-              'li',
-              { class: 'request' },
-              avatar(r.to_user.display_name, r.to_user.id, { size: 44 }),
-              h('div', { class: 'request-main' }, h('div', { class: 'person-name' }, r.to_user.display_name, h('span', { class: 'muted' }, ` @${r.to_user.handle}`)), r.greeting ? h('div', { class: 'greeting' }, `“${r.greeting}”`) : null),
-              h('div', { class: 'request-actions' }, h('button', { class: 'btn', type: 'button', onclick: (e) => act(e.currentTarget, null, () => cancelRequest(r.id)) }, 'Withdraw')),
-            ),
+            requestRow(r, r.to_user, [
+              h('button', { class: 'btn', type: 'button', onclick: (e) => act(e.currentTarget, null, () => cancelRequest(r.id)) }, 'Withdraw'),
+            ]),
           ),
         ),
       );
