@@ -106,11 +106,9 @@ class Kith:
     """The ASGI app: the WebSocket gateway beside the HTTP app, not under its middleware (a socket
     lives for hours and each of its frames is on the hot path); everything else goes to HTTP."""
 
-    def __init__(self, http: Starlette, gateway: Gateway, settings: Settings) -> None:
+    def __init__(self, http: Starlette, gateway: Gateway) -> None:
         self.http = http
         self.gateway = gateway
-        self.settings = settings
-        self.state = http.state
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # returns the chosen app's coroutine instead of awaiting it: no frame of ours stays on a
@@ -184,5 +182,4 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
         },
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.state.services = services
-    return Kith(app, gateway, settings)
+    return Kith(app, gateway)

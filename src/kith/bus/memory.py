@@ -41,6 +41,3 @@ class MemoryBus:
 
     def has_listeners(self, user_id: int) -> bool:
         return user_id in self._listeners
-
-    def subscriber_count(self) -> int:
-        return sum(len(v) for v in self._listeners.values())
