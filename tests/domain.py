@@ -15,17 +15,17 @@ import msgspec
 from backends import Reader, Store, bus_url, is_postgres, plain
 
 from kith.accounts.models import Caller
-from kith.accounts.passwords import Passwords
 from kith.accounts.service import AccountService
 from kith.bus.memory import MemoryBus
 from kith.bus.redis import RedisBus
 from kith.chats.service import ChatService
 from kith.contacts.service import ContactService
+from kith.services import build_services
 from kith.settings import Settings
 from kith.storage.database import Tx
 from kith.storage.postgres import PostgresDatabase
 from kith.storage.sqlite import SqliteDatabase
-from kith.sync.service import SyncService, Writer
+from kith.sync.service import SyncService
 
 _ids = itertools.count(1)
 
@@ -72,17 +72,17 @@ class Kit:
         await db.start()
         await bus.start()
         clock = FakeClock()
-        writer = Writer(db, bus, clock)
+        services = build_services(s, db, bus, clock)
         return cls(
             store=store,
             db=db,
             bus=bus,
             clock=clock,
             settings=s,
-            accounts=AccountService(db, writer, Passwords(1, 8192), clock, True),
-            contacts=ContactService(db, writer, s.max_friends),
-            chats=ChatService(db, writer, clock, s),
-            sync=SyncService(db, s.sync_page_max),
+            accounts=services.accounts,
+            contacts=services.contacts,
+            chats=services.chats,
+            sync=services.sync,
         )
 
     async def close(self) -> None:

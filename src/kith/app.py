@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,20 +20,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kith import bus as buses
-from kith.accounts.passwords import Passwords
-from kith.accounts.service import AccountService
-from kith.chats.service import ChatService
 from kith.clock import Clock, SystemClock
-from kith.contacts.service import ContactService
 from kith.errors import DomainError
 from kith.http import errors as http_errors
 from kith.http import openapi
 from kith.http.endpoint import make_view
 from kith.http.routes import ENDPOINTS
 from kith.jsonenc import encode
+from kith.services import build_services
 from kith.settings import Settings
 from kith.storage.sqlite import SqliteDatabase
-from kith.sync.service import SyncService, Writer
 from kith.ws.gateway import PATH as WS_PATH
 from kith.ws.gateway import Gateway
 
@@ -42,16 +37,6 @@ if TYPE_CHECKING:
     from kith.storage.postgres import PostgresDatabase
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Services:
-    """The domain services, handed to the route handlers."""
-
-    accounts: AccountService
-    contacts: ContactService
-    chats: ChatService
-    sync: SyncService
 
 
 def open_database(settings: Settings) -> SqliteDatabase | PostgresDatabase:
@@ -122,14 +107,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
     clock = clock or SystemClock()
     db = open_database(settings)
     bus = buses.from_url(settings.bus)
-    writer = Writer(db, bus, clock)
-    passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
-    services = Services(
-        accounts=AccountService(db, writer, passwords, clock, settings.registration_open),
-        contacts=ContactService(db, writer, settings.max_friends),
-        chats=ChatService(db, writer, clock, settings),
-        sync=SyncService(db, settings.sync_page_max),
-    )
+    services = build_services(settings, db, bus, clock)
     gateway = Gateway(services.accounts, services.chats, services.sync, bus, settings)
     spec = encode(
         openapi.build(

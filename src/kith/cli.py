@@ -13,15 +13,13 @@ from typing import Any
 
 from kith import __version__
 from kith import settings as config
-from kith.accounts.passwords import Passwords
-from kith.accounts.service import AccountService
 from kith.bench.cli import add_bench_parser, run_bench
 from kith.bus.memory import MemoryBus
 from kith.clock import SystemClock
 from kith.errors import DomainError
+from kith.services import build_services
 from kith.settings import Settings
 from kith.storage.migrate import SchemaOutdated, SchemaTooNew
-from kith.sync.service import Writer
 
 
 def _add_settings_flags(parser: argparse.ArgumentParser, default: object = None) -> None:
@@ -162,10 +160,8 @@ async def admin(settings: Settings, args: argparse.Namespace) -> int:
     db = open_database(settings)
     db.migrate()
     await db.start()
-    clock = SystemClock()
-    passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
     # a running server learns of these changes from the store within one heartbeat
-    accounts = AccountService(db, Writer(db, MemoryBus(), clock), passwords, clock, registration_open=True)
+    accounts = build_services(settings.replace(registration_open=True), db, MemoryBus(), SystemClock()).accounts
     actions: dict[str, Callable[[], Awaitable[Any]]] = {
         "create-user": lambda: accounts.create_user(args.handle, args.display_name, args.password or _ask_password()),
         "reset-password": lambda: accounts.reset_password(args.handle, args.password or _ask_password()),

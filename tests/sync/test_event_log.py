@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from kith.accounts.models import Caller
 from kith.bus.base import Wakeup
 from kith.errors import Conflict, Invalid
+from kith.events import EventLog
 from kith.jsonenc import encode
 from kith.storage.database import Tx
-from kith.sync.store import EventLog
 
 
 def seqs_in_store(store: Store | Reader, user_id: int) -> tuple[list[int], int]:

@@ -25,10 +25,9 @@ from kith.accounts.tokens import digest, new_token
 from kith.clock import Clock
 from kith.contacts import store as contacts_store
 from kith.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from kith.events import EventLog, Writer
 from kith.jsonenc import encode
 from kith.storage.database import Database, Tx
-from kith.sync.service import Writer
-from kith.sync.store import EventLog
 
 TOUCH_INTERVAL_MS = 60_000  # how stale a device's last_seen_at may get before a read refreshes it
 

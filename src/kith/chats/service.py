@@ -32,11 +32,10 @@ from kith.chats.models import (
 from kith.clock import Clock
 from kith.contacts import store as contacts_store
 from kith.errors import Conflict, Forbidden, Invalid, NotFound
+from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
 from kith.settings import Settings
 from kith.storage.database import Database, Row, Tx
-from kith.sync.service import Writer
-from kith.sync.store import EventLog
 
 _NO_CONVERSATION = "no such conversation"
 

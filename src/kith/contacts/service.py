@@ -16,10 +16,9 @@ from kith.accounts.service import check_handle
 from kith.contacts import store
 from kith.contacts.models import MAX_GREETING, MAX_REMARK, Friend, FriendRequest, Relationship
 from kith.errors import Conflict, Invalid, NotFound
+from kith.events import EventLog, Writer
 from kith.jsonenc import encode
 from kith.storage.database import Database, Row, Tx
-from kith.sync.service import Writer
-from kith.sync.store import EventLog
 
 
 def _request_model(tx: Tx, row: Row) -> FriendRequest:

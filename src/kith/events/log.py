@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from kith.chats.models import message_json
+from kith.events.models import Emitted, frame
 from kith.storage.database import Tx, placeholders
-from kith.sync.models import Emitted, frame
 
 _ADVANCE = "UPDATE event_heads SET last_seq = last_seq + ? WHERE user_id = ? RETURNING last_seq"
 _INSERT = "INSERT INTO events (user_id, seq, type, message_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)"

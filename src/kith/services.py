@@ -1,0 +1,37 @@
+"""build_services(): the one place that makes the domain services, for the app, the CLI and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kith.accounts.passwords import Passwords
+from kith.accounts.service import AccountService
+from kith.bus.base import Bus
+from kith.chats.service import ChatService
+from kith.clock import Clock
+from kith.contacts.service import ContactService
+from kith.events import Writer
+from kith.settings import Settings
+from kith.storage.database import Database
+from kith.sync.service import SyncService
+
+
+@dataclass(frozen=True)
+class Services:
+    """The domain services, handed to the route handlers and the WebSocket gateway."""
+
+    accounts: AccountService
+    contacts: ContactService
+    chats: ChatService
+    sync: SyncService
+
+
+def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> Services:
+    writer = Writer(db, bus, clock)
+    passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
+    return Services(
+        accounts=AccountService(db, writer, passwords, clock, settings.registration_open),
+        contacts=ContactService(db, writer, settings.max_friends),
+        chats=ChatService(db, writer, clock, settings),
+        sync=SyncService(db, settings.sync_page_max),
+    )
