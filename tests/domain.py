@@ -20,6 +20,7 @@ from kith.bus.memory import MemoryBus
 from kith.bus.redis import RedisBus
 from kith.chats.service import ChatService
 from kith.contacts.service import ContactService
+from kith.events.outbox import OutboxWorker
 from kith.services import build_services
 from kith.settings import Settings
 from kith.storage.database import Tx
@@ -57,6 +58,7 @@ class Kit:
     contacts: ContactService
     chats: ChatService
     sync: SyncService
+    outbox: OutboxWorker  # not started: a test starts it (or drains it) when it wants
 
     @classmethod
     async def open(cls, store: Store, **settings: object) -> Kit:
@@ -83,9 +85,11 @@ class Kit:
             contacts=services.contacts,
             chats=services.chats,
             sync=services.sync,
+            outbox=services.outbox,
         )
 
     async def close(self) -> None:
+        await self.outbox.close()
         await self.bus.close()
         await self.db.close()
 

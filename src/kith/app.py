@@ -143,9 +143,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
         await db.start()
         await bus.start()
         await gateway.start()
+        await services.outbox.start()
         try:
             yield
         finally:
+            await services.outbox.close()
             await gateway.close()
             await bus.close()
             await db.close()

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from kith.accounts.passwords import Passwords
 from kith.accounts.service import AccountService
 from kith.bus.base import Bus
+from kith.chats import access as chats_access
 from kith.chats.service import ChatService
 from kith.clock import Clock
 from kith.contacts.service import ContactService
 from kith.events import Writer
+from kith.events.outbox import OutboxWorker
 from kith.settings import Settings
 from kith.storage.database import Database
 from kith.sync.service import SyncService
@@ -24,14 +26,17 @@ class Services:
     contacts: ContactService
     chats: ChatService
     sync: SyncService
+    outbox: OutboxWorker  # started by the app's lifespan; domains register their topics' handlers
 
 
 def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> Services:
-    writer = Writer(db, bus, clock)
+    outbox = OutboxWorker(db, clock, handlers={})
+    writer = Writer(db, bus, clock, on_outbox=outbox.kick)
     passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
     return Services(
         accounts=AccountService(db, writer, passwords, clock, settings.registration_open),
         contacts=ContactService(db, writer, settings.max_friends),
         chats=ChatService(db, writer, clock, settings),
-        sync=SyncService(db, settings.sync_page_max),
+        sync=SyncService(db, settings.sync_page_max, {"message": chats_access.render_messages}),
+        outbox=outbox,
     )

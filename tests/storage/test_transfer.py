@@ -20,6 +20,7 @@ from domain import Kit
 from helpers import PASSWORD, Server, befriend, register, sign_in
 
 from kith.accounts.models import Caller
+from kith.events import Writer
 from kith.storage.transfer import TABLES, TransferError, copy
 
 pytestmark = only_on("postgres")
@@ -67,6 +68,8 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         await kit.contacts.block(alice, dave.user_id)
         quiet = await kit.chats.send(dave, ad.id, "d2", "after the block")  # only dave sees it
         assert quiet.message.seq == 2
+        # work still waiting in the outbox moves with the deployment
+        await Writer(kit.db, kit.bus, kit.clock).run(lambda tx, log: log.enqueue("webhook", b'{"to": "x"}'))
         return {"group": group.id, "direct": ab.id}
     finally:
         await kit.close()
@@ -99,7 +102,7 @@ async def test_a_deployment_goes_to_postgresql_and_back_row_for_row(pg_url: str,
     source = tmp_path / "kith.db"
     made = await build_deployment(source)
     original = contents(source)
-    assert {table for table, _ in TABLES} <= set(original), "the copy knows every table"
+    assert {table for table, _ in TABLES} == set(original) - {"schema_migrations"}, "the copy knows every table"
     assert all(original[table] for table, _ in TABLES), "every table holds rows to copy"
     assert sum(original["messages"].values()) > 35
     with Reader(source) as reader:  # the awkward cases are all there to be copied

@@ -6,6 +6,13 @@ import re
 
 import msgspec
 
+from kith.events.types import EventType
+
+# the events accounts emit (docs/sync.md lists them all)
+PROFILE_UPDATED = EventType("profile.updated")
+DEVICE_ADDED = EventType("device.added")
+DEVICE_REVOKED = EventType("device.revoked")
+
 HANDLE = re.compile(r"^[a-z0-9_.]{3,32}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024

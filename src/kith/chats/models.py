@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from kith.accounts.models import User
+from kith.events.types import EventType
 from kith.jsonenc import decode, encode
 
 CLIENT_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")  # \Z: `$` would also match before a final newline
@@ -15,6 +16,14 @@ MAX_GROUP_NAME = 64
 QUOTE_CHARS = 200
 
 # message kinds
+# the events chats emit (docs/sync.md lists them all)
+MESSAGE = EventType("message", ref="message")
+MESSAGE_RECALLED = EventType("message.recalled")
+CONVERSATION_JOINED = EventType("conversation.joined")
+CONVERSATION_LEFT = EventType("conversation.left")
+CONVERSATION_READ = EventType("conversation.read")
+CONVERSATION_PREFS = EventType("conversation.prefs")
+
 TEXT = "text"
 SYSTEM = "system"
 

@@ -19,6 +19,7 @@ from kith.chats.models import (
     DIRECT,
     GROUP,
     MAX_GROUP_NAME,
+    MESSAGE,
     QUOTE_CHARS,
     SYSTEM,
     TEXT,
@@ -208,7 +209,7 @@ class ChatService:
         )  # fmt: skip
         store.set_read(tx, conversation_id, me, seq)  # sending implies having read what came before
         message = Message(message_id, conversation_id, seq, me, client_id, TEXT, text, now, reply_to=quote)
-        log.append_message(recipients, message_id, encode(message))
+        log.append_ref(recipients, MESSAGE, message_id, encode(message))
         return Ack(message)
 
     def _quote(self, tx: Tx, row: Row, me: int, seq: int) -> Quote:
@@ -336,7 +337,7 @@ class ChatService:
             tx, conversation_id, seq, None, None, SYSTEM, payload, None, None, False, log.now
         )
         message = Message(message_id, conversation_id, seq, None, None, SYSTEM, "", log.now, system=decode(payload))
-        log.append_message(recipients, message_id, encode(message))
+        log.append_ref(recipients, MESSAGE, message_id, encode(message))
 
     def _joined(self, tx: Tx, log: EventLog, conversation_id: int, user_ids: list[int]) -> None:
         for uid in user_ids:

@@ -5,6 +5,15 @@ from __future__ import annotations
 import msgspec
 
 from kith.accounts.models import User
+from kith.events.types import EventType
+
+# the events contacts emit (docs/sync.md lists them all)
+FRIEND_REQUEST = EventType("friend.request")
+FRIEND_ADDED = EventType("friend.added")
+FRIEND_REMOVED = EventType("friend.removed")
+FRIEND_UPDATED = EventType("friend.updated")
+CONTACT_BLOCKED = EventType("contact.blocked")
+CONTACT_UNBLOCKED = EventType("contact.unblocked")
 
 MAX_GREETING = 200
 MAX_REMARK = 64

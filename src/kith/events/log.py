@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from kith.chats.models import message_json
 from kith.events.models import Emitted, frame
+from kith.events.outbox import OutboxJob, insert_jobs
+from kith.events.types import EventType
 from kith.storage.database import Tx, placeholders
 
+# renders the objects of one kind: ids -> their JSON as the reader should see it now
+Renderer = Callable[[Tx, list[int]], Mapping[int, bytes]]
+
 _ADVANCE = "UPDATE event_heads SET last_seq = last_seq + ? WHERE user_id = ? RETURNING last_seq"
-_INSERT = "INSERT INTO events (user_id, seq, type, message_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT = "INSERT INTO events (user_id, seq, type, ref_kind, ref_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 class EventLog:
-    """Collects the events of one write job and appends them to users' logs when the job ends.
+    """Collects the events (and outbox jobs) of one write job and writes them when the job ends.
 
     Seqs come from each user's counter row (``event_heads``) in the same transaction, so a user's
     log is gapless: a rolled-back job takes its seqs with it. ``flush`` takes the counters in
@@ -23,41 +27,60 @@ class EventLog:
     user's new events.
     """
 
-    __slots__ = ("_pending", "emitted", "now", "tx")
+    __slots__ = ("_jobs", "_pending", "emitted", "now", "tx")
 
     def __init__(self, tx: Tx, now: int) -> None:
         self.tx = tx
         self.now = now
-        self._pending: dict[int, list[tuple[str, int | None, bytes]]] = {}
+        self._pending: dict[int, list[tuple[EventType, int | None, bytes]]] = {}
+        self._jobs: list[OutboxJob] = []
         self.emitted: list[Emitted] = []  # filled by flush(), published after the commit
 
-    def append(self, user_id: int, type_: str, data: bytes) -> None:
+    def append(self, user_id: int, type_: EventType | str, data: bytes) -> None:
+        """An event carrying ``data`` (JSON) for ``user_id``."""
+        if isinstance(type_, str):
+            type_ = EventType(type_)
         self._pending.setdefault(user_id, []).append((type_, None, data))
 
-    def append_many(self, user_ids: Iterable[int], type_: str, data: bytes) -> None:
+    def append_many(self, user_ids: Iterable[int], type_: EventType | str, data: bytes) -> None:
         for user_id in user_ids:
             self.append(user_id, type_, data)
 
-    def append_message(self, user_ids: Iterable[int], message_id: int, data: bytes) -> None:
-        """A message event for each user; the message itself is stored once and referenced."""
-        entry = ("message", message_id, data)
+    def append_ref(self, user_ids: Iterable[int], type_: EventType, ref_id: int, data: bytes) -> None:
+        """An event referring to object ``ref_id`` of kind ``type_.ref`` for each user: the object is
+        stored once by its domain; ``data`` (its JSON now) is pushed live, the store renders it later."""
+        assert type_.ref is not None, f"{type_.name} carries its data; use append"
+        entry = (type_, ref_id, data)
         for user_id in user_ids:
             self._pending.setdefault(user_id, []).append(entry)
+
+    def enqueue(self, topic: str, payload: bytes) -> None:
+        """Work for an outbox worker once this job has committed (never if it rolls back)."""
+        self._jobs.append(OutboxJob(topic, payload))
 
     def flush(self) -> list[Emitted]:
         rows = []
         for user_id in sorted(self._pending):
             entries = self._pending[user_id]
             seq = int(self.tx.value(_ADVANCE, (len(entries), user_id))) - len(entries)
-            for type_, message_id, data in entries:
+            for type_, ref_id, data in entries:
                 seq += 1
-                payload = None if message_id is not None else data.decode()
-                rows.append((user_id, seq, type_, message_id, payload, self.now))
-                self.emitted.append(Emitted(user_id, seq, frame(seq, type_, self.now, data)))
+                if ref_id is None:
+                    rows.append((user_id, seq, type_.name, None, None, data.decode(), self.now))
+                else:
+                    rows.append((user_id, seq, type_.name, type_.ref, ref_id, None, self.now))
+                self.emitted.append(Emitted(user_id, seq, frame(seq, type_.name, self.now, data)))
         self._pending.clear()
         if rows:
             self.tx.executemany(_INSERT, rows)
+        if self._jobs:
+            insert_jobs(self.tx, self._jobs, self.now)
+            self._jobs.clear()
         return self.emitted
+
+    @property
+    def has_jobs(self) -> bool:
+        return bool(self._jobs)
 
 
 def head(tx: Tx, user_id: int) -> int:
@@ -73,22 +96,29 @@ def heads(tx: Tx, user_ids: list[int]) -> dict[int, int]:
     return found
 
 
-def page(tx: Tx, user_id: int, since: int, limit: int) -> list[bytes]:
-    """Frames of the events after ``since``, in order, at most ``limit``."""
+def page(tx: Tx, user_id: int, since: int, limit: int, renderers: Mapping[str, Renderer]) -> list[bytes]:
+    """Frames of the events after ``since``, in order, at most ``limit``; referred objects are rendered
+    by their kind's renderer, one call per kind and page."""
     rows = tx.all(
-        "SELECT seq, type, message_id, payload, created_at FROM events"
+        "SELECT seq, type, ref_kind, ref_id, payload, created_at FROM events"
         " WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
         (user_id, since, limit),
     )
-    message_ids = list({r["message_id"] for r in rows if r["message_id"] is not None})
-    messages: dict[int, bytes] = {}
-    for start in range(0, len(message_ids), 500):
-        chunk = message_ids[start : start + 500]
-        for m in tx.all(f"SELECT * FROM messages WHERE id IN ({placeholders(len(chunk))})", chunk):
-            messages[m["id"]] = message_json(m)
-    return [_frame(r, messages) for r in rows]
+    wanted: dict[str, set[int]] = {}
+    for r in rows:
+        if r["ref_kind"] is not None:
+            wanted.setdefault(r["ref_kind"], set()).add(r["ref_id"])
+    rendered: dict[str, Mapping[int, bytes]] = {}
+    for kind, ids in wanted.items():
+        objects: dict[int, bytes] = {}
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            objects.update(renderers[kind](tx, ordered[start : start + 500]))
+        rendered[kind] = objects
+    return [_frame(r, rendered) for r in rows]
 
 
-def _frame(row: Any, messages: dict[int, bytes]) -> bytes:
-    data = messages[row["message_id"]] if row["message_id"] is not None else row["payload"].encode()
+def _frame(row: Any, rendered: Mapping[str, Mapping[int, bytes]]) -> bytes:
+    kind = row["ref_kind"]
+    data = row["payload"].encode() if kind is None else rendered[kind][row["ref_id"]]
     return frame(row["seq"], row["type"], row["created_at"], data)

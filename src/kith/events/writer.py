@@ -37,10 +37,11 @@ class Writer:
     so nobody is ever woken for a change that could still roll back.
     """
 
-    def __init__(self, db: Database, bus: Bus, clock: Clock) -> None:
+    def __init__(self, db: Database, bus: Bus, clock: Clock, on_outbox: Callable[[], None] | None = None) -> None:
         self.db = db
         self.bus = bus
         self.clock = clock
+        self.on_outbox = on_outbox  # told after a commit that left work in the outbox (wakes its worker)
 
     def run(self, fn: Callable[..., T], *args: Any, order_key: int | None = None) -> asyncio.Future[T]:
         """Queue the job now (not when awaited); the future settles after the commit and the publish.
@@ -54,19 +55,22 @@ class Writer:
         committed.add_done_callback(functools.partial(self._publish, done))
         return done
 
-    def _job(self, tx: Tx, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, list[Emitted]]:
+    def _job(self, tx: Tx, fn: Callable[..., T], args: tuple[Any, ...]) -> tuple[T, list[Emitted], bool]:
         log = EventLog(tx, self.clock.now_ms())
         result = fn(tx, log, *args)
-        return result, log.flush()
+        queued = log.has_jobs
+        return result, log.flush(), queued
 
-    def _publish(self, done: asyncio.Future[T], committed: asyncio.Future[tuple[T, list[Emitted]]]) -> None:
+    def _publish(self, done: asyncio.Future[T], committed: asyncio.Future[tuple[T, list[Emitted], bool]]) -> None:
         if committed.cancelled():
             done.cancel()
             return
         error = committed.exception()
         result = None
         if error is None:
-            result, emitted = committed.result()
+            result, emitted, queued = committed.result()
             if emitted:
                 self.bus.publish(wakeups(emitted))
+            if queued and self.on_outbox is not None:
+                self.on_outbox()
         settle(done, result, error)

@@ -29,8 +29,9 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("members", "conversation_id, user_id"),
     ("messages", "id"),
     ("events", "user_id, seq"),
+    ("outbox", "id"),
 )
-_IDENTITY_TABLES = ("users", "devices", "friend_requests", "conversations", "messages")
+_IDENTITY_TABLES = ("users", "devices", "friend_requests", "conversations", "messages", "outbox")
 BATCH = 2000
 
 

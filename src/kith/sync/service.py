@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 
 from kith.errors import Invalid
 from kith.events import log as store
+from kith.events.log import Renderer
 from kith.storage.database import Database, Tx
 from kith.sync.models import SyncPage
 
 _MAX_SEQ = 2**63 - 1
 
 
-def _read_page(tx: Tx, user_id: int, since: int, limit: int) -> tuple[list[bytes], int]:
-    return store.page(tx, user_id, since, limit), store.head(tx, user_id)
+def _read_page(
+    tx: Tx, user_id: int, since: int, limit: int, renderers: Mapping[str, Renderer]
+) -> tuple[list[bytes], int]:
+    return store.page(tx, user_id, since, limit, renderers), store.head(tx, user_id)
 
 
 class SyncService:
-    def __init__(self, db: Database, page_max: int) -> None:
+    def __init__(self, db: Database, page_max: int, renderers: Mapping[str, Renderer]) -> None:
         self.db = db
         self.page_max = page_max
+        self.renderers = renderers  # by object kind: how events that refer to objects are shown
 
     async def head(self, user_id: int) -> int:
         return await self.db.read(store.head, user_id)
@@ -31,7 +37,7 @@ class SyncService:
     async def frames(self, user_id: int, since: int, limit: int | None = None) -> tuple[list[bytes], int]:
         """Raw event frames after ``since`` (at most a page) and the head they were read at."""
         limit = self.page_max if limit is None else limit
-        return await self.db.read(_read_page, user_id, since, limit)
+        return await self.db.read(_read_page, user_id, since, limit, self.renderers)
 
     async def sync(self, user_id: int, since: int, limit: int | None) -> SyncPage:
         if since < 0:

@@ -1,0 +1,12 @@
+"""What the rest of kith may ask of chats."""
+
+from __future__ import annotations
+
+from kith.chats.models import message_json
+from kith.storage.database import Tx, placeholders
+
+
+def render_messages(tx: Tx, message_ids: list[int]) -> dict[int, bytes]:
+    """Messages as they are now, by id: how the event log shows the ``message`` events that refer to them."""
+    rows = tx.all(f"SELECT * FROM messages WHERE id IN ({placeholders(len(message_ids))})", message_ids)
+    return {row["id"]: message_json(row) for row in rows}
