@@ -65,33 +65,47 @@ def _profiles(tx: Tx, user_ids: list[int]) -> list[User]:
     return [user_from_row(rows[uid]) for uid in user_ids if uid in rows]
 
 
-def _view(tx: Tx, row: Row, viewer: int, *, with_counts: bool = True) -> Conversation:
-    """The conversation as ``viewer`` sees it; ``row`` comes from ``store.membership(s)``."""
-    peer, remark = None, ""
-    if row["kind"] == DIRECT:
-        peer_id = store.direct_peer(row["direct_key"], viewer)
-        peer_row = accounts_store.user(tx, peer_id)
-        peer = user_from_row(peer_row) if peer_row else None
-        remark = contacts_store.remarks(tx, viewer, [peer_id]).get(peer_id, "")
-    last = store.last_message(tx, row["id"], viewer, row["joined_seq"]) if with_counts else None
-    # activity as the viewer saw it: a message hidden from them (a blocked sender's) moves nothing
-    return Conversation(
-        id=row["id"],
-        kind=row["kind"],
-        name=row["name"],
-        owner_id=row["owner_id"],
-        owner_only_adds=bool(row["owner_only_adds"]),
-        member_count=store.member_count(tx, row["id"]),
-        last_seq=last["seq"] if last else row["joined_seq"],
-        last_activity_at=last["created_at"] if last else row["joined_at"],
-        read_seq=row["read_seq"],
-        unread=store.unread_count(tx, row["id"], viewer, row["read_seq"]) if with_counts else 0,
-        muted=bool(row["muted"]),
-        pinned=bool(row["pinned"]),
-        peer=peer,
-        remark=remark,
-        last_message=message_from_row(last) if last else None,
-    )
+def _views(tx: Tx, rows: list[Row], viewer: int, *, with_counts: bool = True) -> list[Conversation]:
+    """The conversations of ``store.chat_list`` rows as ``viewer`` sees them, in a fixed number of
+    statements: the peers' profiles and remarks of all direct conversations are read at once."""
+    peer_ids = {row["id"]: store.direct_peer(row["direct_key"], viewer) for row in rows if row["kind"] == DIRECT}
+    peers = list(peer_ids.values())
+    profiles = accounts_store.users(tx, peers) if peers else {}
+    remarks = contacts_store.remarks(tx, viewer, peers) if peers else {}
+    views = []
+    for row in rows:
+        peer_id = peer_ids.get(row["id"])
+        peer_row = profiles.get(peer_id) if peer_id is not None else None
+        last = store.last_message_of(row) if with_counts else None
+        # activity as the viewer saw it: a message hidden from them (a blocked sender's) moves nothing
+        views.append(
+            Conversation(
+                id=row["id"],
+                kind=row["kind"],
+                name=row["name"],
+                owner_id=row["owner_id"],
+                owner_only_adds=bool(row["owner_only_adds"]),
+                member_count=row["member_count"],
+                last_seq=last["seq"] if last else row["joined_seq"],
+                last_activity_at=last["created_at"] if last else row["joined_at"],
+                read_seq=row["read_seq"],
+                unread=row["unread"] if with_counts else 0,
+                muted=bool(row["muted"]),
+                pinned=bool(row["pinned"]),
+                peer=user_from_row(peer_row) if peer_row else None,
+                remark=remarks.get(peer_id, "") if peer_id is not None else "",
+                last_message=message_from_row(last) if last else None,
+            )
+        )
+    return views
+
+
+def _view(tx: Tx, conversation_id: int, viewer: int, *, with_counts: bool = True) -> Conversation:
+    """One conversation as ``viewer`` sees it (NotFound for a non-member)."""
+    rows = store.chat_list(tx, viewer, conversation_id)
+    if not rows:
+        raise NotFound(_NO_CONVERSATION)
+    return _views(tx, rows, viewer, with_counts=with_counts)[0]
 
 
 class ChatService:
@@ -110,7 +124,7 @@ class ChatService:
         """The caller's conversations: pinned first, then by last activity."""
 
         def read(tx: Tx) -> list[Conversation]:
-            views = [_view(tx, row, caller.user_id) for row in store.memberships(tx, caller.user_id)]
+            views = _views(tx, store.chat_list(tx, caller.user_id), caller.user_id)
             views.sort(key=lambda c: (c.pinned, c.last_activity_at, c.id), reverse=True)
             return views
 
@@ -118,7 +132,7 @@ class ChatService:
 
     async def conversation(self, caller: Caller, conversation_id: int) -> Conversation:
         def read(tx: Tx) -> Conversation:
-            return _view(tx, _member(tx, conversation_id, caller.user_id), caller.user_id)
+            return _view(tx, conversation_id, caller.user_id)
 
         return await self.db.read(read)
 
@@ -290,7 +304,7 @@ class ChatService:
             store.set_prefs(tx, conversation_id, caller.user_id, new_muted, new_pinned)
             data = {"conversation_id": conversation_id, "muted": new_muted, "pinned": new_pinned}
             log.append(caller.user_id, "conversation.prefs", encode(data))
-            return _view(tx, _member(tx, conversation_id, caller.user_id), caller.user_id)
+            return _view(tx, conversation_id, caller.user_id)
 
         return await self.writer.run(update)
 
@@ -313,10 +327,10 @@ class ChatService:
                 )
                 store.add_members(tx, conversation_id, [me, user_id], 0, log.now)
                 for uid in (me, user_id):
-                    view = _view(tx, _member(tx, conversation_id, uid), uid, with_counts=False)
+                    view = _view(tx, conversation_id, uid, with_counts=False)
                     log.append(uid, "conversation.joined", encode({"conversation": view}))
                 existing = store.conversation(tx, conversation_id)
-            return _view(tx, _member(tx, existing["id"], me), me)
+            return _view(tx, existing["id"], me)
 
         return await self.writer.run(open_)
 
@@ -341,7 +355,7 @@ class ChatService:
 
     def _joined(self, tx: Tx, log: EventLog, conversation_id: int, user_ids: list[int]) -> None:
         for uid in user_ids:
-            view = _view(tx, _member(tx, conversation_id, uid), uid, with_counts=False)
+            view = _view(tx, conversation_id, uid, with_counts=False)
             log.append(uid, "conversation.joined", encode({"conversation": view}))
 
     async def create_group(self, caller: Caller, name: str, user_ids: list[int]) -> Conversation:
@@ -362,7 +376,7 @@ class ChatService:
                 tx, log, conversation_id, everyone,
                 action="created", actor=_profiles(tx, [me])[0], users=_profiles(tx, others), name=name,
             )  # fmt: skip
-            return _view(tx, _member(tx, conversation_id, me), me)
+            return _view(tx, conversation_id, me)
 
         return await self.writer.run(create)
 
@@ -389,7 +403,7 @@ class ChatService:
                 tx, log, conversation_id, [*current, *new],
                 action="members_added", actor=_profiles(tx, [me])[0], users=_profiles(tx, new),
             )  # fmt: skip
-            return _view(tx, _member(tx, conversation_id, me), me)
+            return _view(tx, conversation_id, me)
 
         return await self.writer.run(add)
 
@@ -473,6 +487,6 @@ class ChatService:
                     tx, log, conversation_id, members,
                     action="owner_changed", actor=actor, owner=_profiles(tx, [owner_id])[0],
                 )  # fmt: skip
-            return _view(tx, _member(tx, conversation_id, me), me)
+            return _view(tx, conversation_id, me)
 
         return await self.writer.run(update)

@@ -37,13 +37,41 @@ def membership(tx: Tx, conversation_id: int, user_id: int) -> Row | None:
     )
 
 
-def memberships(tx: Tx, user_id: int) -> list[Row]:
-    return tx.all(
-        "SELECT c.id, c.kind, c.name, c.owner_id, c.direct_key, c.owner_only_adds, c.last_seq,"
-        " c.last_activity_at, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned"
-        " FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ?",
-        (user_id,),
-    )
+_MESSAGE_COLUMNS = (
+    "id", "conversation_id", "seq", "sender_id", "client_id", "kind", "body", "reply_to_seq", "reply_preview",
+    "only_sender", "recalled_at", "created_at",
+)  # fmt: skip
+UNREAD_CAP = 999  # unread counts stop here ("999+"): counting further costs time and tells nobody anything
+
+_CHAT_LIST = (
+    "SELECT c.id, c.kind, c.name, c.owner_id, c.direct_key, c.owner_only_adds, c.last_seq,"
+    " c.last_activity_at, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned,"
+    " (SELECT COUNT(*) FROM members x WHERE x.conversation_id = c.id) AS member_count,"
+    " (SELECT COUNT(*) FROM (SELECT 1 FROM messages u WHERE u.conversation_id = c.id AND u.seq > m.read_seq"
+    "   AND u.only_sender = 0 AND u.sender_id IS NOT NULL AND u.sender_id != m.user_id AND u.recalled_at IS NULL"
+    f"  LIMIT {UNREAD_CAP}) AS r) AS unread, "
+    + ", ".join(f"lm.{column} AS lm_{column}" for column in _MESSAGE_COLUMNS)
+    + " FROM members m JOIN conversations c ON c.id = m.conversation_id"
+    # the last message the member can see: after their join, and not one hidden from them
+    " LEFT JOIN messages lm ON lm.id = (SELECT v.id FROM messages v WHERE v.conversation_id = c.id"
+    "   AND v.seq > m.joined_seq AND (v.only_sender = 0 OR v.sender_id = m.user_id) ORDER BY v.seq DESC LIMIT 1)"
+    " WHERE m.user_id = ?"
+)
+
+
+def chat_list(tx: Tx, user_id: int, conversation_id: int | None = None) -> list[Row]:
+    """The user's memberships with what the chat list shows of each (member count, unread count and the
+    last visible message as ``lm_*`` columns), in one statement whatever the number of conversations."""
+    if conversation_id is None:
+        return tx.all(_CHAT_LIST, (user_id,))
+    return tx.all(_CHAT_LIST + " AND m.conversation_id = ?", (user_id, conversation_id))
+
+
+def last_message_of(row: Row) -> dict[str, Any] | None:
+    """The last visible message of a ``chat_list`` row, as a message row (None if there is none)."""
+    if row["lm_id"] is None:
+        return None
+    return {column: row["lm_" + column] for column in _MESSAGE_COLUMNS}
 
 
 def member_ids(tx: Tx, conversation_id: int) -> list[int]:
@@ -66,10 +94,6 @@ def audience(tx: Tx, conversation_id: int, seq: int) -> list[int]:
             (conversation_id, seq),
         )
     ]
-
-
-def member_count(tx: Tx, conversation_id: int) -> int:
-    return int(tx.value("SELECT COUNT(*) FROM members WHERE conversation_id = ?", (conversation_id,)))
 
 
 def members(tx: Tx, conversation_id: int) -> list[Row]:
@@ -202,21 +226,3 @@ def history(
     )
     rows.reverse()
     return rows
-
-
-def last_message(tx: Tx, conversation_id: int, viewer: int, floor: int) -> Row | None:
-    return tx.one(
-        f"SELECT * FROM messages WHERE {_VISIBLE} ORDER BY seq DESC LIMIT 1", (conversation_id, floor, viewer)
-    )
-
-
-def unread_count(tx: Tx, conversation_id: int, viewer: int, read_seq: int, cap: int = 999) -> int:
-    """Messages from others after the read position (system notices do not count)."""
-    return int(
-        tx.value(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE conversation_id = ? AND seq > ?"
-            " AND only_sender = 0 AND sender_id IS NOT NULL AND sender_id != ? AND recalled_at IS NULL"
-            " LIMIT ?) AS recent",
-            (conversation_id, read_seq, viewer, cap),
-        )
-    )
