@@ -329,7 +329,7 @@ class ChatService:
                 for uid in (me, user_id):
                     view = _view(tx, conversation_id, uid, with_counts=False)
                     log.append(uid, "conversation.joined", encode({"conversation": view}))
-                existing = store.conversation(tx, conversation_id)
+                return _view(tx, conversation_id, me)
             return _view(tx, existing["id"], me)
 
         return await self.writer.run(open_)

@@ -59,7 +59,7 @@ class EventLog:
         self._jobs.append(OutboxJob(topic, payload))
 
     def flush(self) -> list[Emitted]:
-        rows = []
+        rows: list[tuple[int, int, str, str | None, int | None, str | None, int]] = []
         for user_id in sorted(self._pending):
             entries = self._pending[user_id]
             seq = int(self.tx.value(_ADVANCE, (len(entries), user_id))) - len(entries)
