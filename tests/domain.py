@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 from backends import Reader, Store, bus_url, is_postgres, plain
 
+from kith.accounts.deletion import AccountDeletion
 from kith.accounts.models import Caller
 from kith.accounts.service import AccountService
 from kith.bus.memory import MemoryBus
@@ -57,6 +58,7 @@ class Kit:
     contacts: ContactService
     chats: ChatService
     sync: SyncService
+    deletion: AccountDeletion
 
     @classmethod
     async def open(cls, store: Store, **settings: object) -> Kit:
@@ -83,6 +85,7 @@ class Kit:
             contacts=services.contacts,
             chats=services.chats,
             sync=services.sync,
+            deletion=services.deletion,
         )
 
     async def close(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kith.accounts.deletion import AccountDeletion
+from kith.accounts.export import Exports
 from kith.accounts.passwords import Passwords
 from kith.accounts.service import AccountService
 from kith.bus.base import Bus
@@ -24,14 +26,21 @@ class Services:
     contacts: ContactService
     chats: ChatService
     sync: SyncService
+    deletion: AccountDeletion
+    exports: Exports
 
 
 def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> Services:
     writer = Writer(db, bus, clock)
     passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
+    accounts = AccountService(db, writer, passwords, clock, settings.registration_open)
+    contacts = ContactService(db, writer, settings.max_friends)
+    chats = ChatService(db, writer, clock, settings)
     return Services(
-        accounts=AccountService(db, writer, passwords, clock, settings.registration_open),
-        contacts=ContactService(db, writer, settings.max_friends),
-        chats=ChatService(db, writer, clock, settings),
+        accounts=accounts,
+        contacts=contacts,
+        chats=chats,
         sync=SyncService(db, settings.sync_page_max),
+        deletion=AccountDeletion(db, writer, passwords),
+        exports=Exports(accounts, contacts, chats, clock, page=settings.history_page_max),
     )

@@ -69,7 +69,7 @@ def _view(tx: Tx, row: Row, viewer: int, *, with_counts: bool = True) -> Convers
     peer, remark = None, ""
     if row["kind"] == DIRECT:
         peer_id = store.direct_peer(row["direct_key"], viewer)
-        peer_row = accounts_store.user(tx, peer_id)
+        peer_row = accounts_store.shown_user(tx, peer_id)
         peer = user_from_row(peer_row) if peer_row else None
         remark = contacts_store.remarks(tx, viewer, [peer_id]).get(peer_id, "")
     last = store.last_message(tx, row["id"], viewer, row["joined_seq"]) if with_counts else None
