@@ -159,3 +159,25 @@ async def test_the_others_are_told_and_still_see_the_messages_from_a_deleted_use
         await kit.deletion.delete(uid)
     with pytest.raises(NotFound):
         await kit.contacts.send_request(bob, uid)
+
+
+async def test_when_both_sides_of_a_chat_are_deleted_nothing_of_it_is_left(kit: Kit) -> None:
+    a, b, c = [await kit.user() for _ in range(3)]
+    await kit.friends(a, b)
+    await kit.friends(a, c)
+    chat = await kit.chats.open_direct(a, b.user_id)
+    await kit.chats.send(a, chat.id, "a1", "from a")
+    await kit.chats.send(b, chat.id, "b1", "from b")
+    other = await kit.chats.open_direct(a, c.user_id)
+    await kit.chats.send(a, other.id, "a2", "a to c")
+
+    await kit.deletion.delete(a.user_id)
+    assert await kit.rows("SELECT body FROM messages WHERE conversation_id = ? ORDER BY id", chat.id) == [
+        ("from a",),
+        ("from b",),
+    ]
+    await kit.deletion.delete(b.user_id)
+    # nobody is left in it, and no log refers to it: it is gone; c's chat with a's tombstone stays
+    assert await kit.rows("SELECT COUNT(*) FROM messages WHERE conversation_id = ?", chat.id) == [(0,)]
+    assert await kit.rows("SELECT id FROM conversations ORDER BY id") == [(other.id,)]
+    assert await kit.rows("SELECT body FROM messages WHERE conversation_id = ?", other.id) == [("a to c",)]

@@ -245,21 +245,22 @@ def forget_memberships(tx: Tx, user_id: int) -> None:
 
 
 def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> int:
-    """Delete the user's messages nobody else ever received, once the user's own log is gone.
+    """Delete the messages nobody will ever see again, once the user's own log is gone.
 
-    Those are the messages only the sender saw (``only_sender``: to someone who had blocked them),
-    and, in the ``memberless`` conversations, any of theirs no other user's log refers to (sent
-    while alone in a group). Messages others received stay: those others' logs refer to them.
+    Those are the user's messages only they saw (``only_sender``: to someone who had blocked them),
+    and, in the ``memberless`` conversations (nobody can read their history any more), every
+    message no user's log refers to (the user's, sent while alone in a group, or those of someone
+    deleted before). Messages that others received stay: those others' logs refer to them.
     Returns how many were deleted."""
     deleted = tx.execute("DELETE FROM messages WHERE sender_id = ? AND only_sender = 1", (user_id,))
     for start in range(0, len(memberless), 500):
         chunk = memberless[start : start + 500]
         marks = ",".join("?" * len(chunk))
         deleted += tx.execute(
-            f"DELETE FROM messages WHERE sender_id = ? AND conversation_id IN ({marks})"
+            f"DELETE FROM messages WHERE conversation_id IN ({marks})"
             " AND id NOT IN (SELECT e.message_id FROM events e JOIN messages m ON m.id = e.message_id"
-            f" WHERE m.sender_id = ? AND m.conversation_id IN ({marks}))",
-            (user_id, *chunk, user_id, *chunk),
+            f" WHERE m.conversation_id IN ({marks}))",
+            (*chunk, *chunk),
         )
     return deleted
 
