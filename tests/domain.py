@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 from backends import Reader, Store, bus_url, is_postgres, plain
 
+from kith.accounts.deletion import AccountDeletion
 from kith.accounts.models import Caller
 from kith.accounts.service import AccountService
 from kith.bus.memory import MemoryBus
@@ -59,6 +60,7 @@ class Kit:
     chats: ChatService
     sync: SyncService
     outbox: OutboxWorker  # not started: a test starts it (or drains it) when it wants
+    deletion: AccountDeletion
 
     @classmethod
     async def open(cls, store: Store, **settings: object) -> Kit:
@@ -86,6 +88,7 @@ class Kit:
             chats=services.chats,
             sync=services.sync,
             outbox=services.outbox,
+            deletion=services.deletion,
         )
 
     async def close(self) -> None:

@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     transfer.add_argument("--from", dest="source", required=True, help="source database URL")
     transfer.add_argument("--to", dest="target", required=True, help="target database URL (empty)")
 
+    backup = commands.add_parser("backup", help="copy the database to one file, safely while the server runs")
+    _add_settings_flags(backup)
+    backup.add_argument("--to", dest="backup_file", type=Path, required=True, help="the backup file to write (new)")
+    restore = commands.add_parser("restore", help="restore a backup into an empty data directory or database")
+    _add_settings_flags(restore)
+    restore.add_argument("--from", dest="backup_file", type=Path, required=True, help="the backup file to read")
+
     admin = commands.add_parser("admin", help="manage users")
     _add_settings_flags(admin)
     verbs = admin.add_subparsers(dest="verb", required=True)
@@ -93,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(settings)
         if args.command == "migrate":
             return migrate(settings)
+        if args.command in ("backup", "restore"):
+            return backup_or_restore(settings, args.command, args.backup_file)
         return asyncio.run(admin(settings, args))
     except (SchemaTooNew, SchemaOutdated) as exc:
         print(f"kith: {exc}", file=sys.stderr)
@@ -115,6 +124,23 @@ def migrate_store(source: str, target: str) -> int:
     except (TransferError, SchemaTooNew, SchemaOutdated, ValueError) as exc:
         print(f"kith: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def backup_or_restore(settings: Settings, command: str, file: Path) -> int:
+    from kith.storage import backup
+
+    try:
+        if command == "backup":
+            done = backup.backup(settings.database_url, file)
+        else:
+            done = backup.restore(file, settings.database_url)
+    except backup.BackupError as exc:
+        print(f"kith: {exc}", file=sys.stderr)
+        return 1
+    where = "backed up to" if command == "backup" else "restored into"
+    counts = f": {done.rows} rows in {len(done.counts)} tables" if done.counts else ""
+    print(f"{where} {done.target}{counts}")
     return 0
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kith.accounts.deletion import AccountDeletion
+from kith.accounts.export import Exports
 from kith.accounts.passwords import Passwords
 from kith.accounts.service import AccountService
 from kith.bus.base import Bus
@@ -27,16 +29,23 @@ class Services:
     chats: ChatService
     sync: SyncService
     outbox: OutboxWorker  # started by the app's lifespan; domains register their topics' handlers
+    deletion: AccountDeletion
+    exports: Exports
 
 
 def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> Services:
     outbox = OutboxWorker(db, clock, handlers={})
     writer = Writer(db, bus, clock, on_outbox=outbox.kick)
     passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
+    accounts = AccountService(db, writer, passwords, clock, settings.registration_open)
+    contacts = ContactService(db, writer, settings.max_friends)
+    chats = ChatService(db, writer, clock, settings)
     return Services(
-        accounts=AccountService(db, writer, passwords, clock, settings.registration_open),
-        contacts=ContactService(db, writer, settings.max_friends),
-        chats=ChatService(db, writer, clock, settings),
+        accounts=accounts,
+        contacts=contacts,
+        chats=chats,
         sync=SyncService(db, settings.sync_page_max, {"message": chats_access.render_messages}),
         outbox=outbox,
+        deletion=AccountDeletion(db, writer, passwords),
+        exports=Exports(accounts, contacts, chats, clock, page=settings.history_page_max),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import zipfile
 from collections.abc import Callable
 
 from kithweb import PASSWORD, Api, App, unique
@@ -96,3 +98,38 @@ def test_profile_devices_and_signing_out(new_app: Callable[..., App], api: Api) 
     assert phone.page.evaluate("localStorage.getItem('kith.session')") is None
     laptop.reload()
     expect(devices).to_have_count(1)
+
+
+def test_downloading_ones_data_and_deleting_the_account(new_app: Callable[..., App], api: Api) -> None:
+    me, friend = api.register("gwen", "Gwen Ito"), api.register("hal", "Hal Moss")
+    api.befriend(me, friend)
+    conversation = api.direct(me, friend)
+    api.say(me, conversation, "Keep this one, Hal")
+    app = new_app("gwen", accept_downloads=True).signed_in_as(me, "me")
+    hal = new_app("hal").signed_in_as(friend, f"chats/{conversation}")
+    page = app.page
+
+    page.get_by_role("link", name="Your data").click()
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="Download my data").click()
+    download = caught.value
+    assert download.suggested_filename == f"kith-{me.handle}-data.zip"
+    with zipfile.ZipFile(download.path()) as zf:
+        assert json.loads(zf.read("profile.json"))["user"]["handle"] == me.handle
+        texts = [m["text"] for m in json.loads(zf.read(f"messages/{conversation}.json"))["messages"]]
+        assert texts == ["Keep this one, Hal"]
+
+    form = page.get_by_role("form", name="Delete your account")
+    with app.watch.expect_problems(r"HTTP 403: DELETE .*/api/v1/me$", r"status of 403"):
+        form.get_by_label("Your password").fill("not my password")
+        form.get_by_role("button", name="Delete my account").click()
+        page.get_by_role("dialog").get_by_role("button", name="Delete account").click()
+        expect(form.get_by_text("The password is wrong.")).to_be_visible()
+    form.get_by_label("Your password").fill(PASSWORD)
+    form.get_by_role("button", name="Delete my account").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete account").click()
+    expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+    # the friend keeps the message, from a deleted user, and can no longer write
+    expect(hal.log).to_contain_text("Keep this one, Hal")
+    expect(hal.page.get_by_text("This account was deleted.")).to_be_visible()
+    expect(hal.composer).to_be_hidden()

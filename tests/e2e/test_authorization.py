@@ -154,6 +154,7 @@ VALID_BODIES: dict[str, Any] = {
     "ReadIn": {"seq": 1},
     "MembersIn": {"user_ids": [1]},
     "SendIn": {"id": "intruder-1", "text": "written by an intruder"},
+    "DeleteAccountIn": {"password": PASSWORD},
 }
 
 

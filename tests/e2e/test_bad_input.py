@@ -533,6 +533,7 @@ VALID_BODIES: dict[str, Any] = {
     "ReadIn": {"seq": 1},
     "MembersIn": {"user_ids": [1]},
     "SendIn": {"id": "fine", "text": "fine"},
+    "DeleteAccountIn": {"password": PASSWORD},
 }
 
 

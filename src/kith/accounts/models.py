@@ -19,15 +19,22 @@ MAX_PASSWORD = 1024
 MAX_DISPLAY_NAME = 64
 MAX_STATUS = 140
 MAX_DEVICE_NAME = 64
+# A deleted account keeps a tombstone row (its messages in others' chats still name it as sender):
+# handle "deleted-<id>", which no live handle can be (HANDLE has no "-"), and this display name.
+DELETED_HANDLE = "deleted-"
+DELETED_NAME = "Deleted user"
 
 
-class User(msgspec.Struct):
-    """A user's public profile: what a friend, or someone who typed their exact handle, sees."""
+class User(msgspec.Struct, omit_defaults=True):
+    """A user's public profile: what a friend, or someone who typed their exact handle, sees.
+
+    ``deleted`` (only present when true) marks the tombstone of a deleted account."""
 
     id: int
     handle: str
     display_name: str
     status: str
+    deleted: bool = False
 
 
 class Device(msgspec.Struct):
@@ -54,4 +61,5 @@ class Session(msgspec.Struct):
 
 
 def user_from_row(row: object) -> User:
-    return User(row["id"], row["handle"], row["display_name"], row["status"])  # type: ignore[index]
+    handle: str = row["handle"]  # type: ignore[index]
+    return User(row["id"], handle, row["display_name"], row["status"], handle.startswith(DELETED_HANDLE))  # type: ignore[index]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kith.accounts.models import Device
+from kith.accounts.models import DELETED_HANDLE, DELETED_NAME, Device
 from kith.storage.database import Row, Tx
 
 _USER_COLUMNS = "id, handle, display_name, status"
@@ -33,6 +33,28 @@ def users(tx: Tx, user_ids: list[int]) -> dict[int, Row]:
         marks = ",".join("?" * len(chunk))
         for row in tx.all(f"SELECT {_USER_COLUMNS} FROM users WHERE id IN ({marks})", chunk):
             found[row["id"]] = row
+    return found
+
+
+def shown_user(tx: Tx, user_id: int) -> Row | None:
+    """A live user, or the tombstone of a deleted one (a disabled account shows as nobody)."""
+    return tx.one(
+        f"SELECT {_USER_COLUMNS} FROM users WHERE id = ? AND (disabled = 0 OR handle LIKE ?)",
+        (user_id, DELETED_HANDLE + "%"),
+    )
+
+
+def shown_users(tx: Tx, user_ids: list[int]) -> dict[int, Row]:
+    """``shown_user`` of many users at once, by id."""
+    found: dict[int, Row] = {}
+    for start in range(0, len(user_ids), 500):
+        chunk = user_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = tx.all(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE id IN ({marks}) AND (disabled = 0 OR handle LIKE ?)",
+            (*chunk, DELETED_HANDLE + "%"),
+        )
+        found.update((row["id"], row) for row in rows)
     return found
 
 
@@ -101,3 +123,21 @@ def device_ids(tx: Tx, user_id: int) -> list[int]:
 
 def delete_device(tx: Tx, user_id: int, device_id: int) -> bool:
     return tx.execute("DELETE FROM devices WHERE id = ? AND user_id = ?", (device_id, user_id)) > 0
+
+
+# -- account deletion (kith.accounts.deletion) -------------------------------------------------
+
+
+def forget_devices(tx: Tx, user_id: int) -> list[int]:
+    """Delete every device of the user (every session ends); returns their ids."""
+    ids = device_ids(tx, user_id)
+    tx.execute("DELETE FROM devices WHERE user_id = ?", (user_id,))
+    return ids
+
+
+def tombstone(tx: Tx, user_id: int) -> None:
+    """Keep only the row messages refer to: no profile, no password, the handle freed for others."""
+    tx.execute(
+        "UPDATE users SET handle = ?, display_name = ?, status = '', password_hash = '', disabled = 1 WHERE id = ?",
+        (f"{DELETED_HANDLE}{user_id}", DELETED_NAME, user_id),
+    )

@@ -70,7 +70,7 @@ def _views(tx: Tx, rows: list[Row], viewer: int, *, with_counts: bool = True) ->
     statements: the peers' profiles and remarks of all direct conversations are read at once."""
     peer_ids = {row["id"]: store.direct_peer(row["direct_key"], viewer) for row in rows if row["kind"] == DIRECT}
     peers = list(peer_ids.values())
-    profiles = accounts_store.users(tx, peers) if peers else {}
+    profiles = accounts_store.shown_users(tx, peers) if peers else {}
     remarks = contacts_store.remarks(tx, viewer, peers) if peers else {}
     views = []
     for row in rows:

@@ -226,3 +226,69 @@ def history(
     )
     rows.reverse()
     return rows
+
+
+# -- account deletion (kith.accounts.deletion) -------------------------------------------------
+
+
+def memberless(tx: Tx, conversation_ids: list[int]) -> list[int]:
+    """Those of the conversations that nobody is a member of any more."""
+    if not conversation_ids:
+        return []
+    marks = ",".join("?" * len(conversation_ids))
+    return [
+        r["id"]
+        for r in tx.all(
+            f"SELECT id FROM conversations c WHERE id IN ({marks})"
+            " AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = c.id)",
+            conversation_ids,
+        )
+    ]
+
+
+def forget_memberships(tx: Tx, user_id: int) -> None:
+    tx.execute("DELETE FROM members WHERE user_id = ?", (user_id,))
+
+
+def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> int:
+    """Delete the messages nobody will ever see again, once the user's own log is gone.
+
+    Those are the user's messages only they saw (``only_sender``: to someone who had blocked them),
+    and, in the ``memberless`` conversations (nobody can read their history any more), every
+    message no user's log refers to (the user's, sent while alone in a group, or those of someone
+    deleted before). Messages that others received stay: those others' logs refer to them.
+    Returns how many were deleted."""
+    deleted = tx.execute("DELETE FROM messages WHERE sender_id = ? AND only_sender = 1", (user_id,))
+    for start in range(0, len(memberless), 500):
+        chunk = memberless[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        deleted += tx.execute(
+            f"DELETE FROM messages WHERE conversation_id IN ({marks})"
+            " AND id NOT IN (SELECT e.ref_id FROM events e"
+            " JOIN messages m ON m.id = e.ref_id AND e.ref_kind = 'message'"
+            f" WHERE m.conversation_id IN ({marks}))",
+            (*chunk, *chunk),
+        )
+    return deleted
+
+
+def forget_empty_conversations(tx: Tx, conversation_ids: list[int]) -> None:
+    """Delete those of the conversations left with no member and no message."""
+    for start in range(0, len(conversation_ids), 500):
+        chunk = conversation_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        tx.execute(
+            f"DELETE FROM conversations WHERE id IN ({marks})"
+            " AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = conversations.id)"
+            " AND NOT EXISTS (SELECT 1 FROM messages g WHERE g.conversation_id = conversations.id)",
+            chunk,
+        )
+
+
+def system_notices_naming(tx: Tx, pattern: str) -> list[Row]:
+    """System notices whose body matches the LIKE ``pattern`` (a full scan: run it as a read)."""
+    return tx.all("SELECT id, body FROM messages WHERE kind = 'system' AND body LIKE ?", (pattern,))
+
+
+def set_body(tx: Tx, message_id: int, body: str) -> None:
+    tx.execute("UPDATE messages SET body = ? WHERE id = ?", (body, message_id))

@@ -147,3 +147,23 @@ def blocked(tx: Tx, user_id: int) -> list[Row]:
         " JOIN users u ON u.id = b.blocked_id WHERE b.user_id = ? ORDER BY b.created_at",
         (user_id,),
     )
+
+
+# -- account deletion (kith.accounts.deletion) -------------------------------------------------
+
+
+def requests_of(tx: Tx, user_id: int) -> list[Row]:
+    """Every friend request from or to the user, whatever its status."""
+    return tx.all(f"{_REQUEST} WHERE from_id = ? OR to_id = ? ORDER BY id", (user_id, user_id))
+
+
+def blockers(tx: Tx, user_id: int) -> list[int]:
+    """Who has blocked the user."""
+    return [r["user_id"] for r in tx.all("SELECT user_id FROM blocks WHERE blocked_id = ?", (user_id,))]
+
+
+def forget_user(tx: Tx, user_id: int) -> None:
+    """Delete the user's friendships (both sides), friend requests and blocks (both directions)."""
+    tx.execute("DELETE FROM friendships WHERE user_id = ? OR friend_id = ?", (user_id, user_id))
+    tx.execute("DELETE FROM friend_requests WHERE from_id = ? OR to_id = ?", (user_id, user_id))
+    tx.execute("DELETE FROM blocks WHERE user_id = ? OR blocked_id = ?", (user_id, user_id))

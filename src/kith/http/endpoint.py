@@ -48,6 +48,7 @@ class Endpoint:
     status: int = 200
     auth: bool = True
     errors: tuple[int, ...] = field(default=())
+    media_type: str = "application/json"  # of the response; another one is answered as a file
 
 
 def _field_of(message: str) -> str | None:
@@ -135,6 +136,8 @@ def make_view(endpoint: Endpoint, services: Any, max_body: int) -> Callable[[Req
             return domain_error(exc)
         if result is None:
             return Response(status_code=204)
+        if isinstance(result, Response):  # a route that answers with something other than JSON
+            return result
         status = endpoint.status
         if isinstance(result, tuple):
             result, status = result

@@ -35,7 +35,7 @@ _ERROR_TEXT = {
 def build(endpoints: tuple[Endpoint, ...], extra_paths: dict[str, Any] | None = None) -> dict[str, Any]:
     types: list[Any] = []
     for e in endpoints:
-        types += [t for t in (e.body, e.query, e.response) if t is not None]
+        types += [t for t in (e.body, e.query, e.response) if t is not None and t is not bytes]
     schemas, components = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
     by_type = dict(zip(types, schemas, strict=True))
     components["Error"] = _ERROR
@@ -56,7 +56,9 @@ def build(endpoints: tuple[Endpoint, ...], extra_paths: dict[str, Any] | None = 
         if e.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": by_type[e.body]}}}
         ok: dict[str, Any] = {"description": "OK" if e.response is not None else "Done, no content"}
-        if e.response is not None:
+        if e.response is bytes:  # a file, e.g. a zip
+            ok["content"] = {e.media_type: {"schema": {"type": "string", "format": "binary"}}}
+        elif e.response is not None:
             ok["content"] = {"application/json": {"schema": by_type[e.response]}}
         responses: dict[str, Any] = {str(e.status if e.response is not None else 204): ok}
         for status in sorted({*e.errors, *((401,) if e.auth else ())}):

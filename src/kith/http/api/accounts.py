@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from starlette.responses import Response, StreamingResponse
 
 from kith.accounts.models import Device, Session, User
 from kith.http.endpoint import Call
@@ -35,6 +36,10 @@ class ProfileIn(Strict):
 class PasswordIn(Strict):
     old_password: str
     new_password: str
+
+
+class DeleteAccountIn(Strict):
+    password: str
 
 
 class DevicesOut(msgspec.Struct):
@@ -75,3 +80,21 @@ async def devices(call: Call) -> Any:
 
 async def revoke_device(call: Call) -> None:
     await call.services.accounts.revoke_device(call.caller, call.path["device_id"])
+
+
+async def delete_me(call: Call) -> None:
+    b: DeleteAccountIn = call.body
+    await call.services.deletion.do_delete_account(call.caller, b.password)
+
+
+async def export_me(call: Call) -> Response:
+    done = await call.services.exports.do_export(call.caller)
+    return StreamingResponse(
+        done.chunks(),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{done.filename}"',
+            "Content-Length": str(done.size),
+            "Cache-Control": "no-store",
+        },
+    )

@@ -161,6 +161,7 @@ export function useSignOut(fn) {
   signOutHook = fn;
 }
 
-export function signOut() {
-  return signOutHook();
+/** Sign this device out; `{ server: false }` when the server has ended the session already. */
+export function signOut(options) {
+  return signOutHook(options);
 }

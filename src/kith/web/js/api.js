@@ -59,6 +59,40 @@ export const patch = (path, body) => api('PATCH', path, body);
 export const put = (path) => api('PUT', path);
 export const del = (path) => api('DELETE', path);
 
+/** Download a file from the API (e.g. the zip of one's data) and hand it to the browser to save. */
+export async function download(path) {
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  } catch {
+    throw new ApiError(0, 'network', 'network error');
+  }
+  if (!response.ok) {
+    let error = {};
+    try {
+      error = (await response.json()).error || {};
+    } catch {
+      // not JSON: the status says enough
+    }
+    const { code = 'error', message = response.statusText, ...fields } = error;
+    throw new ApiError(response.status, code, message, fields);
+  }
+  const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '')?.[1] || 'download';
+  const url = URL.createObjectURL(await response.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
+}
+
+/** Delete the account for good; the token is forgotten at once (every session has ended). */
+export async function deleteAccount(password) {
+  await api('DELETE', '/me', { password });
+  token = null;
+}
+
 // What people see. Codes come from the server ({"error": {"code", "message"}}); anything not
 // listed falls back to the server's own message, which is written for people too.
 const FRIENDLY = {
@@ -71,6 +105,7 @@ const FRIENDLY = {
   session_ended: 'You were signed out. Please sign in again.',
   unauthenticated: 'You were signed out. Please sign in again.',
   wrong_password: 'The current password is wrong.',
+  rate_limited: 'Too many at once. Please try again in a minute.',
   not_friends: 'You are not friends yet.',
   blocked_by_you: 'You blocked this person. Unblock them first.',
   already_friends: 'You are already friends.',

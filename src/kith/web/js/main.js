@@ -28,13 +28,13 @@ let session = null;
 
 onRoute((route) => shell?.show(route));
 whenUnauthenticated(() => endSession('You were signed out. Please sign in again.'));
-useSignOut(async () => {
+useSignOut(async ({ server = true, notice = '' } = {}) => {
   try {
-    await del('/sessions/current');
+    if (server) await del('/sessions/current');
   } catch {
     // offline or already signed out: forgetting the token here is what matters
   }
-  endSession('');
+  endSession(notice);
 });
 
 function start() {

@@ -364,7 +364,7 @@ export function mountChat(el, conversationId) {
     title.textContent = name;
     headAvatar.replaceChildren(avatar(name, c.kind === 'group' ? c.id : c.peer?.id, { group: c.kind === 'group', size: 36 }));
     const flags = [c.muted ? 'Muted' : null, c.pinned ? 'Pinned' : null].filter(Boolean);
-    const base = c.kind === 'group' ? `${c.member_count} member${c.member_count === 1 ? '' : 's'}` : c.peer ? `@${c.peer.handle}` : '';
+    const base = c.kind === 'group' ? `${c.member_count} member${c.member_count === 1 ? '' : 's'}` : c.peer && !c.peer.deleted ? `@${c.peer.handle}` : '';
     subtitle.textContent = [base, ...flags].join(' · ');
   }
 
@@ -373,7 +373,9 @@ export function mountChat(el, conversationId) {
     let notice = null;
     if (c?.kind === 'direct' && c.peer && state.ready) {
       const peer = c.peer;
-      if (state.blocked.has(peer.id)) {
+      if (peer.deleted) {
+        notice = h('div', null, h('span', null, 'This account was deleted.'));
+      } else if (state.blocked.has(peer.id)) {
         notice = h(
           'div',
           null,

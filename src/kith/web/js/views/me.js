@@ -1,10 +1,10 @@
-// The Me tab: your profile, your signed-in devices, your password, and signing out.
+// The Me tab: your profile, your signed-in devices, your password, your data, and signing out.
 
 import { h, arrowNavigation, replace, isDesktop } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { relative } from '../ui/format.js';
 import { avatar, busy, confirmDialog, field, toast } from '../ui/widgets.js';
-import { humanError } from '../api.js';
+import { deleteAccount, download, humanError } from '../api.js';
 import { changePassword, loadDevices, revokeDevice, signOut, updateProfile } from '../actions.js';
 import { state, subscribe } from '../store.js';
 
@@ -12,6 +12,7 @@ const SECTIONS = [
   { id: 'profile', label: 'Profile', icon: 'edit', mount: mountProfile },
   { id: 'devices', label: 'Devices', icon: 'device', mount: mountDevices },
   { id: 'password', label: 'Password', icon: 'lock', mount: mountPassword },
+  { id: 'data', label: 'Your data', icon: 'inbox', mount: mountData },
 ];
 
 export function mountList(el, route) {
@@ -181,3 +182,48 @@ function mountPassword(body) {
   return { destroy() {} };
 }
 
+
+function mountData(body) {
+  const get = h('button', { class: 'btn', type: 'button' }, 'Download my data');
+  get.addEventListener('click', async () => {
+    try {
+      await busy(get, 'Preparing…', () => download('/me/export'));
+      toast('Your data was downloaded.');
+    } catch (error) {
+      toast(humanError(error), { kind: 'error' });
+    }
+  });
+  const password = field('Your password', { type: 'password', autocomplete: 'current-password', required: true });
+  const remove = h('button', { class: 'btn danger', type: 'submit' }, 'Delete my account');
+  const form = h('form', { class: 'stack', 'aria-label': 'Delete your account' }, password, h('div', { class: 'actions-row' }, remove));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!password.input.value) {
+      password.setError('Enter your password to delete your account.');
+      return;
+    }
+    const sure = await confirmDialog('Delete your account for good?', {
+      detail: 'Your profile, friends, devices and chats go, on every device, and cannot be brought back. Messages you sent stay in your friends’ chats, shown as from “Deleted user”.',
+      confirm: 'Delete account',
+      danger: true,
+    });
+    if (!sure) return;
+    try {
+      await busy(remove, 'Deleting…', () => deleteAccount(password.input.value));
+    } catch (error) {
+      password.setError(error.code === 'wrong_password' ? 'The password is wrong.' : humanError(error));
+      return;
+    }
+    await signOut({ server: false, notice: 'Your account was deleted.' });
+  });
+  replace(
+    body,
+    h('h3', null, 'Download your data'),
+    h('p', { class: 'muted' }, 'A zip of JSON files: your profile, devices, friends and requests, and every conversation with the messages you can see.'),
+    h('div', { class: 'actions-row' }, get),
+    h('h3', null, 'Delete your account'),
+    h('p', { class: 'muted' }, 'Signs you out everywhere and deletes your profile, friends and chats. Your handle becomes free for others.'),
+    form,
+  );
+  return { destroy() {} };
+}

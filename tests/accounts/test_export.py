@@ -1,0 +1,45 @@
+"""The data export's own limits, in-process: one export per user at a time, a few per node."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import zipfile
+
+import pytest
+from domain import Kit
+
+from kith.accounts.export import Export, Exports
+from kith.errors import RateLimited
+
+
+async def unpack(export: Export) -> zipfile.ZipFile:
+    data = b"".join([chunk async for chunk in export.chunks()])
+    assert len(data) == export.size
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+async def test_one_export_per_user_at_a_time_and_a_few_per_node(kit: Kit) -> None:
+    exports = Exports(kit.accounts, kit.contacts, kit.chats, kit.clock, page=2, most_at_once=2)
+    alice, bob, carol = [await kit.user() for _ in range(3)]
+    await kit.friends(alice, bob)
+    conversation = await kit.chats.open_direct(alice, bob.user_id)
+    for n in range(5):  # more than two pages of 2
+        await kit.chats.send(alice, conversation.id, f"m{n}", f"message {n}")
+
+    first = asyncio.create_task(exports.do_export(alice))
+    await asyncio.sleep(0)  # it has started, and waits on the store
+    with pytest.raises(RateLimited) as same_user:
+        await exports.do_export(alice)
+    assert same_user.value.fields["retry_after"] > 0
+    second = asyncio.create_task(exports.do_export(bob))
+    await asyncio.sleep(0)
+    with pytest.raises(RateLimited):  # two are being made on this node: a third waits its turn
+        await exports.do_export(carol)
+    zips = [await unpack(await first), await unpack(await second)]
+    texts = [m["text"] for m in json.loads(zips[0].read(f"messages/{conversation.id}.json"))["messages"]]
+    assert texts == [f"message {n}" for n in range(5)]
+    # once they are done, anyone may export again
+    assert "profile.json" in (await unpack(await exports.do_export(alice))).namelist()
+    assert "profile.json" in (await unpack(await exports.do_export(carol))).namelist()
