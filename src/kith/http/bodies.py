@@ -13,6 +13,7 @@ changes. A streaming kind would hand the handler an iterator rather than reading
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import AsyncIterator
@@ -74,7 +75,7 @@ async def read_all(request: Request, limit: int) -> bytes:
 # -- JSON ------------------------------------------------------------------------------------------------
 
 _JSON_TYPE = re.compile(r"\s*application/json\s*(?:;\s*charset\s*=\s*\"?utf-8\"?\s*)?", re.IGNORECASE)
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_TOP_KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 class Json:
@@ -116,23 +117,34 @@ def decode_json(raw: bytes, body_type: type) -> Any:
         raise invalid(exc, "invalid body") from None
     except msgspec.DecodeError as exc:
         raise errors.Invalid(f"the body is not valid JSON: {exc}", "invalid_json") from None
-    if _may_repeat_a_key(raw):
+    if _may_repeat_a_key(raw, body_type):
         json.loads(raw, object_pairs_hook=_refuse_duplicates)
     return body
 
 
-def _may_repeat_a_key(raw: bytes) -> bool:
-    """False only if no object of this (valid) JSON document repeats a key: a cheap scan of its keys.
+def _may_repeat_a_key(raw: bytes, body_type: type) -> bool:
+    """False only if no object of this JSON document (already decoded as ``body_type``) repeats a key.
 
-    With escapes collapsed to one backslash, no string holds a quote, so splitting on quotes gives the
-    strings at odd places, and a string followed by a colon is a key. A key that is repeated anywhere
-    (even in different objects) or holds an escape leaves the answer to a full parse.
+    Every key is followed by a colon, so a document has at least as many colons as keys, and more
+    colons than its top-level object has distinct keys if any object repeats one. The distinct
+    keys are at least the type's required fields (the document was decoded), so most bodies are
+    cleared by counting colons; else the top-level keys are read without decoding the values;
+    else (a colon in a text, nested objects) a full parse decides.
     """
-    if b"\\" in raw:
-        raw = _ESCAPE.sub(b"\\\\", raw)
-    parts = raw.split(b'"')
-    keys = [parts[i] for i in range(1, len(parts) - 1, 2) if parts[i + 1].lstrip()[:1] == b":"]
-    return len(set(keys)) != len(keys) or any(b"\\" in key for key in keys)
+    colons = raw.count(b":")
+    if colons <= max(1, _required_fields(body_type)):
+        return False
+    try:
+        return colons > len(_TOP_KEYS.decode(raw))
+    except (msgspec.DecodeError, msgspec.ValidationError):  # not an object at the top
+        return True
+
+
+@functools.cache
+def _required_fields(body_type: type) -> int:
+    if isinstance(body_type, type) and issubclass(body_type, msgspec.Struct):
+        return sum(f.required for f in msgspec.structs.fields(body_type))
+    return 0
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -122,14 +122,17 @@ class HttpProtocol(HttpToolsProtocol):
         self._head_size += len(url)
         if self._head_size > self._max_head:
             self._stop_head()
-        super().on_url(url)
+        self.url += url
 
-    def on_header(self, name: bytes, value: bytes) -> None:
+    def on_header(self, name: bytes, value: bytes) -> None:  # uvicorn's, inlined (once per header)
         self._head_size += len(name) + len(value)
         self._header_count += 1
         if self._head_size > self._max_head or self._header_count > self._max_headers:
             self._stop_head()
-        super().on_header(name, value)
+        name = name.lower()
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
 
     def _stop_head(self) -> None:
         self._head_refused = True
