@@ -110,7 +110,7 @@ def decode_json(raw: bytes, body_type: type) -> Any:
     if not raw.strip():
         raise errors.Invalid("a JSON body is required", "missing_body")
     try:
-        body = msgspec.json.decode(raw, type=body_type)
+        body: Any = msgspec.json.decode(raw, type=body_type)
     except UnicodeDecodeError:
         raise errors.Invalid("the body is not valid UTF-8", "invalid_json") from None
     except msgspec.ValidationError as exc:

@@ -7,7 +7,7 @@ only for connections whose request does not arrive in one piece):
 
 - a cap on the request head (target and header fields, ``max_header_bytes``) and on the number of
   header fields (``max_headers``): answered 431 and closed. A head that is still incomplete is
-  measured as it arrives, so no more than the cap and one read are ever buffered;
+  measured as it arrives, so no more than the cap and a read or two (256 KiB each) are buffered;
 - a deadline for the head (``http_header_timeout_seconds``), counted from the connection or from a
   request's first byte and never extended by more bytes: the connection is closed;
 - an idle deadline for the body (``http_body_timeout_seconds``): a body that stops arriving is
