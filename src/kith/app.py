@@ -15,16 +15,16 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from kith import bus as buses
 from kith.clock import Clock, SystemClock
 from kith.errors import DomainError
 from kith.http import errors as http_errors
 from kith.http import openapi
-from kith.http.endpoint import make_view
+from kith.http.endpoint import make_routes
 from kith.http.routes import ENDPOINTS
 from kith.jsonenc import encode
 from kith.services import build_services
@@ -38,6 +38,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade"}
+WS_DOC = {
+    "summary": "WebSocket: live events, sends and read marks (docs/websocket.md)",
+    "tags": ["sync"],
+    "responses": {
+        "101": {"description": "Switching protocols"},
+        "426": {
+            "description": "Not a WebSocket upgrade",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
+    },
+}
+
 
 def open_database(settings: Settings) -> SqliteDatabase | PostgresDatabase:
     url = settings.database_url
@@ -48,29 +61,6 @@ def open_database(settings: Settings) -> SqliteDatabase | PostgresDatabase:
 
         return PostgresDatabase.from_url(url, writers=settings.database_writers)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/kith.db or postgresql://...")
-
-
-class BodyLimit:
-    """Refuse any request whose declared body exceeds the cap before a route reads a byte of it.
-
-    Routes that read a body also count what actually arrives (chunked bodies declare no length).
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope["headers"]:
-                if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
-                    status, code = (413, "too_large") if value.isdigit() else (400, "invalid")
-                    response = http_errors.json_error(
-                        status, code, f"request body must be at most {self.limit} bytes", {"limit": self.limit}
-                    )
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
 
 
 def web_root() -> Path:
@@ -85,6 +75,16 @@ class WebClient(StaticFiles):
         response = super().file_response(*args, **kwargs)
         response.headers["Cache-Control"] = "no-cache"
         return response
+
+
+class WebMount(Mount):
+    """The web client at ``/``, for every path but the API's: there a path without the method asked
+    is answered 405 by its route, and a path no route has 404."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["path"].startswith("/api/"):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 class Kith:
@@ -109,13 +109,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
     bus = buses.from_url(settings.bus)
     services = build_services(settings, db, bus, clock)
     gateway = Gateway(services.accounts, services.chats, services.sync, bus, settings)
-    spec = encode(
-        openapi.build(
-            ENDPOINTS,
-            {WS_PATH: {"get": {"summary": "WebSocket: live events, sends and read marks (docs/websocket.md)",
-                                    "tags": ["sync"], "responses": {"101": {"description": "Switching protocols"}}}}},
-        )
-    )  # fmt: skip
+    spec = encode(openapi.build(ENDPOINTS, {WS_PATH: {"get": WS_DOC}}, max_body=settings.max_body_bytes))
     web = web_root()
 
     async def openapi_json(request: Request) -> Response:
@@ -127,14 +121,17 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
     async def health(request: Request) -> Response:
         return Response(b'{"ok":true}', media_type="application/json")
 
-    routes: list[BaseRoute] = [
-        Route(e.path, make_view(e, services, settings.max_body_bytes), methods=[e.method]) for e in ENDPOINTS
-    ]
+    async def upgrade_required(request: Request) -> Response:
+        message = "this is the WebSocket endpoint: connect with a WebSocket client (docs/websocket.md)"
+        return http_errors.json_error(426, "upgrade_required", message, headers=UPGRADE)
+
+    routes: list[BaseRoute] = [*make_routes(ENDPOINTS, services, settings.max_body_bytes)]
     routes += [
+        Route(WS_PATH, upgrade_required),
         Route("/openapi.json", openapi_json),
         Route("/docs", docs),
         Route("/healthz", health),
-        Mount("/", GZipMiddleware(WebClient(directory=web, html=True)), name="web"),
+        WebMount("/", GZipMiddleware(WebClient(directory=web, html=True)), name="web"),
     ]
 
     @contextlib.asynccontextmanager
@@ -161,5 +158,4 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
             Exception: http_errors.on_unexpected,
         },
     )
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return Kith(app, gateway)

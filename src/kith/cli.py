@@ -148,6 +148,8 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from kith.app import create_app, open_database
+    from kith.http import security
+    from kith.http.server import HttpProtocol, WebSocketProtocol
 
     open_database(settings).migrate()  # fail fast, before binding, on a database newer than this code
 
@@ -163,8 +165,9 @@ def serve(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
+        http=HttpProtocol.configured(settings),  # uvicorn's httptools protocol, with head and body limits
+        ws=WebSocketProtocol,  # uvicorn's websockets-sansio protocol
+        headers=security.headers(),
         ws_max_size=settings.max_ws_frame_bytes,
         ws_ping_interval=settings.ws_heartbeat_seconds,
         ws_ping_timeout=settings.ws_heartbeat_seconds,

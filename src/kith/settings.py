@@ -48,7 +48,32 @@ TABLE: tuple[Setting, ...] = (
     Setting("database_writers", int, 8, "Writer threads per node on PostgreSQL (SQLite always has one)."),
     Setting("registration_open", bool, True, "Whether anyone may sign up (admins can always create users)."),
     Setting("max_text_bytes", int, 16 * 1024, "Largest text message, in UTF-8 bytes."),
-    Setting("max_body_bytes", int, 64 * 1024, "Largest JSON request body accepted on any route."),
+    Setting(
+        "max_body_bytes",
+        int,
+        64 * 1024,
+        "Largest request body a route accepts, unless the route declares its own limit (the API docs state it).",
+    ),
+    Setting(
+        "max_header_bytes",
+        int,
+        32 * 1024,
+        "Largest request head (request target and headers), in bytes; a larger one is answered 431.",
+    ),
+    Setting("max_headers", int, 100, "Most header fields one request may have; more is answered 431."),
+    Setting(
+        "http_header_timeout_seconds",
+        float,
+        10.0,
+        "Time a connection has to send a complete request head (from connecting, or from a request's first"
+        " byte); then it is closed.",
+    ),
+    Setting(
+        "http_body_timeout_seconds",
+        float,
+        30.0,
+        "Time a request body may stop arriving before it is answered 408 and the connection closed.",
+    ),
     Setting("max_ws_frame_bytes", int, 64 * 1024, "Largest WebSocket frame accepted from a client."),
     Setting("max_group_members", int, 500, "Most members a group may have."),
     Setting("max_friends", int, 5000, "Most friends a user may have."),
@@ -83,6 +108,10 @@ class Settings:
     registration_open: bool = True
     max_text_bytes: int = 16 * 1024
     max_body_bytes: int = 64 * 1024
+    max_header_bytes: int = 32 * 1024
+    max_headers: int = 100
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 30.0
     max_ws_frame_bytes: int = 64 * 1024
     max_group_members: int = 500
     max_friends: int = 5000

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 MISSING = 987_654_321  # an id that exists in no table
 MAX_BODY = 64 * 1024
 MAX_TEXT = 16 * 1024
+JSON_TYPE = {"Content-Type": "application/json"}  # bodies go as bytes; what they claim to be is JSON
 
 
 @dataclass
@@ -512,7 +513,7 @@ async def test_bad_request_gets_a_clear_error_and_changes_nothing(world: World, 
         bad = Bad(**{**bad.__dict__, "body": _substitute(bad.body, world.ids)})
     async with unchanged(world.server, world.alice):
         response = await world.alice.call(
-            bad.method, bad.path.format(**world.ids), content=bad.content(), params=bad.params
+            bad.method, bad.path.format(**world.ids), content=bad.content(), params=bad.params, headers=JSON_TYPE
         )
     assert_error(response, bad.status, bad.code, bad.field)
 
@@ -592,7 +593,9 @@ async def test_every_route_with_a_body_refuses_garbage(
     world: World, endpoint: Any, kind: str, body: Callable[[], Any], status: int
 ) -> None:
     async with unchanged(world.server, world.alice):
-        response = await world.alice.call(endpoint.method, fill(endpoint.path, real_ids(world)), content=body())
+        response = await world.alice.call(
+            endpoint.method, fill(endpoint.path, real_ids(world)), content=body(), headers=JSON_TYPE
+        )
     assert_error(response, status, None)
 
 
@@ -725,7 +728,9 @@ async def test_a_chunked_body_over_the_cap(world: World) -> None:
         yield b'"}'
 
     async with unchanged(world.server, world.alice):
-        response = await world.alice.call("POST", f"/conversations/{world.ids['direct']}/messages", content=body())
+        response = await world.alice.call(
+            "POST", f"/conversations/{world.ids['direct']}/messages", content=body(), headers=JSON_TYPE
+        )
     assert response.request.headers.get("transfer-encoding") == "chunked"
     assert_error(response, 413, "too_large")
 

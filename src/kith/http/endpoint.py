@@ -1,8 +1,9 @@
 """How one route turns a request into a service call and back.
 
-A route declares its method, path, body and query types (msgspec Structs) and whether it needs a
-signed-in caller; the same declaration feeds the OpenAPI document. The handler receives a ``Call``
-with everything parsed and authorized, calls one service verb and returns what to encode.
+A route declares its method, path, body and query types (msgspec Structs), its body kind and size
+limit (``kith.http.bodies``) and whether it needs a signed-in caller; the same declaration feeds
+the OpenAPI document. The handler receives a ``Call`` with everything parsed and authorized, calls
+one service verb and returns what to encode.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from kith import errors
 from kith.accounts.models import Caller
+from kith.http.bodies import JSON, BodyKind, declared_length, invalid
 from kith.http.errors import domain_error
 from kith.jsonenc import encode
 
@@ -49,59 +52,18 @@ class Endpoint:
     auth: bool = True
     errors: tuple[int, ...] = field(default=())
     media_type: str = "application/json"  # of the response; another one is answered as a file
+    body_kind: BodyKind = JSON
+    max_body: int | None = None  # bytes; None: the max_body_bytes setting
 
-
-def _field_of(message: str) -> str | None:
-    # msgspec ends its messages with "- at `$.field`" or "- at `$.field[0]`"
-    if "- at `$." in message:
-        return message.rsplit("- at `$.", 1)[1].rstrip("`").split("[")[0].split(".")[0]
-    return None
-
-
-def _invalid(exc: Exception, what: str) -> errors.Invalid:
-    message = str(exc)
-    field_name = _field_of(message)
-    fields = {"field": field_name} if field_name else {}
-    return errors.Invalid(f"{what}: {message}", **fields)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise errors.Invalid("content-length must be a number")
-        if int(declared) > limit:
-            raise errors.TooLarge(f"request body must be at most {limit} bytes", limit=limit)
-    chunks, size = [], 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise errors.TooLarge(f"request body must be at most {limit} bytes", limit=limit)
-            chunks.append(chunk)
-    except ClientDisconnect:  # the body ended before its declared length: nobody is left to answer
-        raise errors.Invalid("the request body ended early", "incomplete_body") from None
-    return b"".join(chunks)
-
-
-def decode_body(raw: bytes, body_type: type) -> Any:
-    if not raw.strip():
-        raise errors.Invalid("a JSON body is required", "missing_body")
-    try:
-        return msgspec.json.decode(raw, type=body_type)
-    except UnicodeDecodeError:
-        raise errors.Invalid("the body is not valid UTF-8", "invalid_json") from None
-    except msgspec.ValidationError as exc:
-        raise _invalid(exc, "invalid body") from None
-    except msgspec.DecodeError as exc:
-        raise errors.Invalid(f"the body is not valid JSON: {exc}", "invalid_json") from None
+    def body_limit(self, default: int) -> int:
+        return self.max_body if self.max_body is not None else default
 
 
 def decode_query(request: Request, query_type: type) -> Any:
     try:
         return msgspec.convert(dict(request.query_params), type=query_type, strict=False)
     except msgspec.ValidationError as exc:
-        raise _invalid(exc, "invalid query") from None
+        raise invalid(exc, "invalid query") from None
 
 
 def bearer_token(header: str | None) -> str:
@@ -115,9 +77,14 @@ def bearer_token(header: str | None) -> str:
 
 def make_view(endpoint: Endpoint, services: Any, max_body: int) -> Callable[[Request], Awaitable[Response]]:
     anonymous = Caller(0, 0)
+    limit = endpoint.body_limit(max_body)
+    kind = endpoint.body_kind if endpoint.body is not None else None
 
     async def view(request: Request) -> Response:
         try:
+            declared_length(request, limit)  # refused before anything else, on every route
+            if kind is not None:
+                kind.check(request)
             path = {}
             for name, value in request.path_params.items():
                 if not 0 < value <= MAX_ID:
@@ -127,8 +94,8 @@ def make_view(endpoint: Endpoint, services: Any, max_body: int) -> Callable[[Req
             if endpoint.auth:
                 caller = await services.accounts.authenticate(bearer_token(request.headers.get("authorization")))
             call = Call(services, caller, path)
-            if endpoint.body is not None:
-                call.body = decode_body(await read_body(request, max_body), endpoint.body)
+            if kind is not None:
+                call.body = await kind.read(request, endpoint.body, limit)  # type: ignore[arg-type]
             if endpoint.query is not None:
                 call.query = decode_query(request, endpoint.query)
             result = await endpoint.handler(call)
@@ -142,5 +109,26 @@ def make_view(endpoint: Endpoint, services: Any, max_body: int) -> Callable[[Req
         if isinstance(result, tuple):
             result, status = result
         return Response(encode(result), status, media_type="application/json")
+
+    return view
+
+
+def make_routes(endpoints: tuple[Endpoint, ...], services: Any, max_body: int) -> list[Route]:
+    """One Starlette route per path, so that a method the path lacks is answered 405 with all it has in Allow."""
+    views: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
+    for e in endpoints:
+        views.setdefault(e.path, {})[e.method] = make_view(e, services, max_body)
+    return [Route(path, _by_method(by_method), methods=list(by_method)) for path, by_method in views.items()]
+
+
+def _by_method(
+    views: dict[str, Callable[[Request], Awaitable[Response]]],
+) -> Callable[[Request], Awaitable[Response]]:
+    if len(views) == 1:
+        return next(iter(views.values()))  # HEAD (added to GET by Starlette) goes to the same view
+    get = views.get("GET")
+
+    async def view(request: Request) -> Response:
+        return await views.get(request.method, get)(request)  # type: ignore[misc]  # HEAD: GET, no body
 
     return view

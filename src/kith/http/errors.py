@@ -6,6 +6,7 @@ Every error response is ``{"error": {"code": str, "message": str, ...fields}}``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kith import errors
+from kith.http.bodies import UnsupportedMediaType
 from kith.jsonenc import encode
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.TooLarge: 413,
+    UnsupportedMediaType: 415,
     errors.RateLimited: 429,
 }
 
@@ -36,6 +39,7 @@ _HTTP_CODES = {
     409: "conflict",
     413: "too_large",
     415: "unsupported_media_type",
+    426: "upgrade_required",
     429: "rate_limited",
 }
 
@@ -44,8 +48,15 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     return encode({"error": {"code": code, "message": message, **(fields or {})}})
 
 
-def json_error(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def json_error(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    if status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
     if status == 429 and fields and "retry_after" in fields:
         headers = {"Retry-After": str(fields["retry_after"])}
     return Response(error_body(code, message, fields), status, headers=headers, media_type="application/json")
@@ -72,7 +83,10 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return json_error(404, "not_found", "no such endpoint")
     code = _HTTP_CODES.get(exc.status_code, "error")
-    return json_error(exc.status_code, code, exc.detail or code)
+    message = exc.detail or code
+    if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+        message = f"this path takes only {exc.headers['Allow']}"
+    return json_error(exc.status_code, code, message, headers=exc.headers)
 
 
 async def on_unexpected(request: Request, exc: Exception) -> Response:

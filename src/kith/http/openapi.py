@@ -28,11 +28,14 @@ _ERROR_TEXT = {
     404: "Not found (or not yours to see)",
     409: "Conflicts with the current state",
     413: "Too large",
+    415: "The body is not of the route's media type",
     429: "Too many attempts; see Retry-After",
 }
 
 
-def build(endpoints: tuple[Endpoint, ...], extra_paths: dict[str, Any] | None = None) -> dict[str, Any]:
+def build(
+    endpoints: tuple[Endpoint, ...], extra_paths: dict[str, Any] | None = None, max_body: int = 64 * 1024
+) -> dict[str, Any]:
     types: list[Any] = []
     for e in endpoints:
         types += [t for t in (e.body, e.query, e.response) if t is not None and t is not bytes]
@@ -54,14 +57,18 @@ def build(endpoints: tuple[Endpoint, ...], extra_paths: dict[str, Any] | None = 
         if params:
             op["parameters"] = params
         if e.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": by_type[e.body]}}}
+            op["requestBody"] = {
+                "required": True,
+                "description": f"At most {e.body_limit(max_body)} bytes.",
+                "content": {e.body_kind.media_type: {"schema": by_type[e.body]}},
+            }
         ok: dict[str, Any] = {"description": "OK" if e.response is not None else "Done, no content"}
         if e.response is bytes:  # a file, e.g. a zip
             ok["content"] = {e.media_type: {"schema": {"type": "string", "format": "binary"}}}
         elif e.response is not None:
             ok["content"] = {"application/json": {"schema": by_type[e.response]}}
         responses: dict[str, Any] = {str(e.status if e.response is not None else 204): ok}
-        for status in sorted({*e.errors, *((401,) if e.auth else ())}):
+        for status in sorted({*e.errors, *((401,) if e.auth else ()), *((413, 415) if e.body is not None else ())}):
             responses[str(status)] = {
                 "description": _ERROR_TEXT[status],
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
