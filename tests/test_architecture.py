@@ -5,6 +5,9 @@
 - Domains know nothing of transport: no domain imports ``kith.http``, ``kith.ws`` or ``kith.app``.
 - The core (``events``, ``storage``, ``bus``) knows no domain and no transport.
 - Transport never touches SQL: ``kith.http`` and ``kith.ws`` import nothing from ``kith.storage``.
+
+Imports under ``if TYPE_CHECKING:`` are left out: they name a type without depending on its module at
+run time (a use case that composes other domains' public verbs gets their services handed in).
 """
 
 from __future__ import annotations
@@ -27,7 +30,16 @@ def imports() -> list[tuple[str, str]]:
     for path in SRC.rglob("*.py"):
         module = ".".join(("kith", *path.relative_to(SRC).with_suffix("").parts)).removesuffix(".__init__")
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        tree = ast.parse(path.read_text(), str(path))
+        type_only = {
+            id(child)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+            for child in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if id(node) in type_only:
+                continue
             if isinstance(node, ast.Import):
                 found += [(module, alias.name) for alias in node.names if alias.name.startswith("kith")]
             elif isinstance(node, ast.ImportFrom):

@@ -26,14 +26,13 @@ from __future__ import annotations
 from typing import Any
 
 from kith.accounts import store as accounts_store
-from kith.accounts.models import DELETED_HANDLE, DELETED_NAME, Caller, User, user_from_row
+from kith.accounts.models import DELETED_HANDLE, DELETED_NAME, Caller, User
 from kith.accounts.passwords import Passwords
-from kith.chats import store as chats_store
-from kith.chats.models import GROUP, MESSAGE, SYSTEM, Message
-from kith.contacts import store as contacts_store
-from kith.contacts.models import FriendRequest
+from kith.chats import access as chats
+from kith.contacts import access as contacts
 from kith.errors import Forbidden, NotFound
 from kith.events import EventLog, Writer
+from kith.events import log as event_log
 from kith.jsonenc import decode, encode, encode_str
 from kith.storage.database import Database, Row, Tx
 
@@ -44,92 +43,27 @@ def tombstone_of(user_id: int) -> User:
     return User(user_id, f"{DELETED_HANDLE}{user_id}", DELETED_NAME, "", deleted=True)
 
 
-def _notice(tx: Tx, log: EventLog, conversation_id: int, recipients: list[int], **body: Any) -> None:
-    """A system notice in a conversation, as the chats service posts them."""
-    seq = chats_store.next_seq(tx, conversation_id, log.now)
-    payload = encode_str(body)
-    message_id = chats_store.insert_message(
-        tx, conversation_id, seq, None, None, SYSTEM, payload, None, None, False, log.now
-    )
-    message = Message(message_id, conversation_id, seq, None, None, SYSTEM, "", log.now, system=decode(payload))
-    log.append_ref(recipients, MESSAGE, message_id, encode(message))
-
-
-def _ended_request(tx: Tx, row: Row) -> FriendRequest:
-    users = accounts_store.users(tx, [row["from_id"], row["to_id"]])
-    return FriendRequest(
-        id=row["id"],
-        from_user=user_from_row(users[row["from_id"]]),
-        to_user=user_from_row(users[row["to_id"]]),
-        greeting=row["greeting"],
-        status="cancelled",
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
-def _leave_everything(tx: Tx, log: EventLog, user_id: int, tomb: User) -> tuple[set[int], list[int]]:
-    """Leave every conversation; returns who shared one with the user, and those left with nobody."""
-    shared: set[int] = set()
-    memberships = chats_store.chat_list(tx, user_id)
-    for row in memberships:
-        conversation_id = row["id"]
-        chats_store.remove_member(tx, conversation_id, user_id)
-        remaining = chats_store.member_ids(tx, conversation_id)
-        shared.update(remaining)
-        if row["kind"] != GROUP or not remaining:
-            if row["kind"] == GROUP and row["owner_id"] == user_id:
-                chats_store.update_conversation(tx, conversation_id, owner_id=None)
-            continue
-        extra: dict[str, Any] = {}
-        if row["owner_id"] == user_id:
-            owner = remaining[0]  # the longest-standing member, as on leave
-            chats_store.update_conversation(tx, conversation_id, owner_id=owner)
-            extra["owner"] = user_from_row(accounts_store.users(tx, [owner])[owner])
-        _notice(tx, log, conversation_id, remaining, action="member_left", actor=tomb, **extra)
-    chats_store.forget_memberships(tx, user_id)
-    return shared, chats_store.memberless(tx, [row["id"] for row in memberships])
-
-
 def forget(tx: Tx, log: EventLog, user_id: int) -> list[int]:
     """Step 1 (one transaction). Returns the ids of the users told about it."""
     if accounts_store.user(tx, user_id) is None:
         raise NotFound("no such user")
     tomb = tombstone_of(user_id)
-    friends = contacts_store.friend_ids(tx, user_id)
-    requests = contacts_store.requests_of(tx, user_id)
-    blockers = contacts_store.blockers(tx, user_id)
     accounts_store.tombstone(tx, user_id)  # from here on, every notice and event names the tombstone
-
     for device_id in accounts_store.forget_devices(tx, user_id):
         log.append(user_id, "device.revoked", encode({"device_id": device_id}))
-    for friend_id in friends:
-        log.append(friend_id, "friend.removed", encode({"user_id": user_id}))
-    counterparts = set()
-    for row in requests:
-        other = row["to_id"] if row["from_id"] == user_id else row["from_id"]
-        counterparts.add(other)
-        # a pending request ends; one the other side never saw (silenced) stays unseen
-        if row["status"] == "pending" and not (row["from_id"] == user_id and row["silenced"]):
-            log.append(other, "friend.request", encode({"request": _ended_request(tx, row)}))
-    for blocker in blockers:
-        log.append(blocker, "contact.unblocked", encode({"user_id": user_id}))
-    contacts_store.forget_user(tx, user_id)
+    related = contacts.forget_user(tx, log, user_id)
+    shared, memberless = chats.leave_all(tx, log, user_id, tomb)
+    event_log.clear(tx, user_id)  # their log (its head goes in step 2)
+    chats.forget_orphans(tx, user_id, memberless)
 
-    shared, memberless = _leave_everything(tx, log, user_id, tomb)
-    tx.execute("DELETE FROM events WHERE user_id = ?", (user_id,))  # their log (its head goes in step 2)
-    chats_store.forget_unseen_messages(tx, user_id, memberless)
-    chats_store.forget_empty_conversations(tx, memberless)
-
-    told = sorted((set(friends) | counterparts | set(blockers) | shared) - {user_id})
+    told = sorted((related | shared) - {user_id})
     log.append_many(told, "profile.updated", encode({"user": tomb}))
     return told
 
 
 def forget_log(tx: Tx, log: EventLog, user_id: int) -> None:
     """Step 2: the user's event log and its head."""
-    tx.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
-    tx.execute("DELETE FROM event_heads WHERE user_id = ?", (user_id,))
+    event_log.forget(tx, user_id)
 
 
 # -- step 3: the old profile, wherever it was copied -------------------------------------------
@@ -152,17 +86,16 @@ def _replace(value: Any, user_id: int, tomb: dict[str, Any]) -> Any:
 
 def _copies(tx: Tx, user_id: int) -> tuple[list[Row], list[Row]]:
     pattern = _naming_pattern(user_id)
-    events = tx.all("SELECT user_id, seq, payload FROM events WHERE payload LIKE ?", (pattern,))
-    return events, chats_store.system_notices_naming(tx, pattern)
+    return event_log.payloads_like(tx, pattern), chats.system_notices_naming(tx, pattern)
 
 
 def _rewrite_events(tx: Tx, log: EventLog, rows: list[tuple[str, int, int]]) -> None:
-    tx.executemany("UPDATE events SET payload = ? WHERE user_id = ? AND seq = ?", rows)
+    event_log.set_payloads(tx, rows)
 
 
 def _rewrite_notices(tx: Tx, log: EventLog, rows: list[tuple[int, str]]) -> None:
     for message_id, body in rows:
-        chats_store.set_body(tx, message_id, body)
+        chats.set_body(tx, message_id, body)
 
 
 class AccountDeletion:

@@ -23,7 +23,7 @@ from kith.accounts.passwords import Passwords
 from kith.accounts.throttle import FailedAttempts
 from kith.accounts.tokens import digest, new_token
 from kith.clock import Clock
-from kith.contacts import store as contacts_store
+from kith.contacts import access as contacts
 from kith.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from kith.events import EventLog, Writer
 from kith.jsonenc import encode
@@ -182,7 +182,7 @@ class AccountService:
             user = user_from_row(store.user(tx, caller.user_id))
             data = encode({"user": user})
             log.append(caller.user_id, "profile.updated", data)
-            log.append_many(contacts_store.friend_ids(tx, caller.user_id), "profile.updated", data)
+            log.append_many(contacts.friend_ids(tx, caller.user_id), "profile.updated", data)
             return user
 
         return await self.writer.run(update)

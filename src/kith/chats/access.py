@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from kith.chats.models import message_json
+from kith.chats.service import forget_orphans, leave_all
+from kith.chats.store import set_body, system_notices_naming
 from kith.storage.database import Tx, placeholders
+
+__all__ = ["forget_orphans", "leave_all", "render_messages", "set_body", "system_notices_naming"]
 
 
 def render_messages(tx: Tx, message_ids: list[int]) -> dict[int, bytes]:

@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from kith import validation
-from kith.accounts import store as accounts_store
+from kith.accounts import access as accounts
 from kith.accounts.models import Caller, User, user_from_row
 from kith.chats import store
 from kith.chats.models import (
@@ -31,7 +31,7 @@ from kith.chats.models import (
     message_from_row,
 )
 from kith.clock import Clock
-from kith.contacts import store as contacts_store
+from kith.contacts import access as contacts
 from kith.errors import Conflict, Forbidden, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
@@ -61,7 +61,7 @@ def _require_owner(row: Row, user_id: int) -> None:
 
 
 def _profiles(tx: Tx, user_ids: list[int]) -> list[User]:
-    rows = accounts_store.users(tx, user_ids)
+    rows = accounts.users(tx, user_ids)
     return [user_from_row(rows[uid]) for uid in user_ids if uid in rows]
 
 
@@ -70,8 +70,8 @@ def _views(tx: Tx, rows: list[Row], viewer: int, *, with_counts: bool = True) ->
     statements: the peers' profiles and remarks of all direct conversations are read at once."""
     peer_ids = {row["id"]: store.direct_peer(row["direct_key"], viewer) for row in rows if row["kind"] == DIRECT}
     peers = list(peer_ids.values())
-    profiles = accounts_store.shown_users(tx, peers) if peers else {}
-    remarks = contacts_store.remarks(tx, viewer, peers) if peers else {}
+    profiles = accounts.shown_users(tx, peers) if peers else {}
+    remarks = contacts.remarks(tx, viewer, peers) if peers else {}
     views = []
     for row in rows:
         peer_id = peer_ids.get(row["id"])
@@ -106,6 +106,46 @@ def _view(tx: Tx, conversation_id: int, viewer: int, *, with_counts: bool = True
     if not rows:
         raise NotFound(_NO_CONVERSATION)
     return _views(tx, rows, viewer, with_counts=with_counts)[0]
+
+
+def post_system(tx: Tx, log: EventLog, conversation_id: int, recipients: list[int], **body: Any) -> None:
+    """Post a system notice (membership, name, owner changes) to ``recipients``."""
+    seq = store.next_seq(tx, conversation_id, log.now)
+    payload = encode_str(body)
+    message_id = store.insert_message(tx, conversation_id, seq, None, None, SYSTEM, payload, None, None, False, log.now)
+    message = Message(message_id, conversation_id, seq, None, None, SYSTEM, "", log.now, system=decode(payload))
+    log.append_ref(recipients, MESSAGE, message_id, encode(message))
+
+
+def leave_all(tx: Tx, log: EventLog, user_id: int, actor: User) -> tuple[set[int], list[int]]:
+    """A deleted account leaves every conversation (in groups as on leave, the notice naming ``actor``);
+    returns who shared one with the user, and the conversations left with nobody."""
+    shared: set[int] = set()
+    memberships = store.chat_list(tx, user_id)
+    for row in memberships:
+        conversation_id = row["id"]
+        store.remove_member(tx, conversation_id, user_id)
+        remaining = store.member_ids(tx, conversation_id)
+        shared.update(remaining)
+        if row["kind"] != GROUP or not remaining:
+            if row["kind"] == GROUP and row["owner_id"] == user_id:
+                store.update_conversation(tx, conversation_id, owner_id=None)
+            continue
+        extra: dict[str, Any] = {}
+        if row["owner_id"] == user_id:
+            owner = remaining[0]  # the longest-standing member, as on leave
+            store.update_conversation(tx, conversation_id, owner_id=owner)
+            extra["owner"] = user_from_row(accounts.users(tx, [owner])[owner])
+        post_system(tx, log, conversation_id, remaining, action="member_left", actor=actor, **extra)
+    store.forget_memberships(tx, user_id)
+    return shared, store.memberless(tx, [row["id"] for row in memberships])
+
+
+def forget_orphans(tx: Tx, user_id: int, memberless: list[int]) -> None:
+    """Once a deleted user's log is gone: their messages nobody will ever see, and the conversations
+    left with no member and no message."""
+    store.forget_unseen_messages(tx, user_id, memberless)
+    store.forget_empty_conversations(tx, memberless)
 
 
 class ChatService:
@@ -204,7 +244,7 @@ class ChatService:
         recipients: list[int]
         if row["kind"] == DIRECT:
             peer = store.direct_peer(row["direct_key"], me)
-            relation = contacts_store.relation(tx, me, peer)
+            relation = contacts.relation(tx, me, peer)
             if not relation["friends"]:
                 raise Forbidden("you are not friends yet", "not_friends")
             if relation["blocked"]:
@@ -320,7 +360,7 @@ class ChatService:
         def open_(tx: Tx, log: EventLog) -> Conversation:
             existing = store.direct_conversation(tx, me, user_id)
             if existing is None:
-                if not contacts_store.are_friends(tx, me, user_id):
+                if not contacts.are_friends(tx, me, user_id):
                     raise Forbidden("you are not friends yet", "not_friends")
                 conversation_id = store.insert_conversation(
                     tx, DIRECT, "", None, store.direct_key(me, user_id), log.now
@@ -338,20 +378,13 @@ class ChatService:
         unique = list(dict.fromkeys(u for u in user_ids if u != me))
         if current + len(unique) > self.max_members:
             raise Conflict(f"a group has at most {self.max_members} members", "group_full")
-        strangers = [u for u in unique if not contacts_store.are_friends(tx, me, u)]
+        strangers = [u for u in unique if not contacts.are_friends(tx, me, u)]
         if strangers:
             raise Forbidden("you can only add your friends", "not_friends", user_ids=strangers)
         return unique
 
     def _system(self, tx: Tx, log: EventLog, conversation_id: int, recipients: list[int], **body: Any) -> None:
-        """Post a system notice (membership, name, owner changes) to ``recipients``."""
-        seq = store.next_seq(tx, conversation_id, log.now)
-        payload = encode_str(body)
-        message_id = store.insert_message(
-            tx, conversation_id, seq, None, None, SYSTEM, payload, None, None, False, log.now
-        )
-        message = Message(message_id, conversation_id, seq, None, None, SYSTEM, "", log.now, system=decode(payload))
-        log.append_ref(recipients, MESSAGE, message_id, encode(message))
+        post_system(tx, log, conversation_id, recipients, **body)
 
     def _joined(self, tx: Tx, log: EventLog, conversation_id: int, user_ids: list[int]) -> None:
         for uid in user_ids:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from kith import validation
-from kith.accounts import store as accounts_store
+from kith.accounts import access as accounts
 from kith.accounts.models import Caller, User, user_from_row
-from kith.accounts.service import check_handle
 from kith.contacts import store
 from kith.contacts.models import MAX_GREETING, MAX_REMARK, Friend, FriendRequest, Relationship
 from kith.errors import Conflict, Invalid, NotFound
@@ -22,7 +23,7 @@ from kith.storage.database import Database, Row, Tx
 
 
 def _request_model(tx: Tx, row: Row) -> FriendRequest:
-    users = accounts_store.users(tx, [row["from_id"], row["to_id"]])
+    users = accounts.users(tx, [row["from_id"], row["to_id"]])
     return FriendRequest(
         id=row["id"],
         from_user=user_from_row(users[row["from_id"]]),
@@ -38,11 +39,32 @@ def _friend_model(tx: Tx, user_id: int, friend_id: int) -> Friend:
     friendship = store.friendship(tx, user_id, friend_id)
     assert friendship is not None
     return Friend(
-        user=user_from_row(accounts_store.user(tx, friend_id)),
+        user=user_from_row(accounts.user(tx, friend_id)),
         remark=friendship["remark"],
         since=friendship["created_at"],
         blocked=store.has_blocked(tx, user_id, friend_id),
     )
+
+
+def forget_user(tx: Tx, log: EventLog, user_id: int) -> set[int]:
+    """A deleted account's friendships, requests and blocks go, each other side told; returns who was."""
+    friends = store.friend_ids(tx, user_id)
+    requests = store.requests_of(tx, user_id)
+    blockers = store.blockers(tx, user_id)
+    for friend_id in friends:
+        log.append(friend_id, "friend.removed", encode({"user_id": user_id}))
+    counterparts = set()
+    for row in requests:
+        other = row["to_id"] if row["from_id"] == user_id else row["from_id"]
+        counterparts.add(other)
+        # a pending request ends; one the other side never saw (silenced) stays unseen
+        if row["status"] == "pending" and not (row["from_id"] == user_id and row["silenced"]):
+            ended = msgspec.structs.replace(_request_model(tx, row), status="cancelled")
+            log.append(other, "friend.request", encode({"request": ended}))
+    for blocker in blockers:
+        log.append(blocker, "contact.unblocked", encode({"user_id": user_id}))
+    store.forget_user(tx, user_id)
+    return set(friends) | counterparts | set(blockers)
 
 
 class ContactService:
@@ -54,10 +76,10 @@ class ContactService:
     # -- reading -----------------------------------------------------------------------------
 
     async def find(self, caller: Caller, handle: str) -> Relationship:
-        handle = check_handle(handle)
+        handle = accounts.check_handle(handle)
 
         def find(tx: Tx) -> Relationship:
-            row = accounts_store.user_by_handle(tx, handle)
+            row = accounts.user_by_handle(tx, handle)
             if row is None:
                 raise NotFound("nobody has that handle", "no_such_handle")
             other = row["id"]
@@ -103,7 +125,7 @@ class ContactService:
 
         def send(tx: Tx, log: EventLog) -> dict[str, Any]:
             now = log.now
-            if accounts_store.user(tx, user_id) is None:
+            if accounts.user(tx, user_id) is None:
                 raise NotFound("no such user")
             if store.are_friends(tx, me, user_id):
                 raise Conflict("you are already friends", "already_friends")
@@ -222,7 +244,7 @@ class ContactService:
             raise Invalid("you cannot block yourself", field="user_id")
 
         def block(tx: Tx, log: EventLog) -> None:
-            row = accounts_store.user(tx, user_id)
+            row = accounts.user(tx, user_id)
             if row is None:
                 raise NotFound("no such user")
             if not store.block(tx, caller.user_id, user_id, log.now):

@@ -96,6 +96,27 @@ def heads(tx: Tx, user_ids: list[int]) -> dict[int, int]:
     return found
 
 
+def clear(tx: Tx, user_id: int) -> None:
+    """Empty a user's log, keeping its head (the account is being deleted; its sockets are told to close)."""
+    tx.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
+
+
+def forget(tx: Tx, user_id: int) -> None:
+    """A deleted user's log and its head."""
+    tx.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
+    tx.execute("DELETE FROM event_heads WHERE user_id = ?", (user_id,))
+
+
+def payloads_like(tx: Tx, pattern: str) -> list[Any]:
+    """Events whose stored payload matches the LIKE ``pattern`` (a full scan: run it as a read)."""
+    return tx.all("SELECT user_id, seq, payload FROM events WHERE payload LIKE ?", (pattern,))
+
+
+def set_payloads(tx: Tx, rows: list[tuple[str, int, int]]) -> None:
+    """Rewrite stored payloads: (payload, user_id, seq) rows."""
+    tx.executemany("UPDATE events SET payload = ? WHERE user_id = ? AND seq = ?", rows)
+
+
 def page(tx: Tx, user_id: int, since: int, limit: int, renderers: Mapping[str, Renderer]) -> list[bytes]:
     """Frames of the events after ``since``, in order, at most ``limit``; referred objects are rendered
     by their kind's renderer, one call per kind and page."""

@@ -1,0 +1,8 @@
+"""What the rest of kith may ask of accounts: profiles by id or exact handle, and handle syntax."""
+
+from __future__ import annotations
+
+from kith.accounts.service import check_handle
+from kith.accounts.store import shown_user, shown_users, user, user_by_handle, users
+
+__all__ = ["check_handle", "shown_user", "shown_users", "user", "user_by_handle", "users"]

@@ -1,0 +1,8 @@
+"""What the rest of kith may ask of contacts: "may A message B", friends, remarks, blocks."""
+
+from __future__ import annotations
+
+from kith.contacts.service import forget_user
+from kith.contacts.store import are_friends, friend_ids, has_blocked, relation, remarks
+
+__all__ = ["are_friends", "forget_user", "friend_ids", "has_blocked", "relation", "remarks"]
