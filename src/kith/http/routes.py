@@ -50,8 +50,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "Withdraw your friend request", "contacts", response=contacts.RequestOut, errors=(404, 409)),
     Endpoint("GET", V1 + "/blocks", contacts.blocked, "People you have blocked", "contacts",
              response=contacts.BlockedOut),
-    Endpoint("PUT", V1 + "/blocks/{user_id:int}", contacts.block, "Block someone (they are not told)",
-             "contacts", errors=(400, 404)),
+    Endpoint("POST", V1 + "/blocks", contacts.block_handle, "Block someone by their handle (they are not told)",
+             "contacts", body=contacts.BlockIn, errors=(400, 404)),
+    Endpoint("PUT", V1 + "/blocks/{user_id:int}", contacts.block,
+             "Block someone you already know (they are not told)", "contacts", errors=(400, 404)),
     Endpoint("DELETE", V1 + "/blocks/{user_id:int}", contacts.unblock, "Unblock someone", "contacts",
              errors=(404,)),
     # chats

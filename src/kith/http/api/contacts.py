@@ -15,8 +15,16 @@ class LookupQuery(msgspec.Struct):
 
 
 class RequestIn(Strict):
-    user_id: int
+    """Give ``handle`` for someone you found by their handle, or ``user_id`` for someone you already
+    know (a friend, a pending request, someone you blocked, someone you share a conversation with)."""
+
+    user_id: int | None = None
+    handle: str | None = None
     greeting: str = ""
+
+
+class BlockIn(Strict):
+    handle: str
 
 
 class RemarkIn(Strict):
@@ -63,7 +71,8 @@ async def requests(call: Call) -> RequestsOut:
 
 async def send_request(call: Call) -> RequestOut:
     b: RequestIn = call.body
-    return RequestOut(**await call.services.contacts.send_request(call.caller, b.user_id, b.greeting))
+    result = await call.services.contacts.send_request(call.caller, b.user_id, b.greeting, handle=b.handle)
+    return RequestOut(**result)
 
 
 async def accept_request(call: Call) -> RequestOut:
@@ -84,6 +93,10 @@ async def blocked(call: Call) -> BlockedOut:
 
 async def block(call: Call) -> None:
     await call.services.contacts.block(call.caller, call.path["user_id"])
+
+
+async def block_handle(call: Call) -> None:
+    await call.services.contacts.block(call.caller, handle=call.body.handle)
 
 
 async def unblock(call: Call) -> None:
