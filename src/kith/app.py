@@ -81,6 +81,11 @@ class WebClient(StaticFiles):
     """The web client's files, revalidated on every load (ETag), so an upgrade never mixes old and
     new modules in a browser's cache."""
 
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if path.split("/", 1)[0] == "api":  # an API path that no route matched: never a file, whatever the method
+            raise HTTPException(404)
+        return await super().get_response(path, scope)
+
     def file_response(self, *args: Any, **kwargs: Any) -> Response:
         response = super().file_response(*args, **kwargs)
         response.headers["Cache-Control"] = "no-cache"
@@ -114,6 +119,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
             ENDPOINTS,
             {WS_PATH: {"get": {"summary": "WebSocket: live events, sends and read marks (docs/websocket.md)",
                                     "tags": ["sync"], "responses": {"101": {"description": "Switching protocols"}}}}},
+            settings,
         )
     )  # fmt: skip
     web = web_root()

@@ -48,6 +48,7 @@ class Endpoint:
     status: int = 200
     auth: bool = True
     errors: tuple[int, ...] = field(default=())
+    also: tuple[tuple[int, str], ...] = ()  # other success statuses the handler returns, each with its meaning
 
 
 def _field_of(message: str) -> str | None:

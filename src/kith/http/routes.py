@@ -80,7 +80,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", C + "/messages", chats.history, "History, by sequence number in either direction", "chats",
              query=chats.HistoryQuery, response=chats.HistoryOut, errors=(400, 404)),
     Endpoint("POST", C + "/messages", chats.send, "Send a text message (idempotent by its client id)", "chats",
-             body=chats.SendIn, response=Ack, status=201, errors=(400, 403, 404, 409, 413)),
+             body=chats.SendIn, response=Ack, status=201, errors=(400, 403, 404, 409, 413),
+             also=((200, "A resend of the same id: the original acknowledgement, nothing stored"),)),
     Endpoint("POST", C + "/messages/{seq:int}/recall", chats.recall, "Recall your message (within 2 minutes)",
              "chats", response=Message, errors=(403, 404)),
     # sync

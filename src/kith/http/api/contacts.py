@@ -7,28 +7,31 @@ import msgspec
 from kith.accounts.models import User
 from kith.contacts.models import Friend, FriendRequest, Relationship
 from kith.http.api.accounts import Strict
+from kith.http.api.fields import Greeting, Handle, Id, Remark, exactly_one
 from kith.http.endpoint import Call
 
 
 class LookupQuery(msgspec.Struct):
-    handle: str
+    handle: Handle
 
 
 class RequestIn(Strict):
     """Give ``handle`` for someone you found by their handle, or ``user_id`` for someone you already
     know (a friend, a pending request, someone you blocked, someone you share a conversation with)."""
 
-    user_id: int | None = None
-    handle: str | None = None
-    greeting: str = ""
+    schema_extra = exactly_one("user_id", "handle")
+
+    user_id: Id | None = None
+    handle: Handle | None = None
+    greeting: Greeting = ""
 
 
 class BlockIn(Strict):
-    handle: str
+    handle: Handle
 
 
 class RemarkIn(Strict):
-    remark: str
+    remark: Remark
 
 
 class FriendsOut(msgspec.Struct):
