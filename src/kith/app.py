@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -81,15 +81,20 @@ class WebClient(StaticFiles):
     """The web client's files, revalidated on every load (ETag), so an upgrade never mixes old and
     new modules in a browser's cache."""
 
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        if path.split("/", 1)[0] == "api":  # an API path that no route matched: never a file, whatever the method
-            raise HTTPException(404)
-        return await super().get_response(path, scope)
-
     def file_response(self, *args: Any, **kwargs: Any) -> Response:
         response = super().file_response(*args, **kwargs)
         response.headers["Cache-Control"] = "no-cache"
         return response
+
+
+class WebMount(Mount):
+    """The web client's files at /, but never under /api/: there a path no route matches gets the
+    API's answer (404, or 405 for a known path), not the files' (405 to anything but GET)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 class Kith:
@@ -140,7 +145,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
         Route("/openapi.json", openapi_json),
         Route("/docs", docs),
         Route("/healthz", health),
-        Mount("/", GZipMiddleware(WebClient(directory=web, html=True)), name="web"),
+        WebMount("/", GZipMiddleware(WebClient(directory=web, html=True)), name="web"),
     ]
 
     @contextlib.asynccontextmanager
