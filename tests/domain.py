@@ -114,7 +114,8 @@ class Kit:
         return Caller(session.user.id, session.device.id)
 
     async def friends(self, a: Caller, b: Caller) -> None:
-        sent = await self.contacts.send_request(a, b.user_id)
+        handle = (await self.accounts.profile(b.user_id)).handle
+        sent = await self.contacts.send_request(a, handle=handle)
         await self.contacts.accept(b, sent["request"].id)
 
     async def events(self, who: Caller, since: int = 0) -> list[dict]:

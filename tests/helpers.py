@@ -188,7 +188,7 @@ async def sign_in(server: Server, handle: str, device_name: str = "device") -> U
 
 
 async def befriend(a: User, b: User) -> None:
-    sent = await a.ok("POST", "/friend-requests", json={"user_id": b.id, "greeting": "hi"})
+    sent = await a.ok("POST", "/friend-requests", json={"handle": b.handle, "greeting": "hi"})
     await b.ok("POST", f"/friend-requests/{sent['request']['id']}/accept")
 
 

@@ -78,11 +78,11 @@ class WebClient(StaticFiles):
 
 
 class WebMount(Mount):
-    """The web client at ``/``, for every path but the API's: there a path without the method asked
-    is answered 405 by its route, and a path no route has 404."""
+    """The web client's files at /, but never under /api/: there a path no route matches gets the
+    API's answer (404, or 405 for a known path), not the files' (405 to anything but GET)."""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["path"].startswith("/api/"):
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
             return Match.NONE, {}
         return super().matches(scope)
 
@@ -109,7 +109,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
     bus = buses.from_url(settings.bus)
     services = build_services(settings, db, bus, clock)
     gateway = Gateway(services.accounts, services.chats, services.sync, bus, settings)
-    spec = encode(openapi.build(ENDPOINTS, {WS_PATH: {"get": WS_DOC}}, max_body=settings.max_body_bytes))
+    spec = encode(openapi.build(ENDPOINTS, {WS_PATH: {"get": WS_DOC}}, settings))
     web = web_root()
 
     async def openapi_json(request: Request) -> Response:

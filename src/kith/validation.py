@@ -7,12 +7,15 @@ import re
 from kith.errors import Invalid, TooLarge
 
 # Unicode category Cc (C0 and C1 controls) and Cs (surrogates, which only a JSON escape can produce)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_BUT_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_BUT_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # tab and newline pass
+
+MAX_ID = 2**63 - 1  # ids are positive 64-bit integers
+MAX_SEQ = 2**62 - 1  # sequence numbers stay well inside 64 bits
 
 
 def _has_control(value: str, allow_newlines: bool) -> bool:
-    return (_CONTROL_BUT_NEWLINES if allow_newlines else _CONTROL).search(value) is not None
+    return (CONTROL_BUT_NEWLINES if allow_newlines else CONTROL).search(value) is not None
 
 
 def line(value: str, field: str, max_chars: int, *, allow_empty: bool = False) -> str:
@@ -43,6 +46,6 @@ def message_text(value: str, max_bytes: int) -> str:
 
 
 def positive_id(value: int, field: str) -> int:
-    if value <= 0 or value >= 2**63:
+    if not 0 < value <= MAX_ID:
         raise Invalid(f"{field} must be a positive id", field=field)
     return value

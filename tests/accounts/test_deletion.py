@@ -42,8 +42,8 @@ async def world(kit: Kit) -> dict[str, Any]:
     await kit.friends(zed, carol)
     await kit.friends(zed, dave)
     await kit.friends(bob, carol)
-    await kit.contacts.send_request(zed, erin.user_id, "please")  # pending, from zed
-    await kit.contacts.send_request(frank, zed.user_id, "me too")  # pending, to zed
+    await kit.contacts.send_request(zed, greeting="please", handle=(await kit.accounts.profile(erin.user_id)).handle)
+    await kit.contacts.send_request(frank, greeting="me too", handle=HANDLE)  # pending, to zed
     await kit.contacts.set_remark(bob, zed.user_id, "my friend Zed")
 
     to_bob = await kit.chats.open_direct(zed, bob.user_id)

@@ -93,7 +93,7 @@ class Api:
         return self._call(method, path, token=account.token, **kwargs)
 
     def befriend(self, a: Account, b: Account) -> None:
-        sent = self.call(a, "POST", "/friend-requests", json={"user_id": b.id, "greeting": "hi"})
+        sent = self.call(a, "POST", "/friend-requests", json={"handle": b.handle, "greeting": "hi"})
         self.call(b, "POST", f"/friend-requests/{sent['request']['id']}/accept")
 
     def direct(self, a: Account, b: Account) -> int:

@@ -22,7 +22,7 @@ def test_remarks_requests_and_blocking(new_app: Callable[..., App], api: Api) ->
     page = a.page
 
     # a request she does not want: declined quietly
-    api.call(mallory, "POST", "/friend-requests", json={"user_id": alice.id, "greeting": "Buy my course"})
+    api.call(mallory, "POST", "/friend-requests", json={"handle": alice.handle, "greeting": "Buy my course"})
     expect(a.tab_badge("contacts")).to_have_text("1")
     page.get_by_role("link", name=re.compile("New friends")).click()
     page.locator(".request", has_text="Mallory").get_by_role("button", name="Decline").click()

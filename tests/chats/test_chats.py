@@ -763,3 +763,72 @@ async def test_the_conversation_list_puts_pinned_first_then_latest_activity(kit:
     assert await order() == [with_carol, crowd, with_bob, with_dave]
     # pinning is alice's own: bob's list is ordered by activity alone
     assert [c.id for c in await kit.chats.conversations(bob)] == [crowd, with_bob]
+
+
+# -- blocks reach groups ---------------------------------------------------------------------
+
+
+async def refused(call: Awaitable[object]) -> tuple[str, str, dict]:
+    with pytest.raises(Forbidden) as caught:
+        await call
+    return caught.value.code, caught.value.message, caught.value.fields
+
+
+async def test_someone_who_blocked_you_cannot_be_added_to_a_group(kit: Kit, trio: tuple[Caller, ...]) -> None:
+    alice, bob, carol = trio
+    stranger = await kit.user("stranger")
+    await kit.friends(alice, bob)
+    await kit.friends(alice, carol)
+    await kit.contacts.block(bob, alice.user_id)
+    # refused at creation, word for word as for someone who is not a friend: alice learns nothing of the block
+    as_stranger = await refused(kit.chats.create_group(alice, "g", [stranger.user_id]))
+    assert await refused(kit.chats.create_group(alice, "g", [bob.user_id])) == (
+        as_stranger[0],
+        as_stranger[1],
+        {"user_ids": [bob.user_id]},
+    )
+    assert (await refused(kit.chats.create_group(alice, "g", [carol.user_id, bob.user_id])))[2] == {
+        "user_ids": [bob.user_id]
+    }
+    assert await kit.rows("SELECT COUNT(*) FROM conversations") == [(0,)]
+    # and later
+    group = await kit.chats.create_group(alice, "g", [carol.user_id])
+    b0 = await head(kit, bob)
+    assert (await refused(kit.chats.add_members(alice, group.id, [bob.user_id])))[:2] == as_stranger[:2]
+    assert await head(kit, bob) == b0
+    assert [m.user.id for m in await kit.chats.members(alice, group.id)] == [alice.user_id, carol.user_id]
+    # once bob lifts the block, alice can add him again
+    await kit.contacts.unblock(bob, alice.user_id)
+    await kit.chats.add_members(alice, group.id, [bob.user_id])
+    assert (await kit.chats.conversation(alice, group.id)).member_count == 3
+
+
+async def test_groups_you_already_share_stay_as_they_are(kit: Kit, trio: tuple[Caller, ...]) -> None:
+    alice, bob, carol = trio
+    await kit.friends(alice, bob)
+    await kit.friends(alice, carol)
+    await kit.friends(carol, bob)
+    group = await kit.chats.create_group(alice, "shared", [bob.user_id, carol.user_id])
+    await kit.contacts.block(bob, alice.user_id)
+    # as in WeChat, the shared group goes on: both still read each other there
+    await kit.chats.send(alice, group.id, "a1", "still here")
+    await kit.chats.send(bob, group.id, "b1", "me too")
+    for who in (alice, bob, carol):
+        assert await texts(kit, who, group.id) == ["still here", "me too"]
+    # and someone else may still bring the two together in a group of theirs
+    other = await kit.chats.create_group(carol, "carol's", [alice.user_id, bob.user_id])
+    assert other.member_count == 3
+
+
+async def test_you_cannot_add_someone_you_blocked(kit: Kit, trio: tuple[Caller, ...]) -> None:
+    alice, bob, carol = trio
+    await kit.friends(alice, bob)
+    await kit.friends(alice, carol)
+    await kit.contacts.block(alice, bob.user_id)
+    assert await refused(kit.chats.create_group(alice, "g", [bob.user_id, carol.user_id])) == (
+        "blocked_by_you",
+        "you have blocked them; unblock them to add them",
+        {"user_ids": [bob.user_id]},
+    )
+    group = await kit.chats.create_group(alice, "g", [carol.user_id])
+    assert (await refused(kit.chats.add_members(alice, group.id, [bob.user_id])))[0] == "blocked_by_you"

@@ -24,6 +24,15 @@ async def friend_ids(kit: Kit, who: Caller) -> list[int]:
     return [f.user.id for f in await kit.contacts.friends(who)]
 
 
+async def ask(kit: Kit, who: Caller, whom: Caller, greeting: str = "") -> dict:
+    """A friend request by handle, as a stranger sends it."""
+    return await kit.contacts.send_request(who, greeting=greeting, handle=await handle_of(kit, whom))
+
+
+async def handle_of(kit: Kit, who: Caller) -> str:
+    return (await kit.accounts.profile(who.user_id)).handle
+
+
 async def heads(kit: Kit, *users: Caller) -> list[int]:
     return [await kit.sync.head(u.user_id) for u in users]
 
@@ -39,7 +48,7 @@ async def people(kit: Kit) -> tuple[Caller, Caller, Caller]:
 async def test_a_request_with_a_greeting_reaches_both_sides(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, carol = people
     a0, b0, c0 = await heads(kit, alice, bob, carol)
-    sent = await kit.contacts.send_request(alice, bob.user_id, "  hi, it's Alice  ")
+    sent = await ask(kit, alice, bob, "  hi, it's Alice  ")
     request = sent["request"]
     assert sent["friend"] is None
     assert (request.greeting, request.status) == ("hi, it's Alice", "pending")
@@ -60,8 +69,8 @@ async def test_a_request_with_a_greeting_reaches_both_sides(kit: Kit, people: tu
 
 async def test_asking_again_refreshes_the_one_pending_request(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
-    first = await kit.contacts.send_request(alice, bob.user_id, "hello")
-    second = await kit.contacts.send_request(alice, bob.user_id, "hello again")
+    first = await ask(kit, alice, bob, "hello")
+    second = await ask(kit, alice, bob, "hello again")
     assert second["request"].id == first["request"].id
     [incoming] = (await kit.contacts.requests(bob))["incoming"]
     assert incoming.greeting == "hello again"
@@ -70,20 +79,26 @@ async def test_asking_again_refreshes_the_one_pending_request(kit: Kit, people: 
 async def test_request_input_is_checked(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
     with pytest.raises(Invalid) as caught:
-        await kit.contacts.send_request(alice, alice.user_id)
+        await ask(kit, alice, alice)
     assert caught.value.code == "self_request"
     with pytest.raises(NotFound):
         await kit.contacts.send_request(alice, 999_999)
+    with pytest.raises(NotFound) as caught:
+        await kit.contacts.send_request(alice, handle="nobody_at_all")
+    assert caught.value.code == "no_such_handle"
+    for both_or_neither in ({}, {"user_id": bob.user_id, "handle": "bob"}):
+        with pytest.raises(Invalid):
+            await kit.contacts.send_request(alice, **both_or_neither)
     with pytest.raises(Invalid):
         await kit.contacts.send_request(alice, 0)
     with pytest.raises(Invalid):
-        await kit.contacts.send_request(alice, bob.user_id, "g" * 201)
+        await ask(kit, alice, bob, "g" * 201)
     assert (await kit.contacts.requests(bob))["incoming"] == []
 
 
 async def test_accepting_makes_both_friends(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
-    request = (await kit.contacts.send_request(alice, bob.user_id, "hi"))["request"]
+    request = (await ask(kit, alice, bob, "hi"))["request"]
     a0, b0 = await heads(kit, alice, bob)
     result = await kit.contacts.accept(bob, request.id)
     assert result["request"].status == "accepted"
@@ -103,7 +118,7 @@ async def test_only_the_recipient_accepts_or_declines_and_only_the_sender_cancel
     kit: Kit, people: tuple[Caller, ...]
 ) -> None:
     alice, bob, carol = people
-    request = (await kit.contacts.send_request(alice, bob.user_id))["request"]
+    request = (await ask(kit, alice, bob))["request"]
     for wrong in (alice, carol):
         with pytest.raises(NotFound):
             await kit.contacts.accept(wrong, request.id)
@@ -119,7 +134,7 @@ async def test_only_the_recipient_accepts_or_declines_and_only_the_sender_cancel
 
 async def test_a_decline_is_told_only_to_the_decliner(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
-    request = (await kit.contacts.send_request(alice, bob.user_id))["request"]
+    request = (await ask(kit, alice, bob))["request"]
     a0, b0 = await heads(kit, alice, bob)
     declined = await kit.contacts.decline(bob, request.id)
     assert declined.status == "declined"
@@ -131,7 +146,7 @@ async def test_a_decline_is_told_only_to_the_decliner(kit: Kit, people: tuple[Ca
 
 async def test_a_cancel_is_told_to_both(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
-    request = (await kit.contacts.send_request(alice, bob.user_id))["request"]
+    request = (await ask(kit, alice, bob))["request"]
     a0, b0 = await heads(kit, alice, bob)
     assert (await kit.contacts.cancel(alice, request.id)).status == "cancelled"
     for who, since in ((alice, a0), (bob, b0)):
@@ -144,7 +159,7 @@ async def test_a_cancel_is_told_to_both(kit: Kit, people: tuple[Caller, ...]) ->
 @pytest.mark.parametrize("close", ["accept", "decline", "cancel"])
 async def test_a_closed_request_cannot_be_acted_on_again(kit: Kit, people: tuple[Caller, ...], close: str) -> None:
     alice, bob, _ = people
-    request = (await kit.contacts.send_request(alice, bob.user_id))["request"]
+    request = (await ask(kit, alice, bob))["request"]
     if close == "cancel":
         await kit.contacts.cancel(alice, request.id)
     else:
@@ -161,8 +176,8 @@ async def test_a_closed_request_cannot_be_acted_on_again(kit: Kit, people: tuple
 
 async def test_asking_someone_who_already_asked_you_accepts_theirs(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
-    theirs = (await kit.contacts.send_request(alice, bob.user_id, "hi bob"))["request"]
-    result = await kit.contacts.send_request(bob, alice.user_id, "hi alice")
+    theirs = (await ask(kit, alice, bob, "hi bob"))["request"]
+    result = await ask(kit, bob, alice, "hi alice")
     assert result["request"].id == theirs.id
     assert result["request"].status == "accepted"
     assert result["friend"].user.id == alice.user_id
@@ -176,7 +191,7 @@ async def test_friends_cannot_ask_again(kit: Kit, people: tuple[Caller, ...]) ->
     await kit.friends(alice, bob)
     for me, other in ((alice, bob), (bob, alice)):
         with pytest.raises(Conflict) as caught:
-            await kit.contacts.send_request(me, other.user_id)
+            await ask(kit, me, other)
         assert caught.value.code == "already_friends"
 
 
@@ -226,10 +241,10 @@ async def test_a_remark_is_private(kit: Kit, people: tuple[Caller, ...]) -> None
 
 async def test_a_blocked_users_requests_are_silenced(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
-    await kit.contacts.block(alice, bob.user_id)
+    await kit.contacts.block(alice, handle="bob")
     a0 = await kit.sync.head(alice.user_id)
 
-    sent = await kit.contacts.send_request(bob, alice.user_id, "please?")
+    sent = await ask(kit, bob, alice, "please?")
     request = sent["request"]
     # the sender sees an ordinary pending request...
     assert request.status == "pending"
@@ -250,7 +265,7 @@ async def test_a_blocked_users_requests_are_silenced(kit: Kit, people: tuple[Cal
 
 async def test_blocking_declines_their_request_quietly(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
-    theirs = (await kit.contacts.send_request(bob, alice.user_id, "hi"))["request"]
+    theirs = (await ask(kit, bob, alice, "hi"))["request"]
     b0 = await kit.sync.head(bob.user_id)
     await kit.contacts.block(alice, bob.user_id)
 
@@ -265,7 +280,7 @@ async def test_blocking_declines_their_request_quietly(kit: Kit, people: tuple[C
 
 async def test_blocking_cancels_your_own_request_without_telling_them(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
-    mine = (await kit.contacts.send_request(alice, bob.user_id, "hi"))["request"]
+    mine = (await ask(kit, alice, bob, "hi"))["request"]
     b0 = await kit.sync.head(bob.user_id)
     await kit.contacts.block(alice, bob.user_id)
 
@@ -296,9 +311,9 @@ async def test_the_blocked_user_is_never_told(kit: Kit, people: tuple[Caller, ..
 
 async def test_the_blocker_cannot_ask_the_blocked_user(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
-    await kit.contacts.block(alice, bob.user_id)
+    await kit.contacts.block(alice, handle="bob")
     with pytest.raises(Conflict) as caught:
-        await kit.contacts.send_request(alice, bob.user_id)
+        await ask(kit, alice, bob)
     assert caught.value.code == "blocked_by_you"
     with pytest.raises(Invalid):
         await kit.contacts.block(alice, alice.user_id)
@@ -308,7 +323,7 @@ async def test_the_blocker_cannot_ask_the_blocked_user(kit: Kit, people: tuple[C
 
 async def test_unblocking(kit: Kit, people: tuple[Caller, ...]) -> None:
     alice, bob, _ = people
-    await kit.contacts.block(alice, bob.user_id)
+    await kit.contacts.block(alice, handle="bob")
     b0 = await kit.sync.head(bob.user_id)
     await kit.contacts.unblock(alice, bob.user_id)
     last = (await kit.events(alice))[-1]
@@ -318,10 +333,70 @@ async def test_unblocking(kit: Kit, people: tuple[Caller, ...]) -> None:
     with pytest.raises(NotFound):
         await kit.contacts.unblock(alice, bob.user_id)
     # requests flow again, both ways
-    request = (await kit.contacts.send_request(bob, alice.user_id, "friends?"))["request"]
+    request = (await ask(kit, bob, alice, "friends?"))["request"]
     assert [r.id for r in (await kit.contacts.requests(alice))["incoming"]] == [request.id]
     await kit.contacts.accept(alice, request.id)
     assert await friend_ids(kit, alice) == [bob.user_id]
+
+
+# -- nobody learns a profile from an id alone -------------------------------------------------
+
+
+async def refusal(call: Awaitable[object]) -> tuple[str, str]:
+    with pytest.raises(NotFound) as caught:
+        await call
+    return caught.value.code, caught.value.message
+
+
+async def test_an_id_reaches_only_someone_already_known(kit: Kit, people: tuple[Caller, ...]) -> None:
+    alice, bob, _ = people
+    nobody = 999_999
+    for verb in (kit.contacts.send_request, kit.contacts.block):
+        # a stranger's id is answered exactly like an id nobody has, and changes nothing
+        assert await refusal(verb(alice, bob.user_id)) == await refusal(verb(alice, nobody))
+    assert (await kit.contacts.requests(bob))["incoming"] == []
+    assert await kit.contacts.blocked(alice) == []
+    assert (await kit.contacts.requests(alice))["outgoing"] == []
+    # being blocked by someone is no relation either: it would give the block away
+    await kit.contacts.block(bob, handle="alice")
+    assert await refusal(kit.contacts.block(alice, bob.user_id)) == await refusal(kit.contacts.block(alice, nobody))
+
+
+@pytest.mark.parametrize("relation", ["request_to", "request_from", "friends", "blocked", "shared_group"])
+async def test_someone_known_can_be_reached_by_id(kit: Kit, people: tuple[Caller, ...], relation: str) -> None:
+    alice, bob, carol = people
+    if relation == "request_to":
+        await ask(kit, alice, bob)
+    elif relation == "request_from":
+        await ask(kit, bob, alice)
+    elif relation == "friends":
+        await kit.friends(alice, bob)
+    elif relation == "blocked":
+        await kit.contacts.block(alice, handle="bob")  # known through the block until it is lifted
+    else:
+        await kit.friends(carol, alice)
+        await kit.friends(carol, bob)
+        await kit.chats.create_group(carol, "both", [alice.user_id, bob.user_id])
+    if relation not in ("friends", "blocked"):
+        sent = await kit.contacts.send_request(alice, bob.user_id, "hi")
+        assert bob.user_id in (sent["request"].to_user.id, sent["request"].from_user.id)
+    await kit.contacts.block(alice, bob.user_id)
+    assert [u.id for u in await kit.contacts.blocked(alice)] == [bob.user_id]
+
+
+async def test_a_stranger_is_reached_by_handle(kit: Kit, people: tuple[Caller, ...]) -> None:
+    alice, bob, _ = people
+    sent = await kit.contacts.send_request(alice, greeting="hi", handle="  BOB ")
+    assert (sent["request"].to_user.id, sent["request"].to_user.handle) == (bob.user_id, "bob")
+    await kit.contacts.block(alice, handle="Bob")
+    assert [u.id for u in await kit.contacts.blocked(alice)] == [bob.user_id]
+    with pytest.raises(NotFound) as caught:
+        await kit.contacts.block(alice, handle="nobody_at_all")
+    assert caught.value.code == "no_such_handle"
+    with pytest.raises(Invalid):
+        await kit.contacts.block(alice, handle="alice")
+    with pytest.raises(Invalid):
+        await kit.contacts.block(alice)
 
 
 # -- the friend cap --------------------------------------------------------------------------
@@ -339,30 +414,30 @@ async def test_the_friend_cap_holds_on_both_sides(capped: Kit) -> None:
     late, asker = await kit.user("late"), await kit.user("asker")
 
     # asker's request arrives while full still has room
-    pending = (await kit.contacts.send_request(asker, full.user_id))["request"]
+    pending = (await ask(kit, asker, full))["request"]
     for other in others:
         await kit.friends(full, other)
     assert len(await friend_ids(kit, full)) == 3
 
     # the one at the cap cannot ask...
     with pytest.raises(Conflict) as caught:
-        await kit.contacts.send_request(full, late.user_id)
+        await ask(kit, full, late)
     assert caught.value.code == "friend_limit"
     # ...nor accept
     with pytest.raises(Conflict) as caught:
         await kit.contacts.accept(full, pending.id)
     assert caught.value.code == "friend_limit"
     # and a request to them can be sent but not accepted by answering with one
-    late_request = (await kit.contacts.send_request(late, full.user_id))["request"]
+    late_request = (await ask(kit, late, full))["request"]
     with pytest.raises(Conflict):
-        await kit.contacts.send_request(full, late.user_id)
+        await ask(kit, full, late)
     assert await request_status(kit, late_request.id) == "pending"
     assert await request_status(kit, pending.id) == "pending"
 
     # the other side at its cap: someone with room cannot accept a request from a full user
     free = await kit.user("free")
     await kit.contacts.remove_friend(full, others[0].user_id)
-    full_request = (await kit.contacts.send_request(full, free.user_id))["request"]
+    full_request = (await ask(kit, full, free))["request"]
     await kit.friends(full, others[0])  # full is at 3 again
     with pytest.raises(Conflict) as caught:
         await kit.contacts.accept(free, full_request.id)

@@ -62,7 +62,7 @@ async def test_the_export_holds_what_the_user_sees_and_nothing_of_others(server:
     # bob and carol's own chat: none of alice's business
     secret = await direct(bob, carol)
     await bob.ok("POST", f"/conversations/{secret}/messages", json={"id": "s1", "text": "a secret of bob and carol"})
-    await carol.ok("POST", "/friend-requests", json={"user_id": dave.id, "greeting": "carol asks dave"})
+    await carol.ok("POST", "/friend-requests", json={"handle": dave.handle, "greeting": "carol asks dave"})
 
     zf = await download(alice)
     names = set(zf.namelist())

@@ -94,7 +94,7 @@ async def world(shared_server: Server) -> AsyncIterator[World]:
     await alice.ok("POST", f"/conversations/{group['id']}/messages", json={"id": "g1", "text": "secret group text"})
     await alice.ok("DELETE", f"/conversations/{group['id']}/members/{erin.id}")
     await alice.ok("POST", f"/conversations/{group['id']}/messages", json={"id": "g2", "text": "after erin left"})
-    request = await frank.ok("POST", "/friend-requests", json={"user_id": bob.id, "greeting": "secret greeting"})
+    request = await frank.ok("POST", "/friend-requests", json={"handle": bob.handle, "greeting": "secret greeting"})
 
     # tokens that no longer work, each ended a different way (all belonged to members of the group)
     signed_out = await alice.new_device("signed out")
@@ -147,6 +147,7 @@ VALID_BODIES: dict[str, Any] = {
     "PasswordIn": {"old_password": PASSWORD, "new_password": "taken over by an intruder"},
     "RemarkIn": {"remark": "intruder"},
     "RequestIn": {"user_id": 1, "greeting": "hi"},
+    "BlockIn": {"handle": "nobody_here"},
     "DirectIn": {"user_id": 1},
     "GroupIn": {"user_ids": [1], "name": "intruders"},
     "GroupUpdateIn": {"name": "renamed by an intruder"},
@@ -483,17 +484,17 @@ async def test_a_blocked_friends_messages_never_reach_the_blocker(world: World) 
 async def test_a_blocked_strangers_friend_request_never_appears(world: World) -> None:
     server = world.server
     victor, yuri, zoe = [await register(server, name(role)) for role in ("victor2", "yuri", "zoe")]
-    await victor.ok("PUT", f"/blocks/{yuri.id}")
+    await victor.ok("POST", "/blocks", json={"handle": yuri.handle})
     victor_ws = await Socket.connect(victor)
 
-    silenced = await yuri.call("POST", "/friend-requests", json={"user_id": victor.id, "greeting": "let me in"})
-    ordinary = await yuri.call("POST", "/friend-requests", json={"user_id": zoe.id, "greeting": "hello"})
+    silenced = await yuri.call("POST", "/friend-requests", json={"handle": victor.handle, "greeting": "let me in"})
+    ordinary = await yuri.call("POST", "/friend-requests", json={"handle": zoe.handle, "greeting": "hello"})
     # yuri cannot tell the two apart
     assert silenced.status_code == ordinary.status_code == 201
     assert silenced.json().keys() == ordinary.json().keys()
     assert silenced.json()["request"].keys() == ordinary.json()["request"].keys()
     assert silenced.json()["request"]["status"] == ordinary.json()["request"]["status"] == "pending"
-    again = await yuri.call("POST", "/friend-requests", json={"user_id": victor.id, "greeting": "please"})
+    again = await yuri.call("POST", "/friend-requests", json={"handle": victor.handle, "greeting": "please"})
     assert again.status_code == 201 and again.json()["request"]["status"] == "pending"
     outgoing = (await yuri.ok("GET", "/friend-requests"))["outgoing"]
     assert sorted(r["to_user"]["id"] for r in outgoing) == sorted([victor.id, zoe.id])

@@ -13,7 +13,7 @@ async def test_two_friends_chat_both_ways_live(server: Server) -> None:
     assert found["user"]["id"] == bob.id and not found["is_friend"]
 
     a_ws, b_ws = await Socket.connect(alice), await Socket.connect(bob)
-    sent = await alice.ok("POST", "/friend-requests", json={"user_id": bob.id, "greeting": "it's Alice"})
+    sent = await alice.ok("POST", "/friend-requests", json={"handle": bob.handle, "greeting": "it's Alice"})
     incoming = await b_ws.wait_for(lambda: [e for e in b_ws.events if e["type"] == "friend.request"])
     assert incoming[0]["data"]["request"]["greeting"] == "it's Alice"
     await bob.ok("POST", f"/friend-requests/{sent['request']['id']}/accept")

@@ -52,8 +52,8 @@ async def populate(server: Server) -> tuple[User, User, int]:
     alice, bob, carol, dave = [await register(server) for _ in range(4)]
     await befriend(alice, bob)
     await befriend(alice, carol)
-    await bob.ok("POST", "/friend-requests", json={"user_id": carol.id, "greeting": "hello"})  # left pending
-    await dave.ok("PUT", f"/blocks/{alice.id}")
+    await bob.ok("POST", "/friend-requests", json={"handle": carol.handle, "greeting": "hello"})  # left pending
+    await dave.ok("POST", "/blocks", json={"handle": alice.handle})
     await alice.ok("PATCH", "/me", json={"status": "busy 🙂"})
     await alice.ok("PATCH", f"/friends/{bob.id}", json={"remark": "Bobby"})
     group = await alice.ok("POST", "/conversations/groups", json={"name": "trio", "user_ids": [bob.id, carol.id]})

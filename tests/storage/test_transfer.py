@@ -41,13 +41,13 @@ async def build_deployment(path: Path) -> dict[str, Any]:
             await kit.friends(a, b)
         await kit.contacts.set_remark(alice, bob.user_id, "Bobby")
         # requests: one pending, one declined, one cancelled, one silenced by a block
-        await kit.contacts.send_request(frank, alice.user_id, "hello, it's frank")
-        declined = (await kit.contacts.send_request(gina, bob.user_id))["request"]
+        await kit.contacts.send_request(frank, greeting="hello, it's frank", handle="alice")
+        declined = (await kit.contacts.send_request(gina, handle="bob"))["request"]
         await kit.contacts.decline(bob, declined.id)
-        cancelled = (await kit.contacts.send_request(gina, carol.user_id))["request"]
+        cancelled = (await kit.contacts.send_request(gina, handle="carol"))["request"]
         await kit.contacts.cancel(gina, cancelled.id)
-        await kit.contacts.block(alice, erin.user_id)
-        await kit.contacts.send_request(erin, alice.user_id, "let me in")
+        await kit.contacts.block(alice, handle="erin")
+        await kit.contacts.send_request(erin, greeting="let me in", handle="alice")
         # a group with messages, a reply, a recall, read marks, preferences and a member who left
         group = await kit.chats.create_group(alice, "Weekend ⛰", [bob.user_id, carol.user_id, dave.user_id])
         first = await kit.chats.send(alice, group.id, "g1", "who's in for Saturday?")

@@ -65,7 +65,7 @@ class Api:
         return await self._all(self.register(f"{prefix}{i}") for i in range(count))
 
     async def befriend(self, a: Account, b: Account) -> None:
-        sent = await self._call("POST", "/friend-requests", a.token, json={"user_id": b.id})
+        sent = await self._call("POST", "/friend-requests", a.token, json={"handle": b.handle})
         await self._call("POST", f"/friend-requests/{sent['request']['id']}/accept", b.token)
 
     async def befriend_pairs(self, pairs: Iterable[tuple[Account, Account]]) -> None:

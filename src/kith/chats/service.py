@@ -378,9 +378,18 @@ class ChatService:
         unique = list(dict.fromkeys(u for u in user_ids if u != me))
         if current + len(unique) > self.max_members:
             raise Conflict(f"a group has at most {self.max_members} members", "group_full")
-        strangers = [u for u in unique if not contacts.are_friends(tx, me, u)]
+        strangers, blocked = [], []
+        for u in unique:
+            relation = contacts.relation(tx, me, u)
+            if not relation["friends"] or relation["blocked_by"]:
+                # someone who blocked the caller is refused exactly like a stranger: the block stays unknown
+                strangers.append(u)
+            elif relation["blocked"]:
+                blocked.append(u)
         if strangers:
             raise Forbidden("you can only add your friends", "not_friends", user_ids=strangers)
+        if blocked:
+            raise Forbidden("you have blocked them; unblock them to add them", "blocked_by_you", user_ids=blocked)
         return unique
 
     def _system(self, tx: Tx, log: EventLog, conversation_id: int, recipients: list[int], **body: Any) -> None:

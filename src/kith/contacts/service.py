@@ -3,6 +3,11 @@
 Nobody can message a stranger: a direct conversation needs a friendship, and a friendship needs a
 request that the other side accepted. A blocked user is never told: their requests and direct
 messages look sent to them, and simply never arrive.
+
+Nobody learns a profile from an id alone. A stranger is reached by their exact handle (as
+``find`` does); the verbs that take a user id accept only someone the caller already knows
+(``store.related``) and answer for anyone else exactly as for an id nobody has, so walking ids
+reveals nothing.
 """
 
 from __future__ import annotations
@@ -67,6 +72,43 @@ def forget_user(tx: Tx, log: EventLog, user_id: int) -> set[int]:
     return set(friends) | counterparts | set(blockers)
 
 
+_NO_USER = "no such user"
+
+
+def _known_user(tx: Tx, me: int, user_id: int) -> Row:
+    """The profile of ``user_id`` if the caller already knows them; otherwise the same NotFound
+    as for an id nobody has, after the same one query (the relation is asked first)."""
+    row = accounts.user(tx, user_id) if store.related(tx, me, user_id) else None
+    if row is None:
+        raise NotFound(_NO_USER)
+    return row
+
+
+def _user_by_handle(tx: Tx, handle: str) -> Row:
+    row = accounts.user_by_handle(tx, handle)
+    if row is None:
+        raise NotFound("nobody has that handle", "no_such_handle")
+    return row
+
+
+def _target(user_id: int | None, handle: str | None) -> str | None:
+    """Check that exactly one of ``user_id`` and ``handle`` is given; the handle, normalized."""
+    if (user_id is None) == (handle is None):
+        raise Invalid("give user_id or handle (one of them)", field="user_id" if user_id is None else "handle")
+    if user_id is not None:
+        validation.positive_id(user_id, "user_id")
+        return None
+    assert handle is not None
+    return accounts.check_handle(handle)
+
+
+def _resolve(tx: Tx, me: int, user_id: int | None, handle: str | None) -> Row:
+    if handle is not None:
+        return _user_by_handle(tx, handle)
+    assert user_id is not None
+    return _known_user(tx, me, user_id)
+
+
 class ContactService:
     def __init__(self, db: Database, writer: Writer, max_friends: int) -> None:
         self.db = db
@@ -79,9 +121,7 @@ class ContactService:
         handle = accounts.check_handle(handle)
 
         def find(tx: Tx) -> Relationship:
-            row = accounts.user_by_handle(tx, handle)
-            if row is None:
-                raise NotFound("nobody has that handle", "no_such_handle")
+            row = _user_by_handle(tx, handle)
             other = row["id"]
             outgoing = store.pending_request(tx, caller.user_id, other)
             incoming = store.pending_request(tx, other, caller.user_id)
@@ -115,9 +155,12 @@ class ContactService:
 
     # -- requests ----------------------------------------------------------------------------
 
-    async def send_request(self, caller: Caller, user_id: int, greeting: str = "") -> dict[str, Any]:
-        """Ask ``user_id`` to be friends. If they already asked the caller, this accepts instead."""
-        validation.positive_id(user_id, "user_id")
+    async def send_request(
+        self, caller: Caller, user_id: int | None = None, greeting: str = "", *, handle: str | None = None
+    ) -> dict[str, Any]:
+        """Ask someone to be friends: a stranger by ``handle``, someone the caller already knows by
+        ``user_id``. If they already asked the caller, this accepts instead."""
+        handle = _target(user_id, handle)
         greeting = validation.line(greeting, "greeting", MAX_GREETING, allow_empty=True)
         me = caller.user_id
         if user_id == me:
@@ -125,29 +168,30 @@ class ContactService:
 
         def send(tx: Tx, log: EventLog) -> dict[str, Any]:
             now = log.now
-            if accounts.user(tx, user_id) is None:
-                raise NotFound("no such user")
-            if store.are_friends(tx, me, user_id):
+            other = _resolve(tx, me, user_id, handle)["id"]
+            if other == me:
+                raise Invalid("you cannot befriend yourself", "self_request", field="handle")
+            if store.are_friends(tx, me, other):
                 raise Conflict("you are already friends", "already_friends")
-            if store.has_blocked(tx, me, user_id):
+            if store.has_blocked(tx, me, other):
                 raise Conflict("you have blocked this person; unblock them first", "blocked_by_you")
-            theirs = store.pending_request(tx, user_id, me)
+            theirs = store.pending_request(tx, other, me)
             if theirs is not None and not theirs["silenced"]:
                 return self._accept(tx, log, theirs)
             if store.friend_count(tx, me) >= self.max_friends:
                 raise Conflict(f"you already have {self.max_friends} friends", "friend_limit")
-            mine = store.pending_request(tx, me, user_id)
+            mine = store.pending_request(tx, me, other)
             if mine is not None:  # asking again refreshes the greeting
                 store.update_request(tx, mine["id"], now, greeting=greeting)
                 request_id, silenced = mine["id"], bool(mine["silenced"])
             else:
-                silenced = store.has_blocked(tx, user_id, me)
-                request_id = store.insert_request(tx, me, user_id, greeting, silenced, now)
+                silenced = store.has_blocked(tx, other, me)
+                request_id = store.insert_request(tx, me, other, greeting, silenced, now)
             request = _request_model(tx, store.request(tx, request_id))
             data = encode({"request": request})
             log.append(me, "friend.request", data)
             if not silenced:
-                log.append(user_id, "friend.request", data)
+                log.append(other, "friend.request", data)
             return {"request": request, "friend": None}
 
         return await self.writer.run(send)
@@ -238,24 +282,27 @@ class ContactService:
 
     # -- blocks ------------------------------------------------------------------------------
 
-    async def block(self, caller: Caller, user_id: int) -> None:
-        validation.positive_id(user_id, "user_id")
-        if user_id == caller.user_id:
+    async def block(self, caller: Caller, user_id: int | None = None, *, handle: str | None = None) -> None:
+        """Block someone: a stranger by ``handle``, someone the caller already knows by ``user_id``."""
+        handle = _target(user_id, handle)
+        me = caller.user_id
+        if user_id == me:
             raise Invalid("you cannot block yourself", field="user_id")
 
         def block(tx: Tx, log: EventLog) -> None:
-            row = accounts.user(tx, user_id)
-            if row is None:
-                raise NotFound("no such user")
-            if not store.block(tx, caller.user_id, user_id, log.now):
+            row = _resolve(tx, me, user_id, handle)
+            other = row["id"]
+            if other == me:
+                raise Invalid("you cannot block yourself", field="handle")
+            if not store.block(tx, me, other, log.now):
                 return  # already blocked: nothing changes
-            theirs = store.pending_request(tx, user_id, caller.user_id)
+            theirs = store.pending_request(tx, other, me)
             if theirs is not None and not theirs["silenced"]:
                 self._decline(tx, log, theirs)  # as quiet as any decline
-            mine = store.pending_request(tx, caller.user_id, user_id)
+            mine = store.pending_request(tx, me, other)
             if mine is not None:
                 self._cancel(tx, log, mine, quietly=True)  # the blocked user is not told of this either
-            log.append(caller.user_id, "contact.blocked", encode({"user": user_from_row(row)}))
+            log.append(me, "contact.blocked", encode({"user": user_from_row(row)}))
 
         await self.writer.run(block)
 

@@ -25,6 +25,26 @@ def relation(tx: Tx, user_id: int, other_id: int) -> Row:
     return row
 
 
+def related(tx: Tx, user_id: int, other_id: int) -> bool:
+    """Whether ``user_id`` already knows ``other_id``: they are friends, a request is pending between
+    them (either way), ``user_id`` has blocked them, or they share a conversation.
+
+    One statement whatever the answer, so an unrelated user and a user who does not exist cost the
+    same. Being blocked *by* the other is not a relation: counting it would reveal the block.
+    """
+    row = tx.one(
+        "SELECT EXISTS (SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?)"
+        " OR EXISTS (SELECT 1 FROM friend_requests WHERE status = 'pending'"
+        " AND ((from_id = ? AND to_id = ?) OR (from_id = ? AND to_id = ?)))"
+        " OR EXISTS (SELECT 1 FROM blocks WHERE user_id = ? AND blocked_id = ?)"
+        " OR EXISTS (SELECT 1 FROM members m JOIN members o ON o.conversation_id = m.conversation_id"
+        " WHERE m.user_id = ? AND o.user_id = ?) AS related",
+        (user_id, other_id, user_id, other_id, other_id, user_id, user_id, other_id, user_id, other_id),
+    )
+    assert row is not None
+    return bool(row["related"])
+
+
 def friend_count(tx: Tx, user_id: int) -> int:
     return int(tx.value("SELECT COUNT(*) FROM friendships WHERE user_id = ?", (user_id,)))
 

@@ -54,6 +54,7 @@ class Endpoint:
     media_type: str = "application/json"  # of the response; another one is answered as a file
     body_kind: BodyKind = JSON
     max_body: int | None = None  # bytes; None: the max_body_bytes setting
+    also: tuple[tuple[int, str], ...] = ()  # other success statuses the handler returns, each with its meaning
 
     def body_limit(self, default: int) -> int:
         return self.max_body if self.max_body is not None else default

@@ -1,4 +1,11 @@
-"""The OpenAPI document, generated from the route table."""
+"""The OpenAPI document, generated from the route table.
+
+Bodies, queries and responses come from the routes' msgspec types, with the limits their fields
+state (``kith.http.api.fields``; settings filled in from the server's ``Settings``). Every route
+documents its errors in the one shape, ``Error``: those its declaration implies (a bad body or query
+is 400, an oversized body 413, an id in the path that names nothing 404, a missing sign-in 401) and
+those it declares.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +14,28 @@ from typing import Any
 
 import msgspec
 
-from kith import __version__
+from kith import __version__, validation
+from kith.http.api.fields import SETTING
 from kith.http.endpoint import Endpoint
+from kith.settings import Settings
 
 _ERROR = {
     "type": "object",
+    "description": "Every error: a stable code, a message for people, and sometimes fields that say more.",
     "required": ["error"],
+    "additionalProperties": False,
     "properties": {
         "error": {
             "type": "object",
             "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string", "minLength": 1},
+                "message": {"type": "string", "minLength": 1},
+                "field": {"type": "string", "description": "The input the error is about"},
+                "limit": {"type": "integer", "description": "The limit that was exceeded"},
+                "retry_after": {"type": "integer", "description": "Seconds to wait before trying again"},
+                "user_ids": {"type": "array", "items": {"type": "integer"}, "description": "The users refused"},
+            },
         }
     },
 }
@@ -33,33 +51,68 @@ _ERROR_TEXT = {
 }
 
 
+def _settle(schema: Any, settings: Settings) -> Any:
+    """``schema`` with every ``SETTING`` placeholder replaced by the setting's value."""
+    if isinstance(schema, list):
+        return [_settle(s, settings) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    settled = {k: _settle(v, settings) for k, v in schema.items() if k != SETTING}
+    for keyword, (name, divisor) in schema.get(SETTING, {}).items():
+        settled[keyword] = getattr(settings, name) // divisor
+    return settled
+
+
+def error_statuses(e: Endpoint) -> list[int]:
+    """The statuses of the errors a route may answer: implied by its declaration, and declared."""
+    implied = set(e.errors)
+    if e.auth:
+        implied.add(401)
+    if e.body is not None or e.query is not None:
+        implied.add(400)
+    if e.body is not None:
+        implied.update((413, 415))
+    if "{" in e.path:
+        implied.add(404)
+    return sorted(implied)
+
+
 def build(
-    endpoints: tuple[Endpoint, ...], extra_paths: dict[str, Any] | None = None, max_body: int = 64 * 1024
+    endpoints: tuple[Endpoint, ...], extra_paths: dict[str, Any] | None = None, settings: Settings | None = None
 ) -> dict[str, Any]:
+    settings = settings or Settings()
     types: list[Any] = []
     for e in endpoints:
         types += [t for t in (e.body, e.query, e.response) if t is not None and t is not bytes]
     schemas, components = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
     by_type = dict(zip(types, schemas, strict=True))
+    for t in types:
+        if getattr(t, "schema_extra", None):
+            components[t.__name__].update(t.schema_extra)
+    components = _settle(components, settings)
     components["Error"] = _ERROR
     paths: dict[str, Any] = {}
     for e in endpoints:
         path = re.sub(r"\{(\w+):\w+\}", r"{\1}", e.path)
         op: dict[str, Any] = {"summary": e.summary, "tags": [e.tag], "operationId": e.handler.__name__}
+        id_range = {"type": "integer", "minimum": 1, "maximum": validation.MAX_ID}
         params = [
-            {"name": n, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
-            for n in re.findall(r"\{(\w+)\}", path)
+            {"name": n, "in": "path", "required": True, "schema": id_range} for n in re.findall(r"\{(\w+)\}", path)
         ]
         if e.query is not None:
             for f in msgspec.structs.fields(e.query):
-                schema = msgspec.json.schema(f.type)
+                schema = _settle(msgspec.json.schema(f.type), settings)
+                # a query parameter is given or left out: null is not a value it can have
+                choices = [c for c in schema.get("anyOf", ()) if c != {"type": "null"}]
+                if len(choices) == 1:
+                    schema = choices[0]
                 params.append({"name": f.name, "in": "query", "required": f.required, "schema": schema})
         if params:
             op["parameters"] = params
         if e.body is not None:
             op["requestBody"] = {
                 "required": True,
-                "description": f"At most {e.body_limit(max_body)} bytes.",
+                "description": f"At most {e.body_limit(settings.max_body_bytes)} bytes.",
                 "content": {e.body_kind.media_type: {"schema": by_type[e.body]}},
             }
         ok: dict[str, Any] = {"description": "OK" if e.response is not None else "Done, no content"}
@@ -68,7 +121,9 @@ def build(
         elif e.response is not None:
             ok["content"] = {"application/json": {"schema": by_type[e.response]}}
         responses: dict[str, Any] = {str(e.status if e.response is not None else 204): ok}
-        for status in sorted({*e.errors, *((401,) if e.auth else ()), *((413, 415) if e.body is not None else ())}):
+        for status, meaning in e.also:
+            responses[str(status)] = {**ok, "description": meaning}
+        for status in error_statuses(e):
             responses[str(status)] = {
                 "description": _ERROR_TEXT[status],
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -83,7 +138,8 @@ def build(
         "info": {
             "title": "kith",
             "version": __version__,
-            "description": "The kith messenger API. Live events: the WebSocket at /api/v1/ws (see docs/websocket.md).",
+            "description": "The kith messenger API. Live events: the WebSocket at /api/v1/ws (see docs/websocket.md). "
+            "Integers are written as JSON integers (`1`, not `1.0`); every error is an `Error`.",
         },
         "paths": paths,
         "components": {

@@ -56,8 +56,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "Withdraw your friend request", "contacts", response=contacts.RequestOut, errors=(404, 409)),
     Endpoint("GET", V1 + "/blocks", contacts.blocked, "People you have blocked", "contacts",
              response=contacts.BlockedOut),
-    Endpoint("PUT", V1 + "/blocks/{user_id:int}", contacts.block, "Block someone (they are not told)",
-             "contacts", errors=(400, 404)),
+    Endpoint("POST", V1 + "/blocks", contacts.block_handle, "Block someone by their handle (they are not told)",
+             "contacts", body=contacts.BlockIn, errors=(400, 404)),
+    Endpoint("PUT", V1 + "/blocks/{user_id:int}", contacts.block,
+             "Block someone you already know (they are not told)", "contacts", errors=(400, 404)),
     Endpoint("DELETE", V1 + "/blocks/{user_id:int}", contacts.unblock, "Unblock someone", "contacts",
              errors=(404,)),
     # chats
@@ -84,7 +86,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", C + "/messages", chats.history, "History, by sequence number in either direction", "chats",
              query=chats.HistoryQuery, response=chats.HistoryOut, errors=(400, 404)),
     Endpoint("POST", C + "/messages", chats.send, "Send a text message (idempotent by its client id)", "chats",
-             body=chats.SendIn, response=Ack, status=201, errors=(400, 403, 404, 409, 413)),
+             body=chats.SendIn, response=Ack, status=201, errors=(400, 403, 404, 409, 413),
+             also=((200, "A resend of the same id: the original acknowledgement, nothing stored"),)),
     Endpoint("POST", C + "/messages/{seq:int}/recall", chats.recall, "Recall your message (within 2 minutes)",
              "chats", response=Message, errors=(403, 404)),
     # sync

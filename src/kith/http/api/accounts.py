@@ -2,40 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 from starlette.responses import Response, StreamingResponse
 
 from kith.accounts.models import Device, Session, User
+from kith.http.api.fields import AnyPassword, DeviceName, DisplayName, Handle, Password, Status, at_least_one
 from kith.http.endpoint import Call
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    pass
+    """A request body: unknown fields are refused. ``schema_extra`` adds rules about the body as a
+    whole to its schema in the OpenAPI document (the services check them)."""
+
+    schema_extra: ClassVar[dict[str, Any]] = {}
 
 
 class RegisterIn(Strict):
-    handle: str
-    display_name: str
-    password: str
-    device_name: str | None = None
+    handle: Handle
+    display_name: DisplayName
+    password: Password
+    device_name: DeviceName | None = None
 
 
 class SignInIn(Strict):
-    handle: str
-    password: str
-    device_name: str | None = None
+    handle: Handle
+    password: AnyPassword
+    device_name: DeviceName | None = None
 
 
 class ProfileIn(Strict):
-    display_name: str | None = None
-    status: str | None = None
+    schema_extra = at_least_one("display_name", "status")
+
+    display_name: DisplayName | None = None
+    status: Status | None = None
 
 
 class PasswordIn(Strict):
-    old_password: str
-    new_password: str
+    old_password: AnyPassword
+    new_password: Password
 
 
 class DeleteAccountIn(Strict):

@@ -2,37 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
+from msgspec import Meta
 
 from kith.chats.models import Ack, Conversation, Member, Message
 from kith.http.api.accounts import Strict
+from kith.http.api.fields import ClientId, GroupName, HistoryLimit, Id, MemberIds, Seq, Text, at_least_one
 from kith.http.endpoint import Call
 
 
 class DirectIn(Strict):
-    user_id: int
+    user_id: Id
 
 
 class GroupIn(Strict):
-    user_ids: list[int]
-    name: str = ""
+    user_ids: MemberIds
+    name: GroupName = ""
 
 
 class GroupUpdateIn(Strict):
-    name: str | None = None
-    owner_id: int | None = None
+    schema_extra = at_least_one("name", "owner_id", "owner_only_adds")
+
+    name: GroupName | None = None
+    owner_id: Id | None = None
     owner_only_adds: bool | None = None
 
 
 class PrefsIn(Strict):
+    schema_extra = at_least_one("muted", "pinned")
+
     muted: bool | None = None
     pinned: bool | None = None
 
 
 class ReadIn(Strict):
-    seq: int
+    seq: Seq
 
 
 class ReadOut(msgspec.Struct):
@@ -40,19 +46,19 @@ class ReadOut(msgspec.Struct):
 
 
 class MembersIn(Strict):
-    user_ids: list[int]
+    user_ids: MemberIds
 
 
 class SendIn(Strict):
-    id: str
-    text: str
-    reply_to: int | None = None
+    id: ClientId
+    text: Text
+    reply_to: Annotated[Seq, Meta(extra_json_schema={"minimum": 1})] | None = None
 
 
 class HistoryQuery(msgspec.Struct):
-    before: int | None = None
-    after: int | None = None
-    limit: int | None = None
+    before: Seq | None = None
+    after: Seq | None = None
+    limit: HistoryLimit | None = None
 
 
 class ConversationsOut(msgspec.Struct):

@@ -7,20 +7,31 @@ import msgspec
 from kith.accounts.models import User
 from kith.contacts.models import Friend, FriendRequest, Relationship
 from kith.http.api.accounts import Strict
+from kith.http.api.fields import Greeting, Handle, Id, Remark, exactly_one
 from kith.http.endpoint import Call
 
 
 class LookupQuery(msgspec.Struct):
-    handle: str
+    handle: Handle
 
 
 class RequestIn(Strict):
-    user_id: int
-    greeting: str = ""
+    """Give ``handle`` for someone you found by their handle, or ``user_id`` for someone you already
+    know (a friend, a pending request, someone you blocked, someone you share a conversation with)."""
+
+    schema_extra = exactly_one("user_id", "handle")
+
+    user_id: Id | None = None
+    handle: Handle | None = None
+    greeting: Greeting = ""
+
+
+class BlockIn(Strict):
+    handle: Handle
 
 
 class RemarkIn(Strict):
-    remark: str
+    remark: Remark
 
 
 class FriendsOut(msgspec.Struct):
@@ -63,7 +74,8 @@ async def requests(call: Call) -> RequestsOut:
 
 async def send_request(call: Call) -> RequestOut:
     b: RequestIn = call.body
-    return RequestOut(**await call.services.contacts.send_request(call.caller, b.user_id, b.greeting))
+    result = await call.services.contacts.send_request(call.caller, b.user_id, b.greeting, handle=b.handle)
+    return RequestOut(**result)
 
 
 async def accept_request(call: Call) -> RequestOut:
@@ -84,6 +96,10 @@ async def blocked(call: Call) -> BlockedOut:
 
 async def block(call: Call) -> None:
     await call.services.contacts.block(call.caller, call.path["user_id"])
+
+
+async def block_handle(call: Call) -> None:
+    await call.services.contacts.block(call.caller, handle=call.body.handle)
 
 
 async def unblock(call: Call) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import msgspec
 
+from kith.http.api.fields import Since, SyncLimit
 from kith.http.endpoint import Call
 from kith.sync.models import SyncPage
 
 
 class SyncQuery(msgspec.Struct):
-    since: int = 0
-    limit: int | None = None
+    since: Since = 0
+    limit: SyncLimit | None = None
 
 
 async def sync(call: Call) -> SyncPage:

@@ -1,7 +1,7 @@
 // What people do, as REST calls. Each updates the state from the server's answer right away; the
 // matching event from the log arrives later and changes nothing more (handlers are idempotent).
 
-import { del, get, patch, post, put } from './api.js';
+import { del, get, patch, post } from './api.js';
 import { go } from './router.js';
 import { changed, chatOf, ensureMembers, state, upsertConversation } from './store.js';
 
@@ -74,8 +74,9 @@ export async function recall(conversationId, seq) {
 
 export const lookup = (handle) => get(`/users/lookup?handle=${encodeURIComponent(handle)}`);
 
-export async function requestFriend(userId, greeting) {
-  return post('/friend-requests', { user_id: userId, greeting });
+// Strangers are reached by their handle: an id reaches only someone you already know.
+export async function requestFriend(handle, greeting) {
+  return post('/friend-requests', { handle, greeting });
 }
 
 export async function acceptRequest(requestId) {
@@ -113,7 +114,7 @@ export async function removeFriend(userId) {
 }
 
 export async function block(user) {
-  await put(`/blocks/${user.id}`);
+  await post('/blocks', { handle: user.handle });
   state.blocked.set(user.id, user);
   const friend = state.friends.get(user.id);
   if (friend) state.friends.set(user.id, { ...friend, blocked: true });

@@ -70,7 +70,7 @@ export function openAddFriend(prefill = '') {
       const send = h('button', { class: 'btn primary wide', type: 'button' }, icon('userPlus', { size: 18 }), found.outgoing_request_id ? 'Send again' : 'Send friend request');
       send.addEventListener('click', async () => {
         try {
-          await busy(send, 'Sending…', () => requestFriend(user.id, greeting.input.value.trim()));
+          await busy(send, 'Sending…', () => requestFriend(user.handle, greeting.input.value.trim()));
           replace(action, done(`Request sent. You can chat once ${user.display_name} accepts.`));
         } catch (error) {
           greeting.setError(humanError(error));

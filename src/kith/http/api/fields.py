@@ -1,0 +1,94 @@
+"""The field types of request bodies and queries, with the domain's limits stated for the OpenAPI document.
+
+To the decoder each type is a plain ``str``, ``int`` or list: the services check every rule and word
+the errors people read. The limits here only annotate the schema (``extra_json_schema``), and each
+comes from the constant or setting the services check, so the document cannot drift from the rules.
+What a schema cannot say (the rule is about who asks, or about the current state) stays out of it.
+A few limits are settings (page sizes, text size, group size): the document names the setting
+(``SETTING``) and ``kith.http.openapi`` writes in the server's value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from msgspec import Meta
+
+from kith import validation
+from kith.accounts.models import HANDLE, MAX_DEVICE_NAME, MAX_DISPLAY_NAME, MAX_PASSWORD, MAX_STATUS, MIN_PASSWORD
+from kith.chats.models import CLIENT_ID, MAX_GROUP_NAME
+from kith.contacts.models import MAX_GREETING, MAX_REMARK
+
+# {"keyword": ["setting", divisor]}: the keyword's value is the setting's, divided by the divisor
+SETTING = "x-kith-setting"
+
+
+def ecma(regex: re.Pattern[str]) -> str:
+    """``regex`` as an ECMA-262 pattern (JSON Schema's dialect): anchors as ^ and $, and characters
+    that are not printable as \\u escapes, so the document stays plain, valid UTF-8 JSON."""
+    pattern = regex.pattern.replace("\\A", "^").replace("\\Z", "$")
+    return "".join(c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else f"\\u{ord(c):04x}" for c in pattern)
+
+
+def _class_body(regex: re.Pattern[str]) -> str:
+    """The inside of a regex that is one character class: ``[abc]`` -> ``abc``."""
+    pattern = ecma(regex)
+    assert pattern.startswith("[") and pattern.endswith("]") and pattern.count("[") == 1, pattern
+    # lone surrogates cannot arrive as UTF-8 (a JSON escape of one is refused before any field is
+    # read), and many regex engines refuse them in a pattern: the schema leaves them out
+    return pattern[1:-1].replace("\\ud800-\\udfff", "")
+
+
+def _text(forbidden: re.Pattern[str], *, required: bool) -> str:
+    """A pattern for text without the ``forbidden`` characters; ``required``: not only white space."""
+    free = f"[^{_class_body(forbidden)}]*"
+    return f"^{free}[^\\s{_class_body(forbidden)}]{free}$" if required else f"^{free}$"
+
+
+def _line(max_chars: int, *, required: bool = False) -> Any:
+    """A single line of human text, as ``validation.line`` accepts it (it also trims, which we need not say)."""
+    schema = {"maxLength": max_chars, "pattern": _text(validation.CONTROL, required=required)}
+    return Annotated[str, Meta(extra_json_schema={**schema, **({"minLength": 1} if required else {})})]
+
+
+def at_least_one(*names: str) -> dict[str, Any]:
+    """A body schema rule: at least one of ``names`` is given and not null."""
+    return {"anyOf": [{"required": [n], "properties": {n: {"not": {"type": "null"}}}} for n in names]}
+
+
+def exactly_one(*names: str) -> dict[str, Any]:
+    """A body schema rule: exactly one of ``names`` is given and not null."""
+    return {"oneOf": at_least_one(*names)["anyOf"]}
+
+
+Id = Annotated[int, Meta(extra_json_schema={"minimum": 1, "maximum": validation.MAX_ID, "format": "int64"})]
+Seq = Annotated[int, Meta(extra_json_schema={"minimum": 0, "maximum": validation.MAX_SEQ, "format": "int64"})]
+Since = Annotated[int, Meta(extra_json_schema={"minimum": 0, "maximum": validation.MAX_ID, "format": "int64"})]
+Handle = Annotated[str, Meta(extra_json_schema={"pattern": ecma(HANDLE)})]
+Password = Annotated[str, Meta(extra_json_schema={"minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD})]
+AnyPassword = Annotated[str, Meta(extra_json_schema={"maxLength": MAX_PASSWORD})]  # checked against the hash only
+DisplayName = _line(MAX_DISPLAY_NAME, required=True)
+Status = _line(MAX_STATUS)
+DeviceName = _line(MAX_DEVICE_NAME)
+Greeting = _line(MAX_GREETING)
+Remark = _line(MAX_REMARK)
+GroupName = _line(MAX_GROUP_NAME)
+ClientId = Annotated[str, Meta(extra_json_schema={"pattern": ecma(CLIENT_ID)})]
+# a character takes at most 4 bytes of UTF-8, so a quarter of the byte limit in characters always fits
+Text = Annotated[
+    str,
+    Meta(
+        description="At most `max_text_bytes` bytes of UTF-8 (maxLength is the count of characters that always fits)",
+        extra_json_schema={
+            "pattern": _text(validation.CONTROL_BUT_NEWLINES, required=True),
+            "minLength": 1,
+            SETTING: {"maxLength": ["max_text_bytes", 4]},
+        },
+    ),
+]
+MemberIds = Annotated[
+    list[Id], Meta(extra_json_schema={"minItems": 1, SETTING: {"maxItems": ["max_group_members", 1]}})
+]
+HistoryLimit = Annotated[int, Meta(extra_json_schema={"minimum": 1, SETTING: {"maximum": ["history_page_max", 1]}})]
+SyncLimit = Annotated[int, Meta(extra_json_schema={"minimum": 1, SETTING: {"maximum": ["sync_page_max", 1]}})]
