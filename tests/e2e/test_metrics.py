@@ -9,13 +9,18 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from backends import REDIS, only_on
 from helpers import Server, Socket, befriend, direct, free_port, register
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
+
+from kith.app import create_app
+from kith.settings import Settings
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -175,6 +180,16 @@ def test_request_ids_and_readiness(server: Server) -> None:
     for unsafe in ("x" * 65, "has space", "semi;colon", 'quote"d'):
         replaced = httpx.get(server.url + "/healthz", headers={"X-Request-Id": unsafe})
         assert re.fullmatch(r"[0-9a-f]{16}", replaced.headers["x-request-id"]), unsafe
+
+
+def test_each_app_has_a_registry_of_its_own(tmp_path: Path) -> None:
+    first, second = (create_app(Settings(data_dir=tmp_path / name)) for name in ("one", "two"))
+    one, two = first.gateway.metrics, second.gateway.metrics
+    assert one.registry is not two.registry
+    one.sent_rest.inc()
+    assert one.registry.get_sample_value("kith_messages_sent_total", {"transport": "rest"}) == 1
+    assert two.registry.get_sample_value("kith_messages_sent_total", {"transport": "rest"}) == 0
+    assert REGISTRY.get_sample_value("kith_messages_sent_total", {"transport": "rest"}) is None
 
 
 # -- readiness while a dependency is away --------------------------------------------------------

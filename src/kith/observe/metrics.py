@@ -106,7 +106,7 @@ class Metrics:
         )
         self._durations = Histogram(
             "kith_http_request_seconds",
-            "Time from a request's arrival until its handler returned, by route template.",
+            "Time from a request's arrival until its response was sent, by route template.",
             ["route"],
             buckets=_REQUEST_BUCKETS,
             registry=registry,
