@@ -11,10 +11,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
-from backends import REDIS, only_on
+from backends import REDIS, bus_url, only_on, scale_out_env
 from helpers import Server, Socket, befriend, direct, free_port, register
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
@@ -255,10 +256,20 @@ class Proxy:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
+def _port(url: str) -> int:
+    return urlsplit(url).port or {"redis": 6379, "postgresql": 5432}[urlsplit(url).scheme]
+
+
+def _through(url: str, proxy: Proxy) -> str:
+    """``url`` with its host and port those of ``proxy``."""
+    parts = urlsplit(url)
+    user = parts.netloc.rpartition("@")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@127.0.0.1:{proxy.port}" if user else f"127.0.0.1:{proxy.port}"))
+
+
 @pytest.fixture
 def redis_proxy() -> Iterator[Proxy]:
-    port = int(re.search(r":(\d+)", REDIS.removeprefix("redis://")).group(1))  # type: ignore[union-attr]
-    with Proxy(port) as proxy:
+    with Proxy(_port(REDIS)) as proxy:
         yield proxy
 
 
@@ -283,9 +294,7 @@ def _on_postgres(test: Callable[..., Any]) -> Callable[..., Any]:
 
 @_on_postgres
 def test_readiness_follows_the_redis_bus(make_server: Callable[..., Server], redis_proxy: Proxy) -> None:
-    db = REDIS.rsplit("/", 1)[1].split("?")[0] or "0"
-    bus = f"redis://127.0.0.1:{redis_proxy.port}/{db}?namespace=readyz-{redis_proxy.port}"
-    server = make_server({"KITH_BUS": bus})
+    server = make_server({"KITH_BUS": _through(bus_url(f"readyz-{redis_proxy.port}"), redis_proxy)})
     assert _readiness(server).status_code == 200
 
     redis_proxy.cut()
@@ -298,3 +307,20 @@ def test_readiness_follows_the_redis_bus(make_server: Callable[..., Server], red
 
     redis_proxy.restore()
     assert _wait_ready(server, 200).json()["checks"] == {"store": "ok", "bus": "ok"}
+
+
+@_on_postgres
+def test_readiness_follows_the_store(make_server: Callable[..., Server], new_store: Callable[[], str]) -> None:
+    database = new_store()
+    with Proxy(_port(database)) as proxy:
+        server = make_server({**scale_out_env(database), "KITH_DATABASE": _through(database, proxy)})
+        assert _readiness(server).status_code == 200
+
+        proxy.cut()
+        down = _wait_ready(server, 503).json()
+        assert down["error"]["code"] == "not_ready"
+        assert down["error"]["checks"] == {"store": "unreachable", "bus": "ok"}
+
+        proxy.restore()
+        assert _wait_ready(server, 200).json()["checks"] == {"store": "ok", "bus": "ok"}
+        server.stop()
