@@ -73,9 +73,9 @@ class Observe:
             self.metrics.responded(label, method, status, seconds)
             if template == self.rest_send:
                 if status == 201 and method == "POST":  # 200 answers a resent id: nothing new stored
-                    self.metrics.sent_rest.inc()
+                    self.metrics.sent_rest += 1
             elif template == self.rest_sync and status == 200:
-                self.metrics.sync_read_rest.inc()
+                self.metrics.sync_reads_rest += 1
             if self.log_requests:
                 access.info(
                     "%s %s %d",

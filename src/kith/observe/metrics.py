@@ -2,15 +2,18 @@
 
 Labels never carry a user, a device, a conversation or a path with ids in it: only route
 templates, methods, status classes and transports, so the number of series is fixed by the code.
-The hot paths (a send, a push) cost one counter increment each, or a histogram observation per
-pushed message: label children are bound once here, never looked up per call.
+The hot paths (a send, a push) cost an addition to a plain number, or a bisect per pushed
+message, read by a collector at scrape time; elsewhere label children are bound once, never
+looked up per call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hmac
-from collections.abc import Awaitable, Callable, Sequence
+import itertools
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 from prometheus_client import (
@@ -22,7 +25,10 @@ from prometheus_client import (
     platform_collector,
     process_collector,
 )
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -52,29 +58,14 @@ class Metrics:
         self.connections = Gauge(
             "kith_websocket_connections", "Signed-in WebSocket connections open now.", registry=registry
         )
-        sent = Counter(
-            "kith_messages_sent",
-            "Messages stored and acknowledged to their sender, by transport (a resent id is not counted again).",
-            ["transport"],
-            registry=registry,
-        )
-        self.sent_ws = sent.labels("ws")
-        self.sent_rest = sent.labels("rest")
-        deliveries = Counter(
-            "kith_deliveries",
-            "Event frames pushed to WebSockets: live from wake-ups, or read from the store to catch up.",
-            ["source"],
-            registry=registry,
-        )
-        self.delivered_live = deliveries.labels("live")
-        self.delivered_store = deliveries.labels("store")
-        self.delivery_latency = Histogram(
-            "kith_delivery_latency_seconds",
-            "From a message's created_at (its write job running) to its frame written to a WebSocket,"
-            " for live pushes (catch-up after a reconnect is not counted: it would measure time offline).",
-            buckets=_LATENCY_BUCKETS,
-            registry=registry,
-        )
+        # counted on the hot paths as plain numbers (see LoopCounts); only the event loop's thread
+        # changes them, and scrapes read them on that thread too
+        self.sent_ws = self.sent_rest = 0
+        self.delivered_live = self.delivered_store = 0
+        self.sync_reads_ws = self.sync_reads_rest = 0
+        self.latency_counts = [0] * (len(_LATENCY_BUCKETS) + 1)  # per bucket (not cumulative), then +Inf
+        self.latency_sum = 0.0
+        registry.register(LoopCounts(self))
         self.write_batch = Histogram(
             "kith_store_write_batch_jobs",
             "Write jobs committed in one transaction (SQLite's group commit; always 1 on PostgreSQL).",
@@ -87,14 +78,6 @@ class Metrics:
             buckets=_WRITE_BUCKETS,
             registry=registry,
         )
-        sync_reads = Counter(
-            "kith_sync_reads",
-            "Reads of a user's event log: REST sync pages, and the WebSocket's catch-up reads from the store.",
-            ["source"],
-            registry=registry,
-        )
-        self.sync_read_rest = sync_reads.labels("rest")
-        self.sync_read_ws = sync_reads.labels("ws")
         self._rate_limited = Counter(
             "kith_rate_limited", "Requests refused with 429, by route template.", ["route"], registry=registry
         )
@@ -124,21 +107,23 @@ class Metrics:
     def acked(self, sent: asyncio.Future[Any]) -> None:
         """A WebSocket send settled: count it if it stored a new message."""
         if not sent.cancelled() and sent.exception() is None and not sent.result().duplicate:
-            self.sent_ws.inc()
+            self.sent_ws += 1
 
     def pushed(self, frames: Sequence[bytes], live: bool) -> None:
         """Event frames were written to a socket; live ones also time their messages."""
         if not live:
-            self.delivered_store.inc(len(frames))
+            self.delivered_store += len(frames)
             return
-        self.delivered_live.inc(len(frames))
+        self.delivered_live += len(frames)
         now = self.clock.now_ms()
-        observe = self.delivery_latency.observe
+        counts = self.latency_counts
         for frame in frames:
             start = frame.find(_MESSAGE_AT, 0, 64)
             if start >= 0:
                 start += _AT_SKIP
-                observe(max(0, now - int(frame[start : frame.index(b",", start)])) / 1000)
+                seconds = max(0, now - int(frame[start : frame.index(b",", start)])) / 1000
+                counts[bisect.bisect_left(_LATENCY_BUCKETS, seconds)] += 1
+                self.latency_sum += seconds
 
     # -- the store's writer (called from its threads) ----------------------------------------
 
@@ -166,6 +151,50 @@ class Metrics:
         """The registry in the format the scraper asks for (OpenMetrics or Prometheus text)."""
         encode, content_type = choose_encoder(accept or "")
         return encode(self.registry), content_type
+
+
+class LoopCounts(Collector):
+    """The hot paths' counts, as metric families at scrape time: on the send and push paths a count
+    costs an addition and a latency a bisect, where the library's own types take a lock per update."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        m = self.metrics
+        sent = CounterMetricFamily(
+            "kith_messages_sent",
+            "Messages stored and acknowledged to their sender, by transport (a resent id is not counted again).",
+            labels=["transport"],
+        )
+        sent.add_metric(["ws"], m.sent_ws)
+        sent.add_metric(["rest"], m.sent_rest)
+        yield sent
+        deliveries = CounterMetricFamily(
+            "kith_deliveries",
+            "Event frames pushed to WebSockets: live from wake-ups, or read from the store to catch up.",
+            labels=["source"],
+        )
+        deliveries.add_metric(["live"], m.delivered_live)
+        deliveries.add_metric(["store"], m.delivered_store)
+        yield deliveries
+        latency = HistogramMetricFamily(
+            "kith_delivery_latency_seconds",
+            "From a message's created_at (its write job running) to its frame written to a WebSocket,"
+            " for live pushes (catch-up after a reconnect is not counted: it would measure time offline).",
+        )
+        cumulative = list(itertools.accumulate(m.latency_counts))
+        bounds = [*(floatToGoString(b) for b in _LATENCY_BUCKETS), "+Inf"]
+        latency.add_metric([], list(zip(bounds, cumulative, strict=True)), m.latency_sum)
+        yield latency
+        reads = CounterMetricFamily(
+            "kith_sync_reads",
+            "Reads of a user's event log: REST sync pages, and the WebSocket's catch-up reads from the store.",
+            labels=["source"],
+        )
+        reads.add_metric(["rest"], m.sync_reads_rest)
+        reads.add_metric(["ws"], m.sync_reads_ws)
+        yield reads
 
 
 def metrics_endpoint(metrics: Metrics, token: str) -> Callable[[Request], Awaitable[Response]]:

@@ -299,7 +299,7 @@ class Connection:
                     self.gateway.metrics.pushed(batch, live=True)
                 elif self.target > self.cursor:
                     frames, _head = await self.gateway.sync.frames(self.caller.user_id, self.cursor)
-                    self.gateway.metrics.sync_read_ws.inc()
+                    self.gateway.metrics.sync_reads_ws += 1
                     if not frames:
                         self.target = self.cursor
                         continue
