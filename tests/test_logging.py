@@ -7,6 +7,7 @@ SQLite only: what the logs look like does not depend on the store.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -17,6 +18,15 @@ from typing import Any
 import httpx
 from backends import only_on
 from helpers import FAST_ENV, Server
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from kith.clock import SystemClock
+from kith.http import errors as http_errors
+from kith.observe import Metrics, Observe
+from kith.observe.logs import JsonFormatter
 
 pytestmark = only_on("sqlite")
 
@@ -87,3 +97,43 @@ def test_an_unknown_log_format_is_refused(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "log_format" in done.stderr and "text, json" in done.stderr
+
+
+async def test_an_unexpected_error_is_counted_and_its_traceback_has_the_request_id() -> None:
+    """The 500 of the server's error handler, which answers outside the app's own middleware."""
+
+    async def boom(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))  # formatted at once, as a stream handler does
+
+    handler = Collect()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
+    metrics = Metrics(SystemClock())
+    app = Starlette(routes=[Route("/boom", boom)], exception_handlers={Exception: http_errors.on_unexpected})
+    observed = Observe(app, metrics, log_requests=True, rest_send="", rest_sync="")
+    transport = httpx.ASGITransport(app=observed, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://kith.test") as client:
+            response = await client.get("/boom")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal"
+    rid = response.headers["x-request-id"]
+    records = [json.loads(line) for line in lines]
+    failure = next(r for r in records if r["logger"] == "kith.http.errors")
+    assert failure["request_id"] == rid and "RuntimeError: a bug" in failure["exception"]
+    request = next(r for r in records if r["logger"] == "kith.access")
+    assert request["request_id"] == rid and request["status"] == 500 and request["route"] == "/boom"
+    sample = metrics.registry.get_sample_value
+    assert sample("kith_http_responses_total", {"route": "/boom", "method": "GET", "status": "5xx"}) == 1
