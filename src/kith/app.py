@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kith import bus as buses
 from kith.clock import Clock, SystemClock
@@ -25,8 +25,10 @@ from kith.errors import DomainError
 from kith.http import errors as http_errors
 from kith.http import openapi
 from kith.http.endpoint import make_routes
-from kith.http.routes import ENDPOINTS
+from kith.http.routes import ENDPOINTS, V1
+from kith.http.routes import C as CONVERSATION
 from kith.jsonenc import encode
+from kith.observe import Metrics, Observe, metrics_endpoint, readyz_endpoint
 from kith.services import build_services
 from kith.settings import Settings
 from kith.storage.sqlite import SqliteDatabase
@@ -52,14 +54,17 @@ WS_DOC = {
 }
 
 
-def open_database(settings: Settings) -> SqliteDatabase | PostgresDatabase:
+def open_database(
+    settings: Settings, observer: Callable[[int, float], None] | None = None
+) -> SqliteDatabase | PostgresDatabase:
+    """The store of ``settings``; ``observer(jobs, seconds)`` hears of each write transaction."""
     url = settings.database_url
     if url.startswith("sqlite:"):
-        return SqliteDatabase.from_url(url, batch_max=settings.write_batch_max)
+        return SqliteDatabase.from_url(url, batch_max=settings.write_batch_max, observer=observer)
     if url.startswith(("postgresql://", "postgres://")):
         from kith.storage.postgres import PostgresDatabase  # needs the [postgres] extra
 
-        return PostgresDatabase.from_url(url, writers=settings.database_writers)
+        return PostgresDatabase.from_url(url, writers=settings.database_writers, observer=observer)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/kith.db or postgresql://...")
 
 
@@ -91,7 +96,7 @@ class Kith:
     """The ASGI app: the WebSocket gateway beside the HTTP app, not under its middleware (a socket
     lives for hours and each of its frames is on the hot path); everything else goes to HTTP."""
 
-    def __init__(self, http: Starlette, gateway: Gateway) -> None:
+    def __init__(self, http: ASGIApp, gateway: Gateway) -> None:
         self.http = http
         self.gateway = gateway
 
@@ -105,10 +110,12 @@ class Kith:
 
 def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
     clock = clock or SystemClock()
-    db = open_database(settings)
+    metrics = Metrics(clock)
+    db = open_database(settings, observer=metrics.committed)
     bus = buses.from_url(settings.bus)
     services = build_services(settings, db, bus, clock)
-    gateway = Gateway(services.accounts, services.chats, services.sync, bus, settings)
+    gateway = Gateway(services.accounts, services.chats, services.sync, bus, settings, metrics)
+    metrics.count_connections(lambda: len(gateway.connections))
     spec = encode(openapi.build(ENDPOINTS, {WS_PATH: {"get": WS_DOC}}, settings))
     web = web_root()
 
@@ -131,6 +138,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
         Route("/openapi.json", openapi_json),
         Route("/docs", docs),
         Route("/healthz", health),
+        Route("/readyz", readyz_endpoint(db, bus)),
+        *([Route("/metrics", metrics_endpoint(metrics, settings.metrics_token))] if settings.metrics_enabled else []),
         WebMount("/", GZipMiddleware(WebClient(directory=web, html=True)), name="web"),
     ]
 
@@ -158,4 +167,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
             Exception: http_errors.on_unexpected,
         },
     )
-    return Kith(app, gateway)
+    # around the whole HTTP app, so that even a 500 from its error handler is counted and has an id
+    observed = Observe(app, metrics, settings.log_format == "json", CONVERSATION + "/messages", V1 + "/sync")
+    return Kith(observed, gateway)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from kith.bench.cli import add_bench_parser, run_bench
 from kith.bus.memory import MemoryBus
 from kith.clock import SystemClock
 from kith.errors import DomainError
+from kith.observe import logs
 from kith.services import build_services
 from kith.settings import Settings
 from kith.storage.migrate import SchemaOutdated, SchemaTooNew
@@ -91,10 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return migrate_store(args.source, args.target)
     try:
         settings = _settings(args)
+        logs.configure(settings.log_level, settings.log_format)
     except (ValueError, OSError) as exc:
         print(f"kith: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "serve":
             return serve(settings)
@@ -175,6 +175,7 @@ def serve(settings: Settings) -> int:
         interface="asgi3",  # Kith.__call__ returns a coroutine rather than being one
         proxy_headers=False,  # kith never uses client addresses; one middleware layer fewer per request
         log_level=settings.log_level,
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,  # json: ours
         access_log=settings.log_level == "debug",
         timeout_graceful_shutdown=5,
     )

@@ -92,6 +92,27 @@ TABLE: tuple[Setting, ...] = (
     Setting("password_time_cost", int, 3, "Argon2id time cost for password hashes."),
     Setting("password_memory_kib", int, 65536, "Argon2id memory cost for password hashes, in KiB."),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error.", flag=True),
+    Setting(
+        "log_format",
+        str,
+        "text",
+        "Log format: `text` (readable lines) or `json` (one JSON object a line, and one line per HTTP request"
+        " with its request id, route, status and duration; see docs/operations.md).",
+        flag=True,
+    ),
+    Setting(
+        "metrics_enabled",
+        bool,
+        True,
+        "Serve Prometheus metrics at `/metrics` (aggregate counts only, no user ids; see docs/operations.md).",
+    ),
+    Setting(
+        "metrics_token",
+        str,
+        "",
+        "When set, `/metrics` answers only requests with `Authorization: Bearer <token>`; empty means open"
+        " to whoever reaches the port (keep it off the public internet at the reverse proxy, or set a token).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in TABLE}
@@ -125,6 +146,9 @@ class Settings:
     password_time_cost: int = 3
     password_memory_kib: int = 65536
     log_level: str = "info"
+    log_format: str = "text"
+    metrics_enabled: bool = True
+    metrics_token: str = ""
 
     @property
     def database_url(self) -> str:

@@ -27,6 +27,10 @@ class Bus(Protocol):
 
     async def close(self) -> None: ...
 
+    async def ping(self) -> None:
+        """Return once the bus is known to carry wake-ups now; raise if it cannot (``/readyz``)."""
+        ...
+
     def publish(self, wakeups: Sequence[Wakeup]) -> None:
         """Fire and forget; never blocks the caller."""
         ...

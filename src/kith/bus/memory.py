@@ -21,6 +21,9 @@ class MemoryBus:
     async def close(self) -> None:
         self._listeners.clear()
 
+    async def ping(self) -> None:
+        pass  # in-process: reachable while the process runs
+
     def publish(self, wakeups: Sequence[Wakeup]) -> None:
         for wakeup in wakeups:
             for listener in self._listeners.get(wakeup.user_id, ()):

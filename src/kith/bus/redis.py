@@ -84,6 +84,12 @@ class RedisBus:
                 await self._redis.aclose()
         await self.local.close()
 
+    async def ping(self) -> None:
+        """A round trip to Redis; raises (redis.ConnectionError, ...) while it cannot be reached."""
+        if self._redis is None:
+            raise RuntimeError("the Redis bus is not started")
+        await self._redis.ping()
+
     # -- Bus interface -----------------------------------------------------------------------
 
     def publish(self, wakeups: Sequence[Wakeup]) -> None:

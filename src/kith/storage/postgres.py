@@ -42,6 +42,10 @@ _BACKOFF_MAX = 0.25  # seconds
 _STOP = object()
 _MIGRATION_LOCK = 0x6B697468  # pg_advisory_xact_lock key: one node migrates at a time
 
+# called by a writer thread after each job: (jobs in its transaction, always 1 here; seconds it took,
+# from its first BEGIN until its COMMIT returned, retries included)
+CommitObserver = Callable[[int, float], None]
+
 
 def _sql(sql: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - a deliberate memo
     converted = cache.get(sql)
@@ -129,8 +133,9 @@ class _Job:
 class PostgresDatabase:
     """The PostgreSQL implementation of ``kith.storage.database.Database``."""
 
-    def __init__(self, url: str, writers: int = 8, readers: int = 8) -> None:
+    def __init__(self, url: str, writers: int = 8, readers: int = 8, observer: CommitObserver | None = None) -> None:
         self.url = url
+        self.observer = observer
         self.writer_count = writers
         self.reader_count = readers
         self._queues: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in range(writers)]
@@ -141,8 +146,8 @@ class PostgresDatabase:
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="kith-pg-read")
 
     @classmethod
-    def from_url(cls, url: str, writers: int = 8) -> PostgresDatabase:
-        return cls(url.replace("postgres://", "postgresql://", 1), writers=writers)
+    def from_url(cls, url: str, writers: int = 8, observer: CommitObserver | None = None) -> PostgresDatabase:
+        return cls(url.replace("postgres://", "postgresql://", 1), writers=writers, observer=observer)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -217,6 +222,7 @@ class PostgresDatabase:
     def _run_job(self, conn: psycopg.Connection[Any], job: _Job) -> psycopg.Connection[Any]:
         result: Any = None
         error: BaseException | None = None
+        started = time.perf_counter()
         for attempt in range(_RETRIES):
             try:
                 if conn.closed or conn.broken:
@@ -240,6 +246,8 @@ class PostgresDatabase:
             except Exception as exc:
                 error = exc
                 break
+        if self.observer is not None:
+            self.observer(1, time.perf_counter() - started)
         assert self._loop is not None
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
             self._loop.call_soon_threadsafe(settle, job.future, result, error)

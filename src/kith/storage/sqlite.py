@@ -15,6 +15,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +26,9 @@ from kith.storage.database import settle
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+# called by the writer thread after each transaction: (jobs in it, seconds from BEGIN until COMMIT returned)
+CommitObserver = Callable[[int, float], None]
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -95,9 +99,12 @@ def _settle(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]
 class SqliteDatabase:
     """The SQLite implementation of ``kith.storage.database.Database``."""
 
-    def __init__(self, path: Path, batch_max: int = 256, readers: int = 3) -> None:
+    def __init__(
+        self, path: Path, batch_max: int = 256, readers: int = 3, observer: CommitObserver | None = None
+    ) -> None:
         self.path = path
         self.batch_max = batch_max
+        self.observer = observer
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer: threading.Thread | None = None
@@ -106,8 +113,9 @@ class SqliteDatabase:
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="kith-sqlite-read")
 
     @classmethod
-    def from_url(cls, url: str, batch_max: int = 256) -> SqliteDatabase:
-        return cls(Path(url.removeprefix("sqlite:///").removeprefix("sqlite://")), batch_max=batch_max)
+    def from_url(cls, url: str, batch_max: int = 256, observer: CommitObserver | None = None) -> SqliteDatabase:
+        path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
+        return cls(path, batch_max=batch_max, observer=observer)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -199,6 +207,7 @@ class SqliteDatabase:
 
     def _commit_batch(self, conn: sqlite3.Connection, tx: SqliteTx, batch: list[_Job]) -> None:
         outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        started = time.perf_counter()
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job in batch:
@@ -218,6 +227,8 @@ class SqliteDatabase:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             outcomes = [(job.future, None, exc) for job in batch]
+        if self.observer is not None:
+            self.observer(len(batch), time.perf_counter() - started)
         assert self._loop is not None
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
             self._loop.call_soon_threadsafe(_settle, outcomes)

@@ -32,6 +32,7 @@ from kith.bus.base import Bus, Wakeup
 from kith.chats.service import ChatService
 from kith.errors import DomainError, NotFound, Unauthenticated
 from kith.jsonenc import decode, encode
+from kith.observe.metrics import Metrics
 from kith.settings import Settings
 from kith.sync.service import SyncService
 from kith.ws import protocol as p
@@ -56,8 +57,15 @@ class _Gone(Exception):
 
 class Gateway:
     def __init__(
-        self, accounts: AccountService, chats: ChatService, sync: SyncService, bus: Bus, settings: Settings
+        self,
+        accounts: AccountService,
+        chats: ChatService,
+        sync: SyncService,
+        bus: Bus,
+        settings: Settings,
+        metrics: Metrics,
     ) -> None:
+        self.metrics = metrics
         self.accounts = accounts
         self.chats = chats
         self.sync = sync
@@ -288,13 +296,16 @@ class Connection:
                 batch = self._contiguous()
                 if batch:
                     await self._push(batch)
+                    self.gateway.metrics.pushed(batch, live=True)
                 elif self.target > self.cursor:
                     frames, _head = await self.gateway.sync.frames(self.caller.user_id, self.cursor)
+                    self.gateway.metrics.sync_reads_ws += 1
                     if not frames:
                         self.target = self.cursor
                         continue
                     self.cursor += len(frames)
                     await self._push(frames)
+                    self.gateway.metrics.pushed(frames, live=False)
                 elif not self.pending:
                     return
         except Exception:
@@ -333,6 +344,7 @@ class Connection:
     # -- answering requests ------------------------------------------------------------------
 
     def _acked(self, ref: str, sent: asyncio.Future[Any]) -> None:
+        self.gateway.metrics.acked(sent)
         self.inflight -= 1
         resume = self.resume
         if resume is not None and not resume.done():
