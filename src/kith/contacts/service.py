@@ -18,6 +18,7 @@ from kith.contacts.models import MAX_GREETING, MAX_REMARK, Friend, FriendRequest
 from kith.errors import Conflict, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import encode
+from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
 
 
@@ -46,7 +47,8 @@ def _friend_model(tx: Tx, user_id: int, friend_id: int) -> Friend:
 
 
 class ContactService:
-    def __init__(self, db: Database, writer: Writer, max_friends: int) -> None:
+    def __init__(self, db: Database, writer: Writer, max_friends: int, limits: Limits) -> None:
+        self.limits = limits
         self.db = db
         self.writer = writer
         self.max_friends = max_friends
@@ -95,6 +97,7 @@ class ContactService:
 
     async def send_request(self, caller: Caller, user_id: int, greeting: str = "") -> dict[str, Any]:
         """Ask ``user_id`` to be friends. If they already asked the caller, this accepts instead."""
+        await self.limits.take("friend_request_user", caller.user_id)
         validation.positive_id(user_id, "user_id")
         greeting = validation.line(greeting, "greeting", MAX_GREETING, allow_empty=True)
         me = caller.user_id

@@ -30,6 +30,7 @@ class Call:
     path: dict[str, int]
     body: Any = None
     query: Any = None
+    ip: str = ""  # the client's address (through trusted proxies: see the trusted_proxies setting)
 
 
 Handler = Callable[[Call], Awaitable[Any]]
@@ -125,7 +126,9 @@ def make_view(endpoint: Endpoint, services: Any, max_body: int) -> Callable[[Req
             caller = anonymous
             if endpoint.auth:
                 caller = await services.accounts.authenticate(bearer_token(request.headers.get("authorization")))
-            call = Call(services, caller, path)
+            client = request.client
+            ip = services.limits.client_ip(client.host if client else None, request.headers.get("x-forwarded-for"))
+            call = Call(services, caller, path, ip=ip)
             if endpoint.body is not None:
                 call.body = decode_body(await read_body(request, max_body), endpoint.body)
             if endpoint.query is not None:

@@ -19,12 +19,14 @@ class RegisterIn(Strict):
     display_name: str
     password: str
     device_name: str | None = None
+    device_key: str | None = None
 
 
 class SignInIn(Strict):
     handle: str
     password: str
     device_name: str | None = None
+    device_key: str | None = None
 
 
 class ProfileIn(Strict):
@@ -43,12 +45,16 @@ class DevicesOut(msgspec.Struct):
 
 async def register(call: Call) -> Session:
     b: RegisterIn = call.body
-    return await call.services.accounts.register(b.handle, b.display_name, b.password, b.device_name)
+    return await call.services.accounts.register(
+        b.handle, b.display_name, b.password, b.device_name, ip=call.ip, device_key=b.device_key
+    )
 
 
 async def sign_in(call: Call) -> Session:
     b: SignInIn = call.body
-    return await call.services.accounts.sign_in(b.handle, b.password, b.device_name)
+    return await call.services.accounts.sign_in(
+        b.handle, b.password, b.device_name, ip=call.ip, device_key=b.device_key
+    )
 
 
 async def sign_out(call: Call) -> None:
