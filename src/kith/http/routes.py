@@ -15,7 +15,7 @@ C = V1 + "/conversations/{conversation_id:int}"
 ENDPOINTS: tuple[Endpoint, ...] = (
     # accounts
     Endpoint("POST", V1 + "/accounts", accounts.register, "Sign up (and sign in this device)", "accounts",
-             body=accounts.RegisterIn, response=Session, status=201, auth=False, errors=(400, 403, 409)),
+             body=accounts.RegisterIn, response=Session, status=201, auth=False, errors=(400, 403, 409, 429)),
     Endpoint("POST", V1 + "/sessions", accounts.sign_in, "Sign in: a bearer token for a new device", "accounts",
              body=accounts.SignInIn, response=Session, status=201, auth=False, errors=(400, 401, 429)),
     Endpoint("DELETE", V1 + "/sessions/current", accounts.sign_out, "Sign out this device", "accounts"),
@@ -41,7 +41,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "contacts", response=contacts.RequestsOut),
     Endpoint("POST", V1 + "/friend-requests", contacts.send_request,
              "Ask someone to be friends (accepts theirs if they already asked)", "contacts",
-             body=contacts.RequestIn, response=contacts.RequestOut, status=201, errors=(400, 404, 409)),
+             body=contacts.RequestIn, response=contacts.RequestOut, status=201, errors=(400, 404, 409, 429)),
     Endpoint("POST", V1 + "/friend-requests/{request_id:int}/accept", contacts.accept_request,
              "Accept a friend request", "contacts", response=contacts.RequestOut, errors=(404, 409)),
     Endpoint("POST", V1 + "/friend-requests/{request_id:int}/decline", contacts.decline_request,
@@ -60,7 +60,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", V1 + "/conversations/direct", chats.open_direct, "Open the direct conversation with a friend",
              "chats", body=chats.DirectIn, response=Conversation, errors=(400, 403)),
     Endpoint("POST", V1 + "/conversations/groups", chats.create_group, "Create a group with friends", "chats",
-             body=chats.GroupIn, response=Conversation, status=201, errors=(400, 403, 409)),
+             body=chats.GroupIn, response=Conversation, status=201, errors=(400, 403, 409, 429)),
     Endpoint("GET", C, chats.conversation, "One conversation", "chats", response=Conversation, errors=(404,)),
     Endpoint("PATCH", C, chats.update_group, "Rename a group, transfer ownership, restrict adding", "chats",
              body=chats.GroupUpdateIn, response=Conversation, errors=(400, 403, 404)),
@@ -78,7 +78,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", C + "/messages", chats.history, "History, by sequence number in either direction", "chats",
              query=chats.HistoryQuery, response=chats.HistoryOut, errors=(400, 404)),
     Endpoint("POST", C + "/messages", chats.send, "Send a text message (idempotent by its client id)", "chats",
-             body=chats.SendIn, response=Ack, status=201, errors=(400, 403, 404, 409, 413)),
+             body=chats.SendIn, response=Ack, status=201, errors=(400, 403, 404, 409, 413, 429)),
     Endpoint("POST", C + "/messages/{seq:int}/recall", chats.recall, "Recall your message (within 2 minutes)",
              "chats", response=Message, errors=(403, 404)),
     # sync
