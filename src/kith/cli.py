@@ -122,6 +122,7 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from kith.app import create_app, open_database
+    from kith.ws.server import BoundedWebSocketProtocol
 
     open_database(settings).migrate()  # fail fast, before binding, on a database newer than this code
 
@@ -138,13 +139,13 @@ def serve(settings: Settings) -> int:
         port=settings.port,
         loop="uvloop",
         http="httptools",
-        ws="websockets-sansio",
+        ws=BoundedWebSocketProtocol,  # uvicorn's websockets-sansio, bounded for peers that do not read
         ws_max_size=settings.max_ws_frame_bytes,
         ws_ping_interval=settings.ws_heartbeat_seconds,
         ws_ping_timeout=settings.ws_heartbeat_seconds,
         ws_per_message_deflate=False,
         interface="asgi3",  # Kith.__call__ returns a coroutine rather than being one
-        proxy_headers=False,  # kith never uses client addresses; one middleware layer fewer per request
+        proxy_headers=False,  # kith reads X-Forwarded-For itself, from trusted_proxies only
         log_level=settings.log_level,
         access_log=settings.log_level == "debug",
         timeout_graceful_shutdown=5,

@@ -162,3 +162,26 @@ async def test_a_send_over_the_rate_limit_gets_an_error_frame_and_the_socket_sta
     await sock.close()
     for user in (alice, bob, laptop):
         await user.aclose()
+
+
+async def test_ping_frames_from_a_client_that_never_reads_stay_under_a_memory_cap(server: Server) -> None:
+    """WebSocket ping control frames (answered by the server's WebSocket layer, not the gateway)."""
+    alice = await register(server)
+    ws = await stalled_socket(alice)
+    before = rss_mib(server)
+    loop = asyncio.get_running_loop()
+    deadline, pings = loop.time() + 15, 0
+    while pings < 300_000 and loop.time() < deadline:
+        for _ in range(500):
+            ws.protocol.send_ping(b"p" * 125)
+        ws.send_data()
+        pings += 500
+        while ws.transport.get_write_buffer_size() > MIB and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)  # the server reads these as fast as it can
+        await asyncio.sleep(0)
+    sent = pings * 131 / MIB
+    grown = rss_mib(server) - before
+    assert sent > 24, f"only {sent:.0f} MiB of pings went out"
+    assert grown < 8, f"the server grew by {grown:.0f} MiB after {sent:.0f} MiB of unread pings"
+    ws.transport.abort()
+    await alice.aclose()
