@@ -30,6 +30,7 @@ from kith.storage.sqlite import SqliteDatabase
 from kith.sync.service import SyncService
 
 _ids = itertools.count(1)
+PASSWORD = "plum kettle ferry 41"  # strong enough for the password policy
 
 
 class FakeClock:
@@ -110,7 +111,7 @@ class Kit:
             return reader.dump()
 
     async def user(self, handle: str | None = None) -> Caller:
-        session = await self.accounts.register(handle or f"user{next(_ids)}", "Someone", "password123")
+        session = await self.accounts.register(handle or f"user{next(_ids)}", "Someone", PASSWORD)
         return Caller(session.user.id, session.device.id)
 
     async def friends(self, a: Caller, b: Caller) -> None:

@@ -157,7 +157,7 @@ class User:
         await self.http.aclose()
 
 
-PASSWORD = "correct horse battery"
+PASSWORD = "plum kettle ferry 41"
 
 
 def _client(server: Server, token: str | None = None) -> httpx.AsyncClient:

@@ -20,6 +20,9 @@ from helpers import FAST_ENV, Server
 pytestmark = only_on("sqlite")
 
 
+FIRST, SECOND = "violet anchor 93 drum", "quiet lantern 58 moss"  # strong enough for the password policy
+
+
 def kith(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kith", *args[:1], "--data-dir", str(data_dir), *args[1:]],
@@ -33,17 +36,17 @@ def kith(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.Com
 
 def test_admin_creates_lists_resets_and_disables_users(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    created = kith(data, "admin", "create-user", "Dana", "--display-name", "Dana S", "--password", "first-pass")
+    created = kith(data, "admin", "create-user", "Dana", "--display-name", "Dana S", "--password", FIRST)
     assert created.returncode == 0, created.stderr
     assert "created @dana" in created.stdout
-    taken = kith(data, "admin", "create-user", "dana", "--display-name", "Other", "--password", "first-pass")
+    taken = kith(data, "admin", "create-user", "dana", "--display-name", "Other", "--password", FIRST)
     assert taken.returncode == 1 and "handle is taken" in taken.stderr
     weak = kith(data, "admin", "create-user", "erin", "--display-name", "Erin", "--password", "short")
     assert weak.returncode == 1 and "at least 8" in weak.stderr
 
     server = Server(data).start()
     try:
-        sign_in = {"handle": "dana", "password": "first-pass"}
+        sign_in = {"handle": "dana", "password": FIRST}
         response = httpx.post(server.url + "/api/v1/sessions", json=sign_in)
         assert response.status_code == 201
         token = response.json()["token"]
@@ -53,11 +56,11 @@ def test_admin_creates_lists_resets_and_disables_users(tmp_path: Path) -> None:
         assert "dana" in listed.stdout and "Dana S" in listed.stdout and "active" in listed.stdout
 
         # a reset signs out every device
-        assert kith(data, "admin", "reset-password", "dana", "--password", "second-pass").returncode == 0
+        assert kith(data, "admin", "reset-password", "dana", "--password", SECOND).returncode == 0
         me = httpx.get(server.url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 401
         assert httpx.post(server.url + "/api/v1/sessions", json=sign_in).status_code == 401
-        sign_in["password"] = "second-pass"
+        sign_in["password"] = SECOND
         assert httpx.post(server.url + "/api/v1/sessions", json=sign_in).status_code == 201
 
         assert kith(data, "admin", "disable-user", "dana").returncode == 0

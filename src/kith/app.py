@@ -154,6 +154,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
             yield
         finally:
             await services.outbox.close()
+            await services.limits.close()
             await gateway.close()
             await bus.close()
             await db.close()

@@ -149,7 +149,8 @@ def serve(settings: Settings) -> int:
 
     from kith.app import create_app, open_database
     from kith.http import security
-    from kith.http.server import HttpProtocol, WebSocketProtocol
+    from kith.http.server import HttpProtocol
+    from kith.ws.server import WebSocketProtocol
 
     open_database(settings).migrate()  # fail fast, before binding, on a database newer than this code
 
@@ -173,7 +174,7 @@ def serve(settings: Settings) -> int:
         ws_ping_timeout=settings.ws_heartbeat_seconds,
         ws_per_message_deflate=False,
         interface="asgi3",  # Kith.__call__ returns a coroutine rather than being one
-        proxy_headers=False,  # kith never uses client addresses; one middleware layer fewer per request
+        proxy_headers=False,  # kith reads X-Forwarded-For itself, from trusted_proxies only
         log_level=settings.log_level,
         log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,  # json: ours
         access_log=settings.log_level == "debug",

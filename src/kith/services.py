@@ -15,6 +15,7 @@ from kith.clock import Clock
 from kith.contacts.service import ContactService
 from kith.events import Writer
 from kith.events.outbox import OutboxWorker
+from kith.ratelimit import Limits, Rate, from_settings
 from kith.settings import Settings
 from kith.storage.database import Database
 from kith.sync.service import SyncService
@@ -31,15 +32,23 @@ class Services:
     outbox: OutboxWorker  # started by the app's lifespan; domains register their topics' handlers
     deletion: AccountDeletion
     exports: Exports
+    limits: Limits
 
 
 def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> Services:
     outbox = OutboxWorker(db, clock, handlers={})
     writer = Writer(db, bus, clock, on_outbox=outbox.kick)
-    passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
-    accounts = AccountService(db, writer, passwords, clock, settings.registration_open)
-    contacts = ContactService(db, writer, settings.max_friends)
-    chats = ChatService(db, writer, clock, settings)
+    passwords = Passwords(
+        settings.password_time_cost,
+        settings.password_memory_kib,
+        settings.password_hash_concurrency,
+        settings.password_min_score,
+    )
+    limits = from_settings(settings, clock)
+    failures = Rate.parse(settings.sign_in_failures, "sign_in_failures")
+    accounts = AccountService(db, writer, passwords, clock, settings.registration_open, limits, failures)
+    contacts = ContactService(db, writer, settings.max_friends, limits)
+    chats = ChatService(db, writer, clock, settings, limits)
     return Services(
         accounts=accounts,
         contacts=contacts,
@@ -48,4 +57,5 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
         outbox=outbox,
         deletion=AccountDeletion(db, writer, passwords),
         exports=Exports(accounts, contacts, chats, clock, page=settings.history_page_max),
+        limits=limits,
     )

@@ -91,6 +91,54 @@ TABLE: tuple[Setting, ...] = (
     Setting("write_batch_max", int, 256, "Most write jobs the single writer commits in one transaction."),
     Setting("password_time_cost", int, 3, "Argon2id time cost for password hashes."),
     Setting("password_memory_kib", int, 65536, "Argon2id memory cost for password hashes, in KiB."),
+    Setting(
+        "ws_max_queued_bytes",
+        int,
+        1024 * 1024,
+        "Most bytes of replies (acks, errors, pongs) and pushed events one WebSocket may have waiting"
+        " for a client that does not read; past it the socket is closed with 1013 and the client resumes.",
+    ),
+    Setting(
+        "password_min_score",
+        int,
+        3,
+        "Weakest password accepted, as a zxcvbn score from 0 (a top-10 password) to 4; 0 accepts any"
+        " password of the minimum length.",
+    ),
+    Setting("password_hash_concurrency", int, 2, "Most password hashes computed at once per node (Argon2id)."),
+    Setting(
+        "sign_in_failures",
+        str,
+        "10/900",
+        "Failed sign-ins per handle (COUNT/SECONDS) before it is paused; a device that signed in to the"
+        " account before has a budget of its own and is not paused by others' failures.",
+    ),
+    Setting(
+        "rate_sign_up_ip",
+        str,
+        "30/3600",
+        "Sign-ups per client address: COUNT/SECONDS, a token bucket (COUNT at once, refilled over"
+        " SECONDS); `off` turns a limit off. Every `rate_*` setting has this form.",
+    ),
+    Setting("rate_sign_in_ip", str, "60/300", "Sign-in attempts per client address."),
+    Setting("rate_new_device_user", str, "20/3600", "Successful sign-ins (new devices) per account."),
+    Setting("rate_friend_request_user", str, "200/3600", "Friend requests sent per user."),
+    Setting("rate_group_user", str, "20/600", "Groups created per user."),
+    Setting("rate_send_user", str, "300/10", "Messages sent per user, over all their devices (REST and WebSocket)."),
+    Setting("rate_send_device", str, "200/10", "Messages sent per device (REST and WebSocket)."),
+    Setting(
+        "rate_limit_exempt",
+        str,
+        "127.0.0.0/8,::1",
+        "Client addresses (comma-separated, CIDR allowed) the per-address limits do not apply to; empty: none.",
+    ),
+    Setting(
+        "trusted_proxies",
+        str,
+        "",
+        "Addresses of reverse proxies whose `X-Forwarded-For` header names the client (comma-separated,"
+        " CIDR allowed); empty: the peer's address is the client's.",
+    ),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error.", flag=True),
     Setting(
         "log_format",
@@ -145,6 +193,19 @@ class Settings:
     write_batch_max: int = 256
     password_time_cost: int = 3
     password_memory_kib: int = 65536
+    ws_max_queued_bytes: int = 1024 * 1024
+    password_min_score: int = 3
+    password_hash_concurrency: int = 2
+    sign_in_failures: str = "10/900"
+    rate_sign_up_ip: str = "30/3600"
+    rate_sign_in_ip: str = "60/300"
+    rate_new_device_user: str = "20/3600"
+    rate_friend_request_user: str = "200/3600"
+    rate_group_user: str = "20/600"
+    rate_send_user: str = "300/10"
+    rate_send_device: str = "200/10"
+    rate_limit_exempt: str = "127.0.0.0/8,::1"
+    trusted_proxies: str = ""
     log_level: str = "info"
     log_format: str = "text"
     metrics_enabled: bool = True

@@ -10,6 +10,16 @@ from kith.errors import Invalid, TooLarge
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 CONTROL_BUT_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # tab and newline pass
 
+# Invisible formatting characters (Unicode Cf) that can disguise a name or reorder what is shown
+# around it: bidi marks, embeddings, overrides and isolates, zero-width space and word joiners, the
+# byte-order mark, interlinear annotation. Zero-width (non-)joiners stay: emoji and several scripts need them.
+FORMATTING = re.compile("[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+# what a single line of human text may not hold: either of the above
+LINE_FORBIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
+
 MAX_ID = 2**63 - 1  # ids are positive 64-bit integers
 MAX_SEQ = 2**62 - 1  # sequence numbers stay well inside 64 bits
 
@@ -19,10 +29,17 @@ def _has_control(value: str, allow_newlines: bool) -> bool:
 
 
 def line(value: str, field: str, max_chars: int, *, allow_empty: bool = False) -> str:
-    """A single line of human text (names, statuses, greetings): trimmed, no control characters."""
+    """A single line of human text (names, statuses, greetings): trimmed, no control characters and
+    no invisible formatting characters."""
     value = value.strip(" \t\r\n")  # a pasted trailing newline is trimmed, not refused
     if _has_control(value, allow_newlines=False):
         raise Invalid(f"{field} must not contain control characters", field=field)
+    if FORMATTING.search(value):
+        raise Invalid(
+            f"{field} must not contain invisible formatting characters (such as the right-to-left override U+202E)",
+            "invisible_characters",
+            field=field,
+        )
     value = value.strip()
     if not value and not allow_empty:
         raise Invalid(f"{field} must not be empty", field=field)

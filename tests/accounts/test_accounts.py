@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
-from domain import Kit
+from domain import PASSWORD, Kit
 
 from kith.accounts.models import Caller, Session
 from kith.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 
 
-async def register(kit: Kit, handle: str, password: str = "password123", device: str | None = None) -> Session:
+async def register(kit: Kit, handle: str, password: str = PASSWORD, device: str | None = None) -> Session:
     return await kit.accounts.register(handle, "Someone", password, device)
 
 
@@ -53,8 +54,41 @@ async def test_a_password_needs_eight_characters(kit: Kit) -> None:
     with pytest.raises(Invalid) as caught:
         await register(kit, "shorty", password="1234567")
     assert caught.value.fields["field"] == "password"
-    session = await register(kit, "longer", password="12345678")
+    session = await register(kit, "longer", password="ferry plum 8")
     assert session.user.handle == "longer"
+
+
+@pytest.mark.parametrize("password", ["12345678", "password", "password123", "qwertyuiop", "iloveyou2"])
+async def test_common_passwords_are_refused_and_the_error_says_why(kit: Kit, password: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        await register(kit, "weakling", password=password)
+    assert caught.value.code == "weak_password"
+    assert caught.value.fields["field"] == "password"
+    assert caught.value.fields["score"] < caught.value.fields["min_score"]
+    assert caught.value.fields["warning"] or caught.value.fields["suggestions"]
+    assert "too weak" in caught.value.message
+    assert await kit.rows("SELECT handle FROM users") == []
+
+
+async def test_a_password_made_of_the_handle_is_weak(kit: Kit) -> None:
+    with pytest.raises(Invalid) as caught:
+        await register(kit, "marguerite_x", password="marguerite_x1")
+    assert caught.value.code == "weak_password"
+
+
+async def test_a_new_password_is_checked_too(kit: Kit) -> None:
+    phone = await register(kit, "alice")
+    with pytest.raises(Invalid) as caught:
+        await kit.accounts.change_password(caller(phone), PASSWORD, "abcdefgh")
+    assert caught.value.code == "weak_password"
+    assert caught.value.fields["field"] == "new_password"
+    with pytest.raises(Invalid):
+        await kit.accounts.reset_password("alice", "11111111")
+
+
+async def test_the_policy_can_be_turned_off(make_kit: Any) -> None:
+    kit = await make_kit(password_min_score=0)
+    assert (await register(kit, "lenient", password="12345678")).user.handle == "lenient"
 
 
 @pytest.mark.parametrize("device_name", ["phone\x00", "d" * 65])
@@ -93,7 +127,7 @@ async def test_the_token_is_stored_only_as_its_hash(kit: Kit) -> None:
 
 async def test_sign_in_is_case_insensitive_and_adds_a_device(kit: Kit) -> None:
     first = await register(kit, "alice", device="phone")
-    second = await kit.accounts.sign_in("ALICE", "password123", "laptop")
+    second = await kit.accounts.sign_in("ALICE", PASSWORD, "laptop")
     assert second.user == first.user
     assert second.device.id != first.device.id and second.token != first.token
     devices = await kit.accounts.devices(caller(second))
@@ -107,7 +141,7 @@ async def test_wrong_password_and_unknown_handle_fail_alike(kit: Kit) -> None:
     with pytest.raises(Unauthenticated) as wrong_password:
         await kit.accounts.sign_in("alice", "password124")
     with pytest.raises(Unauthenticated) as unknown:
-        await kit.accounts.sign_in("nobody", "password123")
+        await kit.accounts.sign_in("nobody", PASSWORD)
     assert wrong_password.value.code == unknown.value.code == "wrong_credentials"
     assert wrong_password.value.message == unknown.value.message
     assert await kit.rows("SELECT COUNT(*) FROM devices") == [(1,)]
@@ -115,7 +149,7 @@ async def test_wrong_password_and_unknown_handle_fail_alike(kit: Kit) -> None:
 
 async def test_a_device_can_be_revoked_only_by_its_owner(kit: Kit) -> None:
     alice = await register(kit, "alice")
-    alice_laptop = await kit.accounts.sign_in("alice", "password123", "laptop")
+    alice_laptop = await kit.accounts.sign_in("alice", PASSWORD, "laptop")
     bob = await register(kit, "bob")
 
     with pytest.raises(NotFound):
@@ -153,7 +187,7 @@ async def test_a_device_is_marked_seen_at_most_once_a_minute(kit: Kit) -> None:
 
 async def test_sign_out_ends_only_that_session(kit: Kit) -> None:
     phone = await register(kit, "alice")
-    laptop = await kit.accounts.sign_in("alice", "password123")
+    laptop = await kit.accounts.sign_in("alice", PASSWORD)
     await kit.accounts.sign_out(caller(phone))
     with pytest.raises(Unauthenticated):
         await kit.accounts.authenticate(phone.token)
@@ -169,17 +203,17 @@ async def test_a_bad_token_does_not_authenticate(kit: Kit, token: str) -> None:
 
 async def test_changing_the_password_signs_out_the_other_devices(kit: Kit) -> None:
     phone = await register(kit, "alice")
-    laptop = await kit.accounts.sign_in("alice", "password123")
-    tablet = await kit.accounts.sign_in("alice", "password123")
+    laptop = await kit.accounts.sign_in("alice", PASSWORD)
+    tablet = await kit.accounts.sign_in("alice", PASSWORD)
 
     with pytest.raises(Forbidden) as caught:
-        await kit.accounts.change_password(caller(phone), "not my password", "new password 1")
+        await kit.accounts.change_password(caller(phone), "not my password", "teal harbor 26 vine")
     assert caught.value.code == "wrong_password"
     with pytest.raises(Invalid):
-        await kit.accounts.change_password(caller(phone), "password123", "short")
+        await kit.accounts.change_password(caller(phone), PASSWORD, "short")
     assert await kit.accounts.authenticate(laptop.token) == caller(laptop)
 
-    await kit.accounts.change_password(caller(phone), "password123", "new password 1")
+    await kit.accounts.change_password(caller(phone), PASSWORD, "teal harbor 26 vine")
     assert await kit.accounts.authenticate(phone.token) == caller(phone)
     for gone in (laptop, tablet):
         with pytest.raises(Unauthenticated):
@@ -188,8 +222,8 @@ async def test_changing_the_password_signs_out_the_other_devices(kit: Kit) -> No
     assert sorted(revoked) == sorted([laptop.device.id, tablet.device.id])
 
     with pytest.raises(Unauthenticated):
-        await kit.accounts.sign_in("alice", "password123")
-    await kit.accounts.sign_in("alice", "new password 1")
+        await kit.accounts.sign_in("alice", PASSWORD)
+    await kit.accounts.sign_in("alice", "teal harbor 26 vine")
 
 
 async def test_a_disabled_user_cannot_sign_in_or_use_old_tokens(kit: Kit) -> None:
@@ -197,13 +231,13 @@ async def test_a_disabled_user_cannot_sign_in_or_use_old_tokens(kit: Kit) -> Non
     await kit.accounts.set_disabled("alice", True)
 
     with pytest.raises(Unauthenticated) as caught:
-        await kit.accounts.sign_in("alice", "password123")
+        await kit.accounts.sign_in("alice", PASSWORD)
     assert caught.value.code == "wrong_credentials"  # the same answer as a wrong password
     with pytest.raises(Unauthenticated):
         await kit.accounts.authenticate(alice.token)
 
     await kit.accounts.set_disabled("alice", False)
-    again = await kit.accounts.sign_in("alice", "password123")
+    again = await kit.accounts.sign_in("alice", PASSWORD)
     assert again.user.id == alice.user.id
 
 

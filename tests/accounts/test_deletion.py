@@ -22,6 +22,7 @@ NAME = "Zed Quartzberg"
 # every column that names a user
 USER_COLUMNS = {
     "devices": ["user_id"],
+    "sign_in_keys": ["user_id"],
     "friendships": ["user_id", "friend_id"],
     "friend_requests": ["from_id", "to_id"],
     "blocks": ["user_id", "blocked_id"],

@@ -16,7 +16,7 @@ import httpx
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-PASSWORD = "correct horse battery"
+PASSWORD = "plum kettle ferry 41"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 _ids = itertools.count(1)

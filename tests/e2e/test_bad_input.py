@@ -299,6 +299,33 @@ CASES = [
     case("display_name_too_long", "PATCH", "/me", {"display_name": "n" * 65}, field="display_name"),
     case("status_too_long", "PATCH", "/me", {"status": "s" * 141}, field="status"),
     case("status_tab", "PATCH", "/me", {"status": "a\tb"}, field="status"),
+    # invisible formatting characters that disguise a name or reorder the text around it
+    case(
+        "display_name_rtl_override",
+        "PATCH",
+        "/me",
+        {"display_name": "evil\u202etxt.exe"},
+        field="display_name",
+        code="invisible_characters",
+    ),
+    case(
+        "display_name_rtl_isolate",
+        "POST",
+        "/accounts",
+        signup(display_name="a\u2067b"),
+        field="display_name",
+        code="invisible_characters",
+    ),
+    case(
+        "display_name_zero_width_space",
+        "PATCH",
+        "/me",
+        {"display_name": "ad\u200bmin"},
+        field="display_name",
+        code="invisible_characters",
+    ),
+    case("status_rtl_mark", "PATCH", "/me", {"status": "\u200fhello"}, field="status", code="invisible_characters"),
+    case("status_bom", "PATCH", "/me", {"status": "\ufeffhi"}, field="status", code="invisible_characters"),
     case(
         "device_name_too_long",
         "POST",

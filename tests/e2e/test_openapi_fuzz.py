@@ -23,6 +23,7 @@ import httpx
 import pytest
 import requests
 import schemathesis
+from backends import fresh_store, scale_out_env
 from helpers import PASSWORD, Server
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -95,9 +96,21 @@ def _post(server: Server, path: str, body: Any, token: str | None = None) -> Any
 
 
 @pytest.fixture(scope="module")
-def fuzz(shared_server: Server) -> Iterator[Fuzz]:
+def fuzz_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server for the module, whose per-account limit on new sign-ins does not stop the fuzz (which
+    signs its caller in again after each request that may have signed it out)."""
+    folder = tmp_path_factory.mktemp(f"fuzz-{backend}")
+    with fresh_store(backend, folder / "data" / "kith.db") as store:
+        env = scale_out_env(str(store)) if backend == "postgres" else {}
+        srv = Server(folder / "data", {**env, "KITH_RATE_NEW_DEVICE_USER": "off"}).start()
+        yield srv
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def fuzz(fuzz_server: Server) -> Iterator[Fuzz]:
     """A caller with something to act on: a friend, a direct chat with a message, a group, a request."""
-    server = shared_server
+    server = fuzz_server
     me, pal, asker = [
         _post(server, "/accounts", {"handle": h, "display_name": h, "password": PASSWORD})
         for h in ("fuzz_caller_qzx", "fuzz_pal_qzx", "fuzz_asker_qzx")

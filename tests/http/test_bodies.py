@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -14,8 +15,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 
 from kith import errors
+from kith.clock import SystemClock
 from kith.http.bodies import JSON, decode_json, read_all
 from kith.http.endpoint import Call, Endpoint, make_routes
+from kith.ratelimit import from_settings
+from kith.settings import Settings
 
 
 class Note(msgspec.Struct, forbid_unknown_fields=True):
@@ -48,7 +52,8 @@ ENDPOINTS = (
 
 @pytest.fixture
 async def client() -> Any:
-    app = Starlette(routes=make_routes(ENDPOINTS, services=None, max_body=100))
+    services = SimpleNamespace(limits=from_settings(Settings(), SystemClock()))  # the routes here use none
+    app = Starlette(routes=make_routes(ENDPOINTS, services=services, max_body=100))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://kith") as c:
         yield c
 

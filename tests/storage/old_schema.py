@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 T0 = 1_800_000_000_000
-PASSWORD = "password123"
+PASSWORD = "granite owl 7 basket"
 
 Execute = Callable[[str, tuple[Any, ...]], object]
 

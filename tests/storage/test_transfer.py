@@ -35,7 +35,7 @@ async def build_deployment(path: Path) -> dict[str, Any]:
             session = await kit.accounts.register(handle, f"{handle.title()} Ünïcode 🙂", PASSWORD, "phone")
             people[handle] = Caller(session.user.id, session.device.id)
         alice, bob, carol, dave, erin, frank, gina = people.values()
-        await kit.accounts.sign_in("alice", PASSWORD, "laptop")  # a second device
+        await kit.accounts.sign_in("alice", PASSWORD, "laptop", device_key="k" * 43)  # a second device, keyed
         await kit.accounts.update_profile(alice, status="on holiday ⛱")
         for a, b in ((alice, bob), (alice, carol), (alice, dave), (bob, carol)):
             await kit.friends(a, b)

@@ -49,6 +49,7 @@ def forget(tx: Tx, log: EventLog, user_id: int) -> list[int]:
         raise NotFound("no such user")
     tomb = tombstone_of(user_id)
     accounts_store.tombstone(tx, user_id)  # from here on, every notice and event names the tombstone
+    accounts_store.forget_sign_in_keys(tx, user_id)
     for device_id in accounts_store.forget_devices(tx, user_id):
         log.append(user_id, "device.revoked", encode({"device_id": device_id}))
     related = contacts.forget_user(tx, log, user_id)

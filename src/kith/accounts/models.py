@@ -14,6 +14,7 @@ DEVICE_ADDED = EventType("device.added")
 DEVICE_REVOKED = EventType("device.revoked")
 
 HANDLE = re.compile(r"^[a-z0-9_.]{3,32}$")
+SIGN_IN_KEY = re.compile(r"^[A-Za-z0-9_-]{22,128}$")  # at least 128 random bits, URL-safe base64
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 MAX_DISPLAY_NAME = 64

@@ -13,6 +13,7 @@ from kith.accounts.models import (
     MAX_PASSWORD,
     MAX_STATUS,
     MIN_PASSWORD,
+    SIGN_IN_KEY,
     Caller,
     Device,
     Session,
@@ -27,9 +28,11 @@ from kith.contacts import access as contacts
 from kith.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from kith.events import EventLog, Writer
 from kith.jsonenc import encode
+from kith.ratelimit import Limits, Rate
 from kith.storage.database import Database, Tx
 
 TOUCH_INTERVAL_MS = 60_000  # how stale a device's last_seen_at may get before a read refreshes it
+DEFAULT_SIGN_IN_FAILURES = Rate(10, 900)  # failed sign-ins per handle per 15 minutes
 
 
 def check_handle(handle: str) -> str:
@@ -51,6 +54,15 @@ def check_password(password: str, field: str = "password") -> str:
     return password
 
 
+def _sign_in_key(key: str | None) -> bytes | None:
+    """The digest of a client's sign-in key (None without one)."""
+    if key is None:
+        return None
+    if not SIGN_IN_KEY.match(key):
+        raise Invalid("device_key must be 22 to 128 characters of A-Z, a-z, 0-9, _ and -", field="device_key")
+    return digest(key)
+
+
 def _device_name(name: str | None) -> str:
     return validation.line(name or "", "device_name", MAX_DEVICE_NAME, allow_empty=True) or "Unknown device"
 
@@ -64,52 +76,93 @@ def _revoke_all(tx: Tx, log: EventLog, user_id: int, keep: int | None) -> None:
 
 class AccountService:
     def __init__(
-        self, db: Database, writer: Writer, passwords: Passwords, clock: Clock, registration_open: bool
+        self,
+        db: Database,
+        writer: Writer,
+        passwords: Passwords,
+        clock: Clock,
+        registration_open: bool,
+        limits: Limits,
+        sign_in_failures: Rate | None = DEFAULT_SIGN_IN_FAILURES,
     ) -> None:
         self.db = db
         self.writer = writer
         self.passwords = passwords
         self.clock = clock
         self.registration_open = registration_open
-        self.failed_sign_ins = FailedAttempts(clock)
+        self.limits = limits
+        failures = sign_in_failures or Rate(2**31, 1)  # off: never paused
+        self.failed_sign_ins = FailedAttempts(clock, failures.count, failures.seconds)
 
     # -- sign up, sign in --------------------------------------------------------------------
 
-    async def register(self, handle: str, display_name: str, password: str, device_name: str | None = None) -> Session:
+    async def register(
+        self,
+        handle: str,
+        display_name: str,
+        password: str,
+        device_name: str | None = None,
+        *,
+        ip: str = "",
+        device_key: str | None = None,
+    ) -> Session:
+        await self.limits.take("sign_up_ip", ip)
         if not self.registration_open:
             raise Forbidden("sign-up is closed on this server; ask its admin for an account", "registration_closed")
         name = _device_name(device_name)  # checked before the account is created
+        key_hash = _sign_in_key(device_key)
         user = await self.create_user(handle, display_name, password)
-        return await self._new_session(user, name)
+        return await self._new_session(user, name, key_hash)
 
     async def create_user(self, handle: str, display_name: str, password: str) -> User:
         handle = check_handle(handle)
         display_name = validation.line(display_name, "display_name", MAX_DISPLAY_NAME)
-        password_hash = await self.passwords.hash(check_password(password))
+        check_password(password)
+        await self.passwords.check_strength(password, user_inputs=(handle, display_name))
+        password_hash = await self.passwords.hash(password)
         user_id = await self.db.write(store.insert_user, handle, display_name, password_hash, self.clock.now_ms())
         if user_id is None:
             raise Conflict("that handle is taken", "handle_taken", field="handle")
         return User(user_id, handle, display_name, "")
 
-    async def sign_in(self, handle: str, password: str, device_name: str | None = None) -> Session:
+    async def sign_in(
+        self,
+        handle: str,
+        password: str,
+        device_name: str | None = None,
+        *,
+        ip: str = "",
+        device_key: str | None = None,
+    ) -> Session:
+        await self.limits.take("sign_in_ip", ip)
         name = _device_name(device_name)
-        key = handle.strip().lower()
-        self.failed_sign_ins.check(key)
-        row = await self.db.read(store.credentials, key)
+        key_hash = _sign_in_key(device_key)
+        handle = handle.strip().lower()
+        row = await self.db.read(store.credentials, handle)
+        throttle = handle
+        if (
+            row is not None
+            and key_hash is not None
+            and await self.db.read(store.knows_sign_in_key, row["id"], key_hash)
+        ):
+            throttle = f"{handle}\n{key_hash.hex()}"  # a device that signed in here before: a budget of its own
+        self.failed_sign_ins.begin(throttle)  # counted before the password is checked
         ok = await self.passwords.verify(row["password_hash"] if row else None, password)
         if not ok or row is None or row["disabled"]:
-            self.failed_sign_ins.fail(key)
             raise Unauthenticated("wrong handle or password", "wrong_credentials")
-        self.failed_sign_ins.clear(key)
+        self.failed_sign_ins.clear(throttle)
+        await self.limits.take("device_user", row["id"])
         user = await self.db.read(store.user, row["id"])
-        return await self._new_session(user_from_row(user), name)
+        return await self._new_session(user_from_row(user), name, key_hash)
 
-    async def _new_session(self, user: User, device_name: str) -> Session:
+    async def _new_session(self, user: User, device_name: str, key_hash: bytes | None = None) -> Session:
         token, token_hash = new_token()
         now = self.clock.now_ms()
 
         def insert(tx: Tx, log: EventLog) -> Device:
             device = Device(store.insert_device(tx, user.id, token_hash, device_name, now), device_name, now, now)
+            if key_hash is not None:
+                store.remember_sign_in_key(tx, user.id, key_hash, now)
             log.append(user.id, "device.added", encode(device))
             return device
 
@@ -152,6 +205,8 @@ class AccountService:
         current = await self.db.read(store.password_hash, caller.user_id)
         if not await self.passwords.verify(current, old_password):
             raise Forbidden("the current password is wrong", "wrong_password", field="old_password")
+        me = await self.profile(caller.user_id)
+        await self.passwords.check_strength(new_password, "new_password", (me.handle, me.display_name))
         new_hash = await self.passwords.hash(new_password)
 
         def change(tx: Tx, log: EventLog) -> None:
@@ -190,13 +245,16 @@ class AccountService:
     # -- administration (the `kith admin` commands) ------------------------------------------
 
     async def reset_password(self, handle: str, password: str) -> None:
-        new_hash = await self.passwords.hash(check_password(password))
+        check_password(password)
+        await self.passwords.check_strength(password, user_inputs=(handle,))
+        new_hash = await self.passwords.hash(password)
 
         def reset(tx: Tx, log: EventLog) -> None:
             row = store.credentials(tx, check_handle(handle))
             if row is None:
                 raise NotFound(f"no user with handle {handle!r}")
             store.set_password(tx, row["id"], new_hash)
+            store.forget_sign_in_keys(tx, row["id"])  # whoever had the old password keeps no exemption
             _revoke_all(tx, log, row["id"], keep=None)
 
         await self.writer.run(reset)

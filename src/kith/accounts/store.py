@@ -141,3 +141,27 @@ def tombstone(tx: Tx, user_id: int) -> None:
         "UPDATE users SET handle = ?, display_name = ?, status = '', password_hash = '', disabled = 1 WHERE id = ?",
         (f"{DELETED_HANDLE}{user_id}", DELETED_NAME, user_id),
     )
+
+
+MAX_SIGN_IN_KEYS = 50  # remembered per user; the least recently used go first
+
+
+def knows_sign_in_key(tx: Tx, user_id: int, key_hash: bytes) -> bool:
+    return tx.one("SELECT 1 FROM sign_in_keys WHERE user_id = ? AND key_hash = ?", (user_id, key_hash)) is not None
+
+
+def remember_sign_in_key(tx: Tx, user_id: int, key_hash: bytes, now: int) -> None:
+    tx.execute(
+        "INSERT INTO sign_in_keys (user_id, key_hash, last_used_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (user_id, key_hash) DO UPDATE SET last_used_at = excluded.last_used_at",
+        (user_id, key_hash, now),
+    )
+    tx.execute(
+        "DELETE FROM sign_in_keys WHERE user_id = ? AND key_hash NOT IN"
+        " (SELECT key_hash FROM sign_in_keys WHERE user_id = ? ORDER BY last_used_at DESC LIMIT ?)",
+        (user_id, user_id, MAX_SIGN_IN_KEYS),
+    )
+
+
+def forget_sign_in_keys(tx: Tx, user_id: int) -> None:
+    tx.execute("DELETE FROM sign_in_keys WHERE user_id = ?", (user_id,))

@@ -1,5 +1,14 @@
 """Sign-in throttling: a handle that keeps failing is paused for a while.
 
+An attempt is counted when it starts, before its password is checked, so attempts sent all at once
+cannot slip past the count; a right password clears the count it was made on.
+
+Throttled separately (each its own budget, never paused by the other):
+- attempts from devices that never signed in to the account, on the handle alone: a stranger who
+  tries passwords pauses only these;
+- each device that signed in to the account before (it shows its sign-in key), on the handle and
+  that key: its owner still gets in while strangers are paused.
+
 Kept in memory, per node: an attacker spread over several nodes gets a few more tries, never an
 unlimited number. Memory is bounded: the oldest keys are forgotten first.
 """
@@ -13,10 +22,10 @@ from kith.errors import RateLimited
 
 
 class FailedAttempts:
-    def __init__(self, clock: Clock, limit: int = 10, window_seconds: int = 900, max_keys: int = 100_000) -> None:
+    def __init__(self, clock: Clock, limit: int = 10, window_seconds: float = 900, max_keys: int = 100_000) -> None:
         self.clock = clock
         self.limit = limit
-        self.window_ms = window_seconds * 1000
+        self.window_ms = int(window_seconds * 1000)
         self.max_keys = max_keys
         self._failures: OrderedDict[str, deque[int]] = OrderedDict()
 
@@ -41,10 +50,17 @@ class FailedAttempts:
                 retry_after=retry_after,
             )
 
+    def begin(self, key: str) -> None:
+        """Count an attempt that is about to check a password, or raise RateLimited if paused. A
+        right password then ``clear``s the count it was made on."""
+        self.check(key)
+        self.fail(key)
+
     def fail(self, key: str) -> None:
         failures = self._failures.setdefault(key, deque())
         self._failures.move_to_end(key)
-        failures.append(self.clock.now_ms())
+        now = self.clock.now_ms()
+        failures.append(now)
         while len(failures) > self.limit:
             failures.popleft()
         while len(self._failures) > self.max_keys:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-PASSWORD = "bench password 1234"
+PASSWORD = "bench plum ferry 8812"
 T = TypeVar("T")
 
 

@@ -35,6 +35,7 @@ from kith.contacts import access as contacts
 from kith.errors import Conflict, Forbidden, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
+from kith.ratelimit import Limits
 from kith.settings import Settings
 from kith.storage.database import Database, Row, Tx
 
@@ -149,8 +150,9 @@ def forget_orphans(tx: Tx, user_id: int, memberless: list[int]) -> None:
 
 
 class ChatService:
-    def __init__(self, db: Database, writer: Writer, clock: Clock, settings: Settings) -> None:
+    def __init__(self, db: Database, writer: Writer, clock: Clock, settings: Settings, limits: Limits) -> None:
         self.db = db
+        self.limits = limits
         self.writer = writer
         self.clock = clock
         self.max_text_bytes = settings.max_text_bytes
@@ -219,6 +221,8 @@ class ChatService:
         one sender are stored in the order ``send`` was called (the WebSocket relies on that).
         Resending a client id returns the original acknowledgement and stores nothing.
         """
+        self.limits.check("send_device", caller.device_id)
+        self.limits.check("send_user", caller.user_id)
         if not CLIENT_ID.match(client_id):
             raise Invalid("id must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -", field="id")
         validation.positive_id(conversation_id, "conversation_id")
@@ -401,6 +405,7 @@ class ChatService:
             log.append(uid, "conversation.joined", encode({"conversation": view}))
 
     async def create_group(self, caller: Caller, name: str, user_ids: list[int]) -> Conversation:
+        await self.limits.take("group_user", caller.user_id)
         name = validation.line(name, "name", MAX_GROUP_NAME, allow_empty=True)
         for uid in user_ids:
             validation.positive_id(uid, "user_ids")

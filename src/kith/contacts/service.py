@@ -24,6 +24,7 @@ from kith.contacts.models import MAX_GREETING, MAX_REMARK, Friend, FriendRequest
 from kith.errors import Conflict, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import encode
+from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
 
 
@@ -110,7 +111,8 @@ def _resolve(tx: Tx, me: int, user_id: int | None, handle: str | None) -> Row:
 
 
 class ContactService:
-    def __init__(self, db: Database, writer: Writer, max_friends: int) -> None:
+    def __init__(self, db: Database, writer: Writer, max_friends: int, limits: Limits) -> None:
+        self.limits = limits
         self.db = db
         self.writer = writer
         self.max_friends = max_friends
@@ -160,6 +162,7 @@ class ContactService:
     ) -> dict[str, Any]:
         """Ask someone to be friends: a stranger by ``handle``, someone the caller already knows by
         ``user_id``. If they already asked the caller, this accepts instead."""
+        await self.limits.take("friend_request_user", caller.user_id)
         handle = _target(user_id, handle)
         greeting = validation.line(greeting, "greeting", MAX_GREETING, allow_empty=True)
         me = caller.user_id

@@ -33,6 +33,7 @@ class Call:
     path: dict[str, int]
     body: Any = None
     query: Any = None
+    ip: str = ""  # the client's address (through trusted proxies: see the trusted_proxies setting)
 
 
 Handler = Callable[[Call], Awaitable[Any]]
@@ -94,7 +95,9 @@ def make_view(endpoint: Endpoint, services: Any, max_body: int) -> Callable[[Req
             caller = anonymous
             if endpoint.auth:
                 caller = await services.accounts.authenticate(bearer_token(request.headers.get("authorization")))
-            call = Call(services, caller, path)
+            client = request.client
+            ip = services.limits.client_ip(client.host if client else None, request.headers.get("x-forwarded-for"))
+            call = Call(services, caller, path, ip=ip)
             if kind is not None:
                 call.body = await kind.read(request, endpoint.body, limit)  # type: ignore[arg-type]
             if endpoint.query is not None:

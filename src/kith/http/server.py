@@ -26,7 +26,6 @@ from typing import Any, ClassVar
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from kith.http.errors import error_body
 from kith.settings import Settings
@@ -219,23 +218,3 @@ class HttpProtocol(HttpToolsProtocol):
         ]
         self.transport.write(b"".join(content))
         self.transport.close()
-
-
-class WebSocketProtocol(WebSocketsSansIOProtocol):
-    def send_receive_event_to_app(self) -> None:
-        if self.curr_msg_data_type != "text" or self.close_sent:
-            super().send_receive_event_to_app()
-            return
-        data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
-        self.frames = []
-        try:
-            text = data.decode()
-        except UnicodeDecodeError:
-            self.logger.info("Closed a WebSocket that sent a text frame that is not UTF-8.")
-            self.conn.send_close(1007, "text frames must be UTF-8")
-            self.handle_parser_exception()
-            return
-        self.queue.put_nowait({"type": "websocket.receive", "text": text})
-        if not self.read_paused:
-            self.read_paused = True
-            self.transport.pause_reading()

@@ -22,6 +22,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("users", "id"),
     ("event_heads", "user_id"),
     ("devices", "id"),
+    ("sign_in_keys", "user_id, key_hash"),
     ("friendships", "user_id, friend_id"),
     ("friend_requests", "id"),
     ("blocks", "user_id, blocked_id"),

@@ -10,6 +10,17 @@ grows memory without bound: past a backlog limit the buffered wake-ups are dropp
 connection reads from the store once the client catches up. Every heartbeat one query reads the
 heads of all connected users, so even a lost wake-up delays an event by one heartbeat at most.
 
+Every per-connection queue is capped in bytes (``ws_max_queued_bytes``): buffered wake-ups past it
+are dropped for the store as above; replies (acks, errors, pongs) to a client that keeps sending
+but does not read are not, so past the cap the connection is closed with 1013 and its queue freed;
+the client reconnects and resumes from its last seq. Below that, uvicorn writes to the socket only
+while the kernel and its transport buffer (64 KiB) take it: a peer that does not read holds no
+more than that in the server.
+
+A device signed out elsewhere learns it from its own ``device.revoked`` event; the gateway looks
+for it as each wake-up arrives, so a revoked device's frames are refused at once even while the
+push itself waits for a client that does not read.
+
 An idle connection holds no task and no timer of its own: a flush task exists only while there is
 something to write, and acknowledgements are callbacks on the send's future.
 """
@@ -42,6 +53,8 @@ log = logging.getLogger(__name__)
 PATH = "/api/v1/ws"
 BACKLOG_MAX = 1000  # wake-ups buffered per connection before falling back to the store
 _REVOKED = b'"type":"device.revoked"'
+CLOSE_TRY_AGAIN = 1013  # too much queued for a client that does not read: reconnect and resume
+CLOSE_WAIT_SECONDS = 10.0  # how long a close frame may wait for a peer that does not read
 
 
 class _Close(Exception):
@@ -138,19 +151,24 @@ class Gateway:
 
 async def _close(send: Send, code: int, reason: str) -> None:
     with contextlib.suppress(Exception):
-        await send({"type": "websocket.close", "code": code, "reason": reason})
+        async with asyncio.timeout(CLOSE_WAIT_SECONDS):  # a peer that does not read may never take it
+            await send({"type": "websocket.close", "code": code, "reason": reason})
 
 
 class Connection:
     __slots__ = (
         "caller",
         "closed",
+        "closing",
         "cursor",
+        "ended",
         "flushing",
         "gateway",
         "inflight",
         "outbox",
         "pending",
+        "pending_bytes",
+        "queued",
         "resume",
         "send",
         "target",
@@ -164,10 +182,14 @@ class Connection:
         self.target = 0  # a seq the client needs that buffered wake-ups may not cover
         self.pending: list[Wakeup] | None = None  # wake-ups not yet pushed
         self.outbox: list[str] | None = None  # acks, errors, pongs not yet written
+        self.queued = 0  # bytes of the outbox, and of what is being written from it
+        self.pending_bytes = 0  # bytes of the frames of the buffered wake-ups
+        self.ended = False  # this device was signed out: refuse its frames, close once the event is out
         self.flushing = True  # no flush task may start before `ready` is out
         self.inflight = 0
         self.resume: asyncio.Future[None] | None = None  # set while reading waits for acks to drain
         self.closed = False
+        self.closing: asyncio.Task[None] | None = None  # the close frame on its way after an overflow
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -207,6 +229,9 @@ class Connection:
                 message = await receive()
                 if message["type"] == "websocket.disconnect":
                     return
+                if self.ended:  # signed out: nothing more from this device, whether or not it reads
+                    await self.close(p.CLOSE_SESSION_ENDED, "this device was signed out")
+                    return
                 text = message.get("text")
                 if text is None:
                     self._queue(p.error_frame(None, "invalid_frame", "frames must be JSON text"))
@@ -220,6 +245,8 @@ class Connection:
                     if self.inflight >= max_inflight:  # back-pressure: stop reading until acks drain
                         self.resume = asyncio.get_running_loop().create_future()
                         await self.resume
+                        if self.ended or self.closed:
+                            continue
                     try:
                         # validates and queues the write now, so this sender's messages keep their order
                         sent = chats.send(self.caller, frame.conversation_id, frame.id, frame.text, frame.reply_to)
@@ -240,11 +267,25 @@ class Connection:
             gateway.bus.unsubscribe(user_id, listener)
             if self.resume is not None and not self.resume.done():
                 self.resume.cancel()
+            if self.closing is not None:  # the close frame goes out before the app returns
+                await self.closing
 
     async def close(self, code: int, reason: str) -> None:
         if not self.closed:
             self.closed = True
+            self.outbox = self.pending = None  # nothing more goes out: free it now
+            self.queued = self.pending_bytes = 0
             await _close(self.send, code, reason)
+
+    def _overflow(self) -> None:
+        """Too much waits for a client that does not read: free it, close, let the client resume."""
+        if not self.closed:
+            self.closing = asyncio.get_running_loop().create_task(
+                _close(self.send, CLOSE_TRY_AGAIN, "too much is waiting for you to read; reconnect and resume")
+            )
+            self.closed = True  # from now on nothing is queued or read
+            self.outbox = self.pending = None
+            self.queued = self.pending_bytes = 0
 
     async def _write(self, text: str) -> None:
         if self.closed:
@@ -257,14 +298,25 @@ class Connection:
     # -- pushing -----------------------------------------------------------------------------
 
     def _on_wakeup(self, wakeup: Wakeup) -> None:
+        if self.closed:
+            return
+        size = 0
+        if wakeup.frames is not None:
+            for frame in wakeup.frames:
+                size += len(frame)
+                if _REVOKED in frame and decode(frame)["data"]["device_id"] == self.caller.device_id:
+                    self.ended = True  # refused from now on; the event itself is pushed, then the close
         pending = self.pending
         if pending is None:
             self.pending = [wakeup]
-        elif len(pending) >= BACKLOG_MAX:
+            self.pending_bytes = size
+        elif len(pending) >= BACKLOG_MAX or self.pending_bytes + size > self.gateway.settings.ws_max_queued_bytes:
             self.pending = None  # the store has all of it; read from there once the client drains
+            self.pending_bytes = 0
             self.target = max(self.target, wakeup.seq)
         else:
             pending.append(wakeup)
+            self.pending_bytes += size
         self._kick()
 
     def need(self, head: int) -> None:
@@ -274,6 +326,12 @@ class Connection:
             self._kick()
 
     def _queue(self, text: str) -> None:
+        if self.closed:
+            return
+        self.queued += len(text)
+        if self.queued > self.gateway.settings.ws_max_queued_bytes:
+            self._overflow()
+            return
         if self.outbox is None:
             self.outbox = [text]
         else:
@@ -292,6 +350,7 @@ class Connection:
                     out, self.outbox = self.outbox, None
                     for text in out:
                         await self._write(text)
+                        self.queued -= len(text)
                     continue
                 batch = self._contiguous()
                 if batch:
@@ -323,8 +382,10 @@ class Connection:
             missing = wakeup.seq - self.cursor
             if missing <= 0:
                 pending.pop(0)
+                self.pending_bytes -= sum(len(f) for f in wakeup.frames or ())
             elif wakeup.frames is not None and len(wakeup.frames) >= missing:
                 pending.pop(0)
+                self.pending_bytes -= sum(len(f) for f in wakeup.frames)
                 batch.extend(wakeup.frames[-missing:])
                 self.cursor = wakeup.seq
             else:  # a gap before this wake-up: the store fills it, then buffered ones continue
@@ -332,6 +393,7 @@ class Connection:
                 break
         if pending is not None and not pending:
             self.pending = None
+            self.pending_bytes = 0
         return batch
 
     async def _push(self, frames: list[bytes]) -> None:

@@ -8,7 +8,7 @@ import msgspec
 from starlette.responses import Response, StreamingResponse
 
 from kith.accounts.models import Device, Session, User
-from kith.http.api.fields import AnyPassword, DeviceName, DisplayName, Handle, Password, Status, at_least_one
+from kith.http.api.fields import AnyPassword, DeviceKey, DeviceName, DisplayName, Handle, Password, Status, at_least_one
 from kith.http.endpoint import Call
 
 
@@ -24,12 +24,14 @@ class RegisterIn(Strict):
     display_name: DisplayName
     password: Password
     device_name: DeviceName | None = None
+    device_key: DeviceKey | None = None
 
 
 class SignInIn(Strict):
     handle: Handle
     password: AnyPassword
     device_name: DeviceName | None = None
+    device_key: DeviceKey | None = None
 
 
 class ProfileIn(Strict):
@@ -54,12 +56,16 @@ class DevicesOut(msgspec.Struct):
 
 async def register(call: Call) -> Session:
     b: RegisterIn = call.body
-    return await call.services.accounts.register(b.handle, b.display_name, b.password, b.device_name)
+    return await call.services.accounts.register(
+        b.handle, b.display_name, b.password, b.device_name, ip=call.ip, device_key=b.device_key
+    )
 
 
 async def sign_in(call: Call) -> Session:
     b: SignInIn = call.body
-    return await call.services.accounts.sign_in(b.handle, b.password, b.device_name)
+    return await call.services.accounts.sign_in(
+        b.handle, b.password, b.device_name, ip=call.ip, device_key=b.device_key
+    )
 
 
 async def sign_out(call: Call) -> None:

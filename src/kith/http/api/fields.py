@@ -16,7 +16,15 @@ from typing import Annotated, Any
 from msgspec import Meta
 
 from kith import validation
-from kith.accounts.models import HANDLE, MAX_DEVICE_NAME, MAX_DISPLAY_NAME, MAX_PASSWORD, MAX_STATUS, MIN_PASSWORD
+from kith.accounts.models import (
+    HANDLE,
+    MAX_DEVICE_NAME,
+    MAX_DISPLAY_NAME,
+    MAX_PASSWORD,
+    MAX_STATUS,
+    MIN_PASSWORD,
+    SIGN_IN_KEY,
+)
 from kith.chats.models import CLIENT_ID, MAX_GROUP_NAME
 from kith.contacts.models import MAX_GREETING, MAX_REMARK
 
@@ -48,7 +56,7 @@ def _text(forbidden: re.Pattern[str], *, required: bool) -> str:
 
 def _line(max_chars: int, *, required: bool = False) -> Any:
     """A single line of human text, as ``validation.line`` accepts it (it also trims, which we need not say)."""
-    schema = {"maxLength": max_chars, "pattern": _text(validation.CONTROL, required=required)}
+    schema = {"maxLength": max_chars, "pattern": _text(validation.LINE_FORBIDDEN, required=required)}
     return Annotated[str, Meta(extra_json_schema={**schema, **({"minLength": 1} if required else {})})]
 
 
@@ -68,6 +76,7 @@ Since = Annotated[int, Meta(extra_json_schema={"minimum": 0, "maximum": validati
 Handle = Annotated[str, Meta(extra_json_schema={"pattern": ecma(HANDLE)})]
 Password = Annotated[str, Meta(extra_json_schema={"minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD})]
 AnyPassword = Annotated[str, Meta(extra_json_schema={"maxLength": MAX_PASSWORD})]  # checked against the hash only
+DeviceKey = Annotated[str, Meta(extra_json_schema={"pattern": ecma(SIGN_IN_KEY)})]
 DisplayName = _line(MAX_DISPLAY_NAME, required=True)
 Status = _line(MAX_STATUS)
 DeviceName = _line(MAX_DEVICE_NAME)

@@ -12,6 +12,27 @@ export class ApiError extends Error {
 let token = null;
 let onUnauthenticated = () => {};
 
+const DEVICE_KEY = 'kith.device-key';
+
+/**
+ * This browser's sign-in key: random, made once and kept in localStorage (also across sign-outs).
+ * Sent with every sign-in, it lets the server tell this browser, which signed in before, from a
+ * stranger guessing passwords: strangers' failures never lock it out.
+ */
+export function deviceKey() {
+  try {
+    let key = localStorage.getItem(DEVICE_KEY);
+    if (!key || !/^[A-Za-z0-9_-]{22,128}$/.test(key)) {
+      const bytes = crypto.getRandomValues(new Uint8Array(32));
+      key = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      localStorage.setItem(DEVICE_KEY, key);
+    }
+    return key;
+  } catch {
+    return undefined; // no storage (private mode): sign in without one
+  }
+}
+
 export function setToken(value) {
   token = value;
 }
@@ -134,9 +155,21 @@ const FIELD_HINTS = {
   new_password: 'The new password must be at least 8 characters.',
 };
 
+function waitWords(seconds) {
+  if (!(seconds > 0)) return 'a little while';
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
 /** A sentence a person can act on, for any error thrown by api() or returned by the socket. */
 export function humanError(error) {
   if (!error) return 'Something went wrong.';
+  if (error.code === 'weak_password') {
+    const advice = [error.fields?.warning, ...(error.fields?.suggestions || [])].filter(Boolean).join(' ');
+    return `That password is too easy to guess.${advice ? ` ${advice}` : ''}`;
+  }
+  if (error.code === 'rate_limited') return `Too many tries. Try again in ${waitWords(error.fields?.retry_after)}.`;
   if (FRIENDLY[error.code]) return FRIENDLY[error.code];
   const field = error.fields?.field;
   if (error.code === 'invalid' && FIELD_HINTS[field] && /characters|must be/.test(error.message || '')) {

@@ -3,7 +3,7 @@
 import { h, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { busy, field } from '../ui/widgets.js';
-import { humanError, post } from '../api.js';
+import { deviceKey, humanError, post } from '../api.js';
 import { deviceName } from '../session.js';
 
 /** Show the sign-in screen; onSession(session) is called with {token, user, device}. */
@@ -55,6 +55,8 @@ export function mountAuth(root, { onSession, notice = '', mode: initialMode = 's
         return;
       }
       values.device_name = deviceName();
+      const key = deviceKey();
+      if (key) values.device_key = key;
       try {
         const session = await busy(submit, signUp ? 'Creating account…' : 'Signing in…', () => post(signUp ? '/accounts' : '/sessions', values));
         onSession(session);
