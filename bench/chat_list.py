@@ -21,7 +21,9 @@ from kith.bench.server import Cluster, LocalServer, Target
 from kith.bench.setup import Account, Api, run_tag
 
 # setup creates users and groups far faster than a person would: no limits for this server
-UNLIMITED_ENV = {"KITH_RATE_LIMITS_ENABLED": "false"}
+UNLIMITED_ENV = {
+    f"KITH_RATE_{name}": "off" for name in ("FRIEND_REQUEST_USER", "GROUP_USER", "SEND_USER", "SEND_DEVICE")
+}
 
 
 async def populate(api: Api, conversations: int) -> Account:
@@ -74,7 +76,9 @@ def main() -> None:
     medians = []
     for run in range(1, args.runs + 1):
         target: Target = (
-            Cluster(1, args.database, args.bus).start() if args.database else LocalServer(extra_env=UNLIMITED_ENV).start()
+            Cluster(1, args.database, args.bus).start()
+            if args.database
+            else LocalServer(extra_env=UNLIMITED_ENV).start()
         )
         try:
             median = asyncio.run(measure(target, args.conversations, args.requests))

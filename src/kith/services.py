@@ -10,6 +10,7 @@ from kith.accounts.passwords import Passwords
 from kith.accounts.service import AccountService
 from kith.bus.base import Bus
 from kith.chats import access as chats_access
+from kith.chats.models import ChatLimits
 from kith.chats.service import ChatService
 from kith.clock import Clock
 from kith.contacts.service import ContactService
@@ -48,7 +49,13 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
     failures = Rate.parse(settings.sign_in_failures, "sign_in_failures")
     accounts = AccountService(db, writer, passwords, clock, settings.registration_open, limits, failures)
     contacts = ContactService(db, writer, settings.max_friends, limits)
-    chats = ChatService(db, writer, clock, settings, limits)
+    caps = ChatLimits(
+        max_text_bytes=settings.max_text_bytes,
+        max_members=settings.max_group_members,
+        recall_window_ms=settings.recall_window_seconds * 1000,
+        history_page_max=settings.history_page_max,
+    )
+    chats = ChatService(db, writer, clock, caps, limits)
     return Services(
         accounts=accounts,
         contacts=contacts,

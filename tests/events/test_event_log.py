@@ -17,7 +17,7 @@ from domain import Kit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kith.accounts.models import Caller
+from kith.accounts.models import PROFILE_UPDATED, Caller
 from kith.bus.base import Wakeup
 from kith.errors import Conflict, Invalid
 from kith.events import EventLog
@@ -119,7 +119,7 @@ async def test_a_rolled_back_job_takes_its_seqs_with_it(kit: Kit) -> None:
 
     def note(tx: Tx, log: EventLog, text: str) -> None:
         for u in (alice, bob):
-            log.append(u.user_id, "profile.updated", encode({"note": text}))
+            log.append(u.user_id, PROFILE_UPDATED, encode({"note": text}))
 
     def doomed(tx: Tx, log: EventLog) -> None:
         note(tx, log, "never")

@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from kith.accounts import store as accounts_store
-from kith.accounts.models import DELETED_HANDLE, DELETED_NAME, Caller, User
+from kith.accounts.models import DELETED_HANDLE, DELETED_NAME, DEVICE_REVOKED, PROFILE_UPDATED, Caller, User
 from kith.accounts.passwords import Passwords
 from kith.chats import access as chats
 from kith.contacts import access as contacts
@@ -51,14 +51,14 @@ def forget(tx: Tx, log: EventLog, user_id: int) -> list[int]:
     accounts_store.tombstone(tx, user_id)  # from here on, every notice and event names the tombstone
     accounts_store.forget_sign_in_keys(tx, user_id)
     for device_id in accounts_store.forget_devices(tx, user_id):
-        log.append(user_id, "device.revoked", encode({"device_id": device_id}))
+        log.append(user_id, DEVICE_REVOKED, encode({"device_id": device_id}))
     related = contacts.forget_user(tx, log, user_id)
     shared, memberless = chats.leave_all(tx, log, user_id, tomb)
     event_log.clear(tx, user_id)  # their log (its head goes in step 2)
     chats.forget_orphans(tx, user_id, memberless)
 
     told = sorted((related | shared) - {user_id})
-    log.append_many(told, "profile.updated", encode({"user": tomb}))
+    log.append_many(told, PROFILE_UPDATED, encode({"user": tomb}))
     return told
 
 

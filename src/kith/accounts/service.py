@@ -7,12 +7,15 @@ from typing import Any
 from kith import validation
 from kith.accounts import store
 from kith.accounts.models import (
+    DEVICE_ADDED,
+    DEVICE_REVOKED,
     HANDLE,
     MAX_DEVICE_NAME,
     MAX_DISPLAY_NAME,
     MAX_PASSWORD,
     MAX_STATUS,
     MIN_PASSWORD,
+    PROFILE_UPDATED,
     SIGN_IN_KEY,
     Caller,
     Device,
@@ -71,7 +74,7 @@ def _revoke_all(tx: Tx, log: EventLog, user_id: int, keep: int | None) -> None:
     for device_id in store.device_ids(tx, user_id):
         if device_id != keep:
             store.delete_device(tx, user_id, device_id)
-            log.append(user_id, "device.revoked", encode({"device_id": device_id}))
+            log.append(user_id, DEVICE_REVOKED, encode({"device_id": device_id}))
 
 
 class AccountService:
@@ -163,7 +166,7 @@ class AccountService:
             device = Device(store.insert_device(tx, user.id, token_hash, device_name, now), device_name, now, now)
             if key_hash is not None:
                 store.remember_sign_in_key(tx, user.id, key_hash, now)
-            log.append(user.id, "device.added", encode(device))
+            log.append(user.id, DEVICE_ADDED, encode(device))
             return device
 
         device = await self.writer.run(insert)
@@ -193,7 +196,7 @@ class AccountService:
         def revoke(tx: Tx, log: EventLog) -> None:
             if not store.delete_device(tx, caller.user_id, device_id):
                 raise NotFound("no such device")
-            log.append(caller.user_id, "device.revoked", encode({"device_id": device_id}))
+            log.append(caller.user_id, DEVICE_REVOKED, encode({"device_id": device_id}))
 
         await self.writer.run(revoke)
 
@@ -236,8 +239,8 @@ class AccountService:
             store.update_profile(tx, caller.user_id, changes)
             user = user_from_row(store.user(tx, caller.user_id))
             data = encode({"user": user})
-            log.append(caller.user_id, "profile.updated", data)
-            log.append_many(contacts.friend_ids(tx, caller.user_id), "profile.updated", data)
+            log.append(caller.user_id, PROFILE_UPDATED, data)
+            log.append_many(contacts.friend_ids(tx, caller.user_id), PROFILE_UPDATED, data)
             return user
 
         return await self.writer.run(update)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -56,6 +57,16 @@ class Member(msgspec.Struct):
     user: User
     role: str  # owner | member
     joined_at: int
+
+
+@dataclass(frozen=True)
+class ChatLimits:
+    """The sizes chats keep to (from the settings table; see docs/settings.md)."""
+
+    max_text_bytes: int = 16 * 1024
+    max_members: int = 500
+    recall_window_ms: int = 120_000
+    history_page_max: int = 200
 
 
 class Conversation(msgspec.Struct):

@@ -16,14 +16,20 @@ from kith.accounts.models import Caller, User, user_from_row
 from kith.chats import store
 from kith.chats.models import (
     CLIENT_ID,
+    CONVERSATION_JOINED,
+    CONVERSATION_LEFT,
+    CONVERSATION_PREFS,
+    CONVERSATION_READ,
     DIRECT,
     GROUP,
     MAX_GROUP_NAME,
     MESSAGE,
+    MESSAGE_RECALLED,
     QUOTE_CHARS,
     SYSTEM,
     TEXT,
     Ack,
+    ChatLimits,
     Conversation,
     Member,
     Message,
@@ -36,7 +42,6 @@ from kith.errors import Conflict, Forbidden, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
 from kith.ratelimit import Limits
-from kith.settings import Settings
 from kith.storage.database import Database, Row, Tx
 
 _NO_CONVERSATION = "no such conversation"
@@ -150,15 +155,15 @@ def forget_orphans(tx: Tx, user_id: int, memberless: list[int]) -> None:
 
 
 class ChatService:
-    def __init__(self, db: Database, writer: Writer, clock: Clock, settings: Settings, limits: Limits) -> None:
+    def __init__(self, db: Database, writer: Writer, clock: Clock, caps: ChatLimits, limits: Limits) -> None:
         self.db = db
         self.limits = limits
         self.writer = writer
         self.clock = clock
-        self.max_text_bytes = settings.max_text_bytes
-        self.max_members = settings.max_group_members
-        self.recall_window_ms = settings.recall_window_seconds * 1000
-        self.history_page_max = settings.history_page_max
+        self.max_text_bytes = caps.max_text_bytes
+        self.max_members = caps.max_members
+        self.recall_window_ms = caps.recall_window_ms
+        self.history_page_max = caps.history_page_max
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -308,7 +313,7 @@ class ChatService:
             store.replace_quotes(tx, conversation_id, seq, encode_str({"sender_id": msg["sender_id"], "text": None}))
             recipients = [caller.user_id] if msg["only_sender"] else store.audience(tx, conversation_id, seq)
             data = encode({"conversation_id": conversation_id, "seq": seq, "message_id": msg["id"]})
-            log.append_many(recipients, "message.recalled", data)
+            log.append_many(recipients, MESSAGE_RECALLED, data)
             return message_from_row(store.message_by_seq(tx, conversation_id, seq))
 
         return await self.writer.run(recall)
@@ -329,7 +334,7 @@ class ChatService:
                 return int(row["read_seq"])
             store.set_read(tx, conversation_id, caller.user_id, target)
             log.append(
-                caller.user_id, "conversation.read", encode({"conversation_id": conversation_id, "read_seq": target})
+                caller.user_id, CONVERSATION_READ, encode({"conversation_id": conversation_id, "read_seq": target})
             )
             return target
 
@@ -347,7 +352,7 @@ class ChatService:
             new_pinned = bool(row["pinned"]) if pinned is None else pinned
             store.set_prefs(tx, conversation_id, caller.user_id, new_muted, new_pinned)
             data = {"conversation_id": conversation_id, "muted": new_muted, "pinned": new_pinned}
-            log.append(caller.user_id, "conversation.prefs", encode(data))
+            log.append(caller.user_id, CONVERSATION_PREFS, encode(data))
             return _view(tx, conversation_id, caller.user_id)
 
         return await self.writer.run(update)
@@ -372,7 +377,7 @@ class ChatService:
                 store.add_members(tx, conversation_id, [me, user_id], 0, log.now)
                 for uid in (me, user_id):
                     view = _view(tx, conversation_id, uid, with_counts=False)
-                    log.append(uid, "conversation.joined", encode({"conversation": view}))
+                    log.append(uid, CONVERSATION_JOINED, encode({"conversation": view}))
                 return _view(tx, conversation_id, me)
             return _view(tx, existing["id"], me)
 
@@ -402,7 +407,7 @@ class ChatService:
     def _joined(self, tx: Tx, log: EventLog, conversation_id: int, user_ids: list[int]) -> None:
         for uid in user_ids:
             view = _view(tx, conversation_id, uid, with_counts=False)
-            log.append(uid, "conversation.joined", encode({"conversation": view}))
+            log.append(uid, CONVERSATION_JOINED, encode({"conversation": view}))
 
     async def create_group(self, caller: Caller, name: str, user_ids: list[int]) -> Conversation:
         await self.limits.take("group_user", caller.user_id)
@@ -465,7 +470,7 @@ class ChatService:
             if store.membership(tx, conversation_id, user_id) is None:
                 raise NotFound("not a member of this group", "not_a_member")
             store.remove_member(tx, conversation_id, user_id)
-            log.append(user_id, "conversation.left", encode({"conversation_id": conversation_id, "reason": "removed"}))
+            log.append(user_id, CONVERSATION_LEFT, encode({"conversation_id": conversation_id, "reason": "removed"}))
             self._system(
                 tx, log, conversation_id, store.member_ids(tx, conversation_id),
                 action="member_removed", actor=_profiles(tx, [me])[0], users=_profiles(tx, [user_id]),
@@ -479,7 +484,7 @@ class ChatService:
         def leave(tx: Tx, log: EventLog) -> None:
             row = _group_member(tx, conversation_id, me)
             store.remove_member(tx, conversation_id, me)
-            log.append(me, "conversation.left", encode({"conversation_id": conversation_id, "reason": "left"}))
+            log.append(me, CONVERSATION_LEFT, encode({"conversation_id": conversation_id, "reason": "left"}))
             remaining = store.member_ids(tx, conversation_id)
             extra: dict[str, Any] = {}
             if row["owner_id"] == me:

@@ -20,7 +20,19 @@ from kith import validation
 from kith.accounts import access as accounts
 from kith.accounts.models import Caller, User, user_from_row
 from kith.contacts import store
-from kith.contacts.models import MAX_GREETING, MAX_REMARK, Friend, FriendRequest, Relationship
+from kith.contacts.models import (
+    CONTACT_BLOCKED,
+    CONTACT_UNBLOCKED,
+    FRIEND_ADDED,
+    FRIEND_REMOVED,
+    FRIEND_REQUEST,
+    FRIEND_UPDATED,
+    MAX_GREETING,
+    MAX_REMARK,
+    Friend,
+    FriendRequest,
+    Relationship,
+)
 from kith.errors import Conflict, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import encode
@@ -58,7 +70,7 @@ def forget_user(tx: Tx, log: EventLog, user_id: int) -> set[int]:
     requests = store.requests_of(tx, user_id)
     blockers = store.blockers(tx, user_id)
     for friend_id in friends:
-        log.append(friend_id, "friend.removed", encode({"user_id": user_id}))
+        log.append(friend_id, FRIEND_REMOVED, encode({"user_id": user_id}))
     counterparts = set()
     for row in requests:
         other = row["to_id"] if row["from_id"] == user_id else row["from_id"]
@@ -66,9 +78,9 @@ def forget_user(tx: Tx, log: EventLog, user_id: int) -> set[int]:
         # a pending request ends; one the other side never saw (silenced) stays unseen
         if row["status"] == "pending" and not (row["from_id"] == user_id and row["silenced"]):
             ended = msgspec.structs.replace(_request_model(tx, row), status="cancelled")
-            log.append(other, "friend.request", encode({"request": ended}))
+            log.append(other, FRIEND_REQUEST, encode({"request": ended}))
     for blocker in blockers:
-        log.append(blocker, "contact.unblocked", encode({"user_id": user_id}))
+        log.append(blocker, CONTACT_UNBLOCKED, encode({"user_id": user_id}))
     store.forget_user(tx, user_id)
     return set(friends) | counterparts | set(blockers)
 
@@ -192,9 +204,9 @@ class ContactService:
                 request_id = store.insert_request(tx, me, other, greeting, silenced, now)
             request = _request_model(tx, store.request(tx, request_id))
             data = encode({"request": request})
-            log.append(me, "friend.request", data)
+            log.append(me, FRIEND_REQUEST, data)
             if not silenced:
-                log.append(other, "friend.request", data)
+                log.append(other, FRIEND_REQUEST, data)
             return {"request": request, "friend": None}
 
         return await self.writer.run(send)
@@ -211,7 +223,7 @@ class ContactService:
             store.update_request(tx, reverse["id"], log.now, status="accepted")
         store.add_friendship(tx, requester, accepter, log.now)
         for me, other in ((requester, accepter), (accepter, requester)):
-            log.append(me, "friend.added", encode({"friend": _friend_model(tx, me, other), "request_id": row["id"]}))
+            log.append(me, FRIEND_ADDED, encode({"friend": _friend_model(tx, me, other), "request_id": row["id"]}))
         return {
             "request": _request_model(tx, store.request(tx, row["id"])),
             "friend": _friend_model(tx, accepter, requester),
@@ -242,7 +254,7 @@ class ContactService:
     def _decline(self, tx: Tx, log: EventLog, row: Row) -> FriendRequest:
         store.update_request(tx, row["id"], log.now, status="declined")
         request = _request_model(tx, store.request(tx, row["id"]))
-        log.append(row["to_id"], "friend.request", encode({"request": request}))
+        log.append(row["to_id"], FRIEND_REQUEST, encode({"request": request}))
         return request
 
     async def cancel(self, caller: Caller, request_id: int) -> FriendRequest:
@@ -255,9 +267,9 @@ class ContactService:
         store.update_request(tx, row["id"], log.now, status="cancelled")
         request = _request_model(tx, store.request(tx, row["id"]))
         data = encode({"request": request})
-        log.append(row["from_id"], "friend.request", data)
+        log.append(row["from_id"], FRIEND_REQUEST, data)
         if not row["silenced"] and not quietly:
-            log.append(row["to_id"], "friend.request", data)
+            log.append(row["to_id"], FRIEND_REQUEST, data)
         return request
 
     # -- friends -----------------------------------------------------------------------------
@@ -266,8 +278,8 @@ class ContactService:
         def remove(tx: Tx, log: EventLog) -> None:
             if not store.remove_friendship(tx, caller.user_id, friend_id):
                 raise NotFound("not a friend of yours")
-            log.append(caller.user_id, "friend.removed", encode({"user_id": friend_id}))
-            log.append(friend_id, "friend.removed", encode({"user_id": caller.user_id}))
+            log.append(caller.user_id, FRIEND_REMOVED, encode({"user_id": friend_id}))
+            log.append(friend_id, FRIEND_REMOVED, encode({"user_id": caller.user_id}))
 
         await self.writer.run(remove)
 
@@ -278,7 +290,7 @@ class ContactService:
             if not store.set_remark(tx, caller.user_id, friend_id, remark):
                 raise NotFound("not a friend of yours")
             friend = _friend_model(tx, caller.user_id, friend_id)
-            log.append(caller.user_id, "friend.updated", encode({"friend": friend}))
+            log.append(caller.user_id, FRIEND_UPDATED, encode({"friend": friend}))
             return friend
 
         return await self.writer.run(set_remark)
@@ -305,7 +317,7 @@ class ContactService:
             mine = store.pending_request(tx, me, other)
             if mine is not None:
                 self._cancel(tx, log, mine, quietly=True)  # the blocked user is not told of this either
-            log.append(me, "contact.blocked", encode({"user": user_from_row(row)}))
+            log.append(me, CONTACT_BLOCKED, encode({"user": user_from_row(row)}))
 
         await self.writer.run(block)
 
@@ -313,6 +325,6 @@ class ContactService:
         def unblock(tx: Tx, log: EventLog) -> None:
             if not store.unblock(tx, caller.user_id, user_id):
                 raise NotFound("you have not blocked this user")
-            log.append(caller.user_id, "contact.unblocked", encode({"user_id": user_id}))
+            log.append(caller.user_id, CONTACT_UNBLOCKED, encode({"user_id": user_id}))
 
         await self.writer.run(unblock)

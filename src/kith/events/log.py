@@ -36,13 +36,11 @@ class EventLog:
         self._jobs: list[OutboxJob] = []
         self.emitted: list[Emitted] = []  # filled by flush(), published after the commit
 
-    def append(self, user_id: int, type_: EventType | str, data: bytes) -> None:
+    def append(self, user_id: int, type_: EventType, data: bytes) -> None:
         """An event carrying ``data`` (JSON) for ``user_id``."""
-        if isinstance(type_, str):
-            type_ = EventType(type_)
         self._pending.setdefault(user_id, []).append((type_, None, data))
 
-    def append_many(self, user_ids: Iterable[int], type_: EventType | str, data: bytes) -> None:
+    def append_many(self, user_ids: Iterable[int], type_: EventType, data: bytes) -> None:
         for user_id in user_ids:
             self.append(user_id, type_, data)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from starlette.requests import Request
@@ -23,12 +23,15 @@ from kith.http.bodies import JSON, BodyKind, declared_length, invalid
 from kith.http.errors import domain_error
 from kith.jsonenc import encode
 
+if TYPE_CHECKING:
+    from kith.services import Services
+
 MAX_ID = 2**63 - 1
 
 
 @dataclass
 class Call:
-    services: Any
+    services: Services
     caller: Caller
     path: dict[str, int]
     body: Any = None
@@ -77,7 +80,7 @@ def bearer_token(header: str | None) -> str:
     return token.strip()
 
 
-def make_view(endpoint: Endpoint, services: Any, max_body: int) -> Callable[[Request], Awaitable[Response]]:
+def make_view(endpoint: Endpoint, services: Services, max_body: int) -> Callable[[Request], Awaitable[Response]]:
     anonymous = Caller(0, 0)
     limit = endpoint.body_limit(max_body)
     kind = endpoint.body_kind if endpoint.body is not None else None
@@ -117,7 +120,7 @@ def make_view(endpoint: Endpoint, services: Any, max_body: int) -> Callable[[Req
     return view
 
 
-def make_routes(endpoints: tuple[Endpoint, ...], services: Any, max_body: int) -> list[Route]:
+def make_routes(endpoints: tuple[Endpoint, ...], services: Services, max_body: int) -> list[Route]:
     """One Starlette route per path, so that a method the path lacks is answered 405 with all it has in Allow."""
     views: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
     for e in endpoints:
