@@ -129,8 +129,9 @@ TABLE: tuple[Setting, ...] = (
     Setting(
         "rate_limit_exempt",
         str,
-        "127.0.0.0/8,::1",
-        "Client addresses (comma-separated, CIDR allowed) the per-address limits do not apply to; empty: none.",
+        "",
+        "Client addresses (comma-separated, CIDR allowed) the per-address limits do not apply to; empty: none"
+        " (local tools that sign up many users, such as `kith bench`, set `127.0.0.0/8,::1`).",
     ),
     Setting(
         "trusted_proxies",
@@ -204,7 +205,7 @@ class Settings:
     rate_group_user: str = "20/600"
     rate_send_user: str = "300/10"
     rate_send_device: str = "200/10"
-    rate_limit_exempt: str = "127.0.0.0/8,::1"
+    rate_limit_exempt: str = ""
     trusted_proxies: str = ""
     log_level: str = "info"
     log_format: str = "text"

@@ -37,7 +37,10 @@ async def test_one_export_per_user_at_a_time_and_a_few_per_node(kit: Kit) -> Non
     await asyncio.sleep(0)
     with pytest.raises(RateLimited):  # two are being made on this node: a third waits its turn
         await exports.do_export(carol)
-    zips = [await unpack(await first), await unpack(await second)]
+    made = await first
+    with pytest.raises(RateLimited):  # made, not yet downloaded: still the one export of this user
+        await exports.do_export(alice)
+    zips = [await unpack(made), await unpack(await second)]
     texts = [m["text"] for m in json.loads(zips[0].read(f"messages/{conversation.id}.json"))["messages"]]
     assert texts == [f"message {n}" for n in range(5)]
     # once they are done, anyone may export again

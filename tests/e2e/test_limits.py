@@ -1,8 +1,8 @@
 """Abuse limits over HTTP: sign-in throttling, per-address, per-user and per-device rate limits
 (429 with Retry-After and the JSON error shape), and the password policy.
 
-Per-address limits do not apply to loopback clients by default (``rate_limit_exempt``), so these
-servers trust 127.0.0.1 as a reverse proxy and each test client names its address in
+The tests' servers exempt loopback clients from the per-address limits (``rate_limit_exempt`` in
+helpers.FAST_ENV), so these servers trust 127.0.0.1 as a reverse proxy and each test client names its address in
 X-Forwarded-For (documentation addresses, 203.0.113.0/24): the same path a deployment behind a
 proxy takes.
 """
@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 from helpers import PASSWORD, Server, befriend, register
+
+from kith.ratelimit.base import address_key as ratelimit_key
 
 PROXIED = {"KITH_TRUSTED_PROXIES": "127.0.0.1"}
 
@@ -124,6 +126,23 @@ async def test_sign_ups_per_address(make_server: Callable[..., Server]) -> None:
     assert server.rows("SELECT COUNT(*) FROM users WHERE handle = ?", "bot9") == [(0,)]
     async with client(server, "203.0.113.9") as spoofed:  # only the last hop counts
         assert (await spoofed.post("/accounts", json=body)).status_code == 201
+
+
+async def test_by_default_loopback_is_limited_like_any_address(make_server: Callable[..., Server]) -> None:
+    # a reverse proxy on the same host that nobody named in trusted_proxies must not lift the limits
+    server = make_server({"KITH_RATE_LIMIT_EXEMPT": "", "KITH_RATE_SIGN_UP_IP": "2/3600"})
+    async with client(server) as local:
+        for i in range(2):
+            body = {"handle": f"local{i}", "display_name": "Local", "password": PASSWORD}
+            assert (await local.post("/accounts", json=body)).status_code == 201
+        assert_limited(await local.post("/accounts", json={**body, "handle": "local9"}))
+
+
+def test_ipv6_clients_are_counted_by_their_64_bit_prefix() -> None:
+    # a host hands itself any address of its /64: all of them are one client
+    assert ratelimit_key("2001:db8:1:2:aaaa::1") == ratelimit_key("2001:db8:1:2:ffff::9") == "2001:db8:1:2::/64"
+    assert ratelimit_key("2001:db8:1:3::1") != ratelimit_key("2001:db8:1:2::1")
+    assert ratelimit_key("203.0.113.9") == "203.0.113.9"
 
 
 # -- per-user and per-device limits ------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from kith.accounts.models import Caller
@@ -40,10 +40,11 @@ CHUNK = 64 * 1024
 class Export:
     """A finished export: the zip in a temporary file, read back in chunks, then gone."""
 
-    def __init__(self, file: IO[bytes], size: int, filename: str) -> None:
+    def __init__(self, file: IO[bytes], size: int, filename: str, done: Callable[[], None] = lambda: None) -> None:
         self.file = file
         self.size = size
         self.filename = filename
+        self._done = done  # told once the download has ended, however it ended
 
     async def chunks(self) -> AsyncIterator[bytes]:
         try:
@@ -52,6 +53,7 @@ class Export:
                 yield chunk
         finally:
             self.file.close()
+            self._done()
 
 
 class Exports:
@@ -63,7 +65,7 @@ class Exports:
         clock: Clock,
         *,
         page: int,
-        spool_bytes: int = 8 * 1024 * 1024,
+        spool_bytes: int = 1024 * 1024,
         most_at_once: int = 2,
     ) -> None:
         self.accounts = accounts
@@ -73,24 +75,27 @@ class Exports:
         self.page = page
         self.spool_bytes = spool_bytes
         self.most_at_once = most_at_once
-        self._running: set[int] = set()
+        self._running: set[int] = set()  # being made: at most most_at_once
+        self._open: set[int] = set()  # made or being downloaded: one per user, until the download ends
 
     async def do_export(self, caller: Caller) -> Export:
-        if caller.user_id in self._running:
+        if caller.user_id in self._running or caller.user_id in self._open:
             raise RateLimited("an export of your data is being made already; try again when it is done", retry_after=5)
         if len(self._running) >= self.most_at_once:
             raise RateLimited("the server is busy making other exports; try again in a minute", retry_after=60)
         self._running.add(caller.user_id)
+        self._open.add(caller.user_id)
         file = tempfile.SpooledTemporaryFile(max_size=self.spool_bytes)  # noqa: SIM115 - handed to Export
         try:
             handle = await self._write(caller, file)
             size = file.tell()
         except BaseException:
             file.close()
+            self._open.discard(caller.user_id)
             raise
         finally:
             self._running.discard(caller.user_id)
-        return Export(file, size, f"kith-{handle}-data.zip")
+        return Export(file, size, f"kith-{handle}-data.zip", done=lambda: self._open.discard(caller.user_id))
 
     async def _write(self, caller: Caller, file: IO[bytes]) -> str:
         with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -263,11 +263,9 @@ def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> int:
         chunk = memberless[start : start + 500]
         marks = ",".join("?" * len(chunk))
         deleted += tx.execute(
-            f"DELETE FROM messages WHERE conversation_id IN ({marks})"
-            " AND id NOT IN (SELECT e.ref_id FROM events e"
-            " JOIN messages m ON m.id = e.ref_id AND e.ref_kind = 'message'"
-            f" WHERE m.conversation_id IN ({marks}))",
-            (*chunk, *chunk),
+            f"DELETE FROM messages WHERE conversation_id IN ({marks}) AND NOT EXISTS"
+            " (SELECT 1 FROM events e WHERE e.ref_kind = 'message' AND e.ref_id = messages.id)",
+            chunk,
         )
     return deleted
 

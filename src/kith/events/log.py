@@ -139,5 +139,8 @@ def page(tx: Tx, user_id: int, since: int, limit: int, renderers: Mapping[str, R
 
 def _frame(row: Any, rendered: Mapping[str, Mapping[int, bytes]]) -> bytes:
     kind = row["ref_kind"]
-    data = row["payload"].encode() if kind is None else rendered[kind][row["ref_id"]]
+    if kind is None:
+        data = row["payload"].encode()
+    else:  # an object its domain no longer has: the event still counts, showing only what it was
+        data = rendered[kind].get(row["ref_id"]) or b'{"id":%d,"gone":true}' % row["ref_id"]
     return frame(row["seq"], row["type"], row["created_at"], data)

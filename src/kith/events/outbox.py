@@ -160,7 +160,9 @@ class OutboxWorker:
             return f"no handler for topic {job.topic!r}"
         async with gate:
             try:
-                await handler(job.payload)
+                # a handler that outlives its lease would run twice: past the lease it counts as failed
+                async with asyncio.timeout(self.limits.lease_ms / 1000 * 0.9):
+                    await handler(job.payload)
             except Exception as exc:
                 log.warning("outbox job %d (%s) failed, try %d: %r", job.id, job.topic, job.attempts, exc)
                 return f"{type(exc).__name__}: {exc}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from kith.settings import Settings
 if TYPE_CHECKING:
     from kith.ratelimit.memory import MemoryBuckets
 
+log = logging.getLogger(__name__)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -52,6 +54,20 @@ def refill(tokens: float, last_ms: int, now_ms: int, rate: Rate) -> float:
 def wait_seconds(tokens: float, rate: Rate) -> int:
     """Whole seconds until one token is back (at least 1)."""
     return max(1, math.ceil((1 - tokens) / rate.per_ms / 1000))
+
+
+def address_key(address: str) -> str:
+    """What a per-address limit counts: an IPv4 address, or the /64 of an IPv6 one (a single host
+    may use any address of its /64, so counting whole addresses would count nothing)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 class Buckets(Protocol):
@@ -160,7 +176,8 @@ class Limits:
         rate = self._applies(name, key)
         if rate is None:
             return
-        retry_after = self.local.take_now(f"{name}:{key}", rate, self.clock.now_ms())
+        bucket = f"{name}:{address_key(str(key)) if RULES[name].by == 'ip' else key}"
+        retry_after = self.local.take_now(bucket, rate, self.clock.now_ms())
         if retry_after:
             raise self._refuse(name, retry_after)
 
@@ -169,7 +186,15 @@ class Limits:
         rate = self._applies(name, key)
         if rate is None:
             return
-        buckets = self.shared or self.local
-        retry_after = await buckets.take(f"{name}:{key}", rate, self.clock.now_ms())
+        bucket = f"{name}:{address_key(str(key)) if RULES[name].by == 'ip' else key}"
+        now = self.clock.now_ms()
+        if self.shared is None:
+            retry_after = await self.local.take(bucket, rate, now)
+        else:
+            try:
+                retry_after = await self.shared.take(bucket, rate, now)
+            except Exception as exc:  # Redis away: count on this node rather than refuse everyone
+                log.warning("shared rate-limit buckets unreachable (%r); counting on this node", exc)
+                retry_after = self.local.take_now(bucket, rate, now)
         if retry_after:
             raise self._refuse(name, retry_after)

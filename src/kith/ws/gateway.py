@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 PATH = "/api/v1/ws"
 BACKLOG_MAX = 1000  # wake-ups buffered per connection before falling back to the store
 _REVOKED = b'"type":"device.revoked"'
+_TYPE_WITHIN = 64  # a frame starts {"seq":N,"type":...: its type is within its first bytes
 CLOSE_TRY_AGAIN = 1013  # too much queued for a client that does not read: reconnect and resume
 CLOSE_WAIT_SECONDS = 10.0  # how long a close frame may wait for a peer that does not read
 
@@ -304,7 +305,10 @@ class Connection:
         if wakeup.frames is not None:
             for frame in wakeup.frames:
                 size += len(frame)
-                if _REVOKED in frame and decode(frame)["data"]["device_id"] == self.caller.device_id:
+                if (
+                    frame.find(_REVOKED, 0, _TYPE_WITHIN) >= 0
+                    and decode(frame)["data"]["device_id"] == self.caller.device_id
+                ):
                     self.ended = True  # refused from now on; the event itself is pushed, then the close
         pending = self.pending
         if pending is None:
@@ -399,7 +403,10 @@ class Connection:
     async def _push(self, frames: list[bytes]) -> None:
         await self._write(p.events_frame(frames))
         for frame in frames:
-            if _REVOKED in frame and decode(frame)["data"]["device_id"] == self.caller.device_id:
+            if (
+                frame.find(_REVOKED, 0, _TYPE_WITHIN) >= 0
+                and decode(frame)["data"]["device_id"] == self.caller.device_id
+            ):
                 await self.close(p.CLOSE_SESSION_ENDED, "this device was signed out")
                 return
 
