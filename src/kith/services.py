@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kith.accounts.deletion import FINISH as DELETION_FINISH
 from kith.accounts.deletion import AccountDeletion
 from kith.accounts.export import Exports
 from kith.accounts.passwords import Passwords
@@ -56,13 +57,15 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
         history_page_max=settings.history_page_max,
     )
     chats = ChatService(db, writer, clock, caps, limits)
+    deletion = AccountDeletion(db, writer, accounts)
+    outbox.register(DELETION_FINISH, deletion.on_finish)
     return Services(
         accounts=accounts,
         contacts=contacts,
         chats=chats,
         sync=SyncService(db, settings.sync_page_max, {"message": chats_access.render_messages}),
         outbox=outbox,
-        deletion=AccountDeletion(db, writer, passwords),
+        deletion=deletion,
         exports=Exports(accounts, contacts, chats, clock, page=settings.history_page_max),
         limits=limits,
     )

@@ -13,8 +13,10 @@ import pytest
 from backends import Reader
 from domain import Kit
 
+from kith.accounts.deletion import forget
 from kith.accounts.models import Caller
-from kith.errors import NotFound
+from kith.errors import Forbidden, NotFound, RateLimited
+from kith.events import Writer
 
 HANDLE = "zed_quartz"  # unique enough to be searched for in every text column
 NAME = "Zed Quartzberg"
@@ -182,3 +184,38 @@ async def test_when_both_sides_of_a_chat_are_deleted_nothing_of_it_is_left(kit: 
     assert await kit.rows("SELECT COUNT(*) FROM messages WHERE conversation_id = ?", chat.id) == [(0,)]
     assert await kit.rows("SELECT id FROM conversations ORDER BY id") == [(other.id,)]
     assert await kit.rows("SELECT body FROM messages WHERE conversation_id = ?", other.id) == [("a to c",)]
+
+
+async def test_a_node_that_dies_after_the_first_step_leaves_the_rest_to_the_outbox(kit: Kit) -> None:
+    password = secrets.token_urlsafe(16)
+    session = await kit.accounts.register("crash_quartz", "Crash Quartzberg", password, "phone")
+    doomed = Caller(session.user.id, session.device.id)
+    friend = await kit.user()
+    await kit.friends(doomed, friend)
+    await Writer(kit.db, kit.bus, kit.clock).run(forget, doomed.user_id)  # step 1 commits, then the node dies
+
+    def text() -> str:
+        return repr(kit.dump())
+
+    assert "Crash Quartzberg" in text(), "the friend's events still carry the old profile"
+    assert await kit.rows("SELECT last_seq FROM event_heads WHERE user_id = ?", doomed.user_id) != []
+    assert not await kit.outbox.drain_once(), "the safety net waits: the node normally finishes inline"
+    kit.clock.advance(11 * 60)
+    assert await kit.outbox.drain_once()
+    assert "Crash Quartzberg" not in text() and "crash_quartz" not in text()
+    assert await kit.rows("SELECT last_seq FROM event_heads WHERE user_id = ?", doomed.user_id) == []
+    assert await kit.rows("SELECT COUNT(*) FROM outbox") == [(0,)]
+
+
+async def test_confirming_the_password_is_throttled_like_a_sign_in(kit: Kit) -> None:
+    password = secrets.token_urlsafe(16)
+    session = await kit.accounts.register("guessed_quartz", "Guessed", password, "phone")
+    me = Caller(session.user.id, session.device.id)
+    for _ in range(10):  # a stolen token guessing the password
+        with pytest.raises(Forbidden):
+            await kit.deletion.do_delete_account(me, "not-the-password")
+    with pytest.raises(RateLimited):
+        await kit.deletion.do_delete_account(me, password)
+    with pytest.raises(RateLimited):
+        await kit.accounts.change_password(me, password, secrets.token_urlsafe(16))
+    assert (await kit.accounts.profile(me.user_id)).handle == "guessed_quartz", "nothing was deleted"

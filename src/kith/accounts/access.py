@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kith.accounts.service import check_handle
+from kith.accounts.models import check_handle
 from kith.accounts.store import shown_user, shown_users, user, user_by_handle, users
 
 __all__ = ["check_handle", "shown_user", "shown_users", "user", "user_by_handle", "users"]

@@ -27,16 +27,18 @@ from typing import Any
 
 from kith.accounts import store as accounts_store
 from kith.accounts.models import DELETED_HANDLE, DELETED_NAME, DEVICE_REVOKED, PROFILE_UPDATED, Caller, User
-from kith.accounts.passwords import Passwords
+from kith.accounts.service import AccountService
 from kith.chats import access as chats
 from kith.contacts import access as contacts
-from kith.errors import Forbidden, NotFound
+from kith.errors import NotFound
 from kith.events import EventLog, Writer
 from kith.events import log as event_log
 from kith.jsonenc import decode, encode, encode_str
-from kith.storage.database import Database, Row, Tx
+from kith.storage.database import Database, Tx
 
 REWRITE_BATCH = 500
+FINISH = "account.finish_deletion"  # the outbox topic of steps 2 and 3
+FINISH_DELAY_MS = 10 * 60_000  # normally done inline by then; the job is the safety net
 
 
 def tombstone_of(user_id: int) -> User:
@@ -58,6 +60,8 @@ def forget(tx: Tx, log: EventLog, user_id: int) -> list[int]:
     chats.forget_orphans(tx, user_id, memberless)
 
     told = sorted((related | shared) - {user_id})
+    # steps 2 and 3 follow at once; should the node die first, this job does them (later, once)
+    log.enqueue(FINISH, encode({"user_id": user_id}), delay_ms=FINISH_DELAY_MS)
     log.append_many(told, PROFILE_UPDATED, encode({"user": tomb}))
     return told
 
@@ -85,11 +89,6 @@ def _replace(value: Any, user_id: int, tomb: dict[str, Any]) -> Any:
     return value
 
 
-def _copies(tx: Tx, user_id: int) -> tuple[list[Row], list[Row]]:
-    pattern = _naming_pattern(user_id)
-    return event_log.payloads_like(tx, pattern), chats.system_notices_naming(tx, pattern)
-
-
 def _rewrite_events(tx: Tx, log: EventLog, rows: list[tuple[str, int, int]]) -> None:
     event_log.set_payloads(tx, rows)
 
@@ -100,35 +99,44 @@ def _rewrite_notices(tx: Tx, log: EventLog, rows: list[tuple[int, str]]) -> None
 
 
 class AccountDeletion:
-    def __init__(self, db: Database, writer: Writer, passwords: Passwords) -> None:
+    def __init__(self, db: Database, writer: Writer, accounts: AccountService) -> None:
         self.db = db
         self.writer = writer
-        self.passwords = passwords
+        self.accounts = accounts
 
     async def do_delete_account(self, caller: Caller, password: str) -> None:
         """Delete the caller's account, once they have given their current password."""
-        current = await self.db.read(accounts_store.password_hash, caller.user_id)
-        if not await self.passwords.verify(current, password):
-            raise Forbidden("the password is wrong", "wrong_password", field="password")
+        await self.accounts.confirm_password(caller, password, "password")
         await self.delete(caller.user_id)
 
     async def delete(self, user_id: int) -> None:
-        await self.writer.run(forget, user_id)
+        await self.writer.run(forget, user_id)  # step 1 also leaves FINISH in the outbox
+        await self.finish(user_id)
+
+    async def on_finish(self, payload: bytes) -> None:
+        """The outbox job: steps 2 and 3 again, for a node that died between step 1 and their end."""
+        await self.finish(int(decode(payload)["user_id"]))
+
+    async def finish(self, user_id: int) -> None:
+        """Steps 2 and 3; both may run any number of times."""
         await self.writer.run(forget_log, user_id)
         await self.scrub(user_id)
 
     async def scrub(self, user_id: int) -> None:
-        """Step 3: rewrite the copies of the old profile in others' events and in system notices."""
+        """Step 3: rewrite the copies of the old profile in others' events and in system notices,
+        a page at a time (a user with thousands of friends left thousands of copies)."""
         tomb = _as_dict(tombstone_of(user_id))
-        events, notices = await self.db.read(_copies, user_id)
-        event_rows = [
-            (encode_str(_replace(decode(r["payload"]), user_id, tomb)), r["user_id"], r["seq"]) for r in events
-        ]
-        notice_rows = [(r["id"], encode_str(_replace(decode(r["body"]), user_id, tomb))) for r in notices]
-        for start in range(0, len(event_rows), REWRITE_BATCH):
-            await self.writer.run(_rewrite_events, event_rows[start : start + REWRITE_BATCH])
-        for start in range(0, len(notice_rows), REWRITE_BATCH):
-            await self.writer.run(_rewrite_notices, notice_rows[start : start + REWRITE_BATCH])
+        pattern = _naming_pattern(user_id)
+        after: tuple[int, int] = (0, 0)
+        while events := await self.db.read(event_log.payloads_like, pattern, after, REWRITE_BATCH):
+            rows = [(encode_str(_replace(decode(r["payload"]), user_id, tomb)), r["user_id"], r["seq"]) for r in events]
+            await self.writer.run(_rewrite_events, rows)
+            after = (events[-1]["user_id"], events[-1]["seq"])
+        last_id = 0
+        while notices := await self.db.read(chats.system_notices_naming, pattern, last_id, REWRITE_BATCH):
+            notice_rows = [(r["id"], encode_str(_replace(decode(r["body"]), user_id, tomb))) for r in notices]
+            await self.writer.run(_rewrite_notices, notice_rows)
+            last_id = notices[-1]["id"]
 
 
 def _as_dict(user: User) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import re
 
 import msgspec
 
+from kith.errors import Invalid
 from kith.events.types import EventType
 
 # the events accounts emit (docs/sync.md lists them all)
@@ -24,6 +25,14 @@ MAX_DEVICE_NAME = 64
 # handle "deleted-<id>", which no live handle can be (HANDLE has no "-"), and this display name.
 DELETED_HANDLE = "deleted-"
 DELETED_NAME = "Deleted user"
+
+
+def check_handle(handle: str) -> str:
+    """A handle as typed (any case, stray spaces) in its one spelling, or Invalid."""
+    handle = handle.strip().lower()
+    if not HANDLE.match(handle):
+        raise Invalid("handle must be 3 to 32 characters of a-z, 0-9, _ and .", field="handle")
+    return handle
 
 
 class User(msgspec.Struct, omit_defaults=True):

@@ -9,7 +9,6 @@ from kith.accounts import store
 from kith.accounts.models import (
     DEVICE_ADDED,
     DEVICE_REVOKED,
-    HANDLE,
     MAX_DEVICE_NAME,
     MAX_DISPLAY_NAME,
     MAX_PASSWORD,
@@ -21,6 +20,7 @@ from kith.accounts.models import (
     Device,
     Session,
     User,
+    check_handle,
     user_from_row,
 )
 from kith.accounts.passwords import Passwords
@@ -36,13 +36,6 @@ from kith.storage.database import Database, Tx
 
 TOUCH_INTERVAL_MS = 60_000  # how stale a device's last_seen_at may get before a read refreshes it
 DEFAULT_SIGN_IN_FAILURES = Rate(10, 900)  # failed sign-ins per handle per 15 minutes
-
-
-def check_handle(handle: str) -> str:
-    handle = handle.strip().lower()
-    if not HANDLE.match(handle):
-        raise Invalid("handle must be 3 to 32 characters of a-z, 0-9, _ and .", field="handle")
-    return handle
 
 
 def check_password(password: str, field: str = "password") -> str:
@@ -203,11 +196,19 @@ class AccountService:
     async def sign_out(self, caller: Caller) -> None:
         await self.revoke_device(caller, caller.device_id)
 
+    async def confirm_password(self, caller: Caller, password: str, field: str) -> None:
+        """Check a signed-in user's current password before a grave change (a new password, deleting
+        the account). Throttled like a sign-in, per account: a stolen token cannot guess the password."""
+        throttle = f"confirm\n{caller.user_id}"
+        self.failed_sign_ins.begin(throttle)
+        current = await self.db.read(store.password_hash, caller.user_id)
+        if not await self.passwords.verify(current, password):
+            raise Forbidden("the current password is wrong", "wrong_password", field=field)
+        self.failed_sign_ins.clear(throttle)
+
     async def change_password(self, caller: Caller, old_password: str, new_password: str) -> None:
         check_password(new_password, "new_password")
-        current = await self.db.read(store.password_hash, caller.user_id)
-        if not await self.passwords.verify(current, old_password):
-            raise Forbidden("the current password is wrong", "wrong_password", field="old_password")
+        await self.confirm_password(caller, old_password, "old_password")
         me = await self.profile(caller.user_id)
         await self.passwords.check_strength(new_password, "new_password", (me.handle, me.display_name))
         new_hash = await self.passwords.hash(new_password)

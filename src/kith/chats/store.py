@@ -283,9 +283,13 @@ def forget_empty_conversations(tx: Tx, conversation_ids: list[int]) -> None:
         )
 
 
-def system_notices_naming(tx: Tx, pattern: str) -> list[Row]:
-    """System notices whose body matches the LIKE ``pattern`` (a full scan: run it as a read)."""
-    return tx.all("SELECT id, body FROM messages WHERE kind = 'system' AND body LIKE ?", (pattern,))
+def system_notices_naming(tx: Tx, pattern: str, after_id: int, limit: int) -> list[Row]:
+    """System notices after message ``after_id`` whose body matches the LIKE ``pattern``, by id, at
+    most ``limit`` (a scan: run it as a read, a page at a time)."""
+    return tx.all(
+        "SELECT id, body FROM messages WHERE id > ? AND kind = 'system' AND body LIKE ? ORDER BY id LIMIT ?",
+        (after_id, pattern, limit),
+    )
 
 
 def set_body(tx: Tx, message_id: int, body: str) -> None:

@@ -52,9 +52,10 @@ class EventLog:
         for user_id in user_ids:
             self._pending.setdefault(user_id, []).append(entry)
 
-    def enqueue(self, topic: str, payload: bytes) -> None:
-        """Work for an outbox worker once this job has committed (never if it rolls back)."""
-        self._jobs.append(OutboxJob(topic, payload))
+    def enqueue(self, topic: str, payload: bytes, delay_ms: int = 0) -> None:
+        """Work for an outbox worker once this job has committed (never if it rolls back), not
+        before ``delay_ms`` from now."""
+        self._jobs.append(OutboxJob(topic, payload, delay_ms))
 
     def flush(self) -> list[Emitted]:
         rows: list[tuple[int, int, str, str | None, int | None, str | None, int]] = []
@@ -105,9 +106,14 @@ def forget(tx: Tx, user_id: int) -> None:
     tx.execute("DELETE FROM event_heads WHERE user_id = ?", (user_id,))
 
 
-def payloads_like(tx: Tx, pattern: str) -> list[Any]:
-    """Events whose stored payload matches the LIKE ``pattern`` (a full scan: run it as a read)."""
-    return tx.all("SELECT user_id, seq, payload FROM events WHERE payload LIKE ?", (pattern,))
+def payloads_like(tx: Tx, pattern: str, after: tuple[int, int], limit: int) -> list[Any]:
+    """Events after ``after`` (user id, seq) whose stored payload matches the LIKE ``pattern``, in
+    order, at most ``limit`` (a scan: run it as a read, a page at a time)."""
+    return tx.all(
+        "SELECT user_id, seq, payload FROM events WHERE (user_id > ? OR (user_id = ? AND seq > ?))"
+        " AND payload LIKE ? ORDER BY user_id, seq LIMIT ?",
+        (after[0], after[0], after[1], pattern, limit),
+    )
 
 
 def set_payloads(tx: Tx, rows: list[tuple[str, int, int]]) -> None:

@@ -29,6 +29,7 @@ Handler = Callable[[bytes], Awaitable[None]]
 class OutboxJob:
     topic: str
     payload: bytes
+    delay_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ class OutboxLimits:
 def insert_jobs(tx: Tx, jobs: list[OutboxJob], now: int) -> None:
     tx.executemany(
         "INSERT INTO outbox (topic, payload, run_after, created_at) VALUES (?, ?, ?, ?)",
-        [(job.topic, job.payload.decode(), now, now) for job in jobs],
+        [(job.topic, job.payload.decode(), now + job.delay_ms, now) for job in jobs],
     )
 
 
