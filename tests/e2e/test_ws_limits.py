@@ -185,3 +185,23 @@ async def test_ping_frames_from_a_client_that_never_reads_stay_under_a_memory_ca
     assert grown < 8, f"the server grew by {grown:.0f} MiB after {sent:.0f} MiB of unread pings"
     ws.transport.abort()
     await alice.aclose()
+
+
+async def test_a_catch_up_from_the_store_comes_in_pieces_of_the_queue_cap(make_server: Callable[..., Server]) -> None:
+    server = make_server(env={"KITH_WS_MAX_QUEUED_BYTES": "8192", "KITH_RATE_SEND_DEVICE": "off"})
+    alice, bob = await register(server), await register(server)
+    await befriend(alice, bob)
+    chat = await direct(alice, bob)
+    for n in range(40):  # 40 events of over 1 KiB each, while bob is away
+        await alice.ok("POST", f"/conversations/{chat}/messages", json={"id": f"big{n}", "text": f"{n} " + "x" * 1200})
+    sock = await Socket.connect(bob, since=0)
+    try:
+        await sock.wait_for(lambda: len(sock.messages(chat)) == 40)
+        assert [m["text"].split()[0] for m in sock.messages(chat)] == [str(n) for n in range(40)]
+        pieces = [f for f in sock.frames if f["type"] == "events"]
+        assert len(pieces) >= 5, "not one frame of the whole page"
+        assert max(len(json.dumps(f)) for f in pieces) < 8192 + 2000, "a piece holds at most one event past the cap"
+        seqs = [e["seq"] for e in sock.events]
+        assert seqs == list(range(1, len(seqs) + 1))
+    finally:
+        await sock.close()

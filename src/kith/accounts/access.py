@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from kith.accounts.models import check_handle
-from kith.accounts.store import shown_user, shown_users, user, user_by_handle, users
+from kith.accounts.store import shown_users, user, user_by_handle, users
 
-__all__ = ["check_handle", "shown_user", "shown_users", "user", "user_by_handle", "users"]
+__all__ = ["check_handle", "shown_users", "user", "user_by_handle", "users"]

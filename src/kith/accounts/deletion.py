@@ -14,7 +14,10 @@
 2. The user's event log and its head are deleted (after step 1 has told their sockets to close).
 3. Their old profile is rewritten to the tombstone wherever it was copied into others' records: the
    payloads of others' events (a friend request, a `friend.added`) and the system notices of groups.
-   The search is a read (a scan, off the single writer); the rewrites are small writes.
+   The search is a read, a page at a time (a scan); the rewrites are small writes.
+
+Step 1 also leaves an outbox job that runs steps 2 and 3 again ten minutes later (both may run any
+number of times), so a node that dies in between loses none of it.
 
 What stays: the tombstone row, and the messages they sent that others received (those others' logs
 refer to them; they show as sent by the tombstone). Direct conversations keep their ``direct_key``

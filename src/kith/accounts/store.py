@@ -36,16 +36,8 @@ def users(tx: Tx, user_ids: list[int]) -> dict[int, Row]:
     return found
 
 
-def shown_user(tx: Tx, user_id: int) -> Row | None:
-    """A live user, or the tombstone of a deleted one (a disabled account shows as nobody)."""
-    return tx.one(
-        f"SELECT {_USER_COLUMNS} FROM users WHERE id = ? AND (disabled = 0 OR handle LIKE ?)",
-        (user_id, DELETED_HANDLE + "%"),
-    )
-
-
 def shown_users(tx: Tx, user_ids: list[int]) -> dict[int, Row]:
-    """``shown_user`` of many users at once, by id."""
+    """Live users, or the tombstones of deleted ones, by id (a disabled account shows as nobody)."""
     found: dict[int, Row] = {}
     for start in range(0, len(user_ids), 500):
         chunk = user_ids[start : start + 500]

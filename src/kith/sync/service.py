@@ -34,10 +34,20 @@ class SyncService:
         """The heads of many users' logs in one read (the WebSocket heartbeat sweep)."""
         return await self.db.read(store.heads, user_ids)
 
-    async def frames(self, user_id: int, since: int, limit: int | None = None) -> tuple[list[bytes], int]:
-        """Raw event frames after ``since`` (at most a page) and the head they were read at."""
+    async def frames(
+        self, user_id: int, since: int, limit: int | None = None, max_bytes: int | None = None
+    ) -> tuple[list[bytes], int]:
+        """Raw event frames after ``since`` (at most a page, and no more than ``max_bytes`` of them
+        past the first) and the head they were read at."""
         limit = self.page_max if limit is None else limit
-        return await self.db.read(_read_page, user_id, since, limit, self.renderers)
+        frames, head = await self.db.read(_read_page, user_id, since, limit, self.renderers)
+        if max_bytes is not None:
+            size = 0
+            for n, f in enumerate(frames):
+                size += len(f)
+                if size > max_bytes and n > 0:
+                    return frames[:n], head
+        return frames, head
 
     async def sync(self, user_id: int, since: int, limit: int | None) -> SyncPage:
         if since < 0:

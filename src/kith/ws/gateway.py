@@ -13,9 +13,10 @@ heads of all connected users, so even a lost wake-up delays an event by one hear
 Every per-connection queue is capped in bytes (``ws_max_queued_bytes``): buffered wake-ups past it
 are dropped for the store as above; replies (acks, errors, pongs) to a client that keeps sending
 but does not read are not, so past the cap the connection is closed with 1013 and its queue freed;
-the client reconnects and resumes from its last seq. Below that, uvicorn writes to the socket only
-while the kernel and its transport buffer (64 KiB) take it: a peer that does not read holds no
-more than that in the server.
+the client reconnects and resumes from its last seq. A catch-up from the store is read in pieces
+of at most that many bytes too (one event past it, if a single event is larger). uvicorn writes a
+frame whole and then waits while the kernel and its transport buffer (64 KiB) hold what the peer
+has not read: a peer that does not read holds about one such piece in the server.
 
 A device signed out elsewhere learns it from its own ``device.revoked`` event; the gateway looks
 for it as each wake-up arrives, so a revoked device's frames are refused at once even while the
@@ -361,7 +362,9 @@ class Connection:
                     await self._push(batch)
                     self.gateway.metrics.pushed(batch, live=True)
                 elif self.target > self.cursor:
-                    frames, _head = await self.gateway.sync.frames(self.caller.user_id, self.cursor)
+                    frames, _head = await self.gateway.sync.frames(
+                        self.caller.user_id, self.cursor, max_bytes=self.gateway.settings.ws_max_queued_bytes
+                    )
                     self.gateway.metrics.sync_reads_ws += 1
                     if not frames:
                         self.target = self.cursor
