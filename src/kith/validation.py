@@ -13,12 +13,13 @@ CONTROL_BUT_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]") 
 # Invisible formatting characters (Unicode Cf) that can disguise a name or reorder what is shown
 # around it: bidi marks, embeddings, overrides and isolates, zero-width space and word joiners, the
 # byte-order mark, interlinear annotation. Zero-width (non-)joiners stay: emoji and several scripts need them.
-FORMATTING = re.compile("[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
-# what a single line of human text may not hold: either of the above
-LINE_FORBIDDEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
-    "\ufeff\ufff9-\ufffb\ud800-\udfff]"
+# Also the soft hyphen, the Mongolian vowel separator and the Hangul fillers, which show as nothing.
+FORMATTING = re.compile(
+    "[\u00ad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164"
+    "\ufeff\uffa0\ufff9-\ufffb]"
 )
+# what a single line of human text may not hold: either of the above
+LINE_FORBIDDEN = re.compile("[" + CONTROL.pattern[1:-1] + FORMATTING.pattern[1:-1] + "]")
 
 MAX_ID = 2**63 - 1  # ids are positive 64-bit integers
 MAX_SEQ = 2**62 - 1  # sequence numbers stay well inside 64 bits

@@ -325,6 +325,14 @@ CASES = [
         code="invisible_characters",
     ),
     case("status_rtl_mark", "PATCH", "/me", {"status": "\u200fhello"}, field="status", code="invisible_characters"),
+    case(
+        "display_name_soft_hyphen",
+        "PATCH",
+        "/me",
+        {"display_name": "ad\u00admin"},
+        field="display_name",
+        code="invisible_characters",
+    ),
     case("status_bom", "PATCH", "/me", {"status": "\ufeffhi"}, field="status", code="invisible_characters"),
     case(
         "device_name_too_long",

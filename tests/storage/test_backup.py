@@ -23,6 +23,7 @@ from backends import Reader, Store, create_database, drop_database, is_postgres,
 from helpers import FAST_ENV, Server, User, befriend, direct, register, sign_in
 
 from kith.storage import backup as backups
+from kith.storage.backup import without_password
 
 Dump = dict[str, list[tuple[Any, ...]]]
 
@@ -235,3 +236,9 @@ def test_pg_commands_are_printed_when_the_tools_are_missing(tmp_path: Path, monk
     with pytest.raises(backups.BackupError) as caught:
         backups.backup("postgresql://kith@db.example/kith", tmp_path / "x.pgdump")
     assert "pg_dump --format=custom" in str(caught.value) and "postgresql://kith@db.example/kith" in str(caught.value)
+
+
+def test_a_password_in_the_url_goes_to_the_environment_not_the_command_line() -> None:
+    bare, secret = without_password("postgresql://kith:s%40cret@db:5432/kith")
+    assert (bare, secret) == ("postgresql://kith@db:5432/kith", {"PGPASSWORD": "s@cret"})
+    assert without_password("postgresql://kith@db/kith") == ("postgresql://kith@db/kith", {})

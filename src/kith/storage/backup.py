@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from kith.storage import migrate
 
@@ -143,16 +144,40 @@ def pg_dump_command(url: str, target: Path) -> list[str]:
     return ["pg_dump", "--format=custom", f"--file={target}", f"--dbname={url}"]
 
 
+def _hide_password(command: list[str]) -> tuple[list[str], dict[str, str]]:
+    shown: list[str] = []
+    secret: dict[str, str] = {}
+    for arg in command:
+        if arg.startswith("--dbname="):
+            bare, secret = without_password(arg.removeprefix("--dbname="))
+            arg = "--dbname=" + bare
+        shown.append(arg)
+    return shown, secret
+
+
 def pg_restore_command(backup: Path, url: str) -> list[str]:
     return ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={url}", str(backup)]
 
 
+def without_password(url: str) -> tuple[str, dict[str, str]]:
+    """``url`` without its password, and the environment that carries it instead: a command line
+    is visible to every local user (``ps``), the environment of a process only to its owner."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url, {}
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username
+    bare = urlunsplit(parts._replace(netloc=f"{quote(unquote(user), safe='')}@{netloc}" if user else netloc))
+    return bare, {"PGPASSWORD": unquote(parts.password)}
+
+
 def _run(command: list[str]) -> None:
+    command, secret = _hide_password(command)
     if shutil.which(command[0]) is None:
         raise BackupError(
             f"{command[0]} is not on the PATH; install the PostgreSQL client tools, or run:\n  " + " ".join(command)
         )
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **secret})
     if done.returncode != 0:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()}")
 

@@ -47,7 +47,7 @@ class PasswordIn(Strict):
 
 
 class DeleteAccountIn(Strict):
-    password: str
+    password: AnyPassword
 
 
 class DevicesOut(msgspec.Struct):
