@@ -11,10 +11,19 @@ A text frame that is not UTF-8 closes the socket with 1007 and one line in the l
 
 from __future__ import annotations
 
+from typing import Any
+
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            # the handshake's request and response (with their headers, the security headers among
+            # them: about 2 KiB) are never read again; an idle socket need not hold them for hours
+            self.request = self.response = None  # type: ignore[assignment]
+
     def handle_ping(self) -> None:
         output = self.conn.data_to_send()  # the pong the protocol just queued
         if self.writable.is_set():
