@@ -135,3 +135,13 @@ async def test_a_sync_page_costs_a_fixed_number_of_statements(kit: Kit) -> None:
     page = await services.sync.sync(me.user_id, 0, None)
     assert len(page.events) > 60
     assert len(db.take()) == 3, "the page, the messages it refers to, the head"
+
+
+async def test_checking_who_may_join_a_group_costs_the_same_for_2_or_20(kit: Kit) -> None:
+    me, friends = await world(kit, 20, 0)
+    services, db = counted(kit)
+    counts = []
+    for invitees in (friends[:2], friends[:20]):
+        await services.chats.create_group(me, "checked", [f.user_id for f in invitees])
+        counts.append(sum(" FROM friendships " in s or " FROM blocks " in s for s in db.take()))
+    assert counts == [3, 3], "friends, blocked, blocked by: one statement each"

@@ -388,12 +388,13 @@ class ChatService:
         if current + len(unique) > self.max_members:
             raise Conflict(f"a group has at most {self.max_members} members", "group_full")
         strangers, blocked = [], []
+        relations = contacts.relations(tx, me, unique)
         for u in unique:
-            relation = contacts.relation(tx, me, u)
-            if not relation["friends"] or relation["blocked_by"]:
-                # someone who blocked the caller is refused exactly like a stranger: the block stays unknown
+            friends, blocked_them, blocked_by = relations[u]
+            if not friends or blocked_by:
+                # someone who blocked the caller is refused as a stranger is (docs/contacts.md)
                 strangers.append(u)
-            elif relation["blocked"]:
+            elif blocked_them:
                 blocked.append(u)
         if strangers:
             raise Forbidden("you can only add your friends", "not_friends", user_ids=strangers)
