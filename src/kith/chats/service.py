@@ -402,9 +402,6 @@ class ChatService:
             raise Forbidden("you have blocked them; unblock them to add them", "blocked_by_you", user_ids=blocked)
         return unique
 
-    def _system(self, tx: Tx, log: EventLog, conversation_id: int, recipients: list[int], **body: Any) -> None:
-        post_system(tx, log, conversation_id, recipients, **body)
-
     def _joined(self, tx: Tx, log: EventLog, conversation_id: int, user_ids: list[int]) -> None:
         for uid in user_ids:
             view = _view(tx, conversation_id, uid, with_counts=False)
@@ -425,7 +422,7 @@ class ChatService:
             everyone = [me, *others]
             store.add_members(tx, conversation_id, everyone, 0, log.now)
             self._joined(tx, log, conversation_id, everyone)
-            self._system(
+            post_system(
                 tx, log, conversation_id, everyone,
                 action="created", actor=_profiles(tx, [me])[0], users=_profiles(tx, others), name=name,
             )  # fmt: skip
@@ -452,7 +449,7 @@ class ChatService:
             # joined_seq is the seq before the notice, so new members see their own "added" notice
             store.add_members(tx, conversation_id, new, row["last_seq"], log.now)
             self._joined(tx, log, conversation_id, new)
-            self._system(
+            post_system(
                 tx, log, conversation_id, [*current, *new],
                 action="members_added", actor=_profiles(tx, [me])[0], users=_profiles(tx, new),
             )  # fmt: skip
@@ -472,7 +469,7 @@ class ChatService:
                 raise NotFound("not a member of this group", "not_a_member")
             store.remove_member(tx, conversation_id, user_id)
             log.append(user_id, CONVERSATION_LEFT, encode({"conversation_id": conversation_id, "reason": "removed"}))
-            self._system(
+            post_system(
                 tx, log, conversation_id, store.member_ids(tx, conversation_id),
                 action="member_removed", actor=_profiles(tx, [me])[0], users=_profiles(tx, [user_id]),
             )  # fmt: skip
@@ -494,7 +491,7 @@ class ChatService:
                 if new_owner is not None:
                     extra["owner"] = _profiles(tx, [new_owner])[0]
             if remaining:
-                self._system(
+                post_system(
                     tx, log, conversation_id, remaining, action="member_left", actor=_profiles(tx, [me])[0], **extra
                 )
 
@@ -527,16 +524,16 @@ class ChatService:
             actor = _profiles(tx, [me])[0]
             if name is not None and name != row["name"]:
                 store.update_conversation(tx, conversation_id, name=name)
-                self._system(tx, log, conversation_id, members, action="renamed", actor=actor, name=name)
+                post_system(tx, log, conversation_id, members, action="renamed", actor=actor, name=name)
             if owner_only_adds is not None and owner_only_adds != bool(row["owner_only_adds"]):
                 store.update_conversation(tx, conversation_id, owner_only_adds=int(owner_only_adds))
-                self._system(
+                post_system(
                     tx, log, conversation_id, members,
                     action="settings_changed", actor=actor, owner_only_adds=owner_only_adds,
                 )  # fmt: skip
             if owner_id is not None and owner_id != row["owner_id"]:
                 store.update_conversation(tx, conversation_id, owner_id=owner_id)
-                self._system(
+                post_system(
                     tx, log, conversation_id, members,
                     action="owner_changed", actor=actor, owner=_profiles(tx, [owner_id])[0],
                 )  # fmt: skip
