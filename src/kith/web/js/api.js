@@ -34,6 +34,7 @@ export function deviceKey() {
 }
 
 export function setToken(value) {
+  if (value !== token) clearMedia(); // what one person could see is not kept for the next
   token = value;
 }
 
@@ -77,7 +78,7 @@ export async function api(method, path, body) {
 export const get = (path) => api('GET', path);
 export const post = (path, body = {}) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);
-export const put = (path) => api('PUT', path);
+export const put = (path, body) => api('PUT', path, body);
 export const del = (path) => api('DELETE', path);
 
 /** Download a file from the API (e.g. the zip of one's data) and hand it to the browser to save. */
@@ -106,6 +107,163 @@ export async function download(path) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
   return name;
+}
+
+// ---- media --------------------------------------------------------------------------------------
+// Media are fetched with the bearer token (an <img src> cannot send it) and shown from blob: URLs.
+// What was fetched is kept in a small cache, least recently used first out, its URL revoked then.
+
+const MEDIA_ENTRIES = 120;
+const MEDIA_BYTES = 48 * 1024 * 1024;
+const mediaCache = new Map(); // key -> {promise, url, size}; Map order is use order, oldest first
+let mediaBytes = 0;
+
+const mediaKey = (id, thumbnail) => `${id}${thumbnail ? ':thumb' : ''}`;
+
+async function fetchMedia(path) {
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  } catch {
+    throw new ApiError(0, 'network', 'network error');
+  }
+  if (!response.ok) {
+    let error = {};
+    try {
+      error = (await response.json()).error || {};
+    } catch {
+      // not JSON: the status says enough
+    }
+    const { code = response.status === 404 ? 'not_found' : 'error', message = response.statusText, ...fields } = error;
+    throw new ApiError(response.status, code, message, fields);
+  }
+  return response.blob();
+}
+
+function evictMedia() {
+  for (const [key, entry] of mediaCache) {
+    if (mediaCache.size <= MEDIA_ENTRIES && mediaBytes <= MEDIA_BYTES) break;
+    if (!entry.url) continue; // still on its way: whoever asked is about to use it
+    mediaCache.delete(key);
+    mediaBytes -= entry.size;
+    URL.revokeObjectURL(entry.url);
+  }
+}
+
+function keepMedia(key, entry, blob) {
+  entry.url = URL.createObjectURL(blob);
+  entry.size = blob.size;
+  mediaBytes += blob.size;
+  evictMedia();
+  return entry.url;
+}
+
+/**
+ * A blob: URL for a media id (its thumbnail with {thumbnail: true}), fetched once and cached.
+ * Resolves to the URL; rejects with an ApiError (404 when it is gone or not ours to see).
+ */
+export function mediaUrl(id, { thumbnail = false } = {}) {
+  const key = mediaKey(id, thumbnail);
+  let entry = mediaCache.get(key);
+  if (entry) {
+    mediaCache.delete(key); // most recently used now
+    mediaCache.set(key, entry);
+    return entry.promise;
+  }
+  entry = { promise: null, url: null, size: 0 };
+  entry.promise = fetchMedia(`/media/${encodeURIComponent(id)}${thumbnail ? '/thumbnail' : ''}`).then(
+    (blob) => keepMedia(key, entry, blob),
+    (error) => {
+      if (mediaCache.get(key) === entry) mediaCache.delete(key); // the next look may succeed
+      throw error;
+    },
+  );
+  mediaCache.set(key, entry);
+  return entry.promise;
+}
+
+function clearMedia() {
+  for (const entry of mediaCache.values()) if (entry.url) URL.revokeObjectURL(entry.url);
+  mediaCache.clear();
+  mediaBytes = 0;
+}
+
+/** The cached URL for a media id if it is already here (so a redraw shows it without a flash). */
+export function cachedMediaUrl(id, { thumbnail = false } = {}) {
+  return mediaCache.get(mediaKey(id, thumbnail))?.url || null;
+}
+
+/** Put bytes we already have (what we just uploaded) in the cache under their media id. */
+export function seedMedia(id, blob, { thumbnail = false } = {}) {
+  const key = mediaKey(id, thumbnail);
+  if (mediaCache.has(key)) return;
+  const entry = { promise: null, url: null, size: 0 };
+  entry.promise = Promise.resolve(keepMedia(key, entry, blob));
+  mediaCache.set(key, entry);
+}
+
+/** Save a media file under its own name (a file message's Download). */
+export async function saveMedia(media) {
+  const cached = cachedMediaUrl(media.id);
+  const url = cached || URL.createObjectURL(await fetchMedia(`/media/${encodeURIComponent(media.id)}`));
+  const link = Object.assign(document.createElement('a'), { href: url, download: media.name || 'download' });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  if (!cached) setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** A name the server accepts: no path separators or control characters, at most 255 bytes. */
+export function cleanFileName(name, fallback = 'file') {
+  let clean = String(name || '').replace(/[\u0000-\u001f\u007f\/\\]/g, '_').trim();
+  if (!clean || clean === '.' || clean === '..') clean = fallback;
+  const encoder = new TextEncoder();
+  while (encoder.encode(clean).length > 255) {
+    const dot = clean.lastIndexOf('.');
+    const ext = dot > 0 && clean.length - dot <= 12 ? clean.slice(dot) : '';
+    clean = [...clean.slice(0, clean.length - ext.length)].slice(0, -1).join('') + ext;
+  }
+  return clean;
+}
+
+/**
+ * Upload a file as media of `kind` (image, voice, file), streamed as the raw body. onprogress gets
+ * the fraction sent (0..1). Resolves to the Media; rejects with an ApiError. Returns {promise, abort}.
+ */
+export function uploadMedia(blob, { kind, name, onprogress = () => {} }) {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    const query = `kind=${encodeURIComponent(kind)}&name=${encodeURIComponent(cleanFileName(name))}`;
+    xhr.open('POST', `/api/v1/media?${query}`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    const type = blob.type && !/^multipart\//i.test(blob.type) ? blob.type : 'application/octet-stream';
+    xhr.setRequestHeader('Content-Type', type);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total) onprogress(event.loaded / event.total);
+    };
+    xhr.onerror = () => reject(Object.assign(new ApiError(0, 'network', 'network error'), { upload: kind }));
+    xhr.onabort = () => reject(Object.assign(new ApiError(0, 'aborted', 'upload cancelled'), { upload: kind }));
+    xhr.onload = () => {
+      let data = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        // not JSON
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && data?.id) {
+        onprogress(1);
+        resolve(data);
+        return;
+      }
+      const { code = 'error', message = xhr.statusText || 'upload failed', ...fields } = data?.error || {};
+      const error = Object.assign(new ApiError(xhr.status, code, message, fields), { upload: kind });
+      if (xhr.status === 401 && token) onUnauthenticated(error);
+      reject(error);
+    };
+    xhr.send(blob);
+  });
+  return { promise, abort: () => xhr.abort() };
 }
 
 /** Delete the account for good; the token is forgotten at once (every session has ended). */
@@ -149,6 +307,21 @@ const FRIENDLY = {
   not_found: 'That is no longer there.',
 };
 
+// The same codes where an upload was refused (too_large means the file, not the text).
+const UPLOAD_FRIENDLY = {
+  too_large: 'That file is too big to send.',
+  image_too_large: 'That picture is too big (too many pixels). Try a smaller one.',
+  quota_exceeded: 'Your storage on this server is full. Ask its admin for more room.',
+  not_an_image: 'That is not a picture kith can show (JPEG, PNG, WebP or GIF).',
+  invalid_image: 'That picture could not be read. It may be damaged.',
+  not_audio: 'That recording could not be read.',
+  invalid_audio: 'That recording could not be read.',
+  voice_too_long: 'A voice note can be at most a minute long.',
+  invalid_name: 'That file name cannot be used. Rename the file and try again.',
+  missing_body: 'That file is empty.',
+  aborted: 'The upload was cancelled.',
+};
+
 const FIELD_HINTS = {
   handle: 'A handle is 3 to 32 characters: a–z, 0–9, _ and .',
   password: 'A password must be at least 8 characters.',
@@ -169,6 +342,8 @@ export function humanError(error) {
     const advice = [error.fields?.warning, ...(error.fields?.suggestions || [])].filter(Boolean).join(' ');
     return `That password is too easy to guess.${advice ? ` ${advice}` : ''}`;
   }
+  if (error.upload && UPLOAD_FRIENDLY[error.code]) return UPLOAD_FRIENDLY[error.code];
+  if (error.upload && error.code === 'rate_limited') return `Too many uploads. Try again in ${waitWords(error.fields?.retry_after)}.`;
   if (error.code === 'rate_limited') return `Too many tries. Try again in ${waitWords(error.fields?.retry_after)}.`;
   if (FRIENDLY[error.code]) return FRIENDLY[error.code];
   const field = error.fields?.field;

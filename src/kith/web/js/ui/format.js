@@ -61,3 +61,24 @@ export function relative(ms) {
   if (daysAgo(ms) === 1) return `yesterday at ${time.format(ms)}`;
   return fullDate.format(ms);
 }
+
+/** A voice note's length: 0:07, 1:00. */
+export function duration(ms) {
+  const seconds = Math.max(0, Math.round((Number(ms) || 0) / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** A file's size in the units people use: 812 B, 14 KB, 3.2 MB. */
+export function fileSize(bytes) {
+  const n = Number(bytes) || 0;
+  if (n < 1000) return `${n} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = n / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const shown = value < 10 ? value.toFixed(1).replace(/\.0$/, '') : String(Math.round(value));
+  return `${shown} ${units[unit]}`;
+}
