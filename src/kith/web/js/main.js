@@ -14,6 +14,7 @@ import { clearSession, loadSession, saveSession } from './session.js';
 import { applyEvents, applyMessage, changed, loadSnapshot, reset, state } from './store.js';
 import { Sync } from './sync.js';
 import { acked, clearOutbox, disconnected, flush, loadOutbox, refused, useTransport } from './outbox.js';
+import { clearUploads } from './uploads.js';
 import { useSignOut, useSync } from './actions.js';
 import { currentRoute, go, onRoute } from './router.js';
 import { mountShell } from './views/shell.js';
@@ -155,6 +156,7 @@ function endSession(notice) {
   setToken(null);
   clearSession();
   clearOutbox();
+  clearUploads();
   reset(null, null);
   delete root.dataset.connection;
   document.title = 'kith';

@@ -60,7 +60,7 @@ export function sendText(conversationId, text, replyTo = null) {
     conversation_id: conversationId,
     text,
     reply_to: replyTo ? replyTo.seq : null,
-    quote: replyTo ? { seq: replyTo.seq, sender_id: replyTo.sender_id, text: replyTo.text } : null,
+    quote: replyTo ? { seq: replyTo.seq, sender_id: replyTo.sender_id, text: replyTo.text, kind: replyTo.kind, media: replyTo.media } : null,
     created_at: Date.now(),
     state: 'sending',
     error: null,

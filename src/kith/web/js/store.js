@@ -83,7 +83,7 @@ export function reset(user, deviceId) {
 function rememberUser(user) {
   if (!user || typeof user.id !== 'number') return;
   const known = state.users.get(user.id);
-  if (!known || known.display_name !== user.display_name || known.status !== user.status) {
+  if (!known || known.display_name !== user.display_name || known.status !== user.status || known.avatar !== user.avatar) {
     state.users.set(user.id, user);
     changed('users');
   }
@@ -281,7 +281,7 @@ export function refreshConversation(conversationId) {
     .then((fresh) => {
       const conv = state.conversations.get(conversationId);
       if (conv && fresh.last_seq >= conv.last_seq) {
-        state.conversations.set(conversationId, { ...conv, ...fresh });
+        state.conversations.set(conversationId, { ...conv, ...fresh, avatar: fresh.avatar });
         changed('conversations');
       }
     })
@@ -293,7 +293,8 @@ export function refreshConversation(conversationId) {
 
 export function upsertConversation(conv) {
   const known = state.conversations.get(conv.id);
-  state.conversations.set(conv.id, known ? { ...known, ...conv } : conv);
+  // a conversation without an avatar has none (the field is left out), so it is not merged
+  state.conversations.set(conv.id, known ? { ...known, ...conv, avatar: conv.avatar } : conv);
   rememberUser(conv.peer);
   changed('conversations');
 }
@@ -387,6 +388,10 @@ function applySystem(conv, s) {
       break;
     case 'settings_changed':
       if (typeof s.owner_only_adds === 'boolean') conv.owner_only_adds = s.owner_only_adds;
+      break;
+    case 'avatar_changed':
+      if (s.avatar !== undefined) conv.avatar = s.avatar || undefined;
+      else refreshConversation(conv.id); // the notice does not say which picture: ask
       break;
     default:
       return;

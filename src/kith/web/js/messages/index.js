@@ -1,5 +1,8 @@
 // Every message kind the client knows. Add a kind: write messages/<kind>.js and import it here.
 import './text.js';
 import './system.js';
+import './image.js';
+import './voice.js';
+import './file.js';
 
 export { isNotice, kindOf, previewOf, registerKind } from './registry.js';

@@ -2,7 +2,8 @@
 //   render(message, ctx) -> Node          the content of its bubble
 //   preview(message, ctx) -> string       one line for the chat list and reply quotes
 //   notice: true                          shown as a centred notice instead of a bubble
-// New kinds (images, voice, files...) are one module that calls registerKind(), imported in
+//   bubbleClass: 'bubble-media'           an extra class for its bubble (a picture fills it edge to edge)
+// Each kind (text, image, voice, file...) is one module that calls registerKind(), imported in
 // messages/index.js. ctx offers nameOf(userId) and isMe(userId).
 
 const kinds = new Map();

@@ -26,6 +26,8 @@ export function describeSystem(s, ctx) {
       return s.name ? `${actor} renamed the group to “${s.name}”` : `${actor} removed the group name`;
     case 'owner_changed':
       return `${actor} made ${whom(s.owner)} the group owner`;
+    case 'avatar_changed':
+      return s.avatar === null ? `${actor} removed the group photo` : `${actor} changed the group photo`;
     case 'settings_changed':
       return s.owner_only_adds ? `${actor} let only the owner add members` : `${actor} let everyone add members`;
     default:
