@@ -1,7 +1,7 @@
 // What people do, as REST calls. Each updates the state from the server's answer right away; the
 // matching event from the log arrives later and changes nothing more (handlers are idempotent).
 
-import { del, get, patch, post } from './api.js';
+import { del, get, patch, post, put, seedMedia, uploadMedia } from './api.js';
 import { go } from './router.js';
 import { changed, chatOf, ensureMembers, state, upsertConversation } from './store.js';
 
@@ -137,6 +137,44 @@ export async function updateProfile(changes) {
   state.me = await patch('/me', changes);
   state.users.set(state.me.id, state.me);
   changed('me');
+}
+
+/** Upload a picture to be an avatar; resolves to its media id. */
+async function uploadAvatar(file) {
+  const media = await uploadMedia(file, { kind: 'image', name: file.name || 'avatar' }).promise;
+  seedMedia(media.id, file, { thumbnail: true }); // show it at once, without fetching it back
+  return media.id;
+}
+
+export async function setAvatar(file) {
+  const user = await put('/me/avatar', { media_id: await uploadAvatar(file) });
+  if (user?.id === state.me.id) state.me = user;
+  else state.me = await get('/me');
+  state.users.set(state.me.id, state.me);
+  changed('me');
+  changed('users');
+}
+
+export async function removeAvatar() {
+  const user = await del('/me/avatar');
+  state.me = user?.id === state.me.id ? user : { ...state.me, avatar: undefined };
+  state.users.set(state.me.id, state.me);
+  changed('me');
+  changed('users');
+}
+
+export async function setGroupAvatar(conversationId, file) {
+  const conv = await put(`/conversations/${conversationId}/avatar`, { media_id: await uploadAvatar(file) });
+  if (conv?.id === conversationId) upsertConversation(conv);
+}
+
+export async function removeGroupAvatar(conversationId) {
+  const conv = await del(`/conversations/${conversationId}/avatar`);
+  if (conv?.id === conversationId) upsertConversation(conv);
+  else {
+    const known = state.conversations.get(conversationId);
+    if (known) upsertConversation({ ...known, avatar: undefined });
+  }
 }
 
 export async function changePassword(oldPassword, newPassword) {

@@ -2,6 +2,7 @@
 
 import { h } from './dom.js';
 import { icon } from './icons.js';
+import { cachedMediaUrl, humanError, mediaUrl } from '../api.js';
 
 // ---- avatars ----------------------------------------------------------------------------------
 
@@ -12,14 +13,71 @@ export function initials(name) {
   return letters.join('').toUpperCase();
 }
 
-/** A coloured circle with initials; the colour is stable per id. */
-export function avatar(name, id, { size = 40, group = false } = {}) {
+/**
+ * A coloured circle with initials (the colour is stable per id), or the person's or group's picture
+ * when `picture` (an avatar's media id) is given: the initials show until it has loaded.
+ */
+export function avatar(name, id, { size = 40, group = false, picture = null } = {}) {
   const hue = (Number(id || 0) * 137 + (group ? 200 : 20)) % 360;
-  return h(
+  const el = h(
     'span',
     { class: `avatar${group ? ' group' : ''}`, style: { '--hue': hue, '--size': `${size}px` }, 'aria-hidden': 'true' },
     group ? icon('group', { size: Math.round(size * 0.5) }) : initials(name),
   );
+  if (picture) {
+    const img = h('img', { class: 'avatar-img', alt: '', decoding: 'async', draggable: 'false' });
+    const show = (url) => {
+      img.src = url;
+      el.append(img);
+      el.classList.add('has-picture');
+    };
+    const known = cachedMediaUrl(picture, { thumbnail: true });
+    if (known) show(known);
+    else mediaUrl(picture, { thumbnail: true }).then(show, () => {}); // unavailable: the initials stay
+  }
+  return el;
+}
+
+/**
+ * A picture with Set and Remove beside it (your avatar here, a group's in its info). set(file) and
+ * remove() do the work; draw(size) draws the avatar as it is now.
+ */
+export function avatarPicker({ current, draw, setLabel, removeLabel, set, remove, setDone, removeDone }) {
+  const input = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp,image/gif', hidden: true, 'aria-label': setLabel });
+  const shown = h('span', { class: 'avatar-picker-face' });
+  const setButton = h('button', { class: 'btn small', type: 'button', 'data-focus': 'set-avatar', onclick: () => input.click() }, icon('camera', { size: 16 }), setLabel);
+  const removeButton = h('button', {
+    class: 'btn small danger',
+    type: 'button',
+    'aria-label': removeLabel,
+    'data-focus': 'remove-avatar',
+    onclick: async () => {
+      try {
+        await busy(removeButton, 'Removing…', () => remove());
+        toast(removeDone);
+      } catch (error) {
+        toast(humanError(error), { kind: 'error' });
+      }
+    },
+  }, 'Remove');
+  input.addEventListener('change', async () => {
+    const file = input.files[0];
+    input.value = '';
+    if (!file) return;
+    try {
+      await busy(setButton, 'Uploading…', () => set(file));
+      toast(setDone);
+    } catch (error) {
+      toast(humanError(error), { kind: 'error' });
+    }
+  });
+  const el = h('div', { class: 'avatar-picker' }, shown, h('div', { class: 'avatar-picker-actions' }, setButton, removeButton), input);
+  function render() {
+    removeButton.hidden = !current();
+    shown.replaceChildren(draw(72));
+  }
+  render();
+  return { el, render };
 }
 
 // ---- toasts -----------------------------------------------------------------------------------

@@ -2,14 +2,16 @@
 
 import { h, reconcile, isDesktop } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
-import { clockTime, dayKey, dayLabel, dateTime } from '../ui/format.js';
-import { avatar, emptyState, toast } from '../ui/widgets.js';
+import { clockTime, dayKey, dayLabel, dateTime, duration, fileSize } from '../ui/format.js';
+import { avatar, emptyState, openDialog, openMenu, toast } from '../ui/widgets.js';
 import { isNotice, kindOf, previewOf } from '../messages/index.js';
 import {
   chatOf, conversationTitle, ensureMembers, isMe, lastLeft, loadLatest, loadOlder, nameOf, serverNow,
   sortedMessages, state, subscribe,
 } from '../store.js';
 import { discard, pendingFor, retry, sendText } from '../outbox.js';
+import { discardUpload, retryUpload, sendMedia, uploadsFor, watchProgress } from '../uploads.js';
+import { MAX_VOICE_MS, MIN_VOICE_MS, canRecord, startRecording } from '../recorder.js';
 import { markRead, recall, unblock } from '../actions.js';
 import { humanError } from '../api.js';
 import { openAddFriend, openChatInfo } from './dialogs.js';
@@ -19,6 +21,24 @@ const RUN_GAP_MS = 5 * 60 * 1000;
 const MAX_TEXT_BYTES = 16 * 1024;
 const drafts = new Map(); // conversation id -> unsent text, kept while the page lives
 const ctx = { nameOf, isMe };
+const MAX_AT_ONCE = 10; // files sent from one pick, paste or drop
+const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif)$/; // what the server takes as a picture; others go as files
+
+const NOT_A_PICTURE = new Set(['not_an_image', 'invalid_image', 'image_too_large']);
+
+/** Whether sending again might work: not when the server refused what was sent. */
+function retryable(m) {
+  if (!m.upload) return true;
+  const status = m.error?.status;
+  return !status || status === 429 || status >= 500;
+}
+
+/** What a reply's quote shows of the message it answers. */
+function quoteText(quote) {
+  if (quote.text === null || quote.text === undefined) return 'Recalled message';
+  if (quote.text) return quote.text;
+  return quote.kind && quote.kind !== 'text' ? previewOf({ ...quote, recalled: false }, ctx) : 'Attachment';
+}
 
 export function mountChat(el, conversationId) {
   const id = conversationId;
@@ -28,11 +48,13 @@ export function mountChat(el, conversationId) {
   let lastSeenSeq = 0;
   let destroyed = false;
   let gone = false; // showing "you left this group" instead of the chat
+  let recording = null; // a voice note being recorded: {recorder, cancelled, released, timer}
 
   // ---- header ----
   const title = h('h2', { class: 'chat-title' });
   const subtitle = h('div', { class: 'chat-subtitle' });
   const headAvatar = h('span', { class: 'chat-head-avatar' });
+  let headAvatarKey = null;
   const infoButton = h(
     'button',
     { class: 'icon-btn', type: 'button', 'aria-label': 'Chat info', title: 'Chat info', onclick: () => openInfo() },
@@ -68,11 +90,32 @@ export function mountChat(el, conversationId) {
     enterkeyhint: 'send',
   });
   const sendButton = h('button', { class: 'send-btn', type: 'submit', 'aria-label': 'Send', title: 'Send (Enter)' }, icon('send'));
-  const form = h('form', { class: 'composer-row' }, input, sendButton);
+  const micButton = h(
+    'button',
+    { class: 'send-btn mic-btn', type: 'button', 'aria-label': 'Hold to record a voice note', title: 'Hold to record, release to send' },
+    icon('mic'),
+  );
+  const imageInput = h('input', { type: 'file', accept: 'image/*', multiple: true, hidden: true, 'aria-label': 'Choose photos' });
+  const fileInput = h('input', { type: 'file', multiple: true, hidden: true, 'aria-label': 'Choose files' });
+  const attachButton = h(
+    'button',
+    { class: 'icon-btn attach-btn', type: 'button', 'aria-label': 'Attach', title: 'Send a photo or a file', 'aria-haspopup': 'menu' },
+    icon('attach'),
+  );
+  const recordClock = h('span', { class: 'record-time' }, '0:00');
+  const recordBar = h(
+    'div',
+    { class: 'record-bar', hidden: true, role: 'status' },
+    h('span', { class: 'record-dot', 'aria-hidden': 'true' }),
+    recordClock,
+    h('span', { class: 'record-hint' }, 'Release to send · slide away or Esc to cancel'),
+  );
+  const form = h('form', { class: 'composer-row' }, attachButton, imageInput, fileInput, input, recordBar, micButton, sendButton);
   const blockedBar = h('div', { class: 'composer-notice', hidden: true });
   const composer = h('footer', { class: 'composer' }, replyBar, blockedBar, form);
 
-  const body = h('div', { class: 'chat-body' }, scroller, pill);
+  const dropHint = h('div', { class: 'drop-hint', 'aria-hidden': 'true' }, h('div', null, icon('attach', { size: 28 }), h('span', null, 'Drop to send')));
+  const body = h('div', { class: 'chat-body' }, scroller, pill, dropHint);
   const pane = h('section', { class: 'chat', 'aria-label': 'Chat' }, header, body, composer);
   el.replaceChildren(pane);
 
@@ -164,7 +207,235 @@ export function mountChat(el, conversationId) {
   }
 
   function updateSendButton() {
-    sendButton.disabled = !input.value.trim();
+    const hasText = Boolean(input.value.trim());
+    const voice = canRecord();
+    sendButton.disabled = !hasText;
+    sendButton.hidden = voice && !hasText && !recording;
+    micButton.hidden = !voice || (hasText && !recording);
+  }
+
+  // ---- pictures and files: the attach menu, paste, drag and drop ----
+  attachButton.addEventListener('click', () =>
+    openMenu(attachButton, [
+      { label: 'Photo', icon: 'image', action: () => imageInput.click() },
+      { label: 'File', icon: 'file', action: () => fileInput.click() },
+    ], { label: 'Attach' }),
+  );
+  imageInput.addEventListener('change', () => {
+    const files = [...imageInput.files];
+    imageInput.value = '';
+    if (files.length) offerFiles(files);
+  });
+  fileInput.addEventListener('change', () => {
+    const files = [...fileInput.files];
+    fileInput.value = '';
+    for (const file of files.slice(0, MAX_AT_ONCE)) send(file, 'file');
+    if (files.length > MAX_AT_ONCE) toast(`Only ${MAX_AT_ONCE} files go at once; the rest were left out.`);
+  });
+  pane.addEventListener('paste', (event) => {
+    const files = [...(event.clipboardData?.files || [])];
+    if (!files.length || form.hidden) return;
+    event.preventDefault();
+    offerFiles(files);
+  });
+  let dragDepth = 0;
+  const dragsFiles = (event) => [...(event.dataTransfer?.types || [])].includes('Files') && !form.hidden && !gone;
+  pane.addEventListener('dragenter', (event) => {
+    if (!dragsFiles(event)) return;
+    event.preventDefault();
+    dragDepth += 1;
+    pane.classList.add('dropping');
+  });
+  pane.addEventListener('dragover', (event) => {
+    if (!dragsFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  pane.addEventListener('dragleave', (event) => {
+    if (!dragsFiles(event)) return;
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (!dragDepth) pane.classList.remove('dropping');
+  });
+  pane.addEventListener('drop', (event) => {
+    dragDepth = 0;
+    pane.classList.remove('dropping');
+    if (!dragsFiles(event)) return;
+    event.preventDefault();
+    const files = [...event.dataTransfer.files];
+    if (files.length) offerFiles(files);
+  });
+
+  function send(file, kind, details = {}) {
+    if (!conv()) return;
+    sendMedia(id, file, kind, details);
+    stick = true;
+  }
+
+  /** Pictures (and files) chosen, pasted or dropped: shown first, sent on Send. */
+  function offerFiles(all) {
+    if (all.length > MAX_AT_ONCE) toast(`Only ${MAX_AT_ONCE} go at once; the rest were left out.`);
+    const files = all.slice(0, MAX_AT_ONCE).map((file) => ({ file, kind: IMAGE_TYPES.test(file.type) ? 'image' : 'file', size: null }));
+    const urls = [];
+    const images = files.filter((f) => f.kind === 'image');
+    const previews = images.map((f) => {
+      const url = URL.createObjectURL(f.file);
+      urls.push(url);
+      const img = h('img', { class: 'preview-img', src: url, alt: f.file.name || 'Photo' });
+      f.size = img.decode().then(() => ({ width: img.naturalWidth, height: img.naturalHeight }), () => ({}));
+      return h('div', { class: 'preview-tile' }, img);
+    });
+    const others = files.filter((f) => f.kind === 'file').map((f) =>
+      h('li', { class: 'preview-file' }, icon('file', { size: 22 }), h('span', { class: 'file-name' }, f.file.name || 'File'), h('span', { class: 'muted small' }, fileSize(f.file.size))),
+    );
+    const count = files.length;
+    const title = !others.length
+      ? count === 1 ? 'Send photo' : `Send ${count} photos`
+      : !images.length ? (count === 1 ? 'Send file' : `Send ${count} files`) : `Send ${count} items`;
+    let sent = false;
+    openDialog({
+      title,
+      className: 'send-preview',
+      onClose: () => {
+        // the dialog's own previews; the pending bubbles have theirs
+        setTimeout(() => urls.forEach((url) => URL.revokeObjectURL(url)), sent ? 5000 : 0);
+        if (isDesktop()) input.focus({ preventScroll: true });
+      },
+      content: (close) =>
+        h(
+          'div',
+          null,
+          previews.length ? h('div', { class: `preview-grid${previews.length === 1 ? ' single' : ''}` }, previews) : null,
+          others.length ? h('ul', { class: 'preview-files' }, others) : null,
+          h(
+            'div',
+            { class: 'dialog-actions' },
+            h('button', { class: 'btn', type: 'button', onclick: close }, 'Cancel'),
+            h('button', {
+              class: 'btn primary',
+              type: 'button',
+              autofocus: true,
+              onclick: async (event) => {
+                event.currentTarget.disabled = true;
+                const sizes = await Promise.all(files.map((f) => f.size || {}));
+                files.forEach((f, i) => send(f.file, f.kind, sizes[i]));
+                sent = true;
+                close();
+              },
+            }, icon('send', { size: 18 }), 'Send'),
+          ),
+        ),
+    });
+  }
+
+  // ---- voice notes: hold to talk ----
+
+  micButton.addEventListener('pointerdown', (event) => {
+    if (event.button !== 0) return;
+    event.preventDefault();
+    beginRecording();
+  });
+  micButton.addEventListener('contextmenu', (event) => event.preventDefault()); // a long press on a phone
+  micButton.addEventListener('keydown', (event) => {
+    if ((event.key === ' ' || event.key === 'Enter') && !event.repeat) {
+      event.preventDefault();
+      beginRecording();
+    }
+  });
+  micButton.addEventListener('keyup', (event) => {
+    if (event.key === ' ' || event.key === 'Enter') {
+      event.preventDefault();
+      finishRecording();
+    }
+  });
+
+  const onRecordingMove = (event) => {
+    const rect = micButton.getBoundingClientRect();
+    const dx = Math.max(rect.left - event.clientX, 0, event.clientX - rect.right);
+    const dy = Math.max(rect.top - event.clientY, 0, event.clientY - rect.bottom);
+    if (Math.hypot(dx, dy) > 60) cancelRecording('Voice note cancelled.');
+  };
+  const onRecordingUp = () => finishRecording();
+  const onRecordingCancel = () => cancelRecording('Voice note cancelled.');
+  const onRecordingKey = (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      event.stopPropagation();
+      cancelRecording('Voice note cancelled.');
+    }
+  };
+
+  function showRecording(on) {
+    form.classList.toggle('recording', on);
+    recordBar.hidden = !on;
+    micButton.setAttribute('aria-pressed', on ? 'true' : 'false');
+    recordClock.textContent = '0:00';
+    for (const [type, fn] of [['pointermove', onRecordingMove], ['pointerup', onRecordingUp], ['pointercancel', onRecordingCancel], ['blur', onRecordingCancel]]) {
+      if (on) window.addEventListener(type, fn);
+      else window.removeEventListener(type, fn);
+    }
+    if (on) document.addEventListener('keydown', onRecordingKey, true);
+    else document.removeEventListener('keydown', onRecordingKey, true);
+    updateSendButton();
+  }
+
+  async function beginRecording() {
+    if (recording || form.hidden) return;
+    const current = { recorder: null, cancelled: false, released: false, timer: null };
+    recording = current;
+    showRecording(true);
+    try {
+      current.recorder = await startRecording();
+    } catch (error) {
+      if (recording === current) {
+        recording = null;
+        showRecording(false);
+      }
+      const denied = error?.name === 'NotAllowedError' || error?.name === 'SecurityError';
+      toast(denied ? 'kith may not use the microphone. Allow it in the browser’s site settings.' : 'No microphone was found.', { kind: 'error' });
+      return;
+    }
+    if (current.cancelled || current.released) {
+      current.recorder.cancel(); // let go before the microphone was ready
+      return;
+    }
+    current.timer = setInterval(() => {
+      const elapsed = current.recorder.elapsed();
+      recordClock.textContent = duration(Math.floor(elapsed / 1000) * 1000);
+      if (elapsed >= MAX_VOICE_MS - 250) finishRecording(); // the server's limit is a minute
+    }, 200);
+  }
+
+  function endRecording() {
+    const current = recording;
+    recording = null;
+    if (current?.timer) clearInterval(current.timer);
+    showRecording(false);
+    return current;
+  }
+
+  function cancelRecording(notice) {
+    const current = endRecording();
+    if (!current) return;
+    current.cancelled = true;
+    current.recorder?.cancel();
+    if (notice) toast(notice);
+  }
+
+  async function finishRecording() {
+    const current = endRecording();
+    if (!current) return;
+    current.released = true;
+    if (!current.recorder || current.recorder.elapsed() < MIN_VOICE_MS) {
+      current.recorder?.cancel();
+      toast('Hold the button to record; release to send.');
+      return;
+    }
+    const note = await current.recorder.stop();
+    if (!note.blob.size) {
+      toast('Nothing was recorded. Check the microphone.', { kind: 'error' });
+      return;
+    }
+    send(note.blob, 'voice', { name: note.name, duration_ms: note.duration_ms });
   }
 
   function submit() {
@@ -228,7 +499,26 @@ export function mountChat(el, conversationId) {
   // ---- rendering ----
   function pendingMessages() {
     const me = state.me?.id;
-    return pendingFor(id).map((p) => ({
+    const uploads = uploadsFor(id).map((u) => ({
+      pending: true,
+      upload: true,
+      client_id: u.client_id,
+      conversation_id: id,
+      seq: null,
+      sender_id: me,
+      kind: u.kind,
+      text: '',
+      media: u.media || { id: null, kind: u.kind, mime: u.mime, size: u.size, name: u.name, width: u.width, height: u.height, duration_ms: u.duration_ms },
+      local_url: u.local_url,
+      progress: u.progress,
+      watch: (fn) => watchProgress(u.client_id, fn),
+      created_at: u.created_at + state.serverOffset,
+      recalled: false,
+      reply_to: null,
+      state: u.state,
+      error: u.error,
+    }));
+    const texts = pendingFor(id).map((p) => ({
       pending: true,
       client_id: p.client_id,
       conversation_id: id,
@@ -242,6 +532,7 @@ export function mountChat(el, conversationId) {
       state: p.state,
       error: p.error,
     }));
+    return [...texts, ...uploads].sort((a, b) => a.created_at - b.created_at);
   }
 
   function entries() {
@@ -272,7 +563,8 @@ export function mountChat(el, conversationId) {
     const m = e.m;
     const mine = isMe(m.sender_id);
     return JSON.stringify([
-      m.seq, m.text, m.recalled, m.reply_to, m.system, m.state, m.error?.code, e.cont, e.group,
+      m.seq, m.kind, m.text, m.media?.id, m.local_url, m.recalled, m.reply_to, m.system, m.state, m.error?.code, e.cont, e.group,
+      e.group && !mine && !e.cont ? state.users.get(m.sender_id)?.avatar : null,
       m.sender_id !== null ? nameOf(m.sender_id) : '', m.reply_to ? nameOf(m.reply_to.sender_id) : '',
       mine && !m.pending && !m.recalled && serverNow() - m.created_at < RECALL_WINDOW_MS,
     ]);
@@ -292,12 +584,13 @@ export function mountChat(el, conversationId) {
     const status = m.pending ? m.state : 'sent';
     const showSender = e.group && !mine && !e.cont;
     const canRecall = mine && !m.pending && serverNow() - m.created_at < RECALL_WINDOW_MS;
+    const quoted = m.reply_to ? quoteText(m.reply_to) : '';
     const quote = m.reply_to
       ? h(
           'button',
-          { class: 'quote', type: 'button', onclick: () => jumpTo(m.reply_to.seq), 'aria-label': `Reply to ${nameOf(m.reply_to.sender_id)}: ${m.reply_to.text ?? 'recalled message'}` },
+          { class: 'quote', type: 'button', onclick: () => jumpTo(m.reply_to.seq), 'aria-label': `Reply to ${nameOf(m.reply_to.sender_id)}: ${quoted}` },
           h('span', { class: 'quote-name' }, nameOf(m.reply_to.sender_id)),
-          h('span', { class: 'quote-text' }, m.reply_to.text ?? 'Recalled message'),
+          h('span', { class: 'quote-text' }, quoted),
         )
       : null;
     const statusIcon = mine
@@ -330,7 +623,7 @@ export function mountChat(el, conversationId) {
       e.group && !mine
         ? e.cont
           ? h('span', { class: 'msg-avatar-gap' })
-          : h('span', { class: 'msg-avatar' }, avatar(nameOf(m.sender_id), m.sender_id, { size: 32 }))
+          : h('span', { class: 'msg-avatar' }, avatar(nameOf(m.sender_id), m.sender_id, { size: 32, picture: state.users.get(m.sender_id)?.avatar }))
         : null,
       h(
         'div',
@@ -338,7 +631,7 @@ export function mountChat(el, conversationId) {
         showSender ? h('div', { class: 'msg-sender' }, nameOf(m.sender_id)) : null,
         h(
           'div',
-          { class: 'bubble' },
+          { class: `bubble${kind.bubbleClass ? ` ${kind.bubbleClass}` : ''}` },
           quote,
           kind.render(m, ctx),
           h('span', { class: 'msg-meta' }, h('time', { title: dateTime(m.created_at) }, clockTime(m.created_at)), statusIcon),
@@ -348,8 +641,13 @@ export function mountChat(el, conversationId) {
               'div',
               { class: 'msg-failed', role: 'alert' },
               h('span', null, `Not sent. ${humanError(m.error)}`),
-              h('button', { class: 'link-btn', type: 'button', 'data-focus': 'retry', onclick: () => retry(m.client_id) }, 'Retry'),
-              h('button', { class: 'link-btn', type: 'button', onclick: () => discard(m.client_id) }, 'Delete'),
+              retryable(m)
+                ? h('button', { class: 'link-btn', type: 'button', 'data-focus': 'retry', onclick: () => (m.upload ? retryUpload(m.client_id) : retry(m.client_id)) }, 'Retry')
+                : null,
+              m.upload && m.kind === 'image' && NOT_A_PICTURE.has(m.error?.code)
+                ? h('button', { class: 'link-btn', type: 'button', 'data-focus': 'as-file', onclick: () => retryUpload(m.client_id, { asFile: true }) }, 'Send as a file')
+                : null,
+              h('button', { class: 'link-btn', type: 'button', onclick: () => (m.upload ? discardUpload(m.client_id) : discard(m.client_id)) }, 'Delete'),
             )
           : null,
       ),
@@ -362,7 +660,12 @@ export function mountChat(el, conversationId) {
     if (!c) return;
     const name = conversationTitle(c);
     title.textContent = name;
-    headAvatar.replaceChildren(avatar(name, c.kind === 'group' ? c.id : c.peer?.id, { group: c.kind === 'group', size: 36 }));
+    const picture = c.kind === 'group' ? c.avatar : c.peer?.avatar;
+    const headKey = JSON.stringify([name, c.kind, c.peer?.id, picture]);
+    if (headKey !== headAvatarKey) {
+      headAvatarKey = headKey;
+      headAvatar.replaceChildren(avatar(name, c.kind === 'group' ? c.id : c.peer?.id, { group: c.kind === 'group', size: 36, picture }));
+    }
     const flags = [c.muted ? 'Muted' : null, c.pinned ? 'Pinned' : null].filter(Boolean);
     const base = c.kind === 'group' ? `${c.member_count} member${c.member_count === 1 ? '' : 's'}` : c.peer && !c.peer.deleted ? `@${c.peer.handle}` : '';
     subtitle.textContent = [base, ...flags].join(' · ');
@@ -485,6 +788,7 @@ export function mountChat(el, conversationId) {
     render,
   );
   function cleanup() {
+    cancelRecording();
     unsubscribe();
     clearInterval(tick);
     document.removeEventListener('visibilitychange', onVisible);

@@ -12,6 +12,7 @@ import { mountChat } from './chat.js';
 import { openAddFriend, openNewGroup } from './dialogs.js';
 
 const ctx = { nameOf, isMe };
+const pictureOf = (conv) => (conv.kind === 'group' ? conv.avatar : conv.peer?.avatar) || null;
 
 export function mountList(el, route) {
   let selected = Number(route.path[0]) || null;
@@ -94,7 +95,7 @@ export function mountList(el, route) {
         h(
           'span',
           { class: 'chat-avatar' },
-          avatar(title, conv.kind === 'group' ? conv.id : conv.peer?.id, { group: conv.kind === 'group', size: 44 }),
+          avatar(title, conv.kind === 'group' ? conv.id : conv.peer?.id, { group: conv.kind === 'group', size: 44, picture: pictureOf(conv) }),
           conv.muted && unread ? h('span', { class: 'dot', 'aria-label': `${unread} unread, muted` }) : badge(unread),
         ),
         h(
@@ -137,7 +138,7 @@ export function mountList(el, route) {
       (c) => c.id,
       (c) =>
         JSON.stringify([
-          conversationTitle(c), c.unread, c.muted, c.pinned, c.last_activity_at, c.id === selected,
+          conversationTitle(c), c.unread, c.muted, c.pinned, c.last_activity_at, c.id === selected, pictureOf(c),
           previewOf(c.last_message, ctx, { withSender: c.kind === 'group' }),
         ]),
       renderItem,

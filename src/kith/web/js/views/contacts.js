@@ -76,7 +76,7 @@ export function mountList(el, route) {
     if (groups.length) {
       sections.push(
         h('h2', { class: 'list-heading' }, 'Groups'),
-        h('ul', { class: 'contact-list' }, groups.map((c) => item(`#/chats/${c.id}`, null, avatar(conversationTitle(c), c.id, { group: true, size: 40 }), conversationTitle(c), `${c.member_count} members`))),
+        h('ul', { class: 'contact-list' }, groups.map((c) => item(`#/chats/${c.id}`, null, avatar(conversationTitle(c), c.id, { group: true, size: 40, picture: c.avatar }), conversationTitle(c), `${c.member_count} members`))),
       );
     }
     const friends = sortedFriends().filter((f) => match(f.remark, f.user.display_name, f.user.handle));
@@ -89,7 +89,7 @@ export function mountList(el, route) {
           item(
             `#/contacts/user/${f.user.id}`,
             `user/${f.user.id}`,
-            avatar(nameOf(f.user.id), f.user.id, { size: 40 }),
+            avatar(nameOf(f.user.id), f.user.id, { size: 40, picture: f.user.avatar }),
             nameOf(f.user.id),
             f.remark ? `${f.user.display_name} · @${f.user.handle}` : f.user.status || `@${f.user.handle}`,
             f.blocked ? h('span', { class: 'tag' }, 'Blocked') : null,
@@ -108,7 +108,7 @@ export function mountList(el, route) {
     if (blockedOnly.length) {
       sections.push(
         h('h2', { class: 'list-heading' }, 'Blocked'),
-        h('ul', { class: 'contact-list' }, blockedOnly.map((u) => item(`#/contacts/user/${u.id}`, `user/${u.id}`, avatar(u.display_name, u.id, { size: 40 }), u.display_name, `@${u.handle}`, h('span', { class: 'tag' }, 'Blocked')))),
+        h('ul', { class: 'contact-list' }, blockedOnly.map((u) => item(`#/contacts/user/${u.id}`, `user/${u.id}`, avatar(u.display_name, u.id, { size: 40, picture: u.avatar }), u.display_name, `@${u.handle}`, h('span', { class: 'tag' }, 'Blocked')))),
       );
     }
     const focused = document.activeElement?.closest?.('a.contact-item')?.getAttribute('href');
@@ -164,7 +164,7 @@ function mountRequests(el) {
     return h(
       'li',
       { class: 'request', 'data-request': r.id },
-      avatar(person.display_name, person.id, { size: 44 }),
+      avatar(person.display_name, person.id, { size: 44, picture: person.avatar }),
       h(
         'div',
         { class: 'request-main' },
@@ -257,7 +257,7 @@ function mountPerson(el, userId) {
       h(
         'div',
         { class: 'profile-hero' },
-        avatar(user.display_name, user.id, { size: 72 }),
+        avatar(user.display_name, user.id, { size: 72, picture: user.avatar }),
         h('div', null, h('h3', { class: 'profile-name' }, friend?.remark || user.display_name), friend?.remark ? h('div', { class: 'muted' }, user.display_name) : null, h('div', { class: 'muted' }, `@${user.handle}`), user.status ? h('p', { class: 'person-status' }, user.status) : null),
       ),
     ];

@@ -2,11 +2,11 @@
 
 import { h, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
-import { avatar, busy, confirmDialog, field, openDialog, toast } from '../ui/widgets.js';
+import { avatar, avatarPicker, busy, confirmDialog, field, openDialog, toast } from '../ui/widgets.js';
 import { humanError } from '../api.js';
 import {
-  addMembers, acceptRequest, createGroup, leaveGroup, lookup, openDirect, removeMember, renameGroup,
-  requestFriend, setPrefs,
+  addMembers, acceptRequest, createGroup, leaveGroup, lookup, openDirect, removeGroupAvatar, removeMember, renameGroup,
+  requestFriend, setGroupAvatar, setPrefs,
 } from '../actions.js';
 import { chatOf, conversationTitle, ensureMembers, isMe, nameOf, sortedFriends, state, subscribe } from '../store.js';
 import { go } from '../router.js';
@@ -42,7 +42,7 @@ export function openAddFriend(prefill = '') {
     const card = h(
       'div',
       { class: 'person-card' },
-      avatar(user.display_name, user.id, { size: 48 }),
+      avatar(user.display_name, user.id, { size: 48, picture: user.avatar }),
       h('div', null, h('div', { class: 'person-name' }, user.display_name), h('div', { class: 'muted' }, `@${user.handle}`), user.status ? h('div', { class: 'person-status' }, user.status) : null),
     );
     const done = (text) => h('p', { class: 'muted center' }, text);
@@ -106,7 +106,7 @@ function friendPicker({ exclude = new Set(), onChange }) {
               onChange(chosen);
             },
           });
-          return h('li', null, h('label', { class: 'pick-item' }, box, avatar(nameOf(f.user.id), f.user.id, { size: 32 }), h('span', null, nameOf(f.user.id)), h('span', { class: 'muted' }, `@${f.user.handle}`)));
+          return h('li', null, h('label', { class: 'pick-item' }, box, avatar(nameOf(f.user.id), f.user.id, { size: 32, picture: f.user.avatar }), h('span', null, nameOf(f.user.id)), h('span', { class: 'muted' }, `@${f.user.handle}`)));
         }),
     );
     if (!list.children.length) list.append(h('li', { class: 'muted pad' }, friends.length ? 'No friend matches.' : 'No friends to add yet.'));
@@ -187,8 +187,8 @@ export function openChatInfo(initial) {
     }
     const members = chatOf(id).members;
     const sig = JSON.stringify([
-      conv.name, conv.member_count, conv.owner_id, conv.owner_only_adds, conv.muted, conv.pinned, conv.peer,
-      conversationTitle(conv), members?.map((m) => [m.user.id, m.role, nameOf(m.user.id)]),
+      conv.name, conv.member_count, conv.owner_id, conv.owner_only_adds, conv.muted, conv.pinned, conv.peer, conv.avatar,
+      conversationTitle(conv), members?.map((m) => [m.user.id, m.role, nameOf(m.user.id), state.users.get(m.user.id)?.avatar]),
     ]);
     if (sig === lastSig) return;
     lastSig = sig;
@@ -207,7 +207,19 @@ export function openChatInfo(initial) {
           nameField.setError(humanError(error));
         }
       });
-      rows.push(renameForm);
+      rows.push(
+        avatarPicker({
+          current: () => state.conversations.get(id)?.avatar,
+          draw: (size) => avatar(conversationTitle(conv), conv.id, { group: true, size, picture: conv.avatar }),
+          setLabel: 'Set group photo',
+          removeLabel: 'Remove group photo',
+          set: (file) => setGroupAvatar(id, file),
+          remove: () => removeGroupAvatar(id),
+          setDone: 'Group photo set.',
+          removeDone: 'Group photo removed.',
+        }).el,
+        renameForm,
+      );
       const amOwner = isMe(conv.owner_id);
       const canAdd = !conv.owner_only_adds || amOwner;
       rows.push(
@@ -220,7 +232,7 @@ export function openChatInfo(initial) {
                 h(
                   'li',
                   { class: 'member' },
-                  avatar(m.user.display_name, m.user.id, { size: 32 }),
+                  avatar(m.user.display_name, m.user.id, { size: 32, picture: state.users.get(m.user.id)?.avatar ?? m.user.avatar }),
                   h('span', { class: 'member-name' }, isMe(m.user.id) ? `${state.me.display_name} (you)` : nameOf(m.user.id)),
                   m.role === 'owner' ? h('span', { class: 'tag' }, 'Owner') : null,
                   amOwner && !isMe(m.user.id)
@@ -249,7 +261,7 @@ export function openChatInfo(initial) {
         h(
           'a',
           { class: 'person-card link', href: `#/contacts/user/${conv.peer.id}`, onclick: () => dialog.close() },
-          avatar(conversationTitle(conv), conv.peer.id, { size: 48 }),
+          avatar(conversationTitle(conv), conv.peer.id, { size: 48, picture: conv.peer.avatar }),
           h('div', null, h('div', { class: 'person-name' }, conversationTitle(conv)), h('div', { class: 'muted' }, `@${conv.peer.handle}`), conv.peer.status ? h('div', { class: 'person-status' }, conv.peer.status) : null),
           icon('right', { size: 18 }),
         ),

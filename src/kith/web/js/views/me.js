@@ -3,9 +3,9 @@
 import { h, arrowNavigation, replace, isDesktop } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { relative } from '../ui/format.js';
-import { avatar, busy, confirmDialog, field, toast } from '../ui/widgets.js';
+import { avatar, avatarPicker, busy, confirmDialog, field, toast } from '../ui/widgets.js';
 import { deleteAccount, download, humanError } from '../api.js';
-import { changePassword, loadDevices, revokeDevice, signOut, updateProfile } from '../actions.js';
+import { changePassword, loadDevices, removeAvatar, revokeDevice, setAvatar, signOut, updateProfile } from '../actions.js';
 import { state, subscribe } from '../store.js';
 
 const SECTIONS = [
@@ -32,7 +32,7 @@ export function mountList(el, route) {
     if (!me) return;
     replace(
       card,
-      avatar(me.display_name, me.id, { size: 64 }),
+      avatar(me.display_name, me.id, { size: 64, picture: me.avatar }),
       h('div', null, h('div', { class: 'me-name' }, me.display_name), h('div', { class: 'muted' }, `@${me.handle}`), h('div', { class: 'me-status' }, me.status || 'No status yet')),
     );
     replace(
@@ -97,9 +97,20 @@ function mountProfile(body) {
       (error.fields?.field === 'status' ? status : name).setError(humanError(error));
     }
   });
-  replace(body, h('p', { class: 'muted' }, `Your handle is @${state.me?.handle}. People add you by it; it cannot be changed.`), form);
+  const picture = avatarPicker({
+    current: () => state.me?.avatar,
+    draw: (size) => avatar(state.me?.display_name, state.me?.id, { size, picture: state.me?.avatar }),
+    setLabel: 'Set avatar',
+    removeLabel: 'Remove avatar',
+    set: setAvatar,
+    remove: removeAvatar,
+    setDone: 'Avatar set.',
+    removeDone: 'Avatar removed.',
+  });
+  replace(body, picture.el, h('p', { class: 'muted' }, `Your handle is @${state.me?.handle}. People add you by it; it cannot be changed.`), form);
   fill();
   const unsubscribe = subscribe('me', () => {
+    picture.render();
     if (!form.contains(document.activeElement)) fill();
   });
   return { destroy: unsubscribe };
