@@ -29,6 +29,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # a microphone that plays a tone, allowed without asking: voice notes can be recorded
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 
 expect.set_options(timeout=10_000)
