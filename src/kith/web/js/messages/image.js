@@ -95,7 +95,11 @@ export function openLightbox(media, placeholderUrl = null) {
   dialog.addEventListener('click', (event) => {
     if (!event.target.closest('.lightbox-bar button')) close();
   });
-  if (media.width && media.height) img.style.aspectRatio = `${media.width} / ${media.height}`;
+  if (media.width && media.height) {
+    // its own size (never blown up), shrunk to the screen; no jump when the full picture replaces the thumbnail
+    img.style.width = `${media.width}px`;
+    img.style.aspectRatio = `${media.width} / ${media.height}`;
+  }
   if (placeholderUrl) img.src = placeholderUrl;
   if (media.id) {
     mediaUrl(media.id).then(

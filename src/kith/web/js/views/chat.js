@@ -298,7 +298,6 @@ export function mountChat(el, conversationId) {
       onClose: () => {
         // the dialog's own previews; the pending bubbles have theirs
         setTimeout(() => urls.forEach((url) => URL.revokeObjectURL(url)), sent ? 5000 : 0);
-        if (isDesktop()) input.focus({ preventScroll: true });
       },
       content: (close) =>
         h(
