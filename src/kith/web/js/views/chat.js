@@ -210,7 +210,8 @@ export function mountChat(el, conversationId) {
     const hasText = Boolean(input.value.trim());
     const voice = canRecord();
     sendButton.disabled = !hasText;
-    sendButton.hidden = voice && !hasText && !recording;
+    // the microphone while there is nothing to send (and while it records), Send once there is text
+    sendButton.hidden = voice && (!hasText || Boolean(recording));
     micButton.hidden = !voice || (hasText && !recording);
   }
 
