@@ -189,6 +189,14 @@ def test_a_voice_note_recorded_by_holding_the_button_is_played_by_a_friend(
     a.page.mouse.up()
     expect(a.page.get_by_text("Voice note cancelled.")).to_be_visible()
 
+    # held, then Escape: cancelled
+    a.page.mouse.move(box["x"] + 20, box["y"] + 20)
+    a.page.mouse.down()
+    expect(a.page.locator(".record-bar")).to_be_visible()
+    a.page.keyboard.press("Escape")
+    expect(a.page.locator(".record-bar")).to_be_hidden()
+    a.page.mouse.up()
+
     # held about two seconds: the timer runs, and on release it is sent
     box = mic.bounding_box()
     assert box
@@ -304,3 +312,33 @@ def test_an_avatar_set_in_me_shows_for_friends_and_a_group_photo_for_members(
     expect(a.page.get_by_text("Avatar removed.")).to_be_visible()
     expect(b.chat_item("Alice Chen").locator(".avatar-img")).to_have_count(0)
     expect(b.chat_item("Alice Chen").locator(".avatar")).to_have_text("AC")
+
+
+def test_a_picture_the_server_refuses_is_explained_and_can_go_as_a_file(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob, conversation = friends_in_a_chat(api)
+    a = new_app("alice").signed_in_as(alice, f"chats/{conversation}")
+    b = new_app("bob").signed_in_as(bob, f"chats/{conversation}")
+    whole = picture(900, 600)
+    cut = whole[: len(whole) * 2 // 3]  # a truncated JPEG: the browser draws what it has, the server refuses it
+
+    # a file that only claims to be a picture is offered as a file straight away
+    pick(a, "Photo", [{"name": "not really.jpg", "mimeType": "image/jpeg", "buffer": b"plain words, no picture"}])
+    offer = a.page.get_by_role("dialog", name="Send file")
+    expect(offer).to_contain_text("not really.jpg")
+    offer.get_by_role("button", name="Cancel").click()
+    expect(offer).to_have_count(0)
+
+    with a.watch.expect_problems(r"HTTP 4\d\d: POST .*/api/v1/media\?kind=image", r"status of 4\d\d"):
+        pick(a, "Photo", [{"name": "cut.jpg", "mimeType": "image/jpeg", "buffer": cut}])
+        a.page.get_by_role("dialog", name="Send photo").get_by_role("button", name="Send").click()
+        failed = a.page.locator(".msg.mine[data-state=failed]")
+        expect(failed.get_by_role("alert")).to_contain_text("Not sent.")
+        expect(failed.get_by_role("alert")).to_contain_text(re.compile("could not be read|not a picture"))
+        expect(failed.get_by_role("button", name="Retry")).to_have_count(0)  # sending it again would not help
+        a.screenshot("media-refused-desktop")
+        failed.get_by_role("button", name="Send as a file").click()
+    mine = a.page.locator(".msg.mine", has=a.page.locator(".msg-file"))
+    expect(mine).to_have_attribute("data-state", "sent")
+    expect(b.page.locator(".msg.theirs .msg-file .file-name")).to_have_text("cut.jpg")
+    kinds = [m["kind"] for m in api.messages(bob, conversation)]
+    assert kinds == ["text", "file"], kinds

@@ -60,11 +60,27 @@ export function sendMedia(conversationId, file, kind, details = {}) {
     media: null,
     abort: null,
     created_at: Date.now(),
+    turn: null,
   };
+  newTurn(item);
   items.push(item);
   touch(item);
   run(item);
   return item;
+}
+
+// Uploads run side by side, but their messages go in the order they were written: each waits for
+// the ones before it in its conversation to be sent (or to fail) before it is sent itself.
+function newTurn(item) {
+  item.turn = new Promise((resolve) => {
+    item.endTurn = resolve;
+  });
+}
+
+function waitForEarlier(item) {
+  const index = items.indexOf(item);
+  const earlier = items.slice(0, index).filter((i) => i.conversation_id === item.conversation_id && i.state === 'sending');
+  return Promise.all(earlier.map((i) => i.turn));
 }
 
 async function run(item) {
@@ -84,6 +100,8 @@ async function run(item) {
         seedMedia(media.id, item.file);
       }
     }
+    await waitForEarlier(item);
+    if (!items.includes(item)) return;
     const { message } = await post(`/conversations/${item.conversation_id}/messages`, { id: item.client_id, media_id: item.media.id });
     settle(item);
     applyMessage(message);
@@ -92,11 +110,13 @@ async function run(item) {
     if (!items.includes(item)) return;
     item.state = 'failed';
     item.error = error;
+    item.endTurn();
     touch(item);
   }
 }
 
 function settle(item) {
+  item.endTurn();
   if (!items.includes(item)) return;
   items = items.filter((i) => i !== item);
   progressWatchers.delete(item.client_id);
@@ -118,6 +138,7 @@ export function retryUpload(clientId, { asFile = false } = {}) {
   item.state = 'sending';
   item.error = null;
   item.progress = item.media ? 1 : 0;
+  newTurn(item);
   touch(item);
   run(item);
 }
@@ -126,6 +147,7 @@ export function discardUpload(clientId) {
   const item = items.find((i) => i.client_id === clientId);
   if (!item) return;
   item.abort?.();
+  item.endTurn();
   items = items.filter((i) => i !== item);
   progressWatchers.delete(clientId);
   if (item.local_url) URL.revokeObjectURL(item.local_url);
@@ -136,6 +158,7 @@ export function discardUpload(clientId) {
 export function clearUploads() {
   for (const item of items) {
     item.abort?.();
+    item.endTurn();
     if (item.local_url) URL.revokeObjectURL(item.local_url);
   }
   items = [];

@@ -273,18 +273,28 @@ export function mountChat(el, conversationId) {
   }
 
   /** Pictures (and files) chosen, pasted or dropped: shown first, sent on Send. */
-  function offerFiles(all) {
+  async function offerFiles(all) {
     if (all.length > MAX_AT_ONCE) toast(`Only ${MAX_AT_ONCE} go at once; the rest were left out.`);
-    const files = all.slice(0, MAX_AT_ONCE).map((file) => ({ file, kind: IMAGE_TYPES.test(file.type) ? 'image' : 'file', size: null }));
+    const files = all.slice(0, MAX_AT_ONCE).map((file) => ({ file, kind: IMAGE_TYPES.test(file.type) ? 'image' : 'file', size: {}, preview: null }));
     const urls = [];
+    // a picture the browser cannot draw is no picture to the server either: it goes as a file
+    await Promise.all(
+      files.filter((f) => f.kind === 'image').map(async (f) => {
+        const url = URL.createObjectURL(f.file);
+        urls.push(url);
+        const img = h('img', { class: 'preview-img', src: url, alt: f.file.name || 'Photo' });
+        try {
+          await img.decode();
+          f.size = { width: img.naturalWidth, height: img.naturalHeight };
+          f.preview = h('div', { class: 'preview-tile' }, img);
+        } catch {
+          f.kind = 'file';
+        }
+      }),
+    );
+    if (destroyed) return;
     const images = files.filter((f) => f.kind === 'image');
-    const previews = images.map((f) => {
-      const url = URL.createObjectURL(f.file);
-      urls.push(url);
-      const img = h('img', { class: 'preview-img', src: url, alt: f.file.name || 'Photo' });
-      f.size = img.decode().then(() => ({ width: img.naturalWidth, height: img.naturalHeight }), () => ({}));
-      return h('div', { class: 'preview-tile' }, img);
-    });
+    const previews = images.map((f) => f.preview);
     const others = files.filter((f) => f.kind === 'file').map((f) =>
       h('li', { class: 'preview-file' }, icon('file', { size: 22 }), h('span', { class: 'file-name' }, f.file.name || 'File'), h('span', { class: 'muted small' }, fileSize(f.file.size))),
     );
@@ -314,10 +324,8 @@ export function mountChat(el, conversationId) {
               class: 'btn primary',
               type: 'button',
               autofocus: true,
-              onclick: async (event) => {
-                event.currentTarget.disabled = true;
-                const sizes = await Promise.all(files.map((f) => f.size || {}));
-                files.forEach((f, i) => send(f.file, f.kind, sizes[i]));
+              onclick: () => {
+                files.forEach((f) => send(f.file, f.kind, f.size));
                 sent = true;
                 close();
               },
