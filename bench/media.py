@@ -49,26 +49,16 @@ def photo(width: int, height: int, seed: int = 1) -> bytes:
 
 
 def noise_jpeg(target_bytes: int) -> bytes:
-    """A JPEG of noise just under ``target_bytes`` (noise is what keeps a JPEG that large)."""
+    """A JPEG of noise of just under ``target_bytes`` (noise is what keeps a JPEG that large)."""
     side = 2000
-    while True:
-        rng = random.Random(side)
-        im = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
+    for _ in range(10):
+        im = Image.frombytes("RGB", (side, side), random.Random(side).randbytes(side * side * 3))
         out = io.BytesIO()
         im.save(out, "JPEG", quality=95)
-        if out.tell() >= target_bytes * 0.97:
-            data = out.getvalue()
-            return data if len(data) <= target_bytes else noise_jpeg_shrunk(im, target_bytes)
-        side = int(side * (target_bytes / out.tell()) ** 0.5) + 16
-
-
-def noise_jpeg_shrunk(im: Image.Image, target_bytes: int) -> bytes:
-    while True:
-        im = im.resize((im.width * 97 // 100, im.height * 97 // 100))
-        out = io.BytesIO()
-        im.save(out, "JPEG", quality=95)
-        if out.tell() <= target_bytes:
+        if 0.97 * target_bytes <= out.tell() <= target_bytes:
             return out.getvalue()
+        side = int(side * (0.985 * target_bytes / out.tell()) ** 0.5)
+    raise RuntimeError("no JPEG of that size")
 
 
 def variant(jpeg: bytes, n: int) -> bytes:

@@ -85,9 +85,8 @@ def _too_many_pixels(max_pixels: int) -> TooLarge:
 def _save_still(im: Image.Image, target: Path, fmt: str) -> tuple[int, int]:
     im.load()
     icc = im.info.get("icc_profile")
-    out = ImageOps.exif_transpose(im)  # a new image whenever there was an orientation to apply
-    if out is im:
-        out = im.copy()
+    ImageOps.exif_transpose(im, in_place=True)  # in place: one copy of the pixels in memory, not two
+    out = im
     out.info = {}  # what Pillow would otherwise carry over: exif, xmp, comments, text chunks
     options: dict[str, object] = {"icc_profile": icc} if icc else {}
     if fmt == "JPEG":
