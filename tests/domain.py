@@ -7,6 +7,7 @@ bus (the scale-out pair), whichever ``Kit.open`` is given.
 from __future__ import annotations
 
 import itertools
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from kith.bus.redis import RedisBus
 from kith.chats.service import ChatService
 from kith.contacts.service import ContactService
 from kith.events.outbox import OutboxWorker
+from kith.media.service import MediaService
 from kith.services import build_services
 from kith.settings import Settings
 from kith.storage.database import Tx
@@ -59,6 +61,7 @@ class Kit:
     accounts: AccountService
     contacts: ContactService
     chats: ChatService
+    media: MediaService
     sync: SyncService
     outbox: OutboxWorker  # not started: a test starts it (or drains it) when it wants
     deletion: AccountDeletion
@@ -66,7 +69,9 @@ class Kit:
     @classmethod
     async def open(cls, store: Store, **settings: object) -> Kit:
         """The services on ``store``: a SQLite path, or a PostgreSQL URL (then with the Redis bus)."""
-        s = Settings(password_time_cost=1, password_memory_kib=8192).replace(**settings)
+        # uploads go beside a SQLite store, or to a folder of the test's own
+        folder = Path(store).parent if not is_postgres(store) else Path(tempfile.mkdtemp(prefix="kith-kit-"))
+        s = Settings(password_time_cost=1, password_memory_kib=8192, data_dir=folder).replace(**settings)
         db: SqliteDatabase | PostgresDatabase
         bus: MemoryBus | RedisBus
         if is_postgres(store):
@@ -87,6 +92,7 @@ class Kit:
             accounts=services.accounts,
             contacts=services.contacts,
             chats=services.chats,
+            media=services.media,
             sync=services.sync,
             outbox=services.outbox,
             deletion=services.deletion,

@@ -132,7 +132,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
         message = "this is the WebSocket endpoint: connect with a WebSocket client (docs/websocket.md)"
         return http_errors.json_error(426, "upgrade_required", message, headers=UPGRADE)
 
-    routes: list[BaseRoute] = [*make_routes(ENDPOINTS, services, settings.max_body_bytes)]
+    routes: list[BaseRoute] = [*make_routes(ENDPOINTS, services, settings.max_body_bytes, settings)]
     routes += [
         Route(WS_PATH, upgrade_required),
         Route("/openapi.json", openapi_json),
@@ -149,6 +149,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
         await db.start()
         await bus.start()
         await gateway.start()
+        await services.media.start()
         await services.outbox.start()
         try:
             yield

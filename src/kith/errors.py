@@ -47,6 +47,12 @@ class Conflict(DomainError):
     default_code = "conflict"
 
 
+class Unsupported(DomainError):
+    """Content of a type the server does not take for this purpose (a file that is not an image)."""
+
+    default_code = "unsupported"
+
+
 class TooLarge(DomainError):
     default_code = "too_large"
 

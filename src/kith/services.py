@@ -17,6 +17,10 @@ from kith.clock import Clock
 from kith.contacts.service import ContactService
 from kith.events import Writer
 from kith.events.outbox import OutboxWorker
+from kith.media.access import SWEEP as MEDIA_SWEEP
+from kith.media.blobs import LocalBlobs
+from kith.media.models import MediaLimits
+from kith.media.service import THUMBNAIL, MediaService
 from kith.ratelimit import Limits, Rate, from_settings
 from kith.settings import Settings
 from kith.storage.database import Database
@@ -30,6 +34,7 @@ class Services:
     accounts: AccountService
     contacts: ContactService
     chats: ChatService
+    media: MediaService
     sync: SyncService
     outbox: OutboxWorker  # started by the app's lifespan; domains register their topics' handlers
     deletion: AccountDeletion
@@ -57,12 +62,27 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
         history_page_max=settings.history_page_max,
     )
     chats = ChatService(db, writer, clock, caps, limits)
+    media_caps = MediaLimits(
+        image_max_bytes=settings.media_image_max_bytes,
+        image_max_pixels=settings.media_image_max_pixels,
+        voice_max_bytes=settings.media_voice_max_bytes,
+        voice_max_ms=settings.media_voice_max_seconds * 1000,
+        file_max_bytes=settings.media_file_max_bytes,
+        quota_bytes=settings.media_quota_bytes,
+        sweep_grace_ms=settings.media_sweep_grace_seconds * 1000,
+        process_concurrency=settings.media_process_concurrency,
+        uploads_at_once=settings.media_uploads_at_once,
+    )
+    media = MediaService(db, writer, LocalBlobs(settings.data_dir / "media"), clock, media_caps, limits)
+    outbox.register(THUMBNAIL, media.on_thumbnail)
+    outbox.register(MEDIA_SWEEP, media.on_sweep)
     deletion = AccountDeletion(db, writer, accounts)
     outbox.register(DELETION_FINISH, deletion.on_finish)
     return Services(
         accounts=accounts,
         contacts=contacts,
         chats=chats,
+        media=media,
         sync=SyncService(db, settings.sync_page_max, {"message": chats_access.render_messages}),
         outbox=outbox,
         deletion=deletion,

@@ -78,6 +78,36 @@ TABLE: tuple[Setting, ...] = (
     Setting("max_group_members", int, 500, "Most members a group may have."),
     Setting("max_friends", int, 5000, "Most friends a user may have."),
     Setting("recall_window_seconds", int, 120, "How long after sending a message its sender may recall it."),
+    Setting("media_image_max_bytes", int, 20 * 1024 * 1024, "Largest image upload, in bytes."),
+    Setting(
+        "media_image_max_pixels",
+        int,
+        40_000_000,
+        "Most pixels (width x height) an uploaded image may have; more is refused before it is decoded"
+        " (a decompression bomb).",
+    ),
+    Setting("media_voice_max_bytes", int, 2 * 1024 * 1024, "Largest voice note upload, in bytes."),
+    Setting("media_voice_max_seconds", int, 60, "Longest voice note, in seconds."),
+    Setting("media_file_max_bytes", int, 100 * 1024 * 1024, "Largest file upload, in bytes."),
+    Setting("media_quota_bytes", int, 2 * 1024 * 1024 * 1024, "Bytes of uploads each user may keep (0: no quota)."),
+    Setting(
+        "media_sweep_grace_seconds",
+        int,
+        86400,
+        "How long an upload that nothing refers to (no message, avatar or post) is kept before it is deleted.",
+    ),
+    Setting(
+        "media_uploads_at_once",
+        int,
+        4,
+        "Uploads one user may have in progress at once per node (each is a temporary file until it is checked).",
+    ),
+    Setting(
+        "media_process_concurrency",
+        int,
+        2,
+        "Uploads checked and re-encoded at once per node (each image holds its decoded pixels in memory).",
+    ),
     Setting("sync_page_max", int, 500, "Most events returned by one sync page."),
     Setting("history_page_max", int, 200, "Most messages returned by one history page."),
     Setting("ws_auth_timeout_seconds", float, 10.0, "Time a new WebSocket has to send its `hello` frame."),
@@ -126,6 +156,7 @@ TABLE: tuple[Setting, ...] = (
     Setting("rate_group_user", str, "20/600", "Groups created per user."),
     Setting("rate_send_user", str, "300/10", "Messages sent per user, over all their devices (REST and WebSocket)."),
     Setting("rate_send_device", str, "200/10", "Messages sent per device (REST and WebSocket)."),
+    Setting("rate_media_user", str, "60/60", "Media uploads per user."),
     Setting(
         "rate_limit_exempt",
         str,
@@ -186,6 +217,15 @@ class Settings:
     max_group_members: int = 500
     max_friends: int = 5000
     recall_window_seconds: int = 120
+    media_image_max_bytes: int = 20 * 1024 * 1024
+    media_image_max_pixels: int = 40_000_000
+    media_voice_max_bytes: int = 2 * 1024 * 1024
+    media_voice_max_seconds: int = 60
+    media_file_max_bytes: int = 100 * 1024 * 1024
+    media_quota_bytes: int = 2 * 1024 * 1024 * 1024
+    media_sweep_grace_seconds: int = 86400
+    media_uploads_at_once: int = 4
+    media_process_concurrency: int = 2
     sync_page_max: int = 500
     history_page_max: int = 200
     ws_auth_timeout_seconds: float = 10.0
@@ -205,6 +245,7 @@ class Settings:
     rate_group_user: str = "20/600"
     rate_send_user: str = "300/10"
     rate_send_device: str = "200/10"
+    rate_media_user: str = "60/60"
     rate_limit_exempt: str = ""
     trusted_proxies: str = ""
     log_level: str = "info"

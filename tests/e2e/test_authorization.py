@@ -156,6 +156,8 @@ VALID_BODIES: dict[str, Any] = {
     "MembersIn": {"user_ids": [1]},
     "SendIn": {"id": "intruder-1", "text": "written by an intruder"},
     "DeleteAccountIn": {"password": PASSWORD},
+    "AvatarIn": {"media_id": "AAAAAAAAAAAAAAAAAAAAAA"},
+    "UploadBody": None,  # an upload: refused for its credentials before its body is read
 }
 
 

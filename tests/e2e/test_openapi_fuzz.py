@@ -48,6 +48,14 @@ UNSAYABLE = {
     ("DELETE", "/api/v1/conversations/{conversation_id}/members/{user_id}", "invalid", "user_id"),  # yourself
     ("GET", "/api/v1/conversations/{conversation_id}/messages", "invalid", "before"),  # before and after
     ("GET", "/api/v1/sync", "since_ahead", None),  # past the head of your log
+    # an upload: its kind in the query or in the form (either will do), and content that is what it
+    # says it is (no schema can tell a JPEG from bytes that only start like one)
+    ("POST", "/api/v1/media", "invalid", "kind"),
+    ("POST", "/api/v1/media", "missing_body", None),
+    ("POST", "/api/v1/media", "invalid_image", None),
+    ("POST", "/api/v1/media", "invalid_audio", None),
+    ("POST", "/api/v1/media", "invalid_multipart", None),
+    ("POST", "/api/v1/media", "invalid_name", "name"),
 }
 # the operations that can end the caller's session
 SIGN_OUTS = {"sign_out", "revoke_device", "change_password"}

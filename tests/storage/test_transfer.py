@@ -10,10 +10,11 @@ import io
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import mediafiles
 import pytest
 from backends import Reader, Store, create_database, drop_database, only_on, query, scale_out_env
 from domain import Kit
@@ -56,6 +57,10 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         await kit.chats.recall(carol, group.id, oops.message.seq)
         await kit.chats.send(dave, group.id, "g4", "a 'quote' \"and\" a \\ backslash; DROP TABLE users")
         await kit.chats.mark_read(bob, group.id, first.message.seq)
+        # media: a photo in the group, an avatar
+        photo = await kit.media.do_upload(alice, "image", "beach.jpg", chunks(mediafiles.jpeg(64, 48)))
+        await kit.chats.send(alice, group.id, "g5", "", media_id=photo.id)
+        await kit.accounts.set_avatar(alice, photo.id)
         await kit.chats.set_prefs(carol, group.id, muted=True, pinned=True)
         await kit.chats.leave(dave, group.id)
         kit.clock.advance(60)
@@ -73,6 +78,10 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         return {"group": group.id, "direct": ab.id}
     finally:
         await kit.close()
+
+
+async def chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 def contents(store: Store) -> dict[str, Counter[tuple[Any, ...]]]:

@@ -37,6 +37,8 @@ from kith.errors import NotFound
 from kith.events import EventLog, Writer
 from kith.events import log as event_log
 from kith.jsonenc import decode, encode, encode_str
+from kith.media import access as media
+from kith.media.models import REF_USER_AVATAR
 from kith.storage.database import Database, Tx
 
 REWRITE_BATCH = 500
@@ -54,13 +56,14 @@ def forget(tx: Tx, log: EventLog, user_id: int) -> list[int]:
         raise NotFound("no such user")
     tomb = tombstone_of(user_id)
     accounts_store.tombstone(tx, user_id)  # from here on, every notice and event names the tombstone
+    media.release(tx, log, REF_USER_AVATAR, [user_id])
     accounts_store.forget_sign_in_keys(tx, user_id)
     for device_id in accounts_store.forget_devices(tx, user_id):
         log.append(user_id, DEVICE_REVOKED, encode({"device_id": device_id}))
     related = contacts.forget_user(tx, log, user_id)
     shared, memberless = chats.leave_all(tx, log, user_id, tomb)
     event_log.clear(tx, user_id)  # their log (its head goes in step 2)
-    chats.forget_orphans(tx, user_id, memberless)
+    chats.forget_orphans(tx, log, user_id, memberless)
 
     told = sorted((related | shared) - {user_id})
     # steps 2 and 3 follow at once; should the node die first, this job does them (later, once)

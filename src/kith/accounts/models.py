@@ -45,6 +45,7 @@ class User(msgspec.Struct, omit_defaults=True):
     display_name: str
     status: str
     deleted: bool = False
+    avatar: str | None = None  # a media id (docs/media.md); absent when none
 
 
 class Device(msgspec.Struct):
@@ -72,4 +73,5 @@ class Session(msgspec.Struct):
 
 def user_from_row(row: object) -> User:
     handle: str = row["handle"]  # type: ignore[index]
-    return User(row["id"], handle, row["display_name"], row["status"], handle.startswith(DELETED_HANDLE))  # type: ignore[index]
+    avatar = row["avatar_id"]  # type: ignore[index]
+    return User(row["id"], handle, row["display_name"], row["status"], handle.startswith(DELETED_HANDLE), avatar)  # type: ignore[index]

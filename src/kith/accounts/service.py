@@ -31,6 +31,8 @@ from kith.contacts import access as contacts
 from kith.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from kith.events import EventLog, Writer
 from kith.jsonenc import encode
+from kith.media import access as media
+from kith.media.models import IMAGE, MEDIA_ID, REF_USER_AVATAR
 from kith.ratelimit import Limits, Rate
 from kith.storage.database import Database, Tx
 
@@ -238,6 +240,24 @@ class AccountService:
 
         def update(tx: Tx, log: EventLog) -> User:
             store.update_profile(tx, caller.user_id, changes)
+            user = user_from_row(store.user(tx, caller.user_id))
+            data = encode({"user": user})
+            log.append(caller.user_id, PROFILE_UPDATED, data)
+            log.append_many(contacts.friend_ids(tx, caller.user_id), PROFILE_UPDATED, data)
+            return user
+
+        return await self.writer.run(update)
+
+    async def set_avatar(self, caller: Caller, media_id: str | None) -> User:
+        """Show an image the caller uploaded as their picture (None: none); friends are told."""
+        if media_id is not None and not MEDIA_ID.match(media_id):
+            raise Invalid("media_id must be the id of an upload", field="media_id")
+
+        def update(tx: Tx, log: EventLog) -> User:
+            media.release(tx, log, REF_USER_AVATAR, [caller.user_id])
+            if media_id is not None:
+                media.attach(tx, caller.user_id, media_id, REF_USER_AVATAR, caller.user_id, (IMAGE,))
+            store.update_profile(tx, caller.user_id, {"avatar_id": media_id})
             user = user_from_row(store.user(tx, caller.user_id))
             data = encode({"user": user})
             log.append(caller.user_id, PROFILE_UPDATED, data)

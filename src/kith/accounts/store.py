@@ -7,7 +7,7 @@ from typing import Any
 from kith.accounts.models import DELETED_HANDLE, DELETED_NAME, Device
 from kith.storage.database import Row, Tx
 
-_USER_COLUMNS = "id, handle, display_name, status"
+_USER_COLUMNS = "id, handle, display_name, status, avatar_id"
 
 
 def insert_user(tx: Tx, handle: str, display_name: str, password_hash: str, now: int) -> int | None:
@@ -130,7 +130,8 @@ def forget_devices(tx: Tx, user_id: int) -> list[int]:
 def tombstone(tx: Tx, user_id: int) -> None:
     """Keep only the row messages refer to: no profile, no password, the handle freed for others."""
     tx.execute(
-        "UPDATE users SET handle = ?, display_name = ?, status = '', password_hash = '', disabled = 1 WHERE id = ?",
+        "UPDATE users SET handle = ?, display_name = ?, status = '', password_hash = '', avatar_id = NULL,"
+        " disabled = 1 WHERE id = ?",
         (f"{DELETED_HANDLE}{user_id}", DELETED_NAME, user_id),
     )
 

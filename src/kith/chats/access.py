@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from kith.chats.models import message_json
 from kith.chats.service import forget_orphans, leave_all
-from kith.chats.store import set_body, system_notices_naming
+from kith.chats.store import is_member, set_body, system_notices_naming, visible_messages
 from kith.storage.database import Tx, placeholders
 
-__all__ = ["forget_orphans", "leave_all", "render_messages", "set_body", "system_notices_naming"]
+__all__ = [
+    "forget_orphans",
+    "is_member",
+    "leave_all",
+    "render_messages",
+    "set_body",
+    "system_notices_naming",
+    "visible_messages",
+]
 
 
 def render_messages(tx: Tx, message_ids: list[int]) -> dict[int, bytes]:

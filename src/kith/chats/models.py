@@ -11,6 +11,8 @@ import msgspec
 from kith.accounts.models import User
 from kith.events.types import EventType
 from kith.jsonenc import decode, encode
+from kith.media.models import KINDS as MEDIA_KINDS
+from kith.media.models import Media
 
 CLIENT_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")  # \Z: `$` would also match before a final newline
 MAX_GROUP_NAME = 64
@@ -33,10 +35,11 @@ DIRECT = "direct"
 GROUP = "group"
 
 
-class Quote(msgspec.Struct):
+class Quote(msgspec.Struct, omit_defaults=True):
     seq: int
     sender_id: int | None
     text: str | None  # None once the quoted message has been recalled
+    kind: str = "text"  # of the quoted message (absent for text): a quoted image, voice note or file has no text
 
 
 class Message(msgspec.Struct):
@@ -51,6 +54,7 @@ class Message(msgspec.Struct):
     recalled: bool = False
     reply_to: Quote | None = None
     system: dict[str, Any] | None = None
+    media: Media | None = None  # of an image, voice or file message (docs/media.md)
 
 
 class Member(msgspec.Struct):
@@ -87,6 +91,7 @@ class Conversation(msgspec.Struct):
     peer: User | None = None  # the other person of a direct conversation
     remark: str = ""  # the caller's remark for that person
     last_message: Message | None = None
+    avatar: str | None = None  # a group's picture: a media id
 
 
 class Ack(msgspec.Struct):
@@ -98,12 +103,14 @@ class Ack(msgspec.Struct):
 
 def message_from_row(row: Any) -> Message:
     recalled = row["recalled_at"] is not None
-    system = None
+    system = media = None
     text = row["body"]
-    if row["kind"] == SYSTEM:
-        system, text = decode(text), ""
-    elif recalled:
+    if recalled:
         text = ""
+    elif row["kind"] == SYSTEM:
+        system, text = decode(text), ""
+    elif row["kind"] in MEDIA_KINDS:
+        media, text = _MEDIA.decode(text), ""
     reply = None
     if row["reply_to_seq"] is not None:
         preview = decode(row["reply_preview"]) if row["reply_preview"] else None
@@ -111,6 +118,7 @@ def message_from_row(row: Any) -> Message:
             seq=row["reply_to_seq"],
             sender_id=preview["sender_id"] if preview else None,
             text=preview["text"] if preview else None,
+            kind=preview.get("kind", TEXT) if preview else TEXT,
         )
     return Message(
         id=row["id"],
@@ -124,7 +132,11 @@ def message_from_row(row: Any) -> Message:
         recalled=recalled,
         reply_to=reply,
         system=system,
+        media=media,
     )
+
+
+_MEDIA = msgspec.json.Decoder(Media)
 
 
 def message_json(row: Any) -> bytes:

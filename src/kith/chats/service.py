@@ -41,6 +41,9 @@ from kith.contacts import access as contacts
 from kith.errors import Conflict, Forbidden, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
+from kith.media import access as media
+from kith.media.models import IMAGE, MEDIA_ID, REF_GROUP_AVATAR, REF_MESSAGE
+from kith.media.models import KINDS as MEDIA_KINDS
 from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
 
@@ -101,6 +104,7 @@ def _views(tx: Tx, rows: list[Row], viewer: int, *, with_counts: bool = True) ->
                 peer=user_from_row(peer_row) if peer_row else None,
                 remark=remarks.get(peer_id, "") if peer_id is not None else "",
                 last_message=message_from_row(last) if last else None,
+                avatar=row["avatar_id"],
             )
         )
     return views
@@ -147,10 +151,10 @@ def leave_all(tx: Tx, log: EventLog, user_id: int, actor: User) -> tuple[set[int
     return shared, store.memberless(tx, [row["id"] for row in memberships])
 
 
-def forget_orphans(tx: Tx, user_id: int, memberless: list[int]) -> None:
-    """Once a deleted user's log is gone: their messages nobody will ever see, and the conversations
-    left with no member and no message."""
-    store.forget_unseen_messages(tx, user_id, memberless)
+def forget_orphans(tx: Tx, log: EventLog, user_id: int, memberless: list[int]) -> None:
+    """Once a deleted user's log is gone: their messages nobody will ever see (and the media only
+    those referred to), and the conversations left with no member and no message."""
+    media.release(tx, log, REF_MESSAGE, store.forget_unseen_messages(tx, user_id, memberless))
     store.forget_empty_conversations(tx, memberless)
 
 
@@ -218,9 +222,16 @@ class ChatService:
     # -- sending -----------------------------------------------------------------------------
 
     def send(
-        self, caller: Caller, conversation_id: int, client_id: str, text: str, reply_to: int | None = None
+        self,
+        caller: Caller,
+        conversation_id: int,
+        client_id: str,
+        text: str,
+        reply_to: int | None = None,
+        media_id: str | None = None,
     ) -> asyncio.Future[Ack]:
-        """Store a text message; returns a future of its Ack, settled once it is durable.
+        """Store a text message, or an image, voice note or file (an upload of the sender's, by
+        ``media_id``; its text is empty); returns a future of its Ack, settled once it is durable.
 
         Validation happens now and the write is queued before this returns, so the messages of
         one sender are stored in the order ``send`` was called (the WebSocket relies on that).
@@ -231,20 +242,38 @@ class ChatService:
         if not CLIENT_ID.match(client_id):
             raise Invalid("id must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -", field="id")
         validation.positive_id(conversation_id, "conversation_id")
-        text = validation.message_text(text, self.max_text_bytes)
+        if media_id is None:
+            text = validation.message_text(text, self.max_text_bytes)
+        elif text:
+            raise Invalid("an image, voice or file message has no text", field="text")
+        elif not MEDIA_ID.match(media_id):
+            raise Invalid("media_id must be the id of an upload", field="media_id")
         if reply_to is not None and not 0 < reply_to < 2**62:
             raise Invalid("reply_to must be the seq of an earlier message", field="reply_to")
         return self.writer.run(
-            self._send, caller.user_id, conversation_id, client_id, text, reply_to, order_key=caller.user_id
+            self._send, caller.user_id, conversation_id, client_id, text, reply_to, media_id, order_key=caller.user_id
         )
 
     def _send(
-        self, tx: Tx, log: EventLog, me: int, conversation_id: int, client_id: str, text: str, reply_to: int | None
+        self,
+        tx: Tx,
+        log: EventLog,
+        me: int,
+        conversation_id: int,
+        client_id: str,
+        text: str,
+        reply_to: int | None,
+        media_id: str | None,
     ) -> Ack:
         existing = store.message_by_client_id(tx, me, client_id)
         if existing is not None:
+            same_content = (
+                existing["body"] == text
+                if media_id is None
+                else existing["kind"] in MEDIA_KINDS and decode(existing["body"])["id"] == media_id
+            )
             if (existing["conversation_id"], existing["reply_to_seq"]) != (conversation_id, reply_to) or (
-                existing["recalled_at"] is None and existing["body"] != text
+                existing["recalled_at"] is None and not same_content
             ):
                 raise Conflict("this id was already used for a different message", "client_id_conflict", field="id")
             return Ack(message_from_row(existing), duplicate=True)
@@ -263,15 +292,21 @@ class ChatService:
         else:
             recipients = store.member_ids(tx, conversation_id)
         quote = self._quote(tx, row, me, reply_to) if reply_to is not None else None
+        attached = media.own(tx, me, media_id, MEDIA_KINDS) if media_id is not None else None
+        kind, body = (TEXT, text) if attached is None else (attached.kind, encode_str(attached))
         now = log.now
         seq = store.next_seq(tx, conversation_id, now)
         message_id = store.insert_message(
-            tx, conversation_id, seq, me, client_id, TEXT, text, reply_to,
-            encode_str({"sender_id": quote.sender_id, "text": quote.text}) if quote else None,
+            tx, conversation_id, seq, me, client_id, kind, body, reply_to,
+            encode_str({"sender_id": quote.sender_id, "text": quote.text, "kind": quote.kind}) if quote else None,
             only_sender, now,
         )  # fmt: skip
+        if attached is not None:
+            media.refer(tx, attached.id, REF_MESSAGE, message_id)
         store.set_read(tx, conversation_id, me, seq)  # sending implies having read what came before
-        message = Message(message_id, conversation_id, seq, me, client_id, TEXT, text, now, reply_to=quote)
+        message = Message(
+            message_id, conversation_id, seq, me, client_id, kind, text, now, reply_to=quote, media=attached
+        )
         log.append_ref(recipients, MESSAGE, message_id, encode(message))
         return Ack(message)
 
@@ -286,6 +321,8 @@ class ChatService:
             raise NotFound("no such message to reply to", "no_such_message", field="reply_to")
         if quoted["recalled_at"] is not None:
             raise Conflict("that message was recalled", "recalled", field="reply_to")
+        if quoted["kind"] in MEDIA_KINDS:
+            return Quote(seq=seq, sender_id=quoted["sender_id"], text="", kind=quoted["kind"])
         return Quote(seq=seq, sender_id=quoted["sender_id"], text=quoted["body"][:QUOTE_CHARS])
 
     async def recall(self, caller: Caller, conversation_id: int, seq: int) -> Message:
@@ -310,6 +347,7 @@ class ChatService:
                     "recall_expired",
                 )
             store.recall(tx, msg["id"], log.now)
+            media.release(tx, log, REF_MESSAGE, [msg["id"]])  # its image, voice or file goes with it
             store.replace_quotes(tx, conversation_id, seq, encode_str({"sender_id": msg["sender_id"], "text": None}))
             recipients = [caller.user_id] if msg["only_sender"] else store.audience(tx, conversation_id, seq)
             data = encode({"conversation_id": conversation_id, "seq": seq, "message_id": msg["id"]})
@@ -536,6 +574,28 @@ class ChatService:
                 post_system(
                     tx, log, conversation_id, members,
                     action="owner_changed", actor=actor, owner=_profiles(tx, [owner_id])[0],
+                )  # fmt: skip
+            return _view(tx, conversation_id, me)
+
+        return await self.writer.run(update)
+
+    async def set_group_avatar(self, caller: Caller, conversation_id: int, media_id: str | None) -> Conversation:
+        """Set (an image the caller uploaded) or remove the group's picture; any member may, as any
+        member may rename it. The members see a notice."""
+        if media_id is not None and not MEDIA_ID.match(media_id):
+            raise Invalid("media_id must be the id of an upload", field="media_id")
+        me = caller.user_id
+
+        def update(tx: Tx, log: EventLog) -> Conversation:
+            row = _group_member(tx, conversation_id, me)
+            media.release(tx, log, REF_GROUP_AVATAR, [conversation_id])
+            if media_id is not None:
+                media.attach(tx, me, media_id, REF_GROUP_AVATAR, conversation_id, (IMAGE,))
+            if media_id != row["avatar_id"]:
+                store.update_conversation(tx, conversation_id, avatar_id=media_id)
+                post_system(
+                    tx, log, conversation_id, store.member_ids(tx, conversation_id),
+                    action="avatar_changed", actor=_profiles(tx, [me])[0], avatar=media_id,
                 )  # fmt: skip
             return _view(tx, conversation_id, me)
 

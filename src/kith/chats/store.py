@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kith.storage.database import Row, Tx
+from kith.storage.database import Row, Tx, placeholders
 
 # -- conversations and members -----------------------------------------------------------------
 
@@ -30,7 +30,7 @@ def membership(tx: Tx, conversation_id: int, user_id: int) -> Row | None:
     """The caller's membership joined with the conversation, or None for a non-member."""
     return tx.one(
         "SELECT c.id, c.kind, c.name, c.owner_id, c.direct_key, c.owner_only_adds, c.last_seq,"
-        " c.last_activity_at, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned"
+        " c.last_activity_at, c.avatar_id, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned"
         " FROM members m JOIN conversations c ON c.id = m.conversation_id"
         " WHERE m.conversation_id = ? AND m.user_id = ?",
         (conversation_id, user_id),
@@ -45,7 +45,7 @@ UNREAD_CAP = 999  # unread counts stop here ("999+"): counting further costs tim
 
 _CHAT_LIST = (
     "SELECT c.id, c.kind, c.name, c.owner_id, c.direct_key, c.owner_only_adds, c.last_seq,"
-    " c.last_activity_at, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned,"
+    " c.last_activity_at, c.avatar_id, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned,"
     " (SELECT COUNT(*) FROM members x WHERE x.conversation_id = c.id) AS member_count,"
     " (SELECT COUNT(*) FROM (SELECT 1 FROM messages u WHERE u.conversation_id = c.id AND u.seq > m.read_seq"
     "   AND u.only_sender = 0 AND u.sender_id IS NOT NULL AND u.sender_id != m.user_id AND u.recalled_at IS NULL"
@@ -98,7 +98,7 @@ def audience(tx: Tx, conversation_id: int, seq: int) -> list[int]:
 
 def members(tx: Tx, conversation_id: int) -> list[Row]:
     return tx.all(
-        "SELECT u.id, u.handle, u.display_name, u.status, m.joined_at FROM members m"
+        "SELECT u.id, u.handle, u.display_name, u.status, u.avatar_id, m.joined_at FROM members m"
         " JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? ORDER BY m.joined_seq, m.joined_at, u.id",
         (conversation_id,),
     )
@@ -250,24 +250,24 @@ def forget_memberships(tx: Tx, user_id: int) -> None:
     tx.execute("DELETE FROM members WHERE user_id = ?", (user_id,))
 
 
-def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> int:
+def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> list[int]:
     """Delete the messages nobody will ever see again, once the user's own log is gone.
 
     Those are the user's messages only they saw (``only_sender``: to someone who had blocked them),
     and, in the ``memberless`` conversations (nobody can read their history any more), every
     message no user's log refers to (the user's, sent while alone in a group, or those of someone
     deleted before). Messages that others received stay: those others' logs refer to them.
-    Returns how many were deleted."""
-    deleted = tx.execute("DELETE FROM messages WHERE sender_id = ? AND only_sender = 1", (user_id,))
+    Returns the ids of those deleted."""
+    rows = tx.all("DELETE FROM messages WHERE sender_id = ? AND only_sender = 1 RETURNING id", (user_id,))
     for start in range(0, len(memberless), 500):
         chunk = memberless[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        deleted += tx.execute(
+        rows += tx.all(
             f"DELETE FROM messages WHERE conversation_id IN ({marks}) AND NOT EXISTS"
-            " (SELECT 1 FROM events e WHERE e.ref_kind = 'message' AND e.ref_id = messages.id)",
+            " (SELECT 1 FROM events e WHERE e.ref_kind = 'message' AND e.ref_id = messages.id) RETURNING id",
             chunk,
         )
-    return deleted
+    return [r["id"] for r in rows]
 
 
 def forget_empty_conversations(tx: Tx, conversation_ids: list[int]) -> None:
@@ -294,3 +294,24 @@ def system_notices_naming(tx: Tx, pattern: str, after_id: int, limit: int) -> li
 
 def set_body(tx: Tx, message_id: int, body: str) -> None:
     tx.execute("UPDATE messages SET body = ? WHERE id = ?", (body, message_id))
+
+
+# -- what media may ask (kith.chats.access) ------------------------------------------------------
+
+
+def visible_messages(tx: Tx, user_id: int, message_ids: list[int]) -> list[int]:
+    """Those of the messages the user can see now: a member who joined before it, not recalled,
+    not hidden from them (a blocked sender's)."""
+    marks = placeholders(len(message_ids))
+    rows = tx.all(
+        "SELECT g.id FROM messages g JOIN members m ON m.conversation_id = g.conversation_id AND m.user_id = ?"
+        f" WHERE g.id IN ({marks}) AND g.seq > m.joined_seq AND g.recalled_at IS NULL"
+        " AND (g.only_sender = 0 OR g.sender_id = ?)",
+        (user_id, *message_ids, user_id),
+    )
+    return [r["id"] for r in rows]
+
+
+def is_member(tx: Tx, conversation_id: int, user_id: int) -> bool:
+    row = tx.one("SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?", (conversation_id, user_id))
+    return row is not None

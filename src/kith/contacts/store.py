@@ -85,7 +85,7 @@ def friendship(tx: Tx, user_id: int, friend_id: int) -> Row | None:
 
 def friends(tx: Tx, user_id: int) -> list[Row]:
     return tx.all(
-        "SELECT u.id, u.handle, u.display_name, u.status, f.remark, f.created_at,"
+        "SELECT u.id, u.handle, u.display_name, u.status, u.avatar_id, f.remark, f.created_at,"
         " EXISTS (SELECT 1 FROM blocks b WHERE b.user_id = f.user_id AND b.blocked_id = f.friend_id) AS blocked"
         " FROM friendships f JOIN users u ON u.id = f.friend_id"
         " WHERE f.user_id = ? AND u.disabled = 0 ORDER BY f.created_at, u.id",
@@ -191,7 +191,7 @@ def unblock(tx: Tx, user_id: int, other_id: int) -> bool:
 
 def blocked(tx: Tx, user_id: int) -> list[Row]:
     return tx.all(
-        "SELECT u.id, u.handle, u.display_name, u.status, b.created_at FROM blocks b"
+        "SELECT u.id, u.handle, u.display_name, u.status, u.avatar_id, b.created_at FROM blocks b"
         " JOIN users u ON u.id = b.blocked_id WHERE b.user_id = ? ORDER BY b.created_at",
         (user_id,),
     )

@@ -6,20 +6,23 @@ the body within the limit and turns it into what the handler gets. The limit hol
 kind: a declared Content-Length over it is refused before a byte is read (also on routes that
 take no body), and a chunked body is counted as it arrives.
 
-JSON is the only kind today. Another one (a streamed multipart upload, an XML message) is one
-more class with the members of ``BodyKind``, named by the routes that take it; no other route
-changes. A streaming kind would hand the handler an iterator rather than reading it all here.
+Two kinds exist: JSON, read whole and decoded, and ``UPLOAD``, a file streamed to the handler as
+it arrives (multipart or raw). Another one (an XML message) is one more class with the members of
+``BodyKind``, named by the routes that take it; no other route changes.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import msgspec
+from python_multipart.multipart import MultipartParseError, MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from kith import errors
@@ -168,3 +171,173 @@ def invalid(exc: Exception, what: str) -> errors.Invalid:
     field_name = _field_of(message)
     fields = {"field": field_name} if field_name else {}
     return errors.Invalid(f"{what}: {message}", **fields)
+
+
+# -- uploads ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Upload:
+    """What an upload route's handler gets: the file's bytes as they arrive (never all at once),
+    the small form fields sent before it, and the file name the client gave."""
+
+    chunks: AsyncIterator[bytes]
+    fields: dict[str, str] = field(default_factory=dict)
+    filename: str | None = None
+    declared: int | None = None  # a raw body's Content-Length, if any: the file's size, for refusing early
+
+
+MAX_FIELD_BYTES = 1024
+FILE_FIELD = "file"
+FORM_FIELDS = ("kind", "name")  # the small fields an upload's form may have besides the file
+
+
+class Uploads:
+    """A file: either ``multipart/form-data`` with one part named ``file`` (small fields such as
+    ``kind`` and ``name`` may come before it), or the raw bytes with any other Content-Type.
+
+    Multipart is parsed as it streams (python-multipart's push parser): the handler starts
+    receiving the file's bytes as soon as its part begins, and at most one network chunk of it is
+    held at a time.
+    """
+
+    media_type = "multipart/form-data"
+
+    def check(self, request: Request) -> None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.lower().startswith("multipart/") and not _boundary(content_type):
+            raise errors.Invalid("a multipart body needs a boundary in its Content-Type", "invalid_multipart")
+
+    async def read(self, request: Request, body_type: type, limit: int) -> Upload:
+        content_type = request.headers.get("content-type", "")
+        declared = declared_length(request, limit)
+        boundary = _boundary(content_type) if content_type.lower().startswith("multipart/") else None
+        if boundary is None:
+            return Upload(stream(request, limit), declared=declared)
+        return await _MultipartUpload(stream(request, limit), boundary).start()
+
+
+UPLOAD = Uploads()
+
+
+def _boundary(content_type: str) -> bytes | None:
+    kind, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    return boundary if kind == b"multipart/form-data" and boundary and len(boundary) <= 200 else None
+
+
+class _MultipartUpload:
+    """Drives a push parser over the body: form fields are gathered until the file part begins,
+    then the file's data is handed on chunk by chunk."""
+
+    def __init__(self, source: AsyncIterator[bytes], boundary: bytes) -> None:
+        self.source = source
+        self.fields: dict[str, str] = {}
+        self.filename: str | None = None
+        self.pending: collections.deque[bytes] = collections.deque()
+        self.in_file = self.file_done = self.ended = False
+        self._name = ""
+        self._headers: dict[bytes, bytes] = {}
+        self._header = b""
+        self._value = bytearray()
+        self.parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+                "on_end": self._end,
+            },
+        )
+
+    async def start(self) -> Upload:
+        while not self.in_file:
+            if not await self._feed():
+                raise errors.Invalid(f"the multipart body has no part named {FILE_FIELD!r}", "missing_body")
+        return Upload(self._file_chunks(), self.fields, self.filename)
+
+    async def _feed(self) -> bool:
+        """Parse one more chunk of the body; False once it has ended."""
+        try:
+            chunk = await anext(self.source)
+        except StopAsyncIteration:
+            return False
+        try:
+            self.parser.write(chunk)
+        except MultipartParseError as exc:
+            raise errors.Invalid(f"the multipart body does not parse: {exc}", "invalid_multipart") from None
+        return True
+
+    async def _file_chunks(self) -> AsyncIterator[bytes]:
+        while True:
+            while self.pending:
+                yield self.pending.popleft()
+            if self.file_done:
+                break
+            if not await self._feed():
+                raise errors.Invalid("the multipart body ended inside the file", "invalid_multipart")
+        while await self._feed():  # the rest: only the closing boundary, or fields that come too late
+            pass
+        if not self.ended:
+            raise errors.Invalid("the multipart body has no closing boundary", "invalid_multipart")
+
+    # parser callbacks
+    def _part_begin(self) -> None:
+        self._headers = {}
+        self._value = bytearray()
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        key = self._header.lower()
+        self._headers[key] = self._headers.get(key, b"") + data[start:end]
+
+    def _header_end(self) -> None:
+        self._header = b""
+
+    def _headers_finished(self) -> None:
+        disposition, options = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = options.get(b"name", b"").decode("utf-8", "replace")
+        if disposition != b"form-data" or not name:
+            raise errors.Invalid("every part needs Content-Disposition: form-data; name=...", "invalid_multipart")
+        if self.file_done:
+            raise errors.Invalid("fields must come before the file part", "invalid_multipart", field=name)
+        self._name = name
+        if name != FILE_FIELD and name not in FORM_FIELDS:
+            raise errors.Invalid(f"unknown form field {name!r}", "unknown_field", field=name)
+        if name == FILE_FIELD:
+            if self.in_file:
+                raise errors.Invalid("one file per upload", "invalid_multipart")
+            self.in_file = True
+            raw = options.get(b"filename")
+            try:
+                self.filename = raw.decode("utf-8") if raw is not None else None
+            except UnicodeDecodeError:
+                raise errors.Invalid("the file name is not UTF-8", "invalid_name", field="name") from None
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._name == FILE_FIELD:
+            self.pending.append(data[start:end])
+            return
+        self._value += data[start:end]
+        if len(self._value) > MAX_FIELD_BYTES:
+            raise errors.Invalid(f"a form field may be at most {MAX_FIELD_BYTES} bytes", field=self._name)
+
+    def _part_end(self) -> None:
+        if self._name == FILE_FIELD:
+            self.file_done = True
+            return
+        if self._name in self.fields:
+            raise errors.Invalid(f"the field {self._name!r} appears more than once", "duplicate_key", field=self._name)
+        try:
+            self.fields[self._name] = self._value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise errors.Invalid("form fields must be UTF-8", field=self._name) from None
+
+    def _end(self) -> None:
+        self.ended = True

@@ -8,7 +8,7 @@ one service verb and returns what to encode.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,21 +22,24 @@ from kith.accounts.models import Caller
 from kith.http.bodies import JSON, BodyKind, declared_length, invalid
 from kith.http.errors import domain_error
 from kith.jsonenc import encode
+from kith.settings import Settings
 
 if TYPE_CHECKING:
     from kith.services import Services
 
 MAX_ID = 2**63 - 1
+ENVELOPE_BYTES = 64 * 1024  # a multipart body's boundaries, part headers and small fields
 
 
 @dataclass
 class Call:
     services: Services
     caller: Caller
-    path: dict[str, int]
+    path: dict[str, Any]
     body: Any = None
     query: Any = None
     ip: str = ""  # the client's address (through trusted proxies: see the trusted_proxies setting)
+    headers: Mapping[str, str] = field(default_factory=dict)  # the request's (conditional requests read them)
 
 
 Handler = Callable[[Call], Awaitable[Any]]
@@ -57,10 +60,14 @@ class Endpoint:
     errors: tuple[int, ...] = field(default=())
     media_type: str = "application/json"  # of the response; another one is answered as a file
     body_kind: BodyKind = JSON
-    max_body: int | None = None  # bytes; None: the max_body_bytes setting
+    # bytes; None: the max_body_bytes setting; a setting's name: that setting (plus room for a
+    # multipart body's headers and boundaries)
+    max_body: int | str | None = None
     also: tuple[tuple[int, str], ...] = ()  # other success statuses the handler returns, each with its meaning
 
-    def body_limit(self, default: int) -> int:
+    def body_limit(self, default: int, settings: Settings | None = None) -> int:
+        if isinstance(self.max_body, str):
+            return int(getattr(settings or Settings(), self.max_body)) + ENVELOPE_BYTES
         return self.max_body if self.max_body is not None else default
 
 
@@ -80,9 +87,11 @@ def bearer_token(header: str | None) -> str:
     return token.strip()
 
 
-def make_view(endpoint: Endpoint, services: Services, max_body: int) -> Callable[[Request], Awaitable[Response]]:
+def make_view(
+    endpoint: Endpoint, services: Services, max_body: int, settings: Settings | None = None
+) -> Callable[[Request], Awaitable[Response]]:
     anonymous = Caller(0, 0)
-    limit = endpoint.body_limit(max_body)
+    limit = endpoint.body_limit(max_body, settings)
     kind = endpoint.body_kind if endpoint.body is not None else None
 
     async def view(request: Request) -> Response:
@@ -92,7 +101,7 @@ def make_view(endpoint: Endpoint, services: Services, max_body: int) -> Callable
                 kind.check(request)
             path = {}
             for name, value in request.path_params.items():
-                if not 0 < value <= MAX_ID:
+                if isinstance(value, int) and not 0 < value <= MAX_ID:
                     raise errors.NotFound(f"no such {name.removesuffix('_id')}")
                 path[name] = value
             caller = anonymous
@@ -100,7 +109,7 @@ def make_view(endpoint: Endpoint, services: Services, max_body: int) -> Callable
                 caller = await services.accounts.authenticate(bearer_token(request.headers.get("authorization")))
             client = request.client
             ip = services.limits.client_ip(client.host if client else None, request.headers.get("x-forwarded-for"))
-            call = Call(services, caller, path, ip=ip)
+            call = Call(services, caller, path, ip=ip, headers=request.headers)
             if kind is not None:
                 call.body = await kind.read(request, endpoint.body, limit)  # type: ignore[arg-type]
             if endpoint.query is not None:
@@ -120,11 +129,13 @@ def make_view(endpoint: Endpoint, services: Services, max_body: int) -> Callable
     return view
 
 
-def make_routes(endpoints: tuple[Endpoint, ...], services: Services, max_body: int) -> list[Route]:
+def make_routes(
+    endpoints: tuple[Endpoint, ...], services: Services, max_body: int, settings: Settings | None = None
+) -> list[Route]:
     """One Starlette route per path, so that a method the path lacks is answered 405 with all it has in Allow."""
     views: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
     for e in endpoints:
-        views.setdefault(e.path, {})[e.method] = make_view(e, services, max_body)
+        views.setdefault(e.path, {})[e.method] = make_view(e, services, max_body, settings)
     return [Route(path, _by_method(by_method), methods=list(by_method)) for path, by_method in views.items()]
 
 

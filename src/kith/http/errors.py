@@ -27,6 +27,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Conflict: 409,
     errors.TooLarge: 413,
     UnsupportedMediaType: 415,
+    errors.Unsupported: 415,
     errors.RateLimited: 429,
 }
 

@@ -51,6 +51,10 @@ _ERROR_TEXT = {
 }
 
 
+# a path parameter that is not a number: a media id (128 random bits, URL-safe base64)
+_TOKEN = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$"}
+
+
 def _settle(schema: Any, settings: Settings) -> Any:
     """``schema`` with every ``SETTING`` placeholder replaced by the setting's value."""
     if isinstance(schema, list):
@@ -96,8 +100,10 @@ def build(
         path = re.sub(r"\{(\w+):\w+\}", r"{\1}", e.path)
         op: dict[str, Any] = {"summary": e.summary, "tags": [e.tag], "operationId": e.handler.__name__}
         id_range = {"type": "integer", "minimum": 1, "maximum": validation.MAX_ID}
+        convertors = dict(re.findall(r"\{(\w+)(?::(\w+))?\}", e.path))
         params = [
-            {"name": n, "in": "path", "required": True, "schema": id_range} for n in re.findall(r"\{(\w+)\}", path)
+            {"name": n, "in": "path", "required": True, "schema": id_range if kind == "int" else _TOKEN}
+            for n, kind in convertors.items()
         ]
         if e.query is not None:
             for f in msgspec.structs.fields(e.query):
@@ -112,7 +118,7 @@ def build(
         if e.body is not None:
             op["requestBody"] = {
                 "required": True,
-                "description": f"At most {e.body_limit(settings.max_body_bytes)} bytes.",
+                "description": f"At most {e.body_limit(settings.max_body_bytes, settings)} bytes.",
                 "content": {e.body_kind.media_type: {"schema": by_type[e.body]}},
             }
         ok: dict[str, Any] = {"description": "OK" if e.response is not None else "Done, no content"}

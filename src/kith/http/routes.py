@@ -5,8 +5,10 @@ from __future__ import annotations
 from kith.accounts.models import Session, User
 from kith.chats.models import Ack, Conversation, Message
 from kith.contacts.models import Friend, Relationship
-from kith.http.api import accounts, chats, contacts, sync
+from kith.http.api import accounts, chats, contacts, media, sync
+from kith.http.bodies import UPLOAD
 from kith.http.endpoint import Endpoint
+from kith.media.models import Media, Usage
 from kith.sync.models import SyncPage
 
 V1 = "/api/v1"
@@ -31,6 +33,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", V1 + "/me/password", accounts.change_password,
              "Change password (signs out your other devices)", "accounts",
              body=accounts.PasswordIn, errors=(400, 403, 429)),
+    Endpoint("PUT", V1 + "/me/avatar", media.set_avatar, "Show an image you uploaded as your picture", "media",
+             body=media.AvatarIn, response=User, errors=(400, 404)),
+    Endpoint("DELETE", V1 + "/me/avatar", media.remove_avatar, "Remove your picture", "media", response=User),
+    Endpoint("GET", V1 + "/me/storage", media.storage, "How much of your upload quota you use", "media",
+             response=Usage),
     Endpoint("GET", V1 + "/me/devices", accounts.devices, "Your signed-in devices", "accounts",
              response=accounts.DevicesOut),
     Endpoint("DELETE", V1 + "/me/devices/{device_id:int}", accounts.revoke_device, "Sign a device out",
@@ -90,6 +97,23 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              also=((200, "A resend of the same id: the original acknowledgement, nothing stored"),)),
     Endpoint("POST", C + "/messages/{seq:int}/recall", chats.recall, "Recall your message (within 2 minutes)",
              "chats", response=Message, errors=(403, 404)),
+    Endpoint("PUT", C + "/avatar", media.set_group_avatar, "Set the group's picture (an image you uploaded)",
+             "media", body=media.AvatarIn, response=Conversation, errors=(400, 404)),
+    Endpoint("DELETE", C + "/avatar", media.remove_group_avatar, "Remove the group's picture", "media",
+             response=Conversation, errors=(400, 404)),
+    # media
+    Endpoint("POST", V1 + "/media", media.upload,
+             "Upload an image, voice note or file (multipart, or the raw bytes streamed): its media id", "media",
+             body=media.UploadBody, query=media.UploadQuery, response=Media, status=201, body_kind=UPLOAD,
+             max_body="media_file_max_bytes", errors=(400, 413, 415, 429)),
+    Endpoint("GET", V1 + "/media/{media_id}", media.download,
+             "Download a media file (ranges, ETag): its uploader's and those it was shared with", "media",
+             response=bytes, media_type="application/octet-stream", errors=(404,),
+             also=((206, "Part of the file (a Range request)"), (304, "Not modified (If-None-Match)"))),
+    Endpoint("GET", V1 + "/media/{media_id}/thumbnail", media.thumbnail,
+             "An image's thumbnail (WebP, at most 400 px; the image itself until it is made)", "media",
+             response=bytes, media_type="image/webp", errors=(404,),
+             also=((304, "Not modified (If-None-Match)"),)),
     # sync
     Endpoint("GET", V1 + "/sync", sync.sync, "Your events after `since`, in order, in pages", "sync",
              query=sync.SyncQuery, response=SyncPage, errors=(400,)),

@@ -2,10 +2,9 @@
 
 They are constant, so the server adds them to every response it writes (uvicorn's default headers)
 at no cost per request. The Content-Security-Policy allows scripts, styles, images, fonts and
-connections (fetch and the WebSocket) from kith's own origin only: no inline script or style, no
-``eval``, no plugins, no ``<base>``, and no framing by any page. Images and audio may also come from
-``blob:`` URLs: the web client fetches media with its bearer token and shows them from the bytes it
-got (an ``<img src>`` cannot send the token); a blob: URL only ever names bytes this page made. The one exception is the API
+connections (fetch and the WebSocket) from kith's own origin only (images and sound also from
+``blob:`` URLs, which is how the client shows media it fetched with its token): no inline script or style, no
+``eval``, no plugins, no ``<base>``, and no framing by any page. The one exception is the API
 docs page, a single self-contained file: its inline script and stylesheet are allowed by their
 SHA-256 hashes, so exactly those two blocks run and nothing else inline does.
 """
@@ -37,7 +36,7 @@ def content_security_policy(docs_html: str) -> str:
             "default-src 'none'",
             " ".join(("script-src 'self'", *inline["script"])),
             " ".join(("style-src 'self'", *inline["style"])),
-            "img-src 'self' blob:",
+            "img-src 'self' blob:",  # media are fetched with the bearer token and shown from blob: URLs
             "media-src 'self' blob:",
             "font-src 'self'",
             "connect-src 'self'",

@@ -94,6 +94,7 @@ RULES: dict[str, Rule] = {
     "group_user": Rule("rate_group_user", "too many new groups", "user"),
     "send_user": Rule("rate_send_user", "too many messages", "user"),
     "send_device": Rule("rate_send_device", "too many messages from this device", "device"),
+    "media_user": Rule("rate_media_user", "too many uploads", "user"),
 }
 
 

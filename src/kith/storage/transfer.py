@@ -29,6 +29,9 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("conversations", "id"),
     ("members", "conversation_id, user_id"),
     ("messages", "id"),
+    ("blobs", "sha256"),
+    ("media", "id"),
+    ("media_refs", "media_id, ref_kind, ref_id"),
     ("events", "user_id, seq"),
     ("outbox", "id"),
 )

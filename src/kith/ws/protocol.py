@@ -36,8 +36,9 @@ class Hello(Frame, tag="hello"):
 class Send(Frame, tag="send"):
     id: str
     conversation_id: int
-    text: str
+    text: str = ""
     reply_to: int | None = None
+    media_id: str | None = None  # an image, voice note or file uploaded before (docs/media.md)
 
 
 class Read(Frame, tag="read"):

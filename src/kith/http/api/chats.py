@@ -9,7 +9,7 @@ from msgspec import Meta
 
 from kith.chats.models import Ack, Conversation, Member, Message
 from kith.http.api.accounts import Strict
-from kith.http.api.fields import ClientId, GroupName, HistoryLimit, Id, MemberIds, Seq, Text, at_least_one
+from kith.http.api.fields import ClientId, GroupName, HistoryLimit, Id, MemberIds, Seq, Text, at_least_one, exactly_one
 from kith.http.endpoint import Call
 
 
@@ -50,9 +50,14 @@ class MembersIn(Strict):
 
 
 class SendIn(Strict):
+    """A text message, or an image, voice note or file (``media_id``: an upload of yours)."""
+
+    schema_extra = exactly_one("text", "media_id")
+
     id: ClientId
-    text: Text
+    text: Text | None = None
     reply_to: Annotated[Seq, Meta(extra_json_schema={"minimum": 1})] | None = None
+    media_id: Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{22}$")] | None = None
 
 
 class HistoryQuery(msgspec.Struct):
@@ -132,7 +137,7 @@ async def history(call: Call) -> Any:
 
 async def send(call: Call) -> tuple[Ack, int]:
     b: SendIn = call.body
-    ack: Ack = await call.services.chats.send(call.caller, _id(call), b.id, b.text, b.reply_to)
+    ack: Ack = await call.services.chats.send(call.caller, _id(call), b.id, b.text or "", b.reply_to, b.media_id)
     return ack, 200 if ack.duplicate else 201
 
 

@@ -1,0 +1,1 @@
+"""Media: uploads (images, voice notes, files), their storage, and who may fetch them."""
