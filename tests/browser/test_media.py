@@ -117,9 +117,13 @@ def test_pictures_can_be_pasted_and_files_dropped_on_the_chat(new_app: Callable[
     a = new_app("alice").signed_in_as(alice, f"chats/{conversation}")
     b = new_app("bob", color_scheme="dark").signed_in_as(bob, f"chats/{conversation}")
 
-    # a picture pasted from the clipboard into the composer (a real ClipboardEvent and DataTransfer)
+    # a picture pasted from the clipboard into the composer (a real ClipboardEvent and DataTransfer),
+    # as a reply to Bob's question
     png = base64.b64encode(picture(300, 500, "PNG", hue=(150, 60, 90))).decode()
-    a.composer.click()
+    question = a.message("Did you take pictures at the harbour?")
+    question.hover()
+    question.get_by_role("button", name="Reply").click()
+    expect(a.page.locator(".reply-bar")).to_contain_text("Replying to Bob Martin")
     a.page.evaluate(
         """png => {
             const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
@@ -133,8 +137,11 @@ def test_pictures_can_be_pasted_and_files_dropped_on_the_chat(new_app: Callable[
     preview = a.page.get_by_role("dialog", name="Send photo")
     wait_loaded(a.page, preview.locator("img"))
     preview.get_by_role("button", name="Send").click()
+    expect(a.page.locator(".reply-bar")).to_be_hidden()
     thumb = b.page.locator(".msg.theirs .msg-image img")
     wait_loaded(b.page, thumb)
+    quote = b.page.locator(".msg.theirs", has=b.page.locator(".msg-image")).locator(".quote")
+    expect(quote).to_contain_text("Did you take pictures")
     box = b.page.locator(".msg.theirs .msg-image").bounding_box()
     assert box and round(box["height"]) == 320 and round(box["width"]) == 192, box  # tall: 320 high
 
@@ -222,6 +229,14 @@ def test_a_voice_note_recorded_by_holding_the_button_is_played_by_a_friend(
     # it plays to the end and is ready to play again
     expect(voice.get_by_role("button", name="Play voice note")).to_be_visible(timeout=8000)
 
+    # Bob answers the voice note; the quote names what it was
+    voice_row = b.page.locator(".msg.theirs", has=b.page.locator(".msg-voice"))
+    voice_row.hover()
+    voice_row.get_by_role("button", name="Reply").click()
+    expect(b.page.locator(".reply-bar")).to_contain_text(re.compile(r"\[Voice\] 0:0[1-3]"))
+    b.send("Ha, I heard the gulls")
+    expect(a.message("Ha, I heard the gulls").locator(".quote-text")).to_have_text("[Voice]")
+
     stored = [m for m in api.messages(bob, conversation) if m["kind"] == "voice"]
     assert len(stored) == 1 and 1000 <= stored[0]["media"]["duration_ms"] <= 3500, stored
 
@@ -257,6 +272,15 @@ def test_files_keep_their_name_as_text_and_download_as_the_same_bytes(
     saved = tmp_path / "saved.pdf"
     download.value.save_as(saved)
     assert saved.read_bytes() == report
+
+    # more at once than the server uploads side by side: all arrive, in the order they were picked
+    days = [f"day {n}.txt" for n in range(1, 8)]
+    pick(
+        a,
+        "File",
+        [{"name": d, "mimeType": "text/plain", "buffer": d.encode() * (800 - 90 * n)} for n, d in enumerate(days)],
+    )
+    expect(rows.locator(".file-name")).to_have_text(["harbour report.pdf", tricky, *days])
 
 
 def test_an_avatar_set_in_me_shows_for_friends_and_a_group_photo_for_members(

@@ -320,6 +320,8 @@ const UPLOAD_FRIENDLY = {
   invalid_name: 'That file name cannot be used. Rename the file and try again.',
   missing_body: 'That file is empty.',
   aborted: 'The upload was cancelled.',
+  too_many_uploads: 'Too many uploads at once. Try again when the others are done.',
+  unknown_field: 'The upload was not understood by the server.',
 };
 
 const FIELD_HINTS = {

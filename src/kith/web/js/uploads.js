@@ -10,6 +10,24 @@
 import { post, seedMedia, uploadMedia } from './api.js';
 import { applyMessage, changed, onMessage, state } from './store.js';
 
+const AT_ONCE = 3; // uploads in flight at once (the server takes 4 of a person's; one is left for an avatar)
+let running = 0;
+const waiting = [];
+
+function slot() {
+  if (running < AT_ONCE) {
+    running += 1;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => waiting.push(resolve));
+}
+
+function release() {
+  const next = waiting.shift();
+  if (next) next();
+  else running -= 1;
+}
+
 let items = []; // [{client_id, conversation_id, kind, file, name, mime, size, width, height, duration_ms, local_url, progress, state, error, media, created_at}]
 const progressWatchers = new Map(); // client id -> Set(fn(fraction))
 
@@ -39,7 +57,8 @@ function progressed(item, fraction) {
 
 /**
  * Send a file as a message of `kind` (image, voice or file). `details` may give width and height
- * (a picture) or duration_ms (a voice note) so the pending bubble has its final size at once.
+ * (a picture) or duration_ms (a voice note) so the pending bubble has its final size at once, and
+ * replyTo, the message it answers.
  */
 export function sendMedia(conversationId, file, kind, details = {}) {
   const item = {
@@ -61,6 +80,8 @@ export function sendMedia(conversationId, file, kind, details = {}) {
     abort: null,
     created_at: Date.now(),
     turn: null,
+    reply_to: details.replyTo ? details.replyTo.seq : null,
+    quote: details.replyTo ? { seq: details.replyTo.seq, sender_id: details.replyTo.sender_id, text: details.replyTo.text, kind: details.replyTo.kind } : null,
   };
   newTurn(item);
   items.push(item);
@@ -86,9 +107,16 @@ function waitForEarlier(item) {
 async function run(item) {
   try {
     if (!item.media) {
-      const job = uploadMedia(item.file, { kind: item.kind, name: item.name, onprogress: (f) => progressed(item, f) });
-      item.abort = job.abort;
-      const media = await job.promise;
+      await slot();
+      let media;
+      try {
+        if (!items.includes(item)) return; // deleted while it waited
+        const job = uploadMedia(item.file, { kind: item.kind, name: item.name, onprogress: (f) => progressed(item, f) });
+        item.abort = job.abort;
+        media = await job.promise;
+      } finally {
+        release();
+      }
       item.abort = null;
       if (!items.includes(item)) return; // deleted meanwhile
       item.media = media;
@@ -102,7 +130,9 @@ async function run(item) {
     }
     await waitForEarlier(item);
     if (!items.includes(item)) return;
-    const { message } = await post(`/conversations/${item.conversation_id}/messages`, { id: item.client_id, media_id: item.media.id });
+    const body = { id: item.client_id, media_id: item.media.id };
+    if (item.reply_to) body.reply_to = item.reply_to;
+    const { message } = await post(`/conversations/${item.conversation_id}/messages`, body);
     settle(item);
     applyMessage(message);
   } catch (error) {

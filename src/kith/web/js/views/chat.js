@@ -33,11 +33,12 @@ function retryable(m) {
   return !status || status === 429 || status >= 500;
 }
 
+const QUOTED = { image: '[Photo]', voice: '[Voice]', file: '[File]' };
+
 /** What a reply's quote shows of the message it answers. */
 function quoteText(quote) {
   if (quote.text === null || quote.text === undefined) return 'Recalled message';
-  if (quote.text) return quote.text;
-  return quote.kind && quote.kind !== 'text' ? previewOf({ ...quote, recalled: false }, ctx) : 'Attachment';
+  return quote.text || QUOTED[quote.kind] || 'Attachment';
 }
 
 export function mountChat(el, conversationId) {
@@ -268,7 +269,8 @@ export function mountChat(el, conversationId) {
 
   function send(file, kind, details = {}) {
     if (!conv()) return;
-    sendMedia(id, file, kind, details);
+    sendMedia(id, file, kind, { ...details, replyTo });
+    setReply(null); // the reply goes with the first of them
     stick = true;
   }
 
@@ -522,7 +524,7 @@ export function mountChat(el, conversationId) {
       watch: (fn) => watchProgress(u.client_id, fn),
       created_at: u.created_at + state.serverOffset,
       recalled: false,
-      reply_to: null,
+      reply_to: u.quote,
       state: u.state,
       error: u.error,
     }));
