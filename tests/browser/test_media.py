@@ -176,7 +176,7 @@ def test_a_voice_note_recorded_by_holding_the_button_is_played_by_a_friend(
     new_app: Callable[..., App], api: Api
 ) -> None:
     alice, bob, conversation = friends_in_a_chat(api)
-    a = new_app("alice").signed_in_as(alice, f"chats/{conversation}")
+    a = new_app("alice", PHONE).signed_in_as(alice, f"chats/{conversation}")
     b = new_app("bob").signed_in_as(bob, f"chats/{conversation}")
     mic = a.page.get_by_role("button", name="Hold to record a voice note")
 
@@ -212,7 +212,7 @@ def test_a_voice_note_recorded_by_holding_the_button_is_played_by_a_friend(
     expect(a.page.locator(".record-time")).to_have_text("0:01", timeout=5000)
     expect(mic).to_be_visible()
     expect(a.page.get_by_role("button", name="Send", exact=True)).to_be_hidden()
-    a.screenshot("media-recording-desktop")
+    a.screenshot("media-recording-phone")
     a.page.wait_for_timeout(900)
     a.page.mouse.up()
     expect(a.page.locator(".record-bar")).to_be_hidden()

@@ -109,7 +109,8 @@ export function mountChat(el, conversationId) {
     { class: 'record-bar', hidden: true, role: 'status' },
     h('span', { class: 'record-dot', 'aria-hidden': 'true' }),
     recordClock,
-    h('span', { class: 'record-hint' }, 'Release to send · slide away or Esc to cancel'),
+    h('span', { class: 'record-hint wide-only' }, 'Release to send · slide away or Esc to cancel'),
+    h('span', { class: 'record-hint narrow-only' }, 'Slide away to cancel'),
   );
   const form = h('form', { class: 'composer-row' }, attachButton, imageInput, fileInput, input, recordBar, micButton, sendButton);
   const blockedBar = h('div', { class: 'composer-notice', hidden: true });
