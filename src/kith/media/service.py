@@ -201,6 +201,11 @@ class MediaService:
     async def usage(self, caller: Caller) -> Usage:
         return Usage(await self.db.read(store.used_bytes, caller.user_id), self.caps.quota_bytes)
 
+    async def uploads(self, caller: Caller) -> list[tuple[Media, Path]]:
+        """The caller's own uploads, oldest first, with where to read each (for their data export)."""
+        rows = await self.db.read(store.uploads_of, caller.user_id)
+        return [(media_from_row(row), self.blobs.path(row["sha256"])) for row in rows]
+
     async def fetch(self, caller: Caller, media_id: str, *, thumbnail: bool = False) -> Stored:
         """The file of ``media_id`` (or its thumbnail), if the caller may see it; else NotFound."""
 
