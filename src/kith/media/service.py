@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
 import secrets
 import unicodedata
 from collections.abc import AsyncIterator
@@ -27,7 +26,7 @@ from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode
 from kith.media import inspect, store
 from kith.media.access import SWEEP
-from kith.media.blobs import Blobs, sha256_of
+from kith.media.blobs import Blobs, fsync, sha256_of
 from kith.media.models import (
     FILE,
     IMAGE,
@@ -163,7 +162,7 @@ class MediaService:
             clean = self.blobs.temporary()
             made.append(clean)
             probed = inspect.clean_image(path, clean, self.caps.image_max_pixels)
-            _fsync(clean)
+            fsync(clean)
             return _Checked(clean, sha256_of(clean), clean.stat().st_size, probed)
         if kind == VOICE:
             return _Checked(path, sha256, size, inspect.voice(path, self.caps.voice_max_ms))
@@ -256,7 +255,7 @@ class MediaService:
     @staticmethod
     def _thumbnail(source: Path, target: Path) -> tuple[str, int]:
         inspect.thumbnail(source, target)
-        _fsync(target)
+        fsync(target)
         return sha256_of(target), target.stat().st_size
 
     def _record_thumbnail(self, tx: Tx, media_id: str, path: Path, sha256: str, size: int, now: int) -> None:
@@ -283,11 +282,3 @@ class MediaService:
         for sha in (row["sha256"], row["thumb_sha256"]):
             if sha and store.release_blob(tx, sha):
                 self.blobs.delete(sha)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
