@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import zipfile
+from collections.abc import AsyncIterator
 
 import pytest
 from domain import Kit
@@ -21,7 +22,7 @@ async def unpack(export: Export) -> zipfile.ZipFile:
 
 
 async def test_one_export_per_user_at_a_time_and_a_few_per_node(kit: Kit) -> None:
-    exports = Exports(kit.accounts, kit.contacts, kit.chats, kit.clock, page=2, most_at_once=2)
+    exports = Exports(kit.accounts, kit.contacts, kit.chats, kit.media, kit.clock, page=2, most_at_once=2)
     alice, bob, carol = [await kit.user() for _ in range(3)]
     await kit.friends(alice, bob)
     conversation = await kit.chats.open_direct(alice, bob.user_id)
@@ -46,3 +47,23 @@ async def test_one_export_per_user_at_a_time_and_a_few_per_node(kit: Kit) -> Non
     # once they are done, anyone may export again
     assert "profile.json" in (await unpack(await exports.do_export(alice))).namelist()
     assert "profile.json" in (await unpack(await exports.do_export(carol))).namelist()
+
+
+async def test_the_export_holds_ones_own_uploads(kit: Kit) -> None:
+    exports = Exports(kit.accounts, kit.contacts, kit.chats, kit.media, kit.clock, page=50)
+    alice, bob = await kit.user(), await kit.user()
+    await kit.friends(alice, bob)
+    conversation = await kit.chats.open_direct(alice, bob.user_id)
+
+    async def body(data: bytes) -> AsyncIterator[bytes]:
+        yield data
+
+    mine = await kit.media.do_upload(alice, "file", "notes 2026.txt", body(b"alice's notes"))
+    theirs = await kit.media.do_upload(bob, "file", "bob.txt", body(b"bob's"))
+    await kit.chats.send(bob, conversation.id, "b1", "", media_id=theirs.id)
+    unpacked = await unpack(await exports.do_export(alice))
+    assert unpacked.read(f"media/{mine.id}/notes 2026.txt") == b"alice's notes"
+    assert [m["id"] for m in json.loads(unpacked.read("media.json"))["media"]] == [mine.id]
+    assert not [n for n in unpacked.namelist() if theirs.id in n and n.startswith("media/")]  # bob's is his
+    sent = json.loads(unpacked.read(f"messages/{conversation.id}.json"))["messages"]
+    assert sent[-1]["media"]["id"] == theirs.id  # the message itself is alice's to see

@@ -11,8 +11,9 @@ The zip holds:
 ``profile.json`` (``{"user", "exported_at"}``), ``devices.json`` (``{"devices"}``),
 ``contacts.json`` (``{"friends", "requests": {"incoming", "outgoing"}, "blocked"}``: friends with your
 remarks, open requests, the people you blocked), ``conversations.json`` (``{"conversations"}``, each
-with its ``members`` for a group) and ``messages/<conversation id>.json`` (``{"conversation_id",
-"messages"}``, oldest first).
+with its ``members`` for a group), ``messages/<conversation id>.json`` (``{"conversation_id",
+"messages"}``, oldest first), ``media.json`` (``{"media"}``: your uploads) and, for each of them, the
+file itself as ``media/<media id>/<its name>`` (stored as it is, not compressed again).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from kith.jsonenc import encode
 if TYPE_CHECKING:  # the export reads through the same verbs as the API; build_services hands them in
     from kith.chats.service import ChatService
     from kith.contacts.service import ContactService
+    from kith.media.service import MediaService
 
 CHUNK = 64 * 1024
 
@@ -62,6 +64,7 @@ class Exports:
         accounts: AccountService,
         contacts: ContactService,
         chats: ChatService,
+        media: MediaService,
         clock: Clock,
         *,
         page: int,
@@ -71,6 +74,7 @@ class Exports:
         self.accounts = accounts
         self.contacts = contacts
         self.chats = chats
+        self.media = media
         self.clock = clock
         self.page = page
         self.spool_bytes = spool_bytes
@@ -124,6 +128,11 @@ class Exports:
             await put("conversations.json", {"conversations": listed})
             for conversation in conversations:
                 await self._messages(caller, zf, conversation.id)
+            uploads = await self.media.uploads(caller)
+            await put("media.json", {"media": [media for media, _ in uploads]})
+            for media, path in uploads:
+                name = f"media/{media.id}/{media.name or media.id}"
+                await asyncio.to_thread(zf.write, path, name, zipfile.ZIP_STORED)
         return user.handle
 
     async def _messages(self, caller: Caller, zf: zipfile.ZipFile, conversation_id: int) -> None:

@@ -72,6 +72,15 @@ def _revoke_all(tx: Tx, log: EventLog, user_id: int, keep: int | None) -> None:
             log.append(user_id, DEVICE_REVOKED, encode({"device_id": device_id}))
 
 
+def _tell_profile(tx: Tx, log: EventLog, user_id: int) -> User:
+    """The user's profile as changed, told to their own devices and their friends."""
+    user = user_from_row(store.user(tx, user_id))
+    data = encode({"user": user})
+    log.append(user_id, PROFILE_UPDATED, data)
+    log.append_many(contacts.friend_ids(tx, user_id), PROFILE_UPDATED, data)
+    return user
+
+
 class AccountService:
     def __init__(
         self,
@@ -240,11 +249,7 @@ class AccountService:
 
         def update(tx: Tx, log: EventLog) -> User:
             store.update_profile(tx, caller.user_id, changes)
-            user = user_from_row(store.user(tx, caller.user_id))
-            data = encode({"user": user})
-            log.append(caller.user_id, PROFILE_UPDATED, data)
-            log.append_many(contacts.friend_ids(tx, caller.user_id), PROFILE_UPDATED, data)
-            return user
+            return _tell_profile(tx, log, caller.user_id)
 
         return await self.writer.run(update)
 
@@ -258,11 +263,7 @@ class AccountService:
             if media_id is not None:
                 media.attach(tx, caller.user_id, media_id, REF_USER_AVATAR, caller.user_id, (IMAGE,))
             store.update_profile(tx, caller.user_id, {"avatar_id": media_id})
-            user = user_from_row(store.user(tx, caller.user_id))
-            data = encode({"user": user})
-            log.append(caller.user_id, PROFILE_UPDATED, data)
-            log.append_many(contacts.friend_ids(tx, caller.user_id), PROFILE_UPDATED, data)
-            return user
+            return _tell_profile(tx, log, caller.user_id)
 
         return await self.writer.run(update)
 

@@ -202,6 +202,7 @@ class Uploads:
     """
 
     media_type = "multipart/form-data"
+    alternatives = {"application/octet-stream": {"type": "string", "format": "binary"}}  # the raw bytes
 
     def check(self, request: Request) -> None:
         content_type = request.headers.get("content-type", "")

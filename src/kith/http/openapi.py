@@ -119,7 +119,10 @@ def build(
             op["requestBody"] = {
                 "required": True,
                 "description": f"At most {e.body_limit(settings.max_body_bytes, settings)} bytes.",
-                "content": {e.body_kind.media_type: {"schema": by_type[e.body]}},
+                "content": {
+                    e.body_kind.media_type: {"schema": by_type[e.body]},
+                    **{t: {"schema": s} for t, s in getattr(e.body_kind, "alternatives", {}).items()},
+                },
             }
         ok: dict[str, Any] = {"description": "OK" if e.response is not None else "Done, no content"}
         if e.response is bytes:  # a file, e.g. a zip

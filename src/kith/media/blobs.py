@@ -120,7 +120,7 @@ class LocalBlobs:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(incoming, target)
-        _fsync_dir(target.parent)
+        fsync(target.parent)
 
     def delete(self, sha256: str) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -139,7 +139,8 @@ class LocalBlobs:
         return removed
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a file, or a directory's entries (a rename), to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
 import secrets
 import unicodedata
 from collections.abc import AsyncIterator
@@ -27,7 +26,7 @@ from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode
 from kith.media import inspect, store
 from kith.media.access import SWEEP
-from kith.media.blobs import Blobs, sha256_of
+from kith.media.blobs import Blobs, fsync, sha256_of
 from kith.media.models import (
     FILE,
     IMAGE,
@@ -163,7 +162,7 @@ class MediaService:
             clean = self.blobs.temporary()
             made.append(clean)
             probed = inspect.clean_image(path, clean, self.caps.image_max_pixels)
-            _fsync(clean)
+            fsync(clean)
             return _Checked(clean, sha256_of(clean), clean.stat().st_size, probed)
         if kind == VOICE:
             return _Checked(path, sha256, size, inspect.voice(path, self.caps.voice_max_ms))
@@ -200,6 +199,11 @@ class MediaService:
 
     async def usage(self, caller: Caller) -> Usage:
         return Usage(await self.db.read(store.used_bytes, caller.user_id), self.caps.quota_bytes)
+
+    async def uploads(self, caller: Caller) -> list[tuple[Media, Path]]:
+        """The caller's own uploads, oldest first, with where to read each (for their data export)."""
+        rows = await self.db.read(store.uploads_of, caller.user_id)
+        return [(media_from_row(row), self.blobs.path(row["sha256"])) for row in rows]
 
     async def fetch(self, caller: Caller, media_id: str, *, thumbnail: bool = False) -> Stored:
         """The file of ``media_id`` (or its thumbnail), if the caller may see it; else NotFound."""
@@ -251,7 +255,7 @@ class MediaService:
     @staticmethod
     def _thumbnail(source: Path, target: Path) -> tuple[str, int]:
         inspect.thumbnail(source, target)
-        _fsync(target)
+        fsync(target)
         return sha256_of(target), target.stat().st_size
 
     def _record_thumbnail(self, tx: Tx, media_id: str, path: Path, sha256: str, size: int, now: int) -> None:
@@ -278,11 +282,3 @@ class MediaService:
         for sha in (row["sha256"], row["thumb_sha256"]):
             if sha and store.release_blob(tx, sha):
                 self.blobs.delete(sha)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

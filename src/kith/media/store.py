@@ -25,6 +25,10 @@ def set_thumbnail(tx: Tx, media_id: str, sha256: str) -> None:
     tx.execute("UPDATE media SET thumb_sha256 = ? WHERE id = ?", (sha256, media_id))
 
 
+def uploads_of(tx: Tx, owner_id: int) -> list[Row]:
+    return tx.all("SELECT * FROM media WHERE owner_id = ? ORDER BY created_at, id", (owner_id,))
+
+
 def used_bytes(tx: Tx, owner_id: int) -> int:
     return int(tx.value("SELECT COALESCE(SUM(size), 0) FROM media WHERE owner_id = ?", (owner_id,)) or 0)
 
