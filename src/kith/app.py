@@ -23,7 +23,7 @@ from kith import bus as buses
 from kith.clock import Clock, SystemClock
 from kith.errors import DomainError
 from kith.http import errors as http_errors
-from kith.http import openapi
+from kith.http import openapi, wechat
 from kith.http.endpoint import make_routes
 from kith.http.routes import ENDPOINTS, V1
 from kith.http.routes import C as CONVERSATION
@@ -137,6 +137,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
         Route(WS_PATH, upgrade_required),
         Route("/openapi.json", openapi_json),
         Route("/docs", docs),
+        Mount("/cgi-bin", routes=wechat.routes(services)),
         Route("/healthz", health),
         Route("/readyz", readyz_endpoint(db, bus)),
         *([Route("/metrics", metrics_endpoint(metrics, settings.metrics_token))] if settings.metrics_enabled else []),
@@ -155,6 +156,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
             yield
         finally:
             await services.outbox.close()
+            await services.platform.close()
             await services.limits.close()
             await gateway.close()
             await bus.close()

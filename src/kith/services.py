@@ -21,6 +21,9 @@ from kith.media.access import SWEEP as MEDIA_SWEEP
 from kith.media.blobs import LocalBlobs
 from kith.media.models import MediaLimits
 from kith.media.service import THUMBNAIL, MediaService
+from kith.platform.access import DELIVER as WEBHOOK_DELIVERY
+from kith.platform.models import PlatformLimits
+from kith.platform.service import PlatformService
 from kith.ratelimit import Limits, Rate, from_settings
 from kith.settings import Settings
 from kith.storage.database import Database
@@ -35,6 +38,7 @@ class Services:
     contacts: ContactService
     chats: ChatService
     media: MediaService
+    platform: PlatformService
     sync: SyncService
     outbox: OutboxWorker  # started by the app's lifespan; domains register their topics' handlers
     deletion: AccountDeletion
@@ -76,6 +80,13 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
     media = MediaService(db, writer, LocalBlobs(settings.data_dir / "media"), clock, media_caps, limits)
     outbox.register(THUMBNAIL, media.on_thumbnail)
     outbox.register(MEDIA_SWEEP, media.on_sweep)
+    platform_caps = PlatformLimits(
+        allow_private_webhooks=settings.platform_allow_private_webhooks,
+        token_ttl_ms=settings.platform_token_ttl_seconds * 1000,
+        webhook_timeout_s=settings.platform_webhook_timeout_seconds,
+    )
+    platform = PlatformService(db, writer, clock, platform_caps, limits, settings.max_text_bytes)
+    outbox.register(WEBHOOK_DELIVERY, platform.on_deliver)
     deletion = AccountDeletion(db, writer, accounts)
     outbox.register(DELETION_FINISH, deletion.on_finish)
     return Services(
@@ -83,6 +94,7 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
         contacts=contacts,
         chats=chats,
         media=media,
+        platform=platform,
         sync=SyncService(db, settings.sync_page_max, {"message": chats_access.render_messages}),
         outbox=outbox,
         deletion=deletion,

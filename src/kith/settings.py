@@ -108,6 +108,20 @@ TABLE: tuple[Setting, ...] = (
         2,
         "Uploads checked and re-encoded at once per node (each image holds its decoded pixels in memory).",
     ),
+    Setting(
+        "platform_allow_private_webhooks",
+        bool,
+        False,
+        "Allow official accounts' webhook URLs that resolve to loopback, private or link-local addresses"
+        " (for a publisher's server on the same machine or network, and for tests).",
+    ),
+    Setting("platform_token_ttl_seconds", int, 7200, "How long an official account's access token lives."),
+    Setting(
+        "platform_webhook_timeout_seconds",
+        float,
+        5.0,
+        "How long a webhook delivery waits for the publisher's answer (a passive reply), per try; 3 tries.",
+    ),
     Setting("sync_page_max", int, 500, "Most events returned by one sync page."),
     Setting("history_page_max", int, 200, "Most messages returned by one history page."),
     Setting("ws_auth_timeout_seconds", float, 10.0, "Time a new WebSocket has to send its `hello` frame."),
@@ -157,6 +171,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("rate_send_user", str, "300/10", "Messages sent per user, over all their devices (REST and WebSocket)."),
     Setting("rate_send_device", str, "200/10", "Messages sent per device (REST and WebSocket)."),
     Setting("rate_media_user", str, "60/60", "Media uploads per user."),
+    Setting("rate_platform_token", str, "20/60", "Access tokens an official account may fetch (`/cgi-bin/token`)."),
+    Setting("rate_platform_app", str, "600/60", "Calls to `/cgi-bin/` per official account."),
     Setting(
         "rate_limit_exempt",
         str,
@@ -226,6 +242,9 @@ class Settings:
     media_sweep_grace_seconds: int = 86400
     media_uploads_at_once: int = 4
     media_process_concurrency: int = 2
+    platform_allow_private_webhooks: bool = False
+    platform_token_ttl_seconds: int = 7200
+    platform_webhook_timeout_seconds: float = 5.0
     sync_page_max: int = 500
     history_page_max: int = 200
     ws_auth_timeout_seconds: float = 10.0
@@ -246,6 +265,8 @@ class Settings:
     rate_send_user: str = "300/10"
     rate_send_device: str = "200/10"
     rate_media_user: str = "60/60"
+    rate_platform_token: str = "20/60"
+    rate_platform_app: str = "600/60"
     rate_limit_exempt: str = ""
     trusted_proxies: str = ""
     log_level: str = "info"

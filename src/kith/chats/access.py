@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kith.chats.models import message_json
-from kith.chats.service import forget_orphans, leave_all
+from kith.chats.service import forget_orphans, leave_all, open_official, post_from_account
 from kith.chats.store import is_member, set_body, system_notices_naming, visible_messages
 from kith.storage.database import Tx, placeholders
 
@@ -11,6 +11,8 @@ __all__ = [
     "forget_orphans",
     "is_member",
     "leave_all",
+    "open_official",
+    "post_from_account",
     "render_messages",
     "set_body",
     "system_notices_naming",

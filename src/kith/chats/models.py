@@ -13,6 +13,7 @@ from kith.events.types import EventType
 from kith.jsonenc import decode, encode
 from kith.media.models import KINDS as MEDIA_KINDS
 from kith.media.models import Media
+from kith.platform.models import AccountCard
 
 CLIENT_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")  # \Z: `$` would also match before a final newline
 MAX_GROUP_NAME = 64
@@ -29,10 +30,12 @@ CONVERSATION_PREFS = EventType("conversation.prefs")
 
 TEXT = "text"
 SYSTEM = "system"
+NEWS = "news"  # article cards, from an official account
 
 # conversation kinds
 DIRECT = "direct"
 GROUP = "group"
+OFFICIAL = "official"  # an official account and one follower (docs/platform.md)
 
 
 class Quote(msgspec.Struct, omit_defaults=True):
@@ -40,6 +43,15 @@ class Quote(msgspec.Struct, omit_defaults=True):
     sender_id: int | None
     text: str | None  # None once the quoted message has been recalled
     kind: str = "text"  # of the quoted message (absent for text): a quoted image, voice note or file has no text
+
+
+class Article(msgspec.Struct):
+    """One card of a news message: a link with a title, a line and a picture."""
+
+    title: str
+    description: str = ""
+    url: str = ""
+    picurl: str = ""
 
 
 class Message(msgspec.Struct):
@@ -55,6 +67,7 @@ class Message(msgspec.Struct):
     reply_to: Quote | None = None
     system: dict[str, Any] | None = None
     media: Media | None = None  # of an image, voice or file message (docs/media.md)
+    articles: list[Article] | None = None  # of a news message
 
 
 class Member(msgspec.Struct):
@@ -92,6 +105,7 @@ class Conversation(msgspec.Struct):
     remark: str = ""  # the caller's remark for that person
     last_message: Message | None = None
     avatar: str | None = None  # a group's picture: a media id
+    account: AccountCard | None = None  # the official account of an official conversation
 
 
 class Ack(msgspec.Struct):
@@ -103,7 +117,7 @@ class Ack(msgspec.Struct):
 
 def message_from_row(row: Any) -> Message:
     recalled = row["recalled_at"] is not None
-    system = media = None
+    system = media = articles = None
     text = row["body"]
     if recalled:
         text = ""
@@ -111,6 +125,8 @@ def message_from_row(row: Any) -> Message:
         system, text = decode(text), ""
     elif row["kind"] in MEDIA_KINDS:
         media, text = _MEDIA.decode(text), ""
+    elif row["kind"] == NEWS:
+        articles, text = _ARTICLES.decode(text), ""
     reply = None
     if row["reply_to_seq"] is not None:
         preview = decode(row["reply_preview"]) if row["reply_preview"] else None
@@ -133,10 +149,12 @@ def message_from_row(row: Any) -> Message:
         reply_to=reply,
         system=system,
         media=media,
+        articles=articles,
     )
 
 
 _MEDIA = msgspec.json.Decoder(Media)
+_ARTICLES = msgspec.json.Decoder(list[Article])
 
 
 def message_json(row: Any) -> bytes:

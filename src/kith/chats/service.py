@@ -25,6 +25,7 @@ from kith.chats.models import (
     MAX_GROUP_NAME,
     MESSAGE,
     MESSAGE_RECALLED,
+    OFFICIAL,
     QUOTE_CHARS,
     SYSTEM,
     TEXT,
@@ -42,8 +43,9 @@ from kith.errors import Conflict, Forbidden, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
 from kith.media import access as media
-from kith.media.models import IMAGE, MEDIA_ID, REF_GROUP_AVATAR, REF_MESSAGE
+from kith.media.models import IMAGE, MEDIA_ID, REF_GROUP_AVATAR, REF_MESSAGE, VOICE
 from kith.media.models import KINDS as MEDIA_KINDS
+from kith.platform import access as platform
 from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
 
@@ -81,6 +83,8 @@ def _views(tx: Tx, rows: list[Row], viewer: int, *, with_counts: bool = True) ->
     peers = list(peer_ids.values())
     profiles = accounts.shown_users(tx, peers) if peers else {}
     remarks = contacts.remarks(tx, viewer, peers) if peers else {}
+    official = [row["account_id"] for row in rows if row["kind"] == OFFICIAL]
+    cards = platform.cards(tx, official, viewer) if official else {}
     views = []
     for row in rows:
         peer_id = peer_ids.get(row["id"])
@@ -105,6 +109,7 @@ def _views(tx: Tx, rows: list[Row], viewer: int, *, with_counts: bool = True) ->
                 remark=remarks.get(peer_id, "") if peer_id is not None else "",
                 last_message=message_from_row(last) if last else None,
                 avatar=row["avatar_id"],
+                account=cards.get(row["account_id"]) if row["kind"] == OFFICIAL else None,
             )
         )
     return views
@@ -289,10 +294,14 @@ class ChatService:
                 raise Forbidden("you have blocked this person; unblock them to send", "blocked_by_you")
             only_sender = bool(relation["blocked_by"])  # never told: it just never arrives
             recipients = [me] if only_sender else [me, peer]
+        elif row["kind"] == OFFICIAL:
+            platform.check_can_write(tx, row["account_id"], me)
+            recipients = [me]
         else:
             recipients = store.member_ids(tx, conversation_id)
         quote = self._quote(tx, row, me, reply_to) if reply_to is not None else None
-        attached = media.own(tx, me, media_id, MEDIA_KINDS) if media_id is not None else None
+        allowed = (IMAGE, VOICE) if row["kind"] == OFFICIAL else MEDIA_KINDS  # an account takes no files
+        attached = media.own(tx, me, media_id, allowed) if media_id is not None else None
         kind, body = (TEXT, text) if attached is None else (attached.kind, encode_str(attached))
         now = log.now
         seq = store.next_seq(tx, conversation_id, now)
@@ -307,6 +316,8 @@ class ChatService:
         message = Message(
             message_id, conversation_id, seq, me, client_id, kind, text, now, reply_to=quote, media=attached
         )
+        if row["kind"] == OFFICIAL:  # on its way to the account's webhook, through the outbox
+            platform.user_wrote(tx, log, row["account_id"], me, message)
         log.append_ref(recipients, MESSAGE, message_id, encode(message))
         return Ack(message)
 
@@ -600,3 +611,35 @@ class ChatService:
             return _view(tx, conversation_id, me)
 
         return await self.writer.run(update)
+
+
+# -- official accounts (kith.chats.access, for kith.platform) ----------------------------------------
+
+
+def open_official(tx: Tx, log: EventLog, account_id: int, user_id: int, name: str) -> int:
+    """The conversation of an account with one user, made (and joined) on the first follow."""
+    row = store.official_conversation(tx, account_id, user_id)
+    if row is not None:
+        return int(row["id"])
+    conversation_id = store.insert_conversation(
+        tx, OFFICIAL, name, None, store.official_key(account_id, user_id), log.now
+    )
+    store.update_conversation(tx, conversation_id, account_id=account_id)
+    store.add_members(tx, conversation_id, [user_id], 0, log.now)
+    view = _view(tx, conversation_id, user_id, with_counts=False)
+    log.append(user_id, CONVERSATION_JOINED, encode({"conversation": view}))
+    return conversation_id
+
+
+def post_from_account(tx: Tx, log: EventLog, account_id: int, user_id: int, kind: str, body: str) -> Message | None:
+    """A message from an account to one follower, in their conversation (None if there is none)."""
+    row = store.official_conversation(tx, account_id, user_id)
+    if row is None:
+        return None
+    seq = store.next_seq(tx, row["id"], log.now)
+    message_id = store.insert_message(tx, row["id"], seq, None, None, kind, body, None, None, False, log.now)
+    message = message_from_row(store.message_by_seq(tx, row["id"], seq))
+    if message.media is not None:
+        media.refer(tx, message.media.id, REF_MESSAGE, message_id)
+    log.append_ref([user_id], MESSAGE, message_id, encode(message))
+    return message

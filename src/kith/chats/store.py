@@ -30,7 +30,7 @@ def membership(tx: Tx, conversation_id: int, user_id: int) -> Row | None:
     """The caller's membership joined with the conversation, or None for a non-member."""
     return tx.one(
         "SELECT c.id, c.kind, c.name, c.owner_id, c.direct_key, c.owner_only_adds, c.last_seq,"
-        " c.last_activity_at, c.avatar_id, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned"
+        " c.last_activity_at, c.avatar_id, c.account_id, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned"
         " FROM members m JOIN conversations c ON c.id = m.conversation_id"
         " WHERE m.conversation_id = ? AND m.user_id = ?",
         (conversation_id, user_id),
@@ -45,10 +45,12 @@ UNREAD_CAP = 999  # unread counts stop here ("999+"): counting further costs tim
 
 _CHAT_LIST = (
     "SELECT c.id, c.kind, c.name, c.owner_id, c.direct_key, c.owner_only_adds, c.last_seq,"
-    " c.last_activity_at, c.avatar_id, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned,"
+    " c.last_activity_at, c.avatar_id, c.account_id, m.joined_seq, m.joined_at, m.read_seq, m.muted, m.pinned,"
     " (SELECT COUNT(*) FROM members x WHERE x.conversation_id = c.id) AS member_count,"
     " (SELECT COUNT(*) FROM (SELECT 1 FROM messages u WHERE u.conversation_id = c.id AND u.seq > m.read_seq"
-    "   AND u.only_sender = 0 AND u.sender_id IS NOT NULL AND u.sender_id != m.user_id AND u.recalled_at IS NULL"
+    # from others: a member, or (no sender, not a notice) the official account of the conversation
+    "   AND u.only_sender = 0 AND u.recalled_at IS NULL"
+    "   AND (u.sender_id != m.user_id OR (u.sender_id IS NULL AND u.kind != 'system'))"
     f"  LIMIT {UNREAD_CAP}) AS r) AS unread, "
     + ", ".join(f"lm.{column} AS lm_{column}" for column in _MESSAGE_COLUMNS)
     + " FROM members m JOIN conversations c ON c.id = m.conversation_id"
@@ -315,3 +317,14 @@ def visible_messages(tx: Tx, user_id: int, message_ids: list[int]) -> list[int]:
 def is_member(tx: Tx, conversation_id: int, user_id: int) -> bool:
     row = tx.one("SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?", (conversation_id, user_id))
     return row is not None
+
+
+# -- official accounts (kith.chats.access, for kith.platform) ----------------------------------------
+
+
+def official_key(account_id: int, user_id: int) -> str:
+    return f"oa:{account_id}:{user_id}"
+
+
+def official_conversation(tx: Tx, account_id: int, user_id: int) -> Row | None:
+    return tx.one("SELECT * FROM conversations WHERE direct_key = ?", (official_key(account_id, user_id),))

@@ -5,14 +5,17 @@ from __future__ import annotations
 from kith.accounts.models import Session, User
 from kith.chats.models import Ack, Conversation, Message
 from kith.contacts.models import Friend, Relationship
-from kith.http.api import accounts, chats, contacts, media, sync
+from kith.http.api import accounts, chats, contacts, media, platform, sync
 from kith.http.bodies import UPLOAD
 from kith.http.endpoint import Endpoint
 from kith.media.models import Media, Usage
+from kith.platform.models import AccountCard, Console, Created
 from kith.sync.models import SyncPage
 
 V1 = "/api/v1"
 C = V1 + "/conversations/{conversation_id:int}"
+OA = V1 + "/official-accounts"
+A = OA + "/{account_id:int}"
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     # accounts
@@ -114,6 +117,30 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "An image's thumbnail (WebP, at most 400 px; the image itself until it is made)", "media",
              response=bytes, media_type="image/webp", errors=(404,),
              also=((304, "Not modified (If-None-Match)"),)),
+    # official accounts
+    Endpoint("GET", OA, platform.search, "Find official accounts by name", "official accounts",
+             query=platform.SearchQuery, response=platform.CardsOut, errors=(400,)),
+    Endpoint("POST", OA, platform.create, "Create an official account: its AppID and AppSecret (shown once)",
+             "official accounts", body=platform.AccountIn, response=Created, status=201, errors=(400, 409)),
+    Endpoint("GET", OA + "/mine", platform.mine, "The official accounts you own", "official accounts",
+             response=platform.ConsolesOut),
+    Endpoint("GET", A, platform.account, "One official account", "official accounts", response=AccountCard,
+             errors=(404,)),
+    Endpoint("GET", A + "/console", platform.console, "Your account's settings and credentials", "official accounts",
+             response=Console, errors=(404,)),
+    Endpoint("POST", A + "/secret", platform.reset_secret, "A new AppSecret (the old one stops working)",
+             "official accounts", response=Created, errors=(404,)),
+    Endpoint("PUT", A + "/webhook", platform.set_webhook,
+             "Set the webhook URL, Token, EncodingAESKey and mode (the URL must pass the echostr handshake)",
+             "official accounts", body=platform.WebhookIn, response=Console, errors=(400, 404)),
+    Endpoint("GET", A + "/deliveries", platform.deliveries, "The last 100 webhook deliveries", "official accounts",
+             response=platform.DeliveriesOut, errors=(404,)),
+    Endpoint("PUT", A + "/follow", platform.follow, "Follow an account (its conversation appears)",
+             "official accounts", response=platform.FollowOut, errors=(404,)),
+    Endpoint("DELETE", A + "/follow", platform.unfollow, "Unfollow: the account can send you nothing more",
+             "official accounts", errors=(404,)),
+    Endpoint("POST", A + "/menu-events", platform.menu_event, "Tap a button of the account's menu",
+             "official accounts", body=platform.MenuEventIn, errors=(400, 404)),
     # sync
     Endpoint("GET", V1 + "/sync", sync.sync, "Your events after `since`, in order, in pages", "sync",
              query=sync.SyncQuery, response=SyncPage, errors=(400,)),

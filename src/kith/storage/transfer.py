@@ -32,10 +32,18 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("blobs", "sha256"),
     ("media", "id"),
     ("media_refs", "media_id, ref_kind, ref_id"),
+    ("official_accounts", "id"),
+    ("follows", "account_id, user_id"),
+    ("access_tokens", "token_hash"),
+    ("webhook_deliveries", "id"),
+    ("webhook_replies", "account_id, msg_id"),
     ("events", "user_id, seq"),
     ("outbox", "id"),
 )
-_IDENTITY_TABLES = ("users", "devices", "friend_requests", "conversations", "messages", "outbox")
+_IDENTITY_TABLES = (
+    "users", "devices", "friend_requests", "conversations", "messages", "outbox", "official_accounts",
+    "webhook_deliveries",
+)  # fmt: skip
 BATCH = 2000
 
 

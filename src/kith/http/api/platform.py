@@ -1,0 +1,120 @@
+"""Official accounts: owners' consoles, and following (docs/platform.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+from kith.http.api.accounts import Strict
+from kith.http.api.fields import exactly_one
+from kith.http.endpoint import Call
+from kith.platform.models import (
+    ACCOUNT_KINDS,
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    MAX_URL,
+    MODES,
+    AccountCard,
+    Console,
+    Delivery,
+)
+
+Name = Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
+Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION)]
+Url = Annotated[str, Meta(max_length=MAX_URL)]
+
+
+class AccountIn(Strict):
+    name: Name
+    kind: Annotated[str, Meta(extra_json_schema={"enum": list(ACCOUNT_KINDS)})]
+    description: Description = ""
+
+
+class WebhookIn(Strict):
+    webhook_url: Url
+    token: Annotated[str, Meta(pattern="^[A-Za-z0-9]{3,32}$")]
+    encoding_aes_key: Annotated[str, Meta(pattern="^([A-Za-z0-9]{43})?$")] = ""
+    mode: Annotated[str, Meta(extra_json_schema={"enum": list(MODES)})] = "plain"
+
+
+class MenuEventIn(Strict):
+    schema_extra = exactly_one("key", "url")
+
+    key: Annotated[str, Meta(max_length=128)] | None = None
+    url: Url | None = None
+
+
+class SearchQuery(msgspec.Struct):
+    q: Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
+
+
+class ConsolesOut(msgspec.Struct):
+    accounts: list[Console]
+
+
+class CardsOut(msgspec.Struct):
+    accounts: list[AccountCard]
+
+
+class DeliveriesOut(msgspec.Struct):
+    deliveries: list[Delivery]
+
+
+class FollowOut(msgspec.Struct):
+    account: AccountCard
+    conversation_id: int
+
+
+def _id(call: Call) -> int:
+    return call.path["account_id"]
+
+
+async def create(call: Call) -> Any:
+    b: AccountIn = call.body
+    return await call.services.platform.create_account(call.caller, b.name, b.kind, b.description), 201
+
+
+async def mine(call: Call) -> ConsolesOut:
+    return ConsolesOut(await call.services.platform.accounts(call.caller))
+
+
+async def console(call: Call) -> Console:
+    return await call.services.platform.console(call.caller, _id(call))
+
+
+async def reset_secret(call: Call) -> Any:
+    return await call.services.platform.reset_secret(call.caller, _id(call))
+
+
+async def set_webhook(call: Call) -> Console:
+    b: WebhookIn = call.body
+    return await call.services.platform.set_webhook(
+        call.caller, _id(call), b.webhook_url, b.token, b.encoding_aes_key, b.mode
+    )
+
+
+async def deliveries(call: Call) -> DeliveriesOut:
+    return DeliveriesOut(await call.services.platform.deliveries(call.caller, _id(call)))
+
+
+async def search(call: Call) -> CardsOut:
+    return CardsOut(await call.services.platform.search(call.caller, call.query.q))
+
+
+async def account(call: Call) -> AccountCard:
+    return await call.services.platform.account_card(call.caller, _id(call))
+
+
+async def follow(call: Call) -> FollowOut:
+    return FollowOut(**await call.services.platform.follow(call.caller, _id(call)))
+
+
+async def unfollow(call: Call) -> None:
+    await call.services.platform.unfollow(call.caller, _id(call))
+
+
+async def menu_event(call: Call) -> None:
+    b: MenuEventIn = call.body
+    await call.services.platform.menu_event(call.caller, _id(call), b.key, b.url)

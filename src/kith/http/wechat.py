@@ -1,0 +1,127 @@
+"""``/cgi-bin/``: the WeChat Official Account API, for publishers' servers (wechatpy, werobot).
+
+Its own mount with WeChat's conventions rather than kith's (the protocol reference §2.1): the access
+token in the query, JSON bodies whatever their Content-Type (the libraries send none), and every
+answer HTTP 200, errors as ``{"errcode", "errmsg"}``: a non-200 would bypass the libraries' own error
+handling. The rest of the API keeps its one error shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from kith import errors
+from kith.http.bodies import read_all
+from kith.jsonenc import encode
+from kith.platform.models import WeChatError
+
+if TYPE_CHECKING:
+    from kith.platform.service import PlatformService
+    from kith.services import Services
+
+MAX_BODY = 1024 * 1024
+Handler = Callable[["PlatformService", Any, Mapping[str, str], Any], Awaitable[Any]]
+OK = {"errcode": 0, "errmsg": "ok"}
+
+
+def _answer(value: Mapping[str, Any]) -> Response:
+    return Response(encode(value), media_type="application/json")
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        raw = await read_all(request, MAX_BODY)
+    except errors.TooLarge:
+        raise WeChatError(45002, f"the body may be at most {MAX_BODY} bytes") from None
+    if not raw.strip():
+        raise WeChatError(44002, "empty post data")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise WeChatError(47001, "data format error: the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise WeChatError(47001, "data format error: the body is not a JSON object")
+    return body
+
+
+def _endpoint(
+    services: Services, method: str, handler: Handler, *, token: bool = True, body: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    async def view(request: Request) -> Response:
+        try:
+            if request.method != method:
+                raise WeChatError(43001 if method == "GET" else 43002, f"require {method} method")
+            platform = services.platform
+            account = await platform.by_token(request.query_params.get("access_token")) if token else None
+            data = await _json(request) if body else None
+            result = await handler(platform, account, request.query_params, data)
+        except WeChatError as exc:
+            return _answer({"errcode": exc.errcode, "errmsg": exc.message})
+        except errors.RateLimited as exc:
+            return _answer({"errcode": 45009, "errmsg": f"api freq out of limit: {exc.message}"})
+        except errors.DomainError as exc:
+            return _answer({"errcode": 40035, "errmsg": f"invalid parameter: {exc.message}"})
+        return _answer(result if result is not None else OK)
+
+    return view
+
+
+async def _token(p: PlatformService, _: Any, q: Mapping[str, str], __: Any) -> Any:
+    return await p.issue_token(q.get("appid", ""), q.get("secret", ""), q.get("grant_type", ""))
+
+
+async def _custom_send(p: PlatformService, account: Any, _: Mapping[str, str], body: Any) -> Any:
+    await p.custom_send(account, body)
+
+
+async def _menu_create(p: PlatformService, account: Any, _: Mapping[str, str], body: Any) -> Any:
+    await p.menu_create(account, body)
+
+
+async def _menu_get(p: PlatformService, account: Any, _: Mapping[str, str], __: Any) -> Any:
+    return await p.menu_get(account)
+
+
+async def _menu_delete(p: PlatformService, account: Any, _: Mapping[str, str], __: Any) -> Any:
+    await p.menu_delete(account)
+
+
+async def _followers(p: PlatformService, account: Any, q: Mapping[str, str], __: Any) -> Any:
+    return await p.followers(account, q.get("next_openid", ""))
+
+
+async def _user_info(p: PlatformService, account: Any, q: Mapping[str, str], __: Any) -> Any:
+    return await p.user_info(account, q.get("openid", ""), q.get("lang", ""))
+
+
+async def _callback_ip(p: PlatformService, _: Any, __: Mapping[str, str], ___: Any) -> Any:
+    return {"ip_list": []}
+
+
+def routes(services: Services) -> list[BaseRoute]:
+    table: list[tuple[str, str, Handler, dict[str, bool]]] = [
+        ("/token", "GET", _token, {"token": False}),
+        ("/message/custom/send", "POST", _custom_send, {"body": True}),
+        ("/menu/create", "POST", _menu_create, {"body": True}),
+        ("/menu/get", "GET", _menu_get, {}),
+        ("/menu/delete", "GET", _menu_delete, {}),
+        ("/user/get", "GET", _followers, {}),
+        ("/user/info", "GET", _user_info, {}),
+        ("/getcallbackip", "GET", _callback_ip, {}),
+    ]
+    out: list[BaseRoute] = [
+        Route(path, _endpoint(services, method, handler, **options), methods=["GET", "POST"])
+        for path, method, handler, options in table
+    ]
+
+    async def unknown(request: Request) -> Response:
+        return _answer({"errcode": 48001, "errmsg": "api unauthorized: kith does not offer this API"})
+
+    out.append(Route("/{rest:path}", unknown, methods=["GET", "POST"]))
+    return out

@@ -1,0 +1,598 @@
+"""Official accounts: what their owners, their followers and their developers' servers do.
+
+Three kinds of caller meet here. An **owner** (a signed-in user) creates an account, gets its AppID
+and AppSecret and points it at a webhook. A **follower** finds an account, follows it, writes to it,
+taps its menu. The **developer's server** speaks the WeChat protocol: it receives envelopes at its
+webhook (delivered from the outbox, never inside a follower's request) and calls ``/cgi-bin/`` with
+an access token. Every limit on what an account may send is checked here, in the transaction that
+sends: an account reaches only its followers, and within the customer-service window only.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from kith import validation
+from kith.accounts.models import Caller
+from kith.chats import access as chats
+from kith.chats.models import NEWS, TEXT
+from kith.clock import Clock
+from kith.errors import Conflict, DomainError, Invalid, NotFound
+from kith.events import EventLog, Writer
+from kith.jsonenc import decode, encode, encode_str
+from kith.media import access as media
+from kith.media.models import IMAGE, VOICE
+from kith.platform import store
+from kith.platform.access import card, enqueue_delivery
+from kith.platform.crypto import AES_KEY, TOKEN, CryptoError, MessageCrypto, signature, signature_matches
+from kith.platform.envelope import AbnormalReply, Reply, parse_reply, parse_xml, render
+from kith.platform.models import (
+    ACCOUNT_FOLLOWED,
+    ACCOUNT_KINDS,
+    ACCOUNT_UNFOLLOWED,
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    MAX_URL,
+    MODES,
+    WINDOW_EVENT,
+    WINDOW_MESSAGE,
+    AccountCard,
+    Console,
+    Created,
+    Delivery,
+    PlatformLimits,
+    WeChatError,
+)
+from kith.platform.webhook import Unreachable, WebhookClient
+from kith.ratelimit import Limits
+from kith.storage.database import Database, Row, Tx
+
+log = logging.getLogger(__name__)
+
+_NO_ACCOUNT = "no such official account"
+SEARCH_LIMIT = 20
+FOLLOWERS_PAGE = 10_000
+MAX_MENU_BUTTONS, MAX_SUB_BUTTONS = 3, 5
+MAX_ARTICLE_TEXT = 200
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def openid_of(row: Row, user_id: int) -> str:
+    """A follower's id as one account sees it: 28 characters, the same on every follow, unrelated
+    to the user's id or to their openid at any other account."""
+    mac = hmac.new(bytes.fromhex(row["openid_key"]), str(user_id).encode(), hashlib.sha256).digest()
+    return "o" + base64.urlsafe_b64encode(mac).decode()[:27]
+
+
+def _console(row: Row, followers: int) -> Console:
+    return Console(
+        row["id"], row["name"], row["kind"], row["description"], row["app_id"], row["gh_id"], row["webhook_url"],
+        row["token"], row["aes_key"], row["mode"], followers, row["created_at"],
+    )  # fmt: skip
+
+
+class PlatformService:
+    def __init__(
+        self,
+        db: Database,
+        writer: Writer,
+        clock: Clock,
+        caps: PlatformLimits,
+        limits: Limits,
+        max_text_bytes: int,
+    ) -> None:
+        self.db = db
+        self.writer = writer
+        self.clock = clock
+        self.caps = caps
+        self.limits = limits
+        self.max_text_bytes = max_text_bytes
+        self.webhooks = WebhookClient(caps.webhook_timeout_s, caps.allow_private_webhooks)
+
+    async def close(self) -> None:
+        await self.webhooks.close()
+
+    # -- owners --------------------------------------------------------------------------------
+
+    def _owned(self, tx: Tx, caller: Caller, account_id: int) -> Row:
+        row = store.account(tx, account_id)
+        if row is None or row["owner_id"] != caller.user_id:
+            raise NotFound(_NO_ACCOUNT)
+        return row
+
+    async def create_account(self, caller: Caller, name: str, kind: str, description: str) -> Created:
+        name = validation.line(name, "name", MAX_NAME)
+        description = validation.line(description, "description", MAX_DESCRIPTION, allow_empty=True)
+        if kind not in ACCOUNT_KINDS:
+            raise Invalid(f"kind must be {' or '.join(ACCOUNT_KINDS)}", field="kind")
+        secret = secrets.token_hex(16)
+
+        def create(tx: Tx, log: EventLog) -> Created:
+            if store.account_by_name(tx, name.casefold()) is not None:
+                raise Conflict("an account of that name exists already", "name_taken", field="name")
+            account_id = store.insert_account(
+                tx, owner_id=caller.user_id, kind=kind, name=name, name_key=name.casefold(), description=description,
+                app_id="wx" + secrets.token_hex(8), gh_id="gh_" + secrets.token_hex(6), secret_hash=_digest(secret),
+                openid_key=secrets.token_hex(32), created_at=log.now,
+            )  # fmt: skip
+            return Created(_console(store.account(tx, account_id), 0), secret)
+
+        return await self.writer.run(create)
+
+    async def accounts(self, caller: Caller) -> list[Console]:
+        def read(tx: Tx) -> list[Console]:
+            return [_console(row, store.follower_count(tx, row["id"])) for row in store.owned(tx, caller.user_id)]
+
+        return await self.db.read(read)
+
+    async def console(self, caller: Caller, account_id: int) -> Console:
+        def read(tx: Tx) -> Console:
+            row = self._owned(tx, caller, account_id)
+            return _console(row, store.follower_count(tx, account_id))
+
+        return await self.db.read(read)
+
+    async def reset_secret(self, caller: Caller, account_id: int) -> Created:
+        """A new AppSecret; the old one, and every access token made with it, stop working at once."""
+        secret = secrets.token_hex(16)
+
+        def reset(tx: Tx, log: EventLog) -> Created:
+            row = self._owned(tx, caller, account_id)
+            store.update_account(tx, account_id, secret_hash=_digest(secret))
+            store.forget_tokens(tx, account_id)
+            return Created(_console(store.account(tx, account_id) or row, store.follower_count(tx, account_id)), secret)
+
+        return await self.writer.run(reset)
+
+    async def set_webhook(
+        self, caller: Caller, account_id: int, url: str, token: str, aes_key: str, mode: str
+    ) -> Console:
+        """Point the account at its developer's server; the URL must pass the ``echostr`` handshake."""
+        if mode not in MODES:
+            raise Invalid(f"mode must be one of {', '.join(MODES)}", field="mode")
+        if not TOKEN.match(token):
+            raise Invalid("a Token is 3 to 32 letters and digits", field="token")
+        if (aes_key or mode != "plain") and not AES_KEY.match(aes_key):
+            raise Invalid("an EncodingAESKey is 43 letters and digits (needed for compatible and safe mode)",
+                          field="encoding_aes_key")  # fmt: skip
+        if len(url) > MAX_URL:
+            raise Invalid(f"a webhook URL is at most {MAX_URL} characters", field="webhook_url")
+        await self.console(caller, account_id)  # only its owner: before anything is sent anywhere
+        if url:
+            await self.webhooks.handshake(url, token)
+
+        def save(tx: Tx, log: EventLog) -> Console:
+            self._owned(tx, caller, account_id)
+            store.update_account(tx, account_id, webhook_url=url, token=token, aes_key=aes_key, mode=mode)
+            return _console(store.account(tx, account_id), store.follower_count(tx, account_id))
+
+        return await self.writer.run(save)
+
+    async def deliveries(self, caller: Caller, account_id: int) -> list[Delivery]:
+        def read(tx: Tx) -> list[Delivery]:
+            self._owned(tx, caller, account_id)
+            rows = store.deliveries(tx, account_id, self.caps.deliveries_kept)
+            return [Delivery(r["created_at"], r["event"], r["status"], r["latency_ms"], r["error"]) for r in rows]
+
+        return await self.db.read(read)
+
+    # -- followers -----------------------------------------------------------------------------
+
+    async def search(self, caller: Caller, words: str) -> list[AccountCard]:
+        words = validation.line(words, "q", MAX_NAME).casefold()
+
+        def read(tx: Tx) -> list[AccountCard]:
+            rows = store.search(tx, words, SEARCH_LIMIT)
+            followed = store.following(tx, caller.user_id, [r["id"] for r in rows])
+            return [card(r, r["id"] in followed) for r in rows]
+
+        return await self.db.read(read)
+
+    async def account_card(self, caller: Caller, account_id: int) -> AccountCard:
+        def read(tx: Tx) -> AccountCard:
+            row = store.account(tx, account_id)
+            if row is None:
+                raise NotFound(_NO_ACCOUNT)
+            return card(row, store.follow(tx, account_id, caller.user_id) is not None)
+
+        return await self.db.read(read)
+
+    async def follow(self, caller: Caller, account_id: int) -> dict[str, Any]:
+        """Follow an account: its conversation appears, and its webhook hears ``subscribe``."""
+        me = caller.user_id
+
+        def follow(tx: Tx, log: EventLog) -> dict[str, Any]:
+            row = store.account(tx, account_id)
+            if row is None:
+                raise NotFound(_NO_ACCOUNT)
+            if store.follow(tx, account_id, me) is None:
+                store.add_follow(tx, account_id, me, openid_of(row, me), log.now)
+                store.open_window(tx, account_id, me, WINDOW_EVENT, log.now)
+                log.append(me, ACCOUNT_FOLLOWED, encode({"account": card(row, True)}))
+                enqueue_delivery(tx, log, account_id, me, "subscribe", {"MsgType": "event", "Event": "subscribe",
+                                                                        "EventKey": ""})  # fmt: skip
+            conversation_id = chats.open_official(tx, log, account_id, me, row["name"])
+            return {"account": card(row, True), "conversation_id": conversation_id}
+
+        return await self.writer.run(follow)
+
+    async def unfollow(self, caller: Caller, account_id: int) -> None:
+        """Stop following: from this moment the account can send nothing; the conversation stays."""
+        me = caller.user_id
+
+        def unfollow(tx: Tx, log: EventLog) -> None:
+            if store.account(tx, account_id) is None:
+                raise NotFound(_NO_ACCOUNT)
+            # told before the row goes: the webhook names the user by the openid the row holds
+            enqueue_delivery(tx, log, account_id, me, "unsubscribe", {"MsgType": "event", "Event": "unsubscribe",
+                                                                      "EventKey": ""})  # fmt: skip
+            if store.remove_follow(tx, account_id, me):
+                log.append(me, ACCOUNT_UNFOLLOWED, encode({"account_id": account_id}))
+
+        await self.writer.run(unfollow)
+
+    async def menu_event(self, caller: Caller, account_id: int, key: str | None, url: str | None) -> None:
+        """A tap on the account's menu: a CLICK (its key) or a VIEW (its URL), to the webhook."""
+        me = caller.user_id
+
+        def tap(tx: Tx, log: EventLog) -> None:
+            row = store.account(tx, account_id)
+            if row is None or store.follow(tx, account_id, me) is None:
+                raise NotFound(_NO_ACCOUNT)
+            buttons = _leaves(decode(row["menu"])["button"]) if row["menu"] else []
+            if key is not None:
+                if not any(b.get("type") == "click" and b.get("key") == key for b in buttons):
+                    raise NotFound("the menu has no such button", "no_such_button", field="key")
+                self._open_event_window(tx, account_id, me, log.now)
+                enqueue_delivery(tx, log, account_id, me, "CLICK", {"MsgType": "event", "Event": "CLICK",
+                                                                    "EventKey": key})  # fmt: skip
+            else:
+                if not any(b.get("type") == "view" and b.get("url") == url for b in buttons):
+                    raise NotFound("the menu has no such button", "no_such_button", field="url")
+                enqueue_delivery(tx, log, account_id, me, "VIEW", {"MsgType": "event", "Event": "VIEW",
+                                                                   "EventKey": url or ""})  # fmt: skip
+
+        await self.writer.run(tap)
+
+    def _open_event_window(self, tx: Tx, account_id: int, user_id: int, now: int) -> None:
+        """A tap opens a short window, unless a follower's message has opened a longer one that is still open."""
+        follow = store.follow(tx, account_id, user_id)
+        if (
+            follow is not None
+            and follow["window_kind"] == WINDOW_MESSAGE
+            and now - follow["window_opened_at"] < self.caps.message_window_ms
+            and follow["window_used"] < self.caps.message_window_sends
+        ):
+            return
+        store.open_window(tx, account_id, user_id, WINDOW_EVENT, now)
+
+    # -- the developer's server: access tokens ----------------------------------------------------
+
+    async def issue_token(self, app_id: str, secret: str, grant_type: str) -> dict[str, Any]:
+        if grant_type != "client_credential":
+            raise WeChatError(40002, "invalid grant_type")
+        row = await self.db.read(store.account_by_app_id, app_id)
+        if row is None:
+            raise WeChatError(40013, "invalid appid")
+        self.limits.check("platform_token", row["id"])
+        if not hmac.compare_digest(_digest(secret), row["secret_hash"]):
+            raise WeChatError(40125, "invalid appsecret")
+        token = secrets.token_urlsafe(48)
+        now = self.clock.now_ms()
+        await self.db.write(store.insert_token, _digest(token), row["id"], now + self.caps.token_ttl_ms, now)
+        return {"access_token": token, "expires_in": self.caps.token_ttl_ms // 1000}
+
+    async def by_token(self, token: str | None) -> Row:
+        """The account an access token belongs to. A token that is unknown or expired gets the codes
+        after which wechatpy fetches a new one; one that is valid never does (its refresh loop has no
+        end)."""
+        if not token:
+            raise WeChatError(41001, "access_token missing")
+        found = await self.db.read(store.token, _digest(token))
+        if found is None:
+            raise WeChatError(40014, "invalid access_token")
+        if found["expires_at"] <= self.clock.now_ms():
+            raise WeChatError(42001, "access_token expired")
+        row = await self.db.read(store.account, found["account_id"])
+        if row is None:
+            raise WeChatError(40014, "invalid access_token")
+        self.limits.check("platform_app", row["id"])
+        return row
+
+    # -- the developer's server: sending ------------------------------------------------------
+
+    async def custom_send(self, account: Row, body: dict[str, Any]) -> None:
+        """A customer-service message: only to a follower who wrote to (or tapped) the account lately,
+        and only as many as the window allows (docs/platform.md)."""
+        openid = body.get("touser")
+        if not isinstance(openid, str):
+            raise WeChatError(40003, "invalid openid")
+        kind, content = self._outgoing(body)
+
+        def send(tx: Tx, log: EventLog) -> None:
+            follow = store.follow_by_openid(tx, account["id"], openid)
+            if follow is None:
+                raise WeChatError(43004, "require subscribe: this openid does not follow the account")
+            self._use_window(tx, follow, log.now)
+            body_text = self._stored(tx, account, kind, content)
+            chats.post_from_account(tx, log, account["id"], follow["user_id"], kind, body_text)
+
+        await self.writer.run(send)
+
+    def _use_window(self, tx: Tx, follow: Row, now: int) -> None:
+        kind, opened = follow["window_kind"], follow["window_opened_at"]
+        if kind == WINDOW_MESSAGE:
+            span, sends = self.caps.message_window_ms, self.caps.message_window_sends
+        elif kind == WINDOW_EVENT:
+            span, sends = self.caps.event_window_ms, self.caps.event_window_sends
+        else:
+            raise WeChatError(45015, "response out of time limit: the user has not written to the account")
+        if now - opened >= span:
+            raise WeChatError(45015, "response out of time limit or subscription is canceled")
+        if follow["window_used"] >= sends:
+            raise WeChatError(45047, "out of response count limit")
+        store.use_window(tx, follow["account_id"], follow["user_id"])
+
+    def _outgoing(self, body: dict[str, Any]) -> tuple[str, Any]:
+        """(message kind, content) of an API message body: text, image, voice or news."""
+        msgtype = body.get("msgtype")
+        payload = body.get(msgtype) if isinstance(msgtype, str) else None
+        if not isinstance(payload, dict):
+            raise WeChatError(40008, "invalid message type")
+        if msgtype == "text":
+            content = payload.get("content")
+            if not isinstance(content, str):
+                raise WeChatError(44003, "empty content")
+            try:
+                return TEXT, validation.message_text(content, self.max_text_bytes)
+            except DomainError as exc:
+                raise WeChatError(45002, f"content size out of limit or invalid: {exc.message}") from None
+        if msgtype in ("image", "voice"):
+            media_id = payload.get("media_id")
+            if not isinstance(media_id, str):
+                raise WeChatError(40007, "invalid media_id")
+            return msgtype, media_id
+        if msgtype == "news":
+            return NEWS, _articles(payload.get("articles"))
+        raise WeChatError(40008, f"message type {msgtype!r} is not supported")
+
+    def _stored(self, tx: Tx, account: Row, kind: str, content: Any) -> str:
+        """The message body as chats stores it; a media id must be one of the account owner's uploads."""
+        if kind in (IMAGE, VOICE):
+            try:
+                found = media.own(tx, account["owner_id"], content, (kind,))
+            except DomainError:
+                raise WeChatError(40007, "invalid media_id") from None
+            return encode_str(found)
+        if kind == NEWS:
+            return encode_str(content)
+        return str(content)
+
+    # -- the developer's server: menus and followers ------------------------------------------------
+
+    async def menu_create(self, account: Row, body: dict[str, Any]) -> None:
+        buttons = body.get("button")
+        _check_menu(buttons)
+        await self.db.write(store.set_menu, account["id"], encode_str({"button": buttons}))
+
+    async def menu_get(self, account: Row) -> dict[str, Any]:
+        row = await self.db.read(store.account, account["id"])
+        if row is None or not row["menu"]:
+            raise WeChatError(46003, "menu no exist")
+        menu = decode(row["menu"])
+        for button in menu["button"]:
+            button.setdefault("sub_button", [])
+        return {"menu": menu}
+
+    async def menu_delete(self, account: Row) -> None:
+        await self.db.write(store.set_menu, account["id"], None)
+
+    async def followers(self, account: Row, next_openid: str) -> dict[str, Any]:
+        def read(tx: Tx) -> dict[str, Any]:
+            page = store.followers_page(tx, account["id"], next_openid, FOLLOWERS_PAGE)
+            total = store.follower_count(tx, account["id"])
+            out: dict[str, Any] = {"total": total, "count": len(page), "next_openid": page[-1] if page else ""}
+            if page:
+                out["data"] = {"openid": page}
+            return out
+
+        return await self.db.read(read)
+
+    async def user_info(self, account: Row, openid: str, lang: str) -> dict[str, Any]:
+        follow = await self.db.read(store.follow_by_openid, account["id"], openid)
+        if follow is None:
+            if len(openid) != 28:
+                raise WeChatError(40003, "invalid openid")
+            return {"subscribe": 0, "openid": openid}
+        return {
+            "subscribe": 1, "openid": openid, "language": lang or "zh_CN",
+            "subscribe_time": follow["followed_at"] // 1000, "remark": "", "groupid": 0, "tagid_list": [],
+            "subscribe_scene": "ADD_SCENE_SEARCH", "qr_scene": 0, "qr_scene_str": "",
+        }  # fmt: skip
+
+    # -- webhook delivery (the outbox job) -------------------------------------------------------
+
+    async def on_deliver(self, payload: bytes) -> None:
+        job = decode(payload)
+        account = await self.db.read(store.account, job["account_id"])
+        if account is None or not account["webhook_url"]:
+            return
+        event, fields, msg_id = job["event"], job["fields"], job.get("msg_id")
+        status, error, latency, reply = await self._post(account, fields)
+        if reply is not None:
+            try:
+                kind, content = self._from_reply(reply)
+            except AbnormalReply as exc:
+                status, error, reply = "abnormal_reply", str(exc), None
+        await self.writer.run(
+            self._record, account["id"], job["user_id"], event, status, error, latency,
+            (kind, content) if reply is not None else None, msg_id,
+        )  # fmt: skip
+
+    async def _post(self, account: Row, fields: dict[str, Any]) -> tuple[str, str, int | None, Reply | None]:
+        """Up to ``webhook_tries`` POSTs of the same envelope, until one gets an HTTP answer."""
+        xml = render(fields)
+        crypto = MessageCrypto(account["aes_key"], account["app_id"]) if account["mode"] != "plain" else None
+        error = ""
+        for _ in range(self.caps.webhook_tries):
+            timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
+            query = {"signature": signature(account["token"], timestamp, nonce), "timestamp": timestamp,
+                     "nonce": nonce, "openid": fields["FromUserName"]}  # fmt: skip
+            body = xml
+            if crypto is not None:
+                encrypted = crypto.encrypt(xml)
+                query |= {"encrypt_type": "aes", "msg_signature": signature(account["token"], timestamp, nonce,
+                                                                            encrypted)}  # fmt: skip
+                outer = {"ToUserName": account["gh_id"], "Encrypt": encrypted}
+                body = render(outer if account["mode"] == "safe" else {**fields, "Encrypt": encrypted})
+            try:
+                answer = await self.webhooks.post(account["webhook_url"], query, body.encode())
+            except Unreachable as exc:
+                error = str(exc)
+                continue
+            except DomainError as exc:  # the URL resolves somewhere it may not go
+                return "failed", exc.message, None, None
+            if not 200 <= answer.status < 300:
+                return "failed", f"HTTP {answer.status}", answer.latency_ms, None
+            try:
+                reply = self._reply(account, fields, answer.body, crypto)
+            except AbnormalReply as exc:
+                log.warning("official account %d: abnormal reply dropped: %s", account["id"], exc)
+                return "abnormal_reply", str(exc), answer.latency_ms, None
+            return ("delivered" if reply else "no_reply"), "", answer.latency_ms, reply
+        return "failed", error, None, None
+
+    def _reply(self, account: Row, fields: dict[str, Any], body: bytes, crypto: MessageCrypto | None) -> Reply | None:
+        if crypto is not None and b"<Encrypt>" in body:
+            outer = parse_xml(body)
+            encrypted = outer.get("Encrypt")
+            parts = (account["token"], str(outer.get("TimeStamp", "")), str(outer.get("Nonce", "")), str(encrypted))
+            if not isinstance(encrypted, str) or not signature_matches(str(outer.get("MsgSignature", "")), *parts):
+                raise AbnormalReply("the encrypted reply's MsgSignature does not match")
+            try:
+                body = crypto.decrypt(encrypted).encode()
+            except CryptoError as exc:
+                raise AbnormalReply(f"the encrypted reply does not decrypt: {exc}") from None
+        elif account["mode"] == "safe" and body.strip() not in (b"", b"success"):
+            raise AbnormalReply("in safe mode a reply must be encrypted")
+        return parse_reply(body, fields["FromUserName"], account["gh_id"])
+
+    def _from_reply(self, reply: Reply) -> tuple[str, Any]:
+        if reply.msg_type == "text":
+            try:
+                return TEXT, validation.message_text(reply.fields["Content"], self.max_text_bytes)
+            except DomainError as exc:
+                raise AbnormalReply(f"the text cannot be shown: {exc.message}") from None
+        if reply.msg_type in ("image", "voice"):
+            inner = reply.fields.get(reply.msg_type.title())
+            media_id = inner.get("MediaId") if isinstance(inner, dict) else None
+            if not isinstance(media_id, str):
+                raise AbnormalReply(f"a {reply.msg_type} reply needs its MediaId")
+            return reply.msg_type, media_id
+        if reply.msg_type == "news":
+            cards = [
+                {"title": a.get("Title", ""), "description": a.get("Description", ""), "url": a.get("Url", ""),
+                 "picurl": a.get("PicUrl", "")}
+                for a in reply.fields["Articles"]
+            ]  # fmt: skip
+            try:
+                return NEWS, _articles(cards)
+            except WeChatError as exc:
+                raise AbnormalReply(exc.message) from None
+        raise AbnormalReply(f"{reply.msg_type} replies are not shown in kith")
+
+    def _record(
+        self, tx: Tx, log: EventLog, account_id: int, user_id: int, event: str, status: str, error: str,
+        latency: int | None, reply: tuple[str, Any] | None, msg_id: int | None,
+    ) -> None:  # fmt: skip
+        account = store.account(tx, account_id)
+        if account is None:
+            return
+        following = reply is not None and store.follow(tx, account_id, user_id) is not None  # unfollowed: nothing
+        if following and (msg_id is None or store.claim_reply(tx, account_id, msg_id)):  # a retry delivers once
+            try:
+                body = self._stored(tx, account, *reply)  # type: ignore[misc]
+            except WeChatError as exc:
+                status, error = "abnormal_reply", exc.message
+            else:
+                chats.post_from_account(tx, log, account_id, user_id, reply[0], body)  # type: ignore[index]
+        store.add_delivery(tx, account_id, event, status, latency, error, log.now, self.caps.deliveries_kept)
+
+
+def _leaves(buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for button in buttons:
+        out += button.get("sub_button") or [button]
+    return out
+
+
+def _check_menu(buttons: Any) -> None:
+    """WeChat's menu rules: up to 3 buttons, each a leaf or up to 5 leaves; click, view (the kinds
+    kith acts on); names and keys within their byte limits."""
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= MAX_MENU_BUTTONS:
+        raise WeChatError(40017, "invalid button count: 1 to 3")
+    for button in buttons:
+        if not isinstance(button, dict) or not isinstance(button.get("name"), str):
+            raise WeChatError(40016, "invalid button")
+        if len(button["name"].encode()) > 16 or not button["name"].strip():
+            raise WeChatError(40018, "invalid button name size")
+        subs = button.get("sub_button")
+        if subs:
+            if not isinstance(subs, list) or len(subs) > MAX_SUB_BUTTONS:
+                raise WeChatError(40023, "invalid sub button count: at most 5")
+            for sub in subs:
+                _check_leaf(sub, 60)
+        else:
+            _check_leaf(button, 16)
+
+
+def _check_leaf(button: Any, name_bytes: int) -> None:
+    if not isinstance(button, dict) or not isinstance(button.get("name"), str):
+        raise WeChatError(40016, "invalid button")
+    if len(button["name"].encode()) > name_bytes or not button["name"].strip():
+        raise WeChatError(40018, "invalid button name size")
+    kind = button.get("type")
+    if kind == "click":
+        if not isinstance(button.get("key"), str) or not 0 < len(button["key"].encode()) <= 128:
+            raise WeChatError(40019, "invalid button key size")
+    elif kind == "view":
+        url = button.get("url")
+        if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or len(url) > MAX_URL:
+            raise WeChatError(40055, "invalid button url domain")
+    else:
+        raise WeChatError(40016, f"button type {kind!r} is not supported (click and view are)")
+
+
+def _articles(raw: Any) -> list[dict[str, str]]:
+    if not isinstance(raw, list) or not raw:
+        raise WeChatError(44003, "empty news data")
+    if len(raw) > 8:
+        raise WeChatError(45008, "article size out of limit: at most 8")
+    out = []
+    for article in raw:
+        if not isinstance(article, dict):
+            raise WeChatError(40035, "invalid article")
+        title = article.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise WeChatError(40035, "an article needs a title")
+        entry = {
+            "title": title[:MAX_ARTICLE_TEXT],
+            "description": str(article.get("description") or "")[:MAX_ARTICLE_TEXT],
+        }
+        for key in ("url", "picurl"):
+            value = article.get(key) or ""
+            if value and (not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https")):
+                raise WeChatError(40035, f"an article's {key} must be an http:// or https:// address")
+            entry[key] = str(value)[:MAX_URL]
+        out.append(entry)
+    return out

@@ -1,0 +1,169 @@
+"""SQL of official accounts, their followers, access tokens and webhook deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kith.storage.database import Row, Tx, placeholders
+
+
+def insert_account(tx: Tx, **columns: Any) -> int:
+    names = ", ".join(columns)
+    return int(
+        tx.value(
+            f"INSERT INTO official_accounts ({names}) VALUES ({placeholders(len(columns))}) RETURNING id",
+            tuple(columns.values()),
+        )
+    )
+
+
+def account(tx: Tx, account_id: int) -> Row | None:
+    return tx.one("SELECT * FROM official_accounts WHERE id = ?", (account_id,))
+
+
+def account_by_app_id(tx: Tx, app_id: str) -> Row | None:
+    return tx.one("SELECT * FROM official_accounts WHERE app_id = ?", (app_id,))
+
+
+def account_by_name(tx: Tx, name_key: str) -> Row | None:
+    return tx.one("SELECT id FROM official_accounts WHERE name_key = ?", (name_key,))
+
+
+def accounts(tx: Tx, account_ids: list[int]) -> dict[int, Row]:
+    if not account_ids:
+        return {}
+    rows = tx.all(f"SELECT * FROM official_accounts WHERE id IN ({placeholders(len(account_ids))})", account_ids)
+    return {r["id"]: r for r in rows}
+
+
+def owned(tx: Tx, owner_id: int) -> list[Row]:
+    return tx.all("SELECT * FROM official_accounts WHERE owner_id = ? ORDER BY id", (owner_id,))
+
+
+def search(tx: Tx, words: str, limit: int) -> list[Row]:
+    """Accounts whose name contains ``words`` (any case), the closest first: exact, then prefix."""
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return tx.all(
+        "SELECT * FROM official_accounts WHERE name_key LIKE ? ESCAPE '\\'"
+        " ORDER BY CASE WHEN name_key = ? THEN 0 WHEN name_key LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END, name_key LIMIT ?",
+        (f"%{escaped}%", words, f"{escaped}%", limit),
+    )
+
+
+def update_account(tx: Tx, account_id: int, **changes: Any) -> None:
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    tx.execute(f"UPDATE official_accounts SET {assignments} WHERE id = ?", (*changes.values(), account_id))
+
+
+def set_menu(tx: Tx, account_id: int, menu: str | None) -> None:
+    tx.execute("UPDATE official_accounts SET menu = ? WHERE id = ?", (menu, account_id))
+
+
+# -- followers --------------------------------------------------------------------------------------
+
+
+def follow(tx: Tx, account_id: int, user_id: int) -> Row | None:
+    return tx.one("SELECT * FROM follows WHERE account_id = ? AND user_id = ?", (account_id, user_id))
+
+
+def follow_by_openid(tx: Tx, account_id: int, openid: str) -> Row | None:
+    return tx.one("SELECT * FROM follows WHERE account_id = ? AND openid = ?", (account_id, openid))
+
+
+def add_follow(tx: Tx, account_id: int, user_id: int, openid: str, now: int) -> None:
+    tx.execute(
+        "INSERT INTO follows (account_id, user_id, openid, followed_at) VALUES (?, ?, ?, ?)",
+        (account_id, user_id, openid, now),
+    )
+
+
+def remove_follow(tx: Tx, account_id: int, user_id: int) -> bool:
+    return tx.execute("DELETE FROM follows WHERE account_id = ? AND user_id = ?", (account_id, user_id)) > 0
+
+
+def following(tx: Tx, user_id: int, account_ids: list[int]) -> set[int]:
+    if not account_ids:
+        return set()
+    rows = tx.all(
+        f"SELECT account_id FROM follows WHERE user_id = ? AND account_id IN ({placeholders(len(account_ids))})",
+        (user_id, *account_ids),
+    )
+    return {r["account_id"] for r in rows}
+
+
+def follower_count(tx: Tx, account_id: int) -> int:
+    return int(tx.value("SELECT COUNT(*) FROM follows WHERE account_id = ?", (account_id,)))
+
+
+def followers_page(tx: Tx, account_id: int, after_openid: str, limit: int) -> list[str]:
+    rows = tx.all(
+        "SELECT openid FROM follows WHERE account_id = ? AND openid > ? ORDER BY openid LIMIT ?",
+        (account_id, after_openid, limit),
+    )
+    return [r["openid"] for r in rows]
+
+
+def open_window(tx: Tx, account_id: int, user_id: int, kind: str, now: int) -> None:
+    tx.execute(
+        "UPDATE follows SET window_kind = ?, window_opened_at = ?, window_used = 0"
+        " WHERE account_id = ? AND user_id = ?",
+        (kind, now, account_id, user_id),
+    )
+
+
+def use_window(tx: Tx, account_id: int, user_id: int) -> None:
+    tx.execute(
+        "UPDATE follows SET window_used = window_used + 1 WHERE account_id = ? AND user_id = ?", (account_id, user_id)
+    )
+
+
+# -- access tokens ----------------------------------------------------------------------------------
+
+
+def insert_token(tx: Tx, token_hash: str, account_id: int, expires_at: int, now: int) -> None:
+    tx.execute("DELETE FROM access_tokens WHERE account_id = ? AND expires_at <= ?", (account_id, now))
+    tx.execute(
+        "INSERT INTO access_tokens (token_hash, account_id, expires_at) VALUES (?, ?, ?)",
+        (token_hash, account_id, expires_at),
+    )
+
+
+def token(tx: Tx, token_hash: str) -> Row | None:
+    return tx.one("SELECT account_id, expires_at FROM access_tokens WHERE token_hash = ?", (token_hash,))
+
+
+def forget_tokens(tx: Tx, account_id: int) -> None:
+    tx.execute("DELETE FROM access_tokens WHERE account_id = ?", (account_id,))
+
+
+# -- webhook deliveries -----------------------------------------------------------------------------
+
+
+def add_delivery(
+    tx: Tx, account_id: int, event: str, status: str, latency_ms: int | None, error: str, now: int, keep: int
+) -> None:
+    tx.execute(
+        "INSERT INTO webhook_deliveries (account_id, event, status, latency_ms, error, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (account_id, event, status, latency_ms, error[:500], now),
+    )
+    tx.execute(
+        "DELETE FROM webhook_deliveries WHERE account_id = ? AND id <= (SELECT id FROM webhook_deliveries"
+        " WHERE account_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        (account_id, account_id, keep),
+    )
+
+
+def deliveries(tx: Tx, account_id: int, limit: int) -> list[Row]:
+    return tx.all("SELECT * FROM webhook_deliveries WHERE account_id = ? ORDER BY id DESC LIMIT ?", (account_id, limit))
+
+
+def claim_reply(tx: Tx, account_id: int, msg_id: int) -> bool:
+    """True the first time a reply to ``msg_id`` is delivered, False for a retried delivery's."""
+    return (
+        tx.execute(
+            "INSERT INTO webhook_replies (account_id, msg_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (account_id, msg_id),
+        )
+        > 0
+    )

@@ -1,0 +1,306 @@
+"""Official accounts end to end, with the real, unmodified wechatpy and werobot: a werobot bot is a
+real HTTP server on 127.0.0.1 registered as an account's webhook, and wechatpy calls /cgi-bin/."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import httpx
+import pytest
+import werobot
+from helpers import Server, User, free_port, register
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+ALLOW_LOCAL = {"KITH_PLATFORM_ALLOW_PRIVATE_WEBHOOKS": "true"}
+
+
+class Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Bot:
+    robot: werobot.WeRoBot
+    url: str
+    seen: list[str]
+
+
+def kith_client(server: Server, app_id: str, secret: str) -> WeChatClient:
+    """wechatpy pointed at kith: the developer's few lines (docs/platform.md)."""
+
+    class KithClient(WeChatClient):
+        API_BASE_URL = server.url + "/cgi-bin/"
+
+        def fetch_access_token(self) -> Any:
+            return self._fetch_access_token(
+                url=self.API_BASE_URL + "token",
+                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+            )
+
+    return KithClient(app_id, secret)
+
+
+@pytest.fixture
+def bot() -> Iterator[Bot]:
+    robot = werobot.WeRoBot(token="kithtoken1", SESSION_STORAGE=False)
+    seen: list[str] = []
+
+    @robot.subscribe
+    def hello(message: Any) -> str:
+        seen.append("subscribe")
+        return "Welcome to the harbour news!"
+
+    @robot.key_click("TODAY")
+    def today(message: Any) -> list[list[str]]:
+        seen.append("click")
+        return [["Boats in, boats out", "Today's harbour", "http://example.org/p.jpg", "http://example.org/today"]]
+
+    @robot.text
+    def echo(message: Any) -> str:
+        seen.append("text:" + message.content)
+        return "You said: " + message.content
+
+    @robot.unsubscribe
+    def bye(message: Any) -> str:
+        seen.append("unsubscribe")
+        return "never shown"
+
+    port = free_port()
+    httpd = make_server("127.0.0.1", port, robot.wsgi, handler_class=Quiet)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield Bot(robot, f"http://127.0.0.1:{port}/wechat", seen)
+    httpd.shutdown()
+    httpd.server_close()
+
+
+async def wait_for(check: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def account_messages(user: User, conversation_id: int) -> list[dict[str, Any]]:
+    history = await user.ok("GET", f"/conversations/{conversation_id}/messages")
+    return [m for m in history["messages"] if m["sender_id"] is None and m["kind"] != "system"]
+
+
+async def new_account(owner: User, name: str, kind: str = "subscription") -> dict[str, Any]:
+    created = await owner.ok("POST", "/official-accounts", json={"name": name, "kind": kind, "description": "news"})
+    return created
+
+
+async def test_a_werobot_bot_and_wechatpy_run_on_kith(make_server: Any, bot: Bot) -> None:
+    server = make_server(ALLOW_LOCAL)
+    owner, reader = await register(server), await register(server)
+    created = await new_account(owner, "Harbour News")
+    account, secret = created["account"], created["app_secret"]
+    assert account["app_id"].startswith("wx") and len(secret) == 32
+    assert "app_secret" not in (await owner.ok("GET", f"/official-accounts/{account['id']}/console"))
+
+    # the webhook: a wrong Token fails the handshake, the right one passes
+    hook = f"/official-accounts/{account['id']}/webhook"
+    wrong = await owner.call("PUT", hook, json={"webhook_url": bot.url, "token": "notthetoken"})
+    assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "handshake_failed"
+    saved = await owner.ok("PUT", hook, json={"webhook_url": bot.url, "token": "kithtoken1"})
+    assert saved["webhook_url"] == bot.url
+
+    # a reader finds it, follows, and gets the bot's greeting
+    found = await reader.ok("GET", "/official-accounts", params={"q": "harbour"})
+    assert [a["name"] for a in found["accounts"]] == ["Harbour News"]
+    followed = await reader.ok("PUT", f"/official-accounts/{account['id']}/follow")
+    chat = followed["conversation_id"]
+
+    async def greeted() -> Any:
+        return [m["text"] for m in await account_messages(reader, chat)] == ["Welcome to the harbour news!"]
+
+    await wait_for(greeted)
+    listed = await reader.ok("GET", "/conversations")
+    entry = next(c for c in listed["conversations"] if c["id"] == chat)
+    assert entry["kind"] == "official" and entry["account"]["name"] == "Harbour News" and entry["unread"] == 1
+
+    # text in, the bot's passive reply out
+    await reader.ok("POST", f"/conversations/{chat}/messages", json={"id": "q1", "text": "any boats today?"})
+
+    async def answered() -> Any:
+        return "You said: any boats today?" in [m["text"] for m in await account_messages(reader, chat)]
+
+    await wait_for(answered)
+    assert bot.seen[:2] == ["subscribe", "text:any boats today?"]
+
+    # wechatpy makes the menu; the reader sees it, taps it, and the bot's article arrives
+    client = kith_client(server, account["app_id"], secret)
+    menu = {"button": [{"type": "click", "name": "Today", "key": "TODAY"},
+                       {"name": "More", "sub_button": [{"type": "view", "name": "Site", "url": "http://example.org"}]}]}  # fmt: skip
+    await asyncio.to_thread(client.menu.create, menu)
+    got = await asyncio.to_thread(client.menu.get)
+    assert got["menu"]["button"][0]["key"] == "TODAY"
+    card = await reader.ok("GET", f"/official-accounts/{account['id']}")
+    assert card["menu"][0]["name"] == "Today" and card["following"] is True
+    await reader.ok("POST", f"/official-accounts/{account['id']}/menu-events", json={"key": "TODAY"})
+
+    async def article() -> Any:
+        news = [m for m in await account_messages(reader, chat) if m["kind"] == "news"]
+        return news and news[0]["articles"][0]["title"] == "Boats in, boats out"
+
+    await wait_for(article)
+    bad_key = await reader.call("POST", f"/official-accounts/{account['id']}/menu-events", json={"key": "NOPE"})
+    assert bad_key.status_code == 404
+
+    # customer-service messages: the reader wrote, so 5 within 48 hours (the tap's shorter window does
+    # not replace the longer one); the 6th is refused
+    followers = await asyncio.to_thread(client.user.get_followers)
+    assert followers["total"] == 1 and len(followers["data"]["openid"][0]) == 28
+    openid = followers["data"]["openid"][0]
+    for n in range(5):
+        await asyncio.to_thread(client.message.send_text, openid, f"update {n}")
+    with pytest.raises(WeChatClientException) as refused:
+        await asyncio.to_thread(client.message.send_text, openid, "one too many")
+    assert refused.value.errcode == 45047
+    texts = [m["text"] for m in await account_messages(reader, chat)]
+    assert texts[-5:] == [f"update {n}" for n in range(5)] and "one too many" not in texts
+
+    # the same person has another openid at another account
+    other = await new_account(owner, "Ferry Times")
+    await reader.ok("PUT", f"/official-accounts/{other['account']['id']}/follow")
+    other_client = kith_client(server, other["account"]["app_id"], other["app_secret"])
+    other_openid = (await asyncio.to_thread(other_client.user.get_followers))["data"]["openid"][0]
+    assert other_openid != openid and str(reader.id) not in other_openid
+
+    # an unfollow stops everything at once
+    await reader.ok("DELETE", f"/official-accounts/{account['id']}/follow")
+    with pytest.raises(WeChatClientException) as stopped:
+        await asyncio.to_thread(client.message.send_text, openid, "still there?")
+    assert stopped.value.errcode == 43004
+    cut_off = await reader.call("POST", f"/conversations/{chat}/messages", json={"id": "q2", "text": "hello?"})
+    assert cut_off.status_code == 403 and cut_off.json()["error"]["code"] == "not_following"
+    deliveries = (await owner.ok("GET", f"/official-accounts/{account['id']}/deliveries"))["deliveries"]
+    assert [d["event"] for d in deliveries][:1] == ["unsubscribe"] or "unsubscribe" in [d["event"] for d in deliveries]
+    assert {d["status"] for d in deliveries} <= {"delivered", "no_reply"}
+
+
+async def test_tokens_and_hostile_requests(make_server: Any) -> None:
+    server = make_server()
+    owner = await register(server)
+    created = await new_account(owner, "Tide Tables")
+    app_id, secret = created["account"]["app_id"], created["app_secret"]
+    async with httpx.AsyncClient(base_url=server.url + "/cgi-bin") as http:
+
+        async def errcode(method: str, path: str, **kw: Any) -> int:
+            response = await http.request(method, path, **kw)
+            assert response.status_code == 200, response.text
+            return int(response.json().get("errcode", 0))
+
+        token_ok = await http.get(
+            "/token", params={"grant_type": "client_credential", "appid": app_id, "secret": secret}
+        )
+        token = token_ok.json()["access_token"]
+        assert token_ok.json()["expires_in"] == 7200
+        table = [
+            ("GET", "/token", {"params": {"grant_type": "client_credential", "appid": app_id, "secret": "x" * 32}}, 40125),
+            ("GET", "/token", {"params": {"grant_type": "client_credential", "appid": "wxnope", "secret": secret}}, 40013),
+            ("GET", "/token", {"params": {"grant_type": "password", "appid": app_id, "secret": secret}}, 40002),
+            ("GET", "/menu/get", {}, 41001),
+            ("GET", "/menu/get", {"params": {"access_token": "forged"}}, 40014),
+            ("GET", "/menu/get", {"params": {"access_token": token}}, 46003),
+            ("POST", "/menu/create", {"params": {"access_token": token}, "content": b""}, 44002),
+            ("POST", "/menu/create", {"params": {"access_token": token}, "content": b"{not json"}, 47001),
+            ("POST", "/menu/create", {"params": {"access_token": token}, "content": b"[1]"}, 47001),
+            ("POST", "/menu/create", {"params": {"access_token": token},
+                                      "json": {"button": [{"type": "click", "name": "x" * 17, "key": "k"}]}}, 40018),
+            ("POST", "/menu/create", {"params": {"access_token": token},
+                                      "json": {"button": [{"type": "view", "name": "x", "url": "javascript:alert(1)"}]}},
+             40055),
+            ("POST", "/message/custom/send", {"params": {"access_token": token},
+                                              "json": {"touser": "o" * 28, "msgtype": "text", "text": {"content": "hi"}}},
+             43004),
+            ("POST", "/message/custom/send", {"params": {"access_token": token},
+                                              "json": {"touser": "o" * 28, "msgtype": "shell", "shell": {}}}, 40008),
+            ("POST", "/menu/get", {"params": {"access_token": token}}, 43001),
+            ("GET", "/no/such/api", {"params": {"access_token": token}}, 48001),
+            ("POST", "/menu/create", {"params": {"access_token": token}, "content": b"{" + b" " * (2 << 20) + b"}"},
+             45002),
+        ]  # fmt: skip
+        for method, path, kw, expected in table:
+            assert await errcode(method, path, **kw) == expected, (method, path, kw.get("params"))
+        reset = await owner.ok("POST", f"/official-accounts/{created['account']['id']}/secret")
+        assert await errcode("GET", "/menu/get", params={"access_token": token}) == 40014  # made with the old secret
+        fresh = await http.get(
+            "/token", params={"grant_type": "client_credential", "appid": app_id, "secret": reset["app_secret"]}
+        )
+        assert await errcode("GET", "/menu/get", params={"access_token": fresh.json()["access_token"]}) == 46003
+
+
+async def test_private_webhook_addresses_are_refused(make_server: Any) -> None:
+    server = make_server()  # the default: no loopback or private webhooks
+    owner = await register(server)
+    account = (await new_account(owner, "Lighthouse"))["account"]
+    for url in ("http://127.0.0.1:9/hook", "http://10.1.2.3/hook", "http://[::1]/hook", "http://169.254.169.254/x",
+                "http://localhost/hook", "ftp://example.org/x", "http://user:pw@example.org/"):  # fmt: skip
+        response = await owner.call(
+            "PUT", f"/official-accounts/{account['id']}/webhook", json={"webhook_url": url, "token": "abc123"}
+        )
+        assert response.status_code == 400 and response.json()["error"]["code"] == "webhook_url_refused", url
+    stranger = await register(server)
+    theirs = await stranger.call(
+        "PUT", f"/official-accounts/{account['id']}/webhook", json={"webhook_url": "", "token": "abc123"}
+    )
+    assert theirs.status_code == 404
+    assert (await stranger.call("GET", f"/official-accounts/{account['id']}/console")).status_code == 404
+    taken = await stranger.call("POST", "/official-accounts", json={"name": "LIGHTHOUSE", "kind": "service"})
+    assert taken.status_code == 409
+
+
+@pytest.mark.parametrize("mode", ["safe", "compatible"])
+async def test_safe_mode_with_werobots_crypto(make_server: Any, mode: str) -> None:
+    server = make_server(ALLOW_LOCAL)
+    owner, reader = await register(server), await register(server)
+    created = await new_account(owner, f"Cipher {mode}")
+    account = created["account"]
+    key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    robot = werobot.WeRoBot(token="kithtoken2", app_id=account["app_id"], encoding_aes_key=key, SESSION_STORAGE=False)
+    robot.text(lambda message: "secret reply to " + message.content)
+    robot.subscribe(lambda message: "encrypted welcome")
+    port = free_port()
+    httpd = make_server_for(robot, port)
+    try:
+        await owner.ok(
+            "PUT", f"/official-accounts/{account['id']}/webhook",
+            json={"webhook_url": f"http://127.0.0.1:{port}/", "token": "kithtoken2", "encoding_aes_key": key,
+                  "mode": mode},
+        )  # fmt: skip
+        chat = (await reader.ok("PUT", f"/official-accounts/{account['id']}/follow"))["conversation_id"]
+        await reader.ok("POST", f"/conversations/{chat}/messages", json={"id": "s1", "text": "psst"})
+
+        async def both() -> Any:
+            return [m["text"] for m in await account_messages(reader, chat)] == [
+                "encrypted welcome",
+                "secret reply to psst",
+            ]
+
+        await wait_for(both)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    deliveries = (await owner.ok("GET", f"/official-accounts/{account['id']}/deliveries"))["deliveries"]
+    assert [d["status"] for d in deliveries] == ["delivered", "delivered"]
+
+
+def make_server_for(robot: werobot.WeRoBot, port: int) -> Any:
+    httpd = make_server("127.0.0.1", port, robot.wsgi, handler_class=Quiet)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
