@@ -144,8 +144,8 @@ async def test_a_werobot_bot_and_wechatpy_run_on_kith(make_server: Any, bot: Bot
 
     # wechatpy makes the menu; the reader sees it, taps it, and the bot's article arrives
     client = kith_client(server, account["app_id"], secret)
-    menu = {"button": [{"type": "click", "name": "Today", "key": "TODAY"},
-                       {"name": "More", "sub_button": [{"type": "view", "name": "Site", "url": "http://example.org"}]}]}  # fmt: skip
+    site = {"type": "view", "name": "Site", "url": "http://example.org"}
+    menu = {"button": [{"type": "click", "name": "Today", "key": "TODAY"}, {"name": "More", "sub_button": [site]}]}
     await asyncio.to_thread(client.menu.create, menu)
     got = await asyncio.to_thread(client.menu.get)
     assert got["menu"]["button"][0]["key"] == "TODAY"
@@ -210,31 +210,36 @@ async def test_tokens_and_hostile_requests(make_server: Any) -> None:
         )
         token = token_ok.json()["access_token"]
         assert token_ok.json()["expires_in"] == 7200
+        t = {"access_token": token}
+
+        def creds(**changes: str) -> dict[str, Any]:
+            return {"params": {"grant_type": "client_credential", "appid": app_id, "secret": secret, **changes}}
+
+        def send(body: dict[str, Any]) -> dict[str, Any]:
+            return {"params": t, "json": {"touser": "o" * 28, **body}}
+
+        def menu(button: dict[str, Any]) -> dict[str, Any]:
+            return {"params": t, "json": {"button": [button]}}
+
         table = [
-            ("GET", "/token", {"params": {"grant_type": "client_credential", "appid": app_id, "secret": "x" * 32}}, 40125),
-            ("GET", "/token", {"params": {"grant_type": "client_credential", "appid": "wxnope", "secret": secret}}, 40013),
-            ("GET", "/token", {"params": {"grant_type": "password", "appid": app_id, "secret": secret}}, 40002),
+            ("GET", "/token", creds(secret="x" * 32), 40125),
+            ("GET", "/token", creds(appid="wxnope"), 40013),
+            ("GET", "/token", creds(grant_type="password"), 40002),
             ("GET", "/menu/get", {}, 41001),
             ("GET", "/menu/get", {"params": {"access_token": "forged"}}, 40014),
-            ("GET", "/menu/get", {"params": {"access_token": token}}, 46003),
-            ("POST", "/menu/create", {"params": {"access_token": token}, "content": b""}, 44002),
-            ("POST", "/menu/create", {"params": {"access_token": token}, "content": b"{not json"}, 47001),
-            ("POST", "/menu/create", {"params": {"access_token": token}, "content": b"[1]"}, 47001),
-            ("POST", "/menu/create", {"params": {"access_token": token},
-                                      "json": {"button": [{"type": "click", "name": "x" * 17, "key": "k"}]}}, 40018),
-            ("POST", "/menu/create", {"params": {"access_token": token},
-                                      "json": {"button": [{"type": "view", "name": "x", "url": "javascript:alert(1)"}]}},
-             40055),
-            ("POST", "/message/custom/send", {"params": {"access_token": token},
-                                              "json": {"touser": "o" * 28, "msgtype": "text", "text": {"content": "hi"}}},
-             43004),
-            ("POST", "/message/custom/send", {"params": {"access_token": token},
-                                              "json": {"touser": "o" * 28, "msgtype": "shell", "shell": {}}}, 40008),
-            ("POST", "/menu/get", {"params": {"access_token": token}}, 43001),
-            ("GET", "/no/such/api", {"params": {"access_token": token}}, 48001),
-            ("POST", "/menu/create", {"params": {"access_token": token}, "content": b"{" + b" " * (2 << 20) + b"}"},
-             45002),
-        ]  # fmt: skip
+            ("GET", "/menu/get", {"params": t}, 46003),
+            ("POST", "/menu/create", {"params": t, "content": b""}, 44002),
+            ("POST", "/menu/create", {"params": t, "content": b"{not json"}, 47001),
+            ("POST", "/menu/create", {"params": t, "content": b"[1]"}, 47001),
+            ("POST", "/menu/create", menu({"type": "click", "name": "x" * 17, "key": "k"}), 40018),
+            ("POST", "/menu/create", menu({"type": "view", "name": "x", "url": "javascript:alert(1)"}), 40055),
+            ("POST", "/menu/create", menu({"type": "shell", "name": "x"}), 40016),
+            ("POST", "/message/custom/send", send({"msgtype": "text", "text": {"content": "hi"}}), 43004),
+            ("POST", "/message/custom/send", send({"msgtype": "shell", "shell": {}}), 40008),
+            ("POST", "/menu/get", {"params": t}, 43001),
+            ("GET", "/no/such/api", {"params": t}, 48001),
+            ("POST", "/menu/create", {"params": t, "content": b"{" + b" " * (2 << 20) + b"}"}, 45002),
+        ]
         for method, path, kw, expected in table:
             assert await errcode(method, path, **kw) == expected, (method, path, kw.get("params"))
         reset = await owner.ok("POST", f"/official-accounts/{created['account']['id']}/secret")
