@@ -272,17 +272,20 @@ def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> list[
     return [r["id"] for r in rows]
 
 
-def forget_empty_conversations(tx: Tx, conversation_ids: list[int]) -> None:
-    """Delete those of the conversations left with no member and no message."""
+def forget_empty_conversations(tx: Tx, conversation_ids: list[int]) -> list[int]:
+    """Delete those of the conversations left with no member and no message; their ids."""
+    deleted: list[int] = []
     for start in range(0, len(conversation_ids), 500):
         chunk = conversation_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        tx.execute(
+        rows = tx.all(
             f"DELETE FROM conversations WHERE id IN ({marks})"
             " AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = conversations.id)"
-            " AND NOT EXISTS (SELECT 1 FROM messages g WHERE g.conversation_id = conversations.id)",
+            " AND NOT EXISTS (SELECT 1 FROM messages g WHERE g.conversation_id = conversations.id) RETURNING id",
             chunk,
         )
+        deleted += [r["id"] for r in rows]
+    return deleted
 
 
 def system_notices_naming(tx: Tx, pattern: str, after_id: int, limit: int) -> list[Row]:

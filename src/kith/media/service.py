@@ -259,7 +259,7 @@ class MediaService:
         return sha256_of(target), target.stat().st_size
 
     def _record_thumbnail(self, tx: Tx, media_id: str, path: Path, sha256: str, size: int, now: int) -> None:
-        row = store.media(tx, media_id)
+        row = store.lock_media(tx, media_id)
         if row is None or row["thumb_sha256"]:
             return
         store.use_blob(tx, sha256, size, now)
@@ -271,7 +271,7 @@ class MediaService:
         await asyncio.to_thread(self.blobs.clean_temporary, STALE_UPLOAD_S)
 
     def _sweep(self, tx: Tx, log: EventLog, media_id: str) -> None:
-        row = store.media(tx, media_id)
+        row = store.lock_media(tx, media_id)
         if row is None or store.has_refs(tx, media_id):
             return
         due = row["created_at"] + self.caps.sweep_grace_ms
