@@ -12,6 +12,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import httpx
+import mediafiles
 import pytest
 import werobot
 from helpers import Server, User, free_port, register
@@ -309,3 +310,55 @@ def make_server_for(robot: werobot.WeRoBot, port: int) -> Any:
     httpd = make_server("127.0.0.1", port, robot.wsgi, handler_class=Quiet)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd
+
+
+async def test_media_and_mass_sends_through_wechatpy(make_server: Any, bot: Bot) -> None:
+    server = make_server(ALLOW_LOCAL)
+    owner, reader, other = await register(server), await register(server), await register(server)
+    created = await new_account(owner, "Harbour Photos")
+    account = created["account"]
+    await owner.ok(
+        "PUT", f"/official-accounts/{account['id']}/webhook", json={"webhook_url": bot.url, "token": "kithtoken1"}
+    )
+    chats = [
+        (await u.ok("PUT", f"/official-accounts/{account['id']}/follow"))["conversation_id"] for u in (reader, other)
+    ]
+    client = kith_client(server, account["app_id"], created["app_secret"])
+
+    # an upload through wechatpy, then a customer-service picture inside the follow's window
+    uploaded = await asyncio.to_thread(client.media.upload, "image", ("boats.jpg", mediafiles.jpeg(320, 240)))
+    assert uploaded["type"] == "image" and len(uploaded["media_id"]) == 22
+    openids = (await asyncio.to_thread(client.user.get_followers))["data"]["openid"]
+    assert len(openids) == 2
+    for openid in openids:
+        await asyncio.to_thread(client.message.send_image, openid, uploaded["media_id"])
+    with pytest.raises(WeChatClientException) as video:
+        await asyncio.to_thread(client.media.upload, "video", ("x.mp4", b"not a video"))
+    assert video.value.errcode == 40004
+
+    # each follower sees the picture and can fetch it; the bot can fetch what a follower sends
+    for chat, user in zip(chats, (reader, other), strict=True):
+        pictures = [m for m in await account_messages(user, chat) if m["kind"] == "image"]
+        assert [p["media"]["id"] for p in pictures] == [uploaded["media_id"]]
+        got = await user.call("GET", f"/media/{uploaded['media_id']}")
+        assert got.status_code == 200 and got.headers["content-type"] == "image/jpeg"
+    mine = await reader.ok("POST", "/media", params={"kind": "image"}, content=mediafiles.png(),
+                           headers={"Content-Type": "image/png"})  # fmt: skip
+    await reader.ok("POST", f"/conversations/{chats[0]}/messages", json={"id": "p1", "media_id": mine["id"]})
+    downloaded = await asyncio.to_thread(client.media.download, mine["id"])
+    assert downloaded.status_code == 200 and downloaded.content[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(WeChatClientException) as unknown:
+        await asyncio.to_thread(client.media.download, "AAAAAAAAAAAAAAAAAAAAAA")
+    assert unknown.value.errcode == 40007
+
+    # a mass send reaches every follower once; a second one the same day is refused
+    await asyncio.to_thread(client.message.send_mass_text, None, "Regatta on Sunday!", is_to_all=True)
+    for chat, user in zip(chats, (reader, other), strict=True):
+
+        async def arrived(chat: int = chat, user: User = user) -> Any:
+            return "Regatta on Sunday!" in [m["text"] for m in await account_messages(user, chat)]
+
+        await wait_for(arrived)
+    with pytest.raises(WeChatClientException) as again:
+        await asyncio.to_thread(client.message.send_mass_text, None, "And Monday!", is_to_all=True)
+    assert again.value.errcode == 45028

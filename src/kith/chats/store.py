@@ -331,3 +331,15 @@ def official_key(account_id: int, user_id: int) -> str:
 
 def official_conversation(tx: Tx, account_id: int, user_id: int) -> Row | None:
     return tx.one("SELECT * FROM conversations WHERE direct_key = ?", (official_key(account_id, user_id),))
+
+
+def accounts_of_messages(tx: Tx, message_ids: list[int]) -> set[int]:
+    """The official accounts whose conversations hold any of these messages."""
+    if not message_ids:
+        return set()
+    rows = tx.all(
+        "SELECT DISTINCT c.account_id FROM messages g JOIN conversations c ON c.id = g.conversation_id"
+        f" WHERE g.id IN ({placeholders(len(message_ids))}) AND c.account_id IS NOT NULL AND g.recalled_at IS NULL",
+        message_ids,
+    )
+    return {r["account_id"] for r in rows}

@@ -223,6 +223,23 @@ class MediaService:
 
         return await self.db.read(read)
 
+    async def fetch_for_account(self, owner_id: int, account_id: int, media_id: str) -> Stored:
+        """A file as an official account's server may fetch it: its owner's uploads, and what its
+        followers sent in their conversations with it."""
+
+        def read(tx: Tx) -> Stored:
+            row = store.media(tx, media_id)
+            if row is None:
+                raise NotFound(_NO_MEDIA)
+            if row["owner_id"] != owner_id:
+                messages = [r["ref_id"] for r in store.refs(tx, media_id) if r["ref_kind"] == REF_MESSAGE]
+                if account_id not in chats.accounts_of_messages(tx, messages):
+                    raise NotFound(_NO_MEDIA)
+            sha = row["sha256"]
+            return Stored(self.blobs.path(sha), sha, row["mime"], row["size"], row["kind"], row["name"])
+
+        return await self.db.read(read)
+
     def _may_see(self, tx: Tx, viewer: int, row: object) -> bool:
         if row["owner_id"] == viewer:  # type: ignore[index]
             return True
