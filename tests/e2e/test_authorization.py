@@ -157,6 +157,9 @@ VALID_BODIES: dict[str, Any] = {
     "SendIn": {"id": "intruder-1", "text": "written by an intruder"},
     "DeleteAccountIn": {"password": PASSWORD},
     "AvatarIn": {"media_id": "AAAAAAAAAAAAAAAAAAAAAA"},
+    "AccountIn": {"name": "An Intruder's Account", "kind": "service"},
+    "WebhookIn": {"webhook_url": "", "token": "intruder1"},
+    "MenuEventIn": {"key": "INTRUDE"},
     "UploadBody": None,  # an upload: refused for its credentials before its body is read
 }
 

@@ -195,6 +195,8 @@ def test_generated_requests_get_documented_answers(
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
     )
     def run(case: Any) -> None:
+        if path.endswith("/webhook") and isinstance(case.body, dict) and case.body.get("webhook_url"):
+            case.body["webhook_url"] = ""  # a generated URL would be fetched (the handshake): no traffic leaves
         response = case.call(base_url=fuzz.server.url, session=fuzz.session, headers=fuzz.headers())
         case.validate_response(response, checks=CHECKS, headers=fuzz.headers())
         if mode is GenerationMode.POSITIVE and response.status_code == 400:

@@ -22,6 +22,7 @@ from helpers import PASSWORD, Server, befriend, register, sign_in
 
 from kith.accounts.models import Caller
 from kith.events import Writer
+from kith.platform import store as store_platform
 from kith.storage.transfer import TABLES, TransferError, copy
 
 pytestmark = only_on("postgres")
@@ -61,6 +62,18 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         photo = await kit.media.do_upload(alice, "image", "beach.jpg", chunks(mediafiles.jpeg(64, 48)))
         await kit.chats.send(alice, group.id, "g5", "", media_id=photo.id)
         await kit.accounts.set_avatar(alice, photo.id)
+        # an official account with a follower, a token, a delivery, a reply and a mass send
+        created = await kit.platform.create_account(bob, "Harbour News 🙂", "service", "what's in, what's out")
+        account = await kit.db.read(
+            lambda tx: tx.one("SELECT * FROM official_accounts WHERE id = ?", (created.account.id,))
+        )
+        await kit.platform.follow(alice, account["id"])
+        await kit.platform.issue_token(account["app_id"], created.app_secret, "client_credential")
+        await kit.platform.mass_send(account, {"msgtype": "text", "text": {"content": "regatta!"}}, None)
+        await kit.db.write(
+            lambda tx: store_platform.add_delivery(tx, account["id"], "subscribe", "no_reply", 3, "", 1, 100)
+        )
+        await kit.db.write(lambda tx: store_platform.claim_reply(tx, account["id"], 12345))
         await kit.chats.set_prefs(carol, group.id, muted=True, pinned=True)
         await kit.chats.leave(dave, group.id)
         kit.clock.advance(60)

@@ -54,7 +54,7 @@ def _text(forbidden: re.Pattern[str], *, required: bool) -> str:
     return f"^{free}[^\\s{_class_body(forbidden)}]{free}$" if required else f"^{free}$"
 
 
-def _line(max_chars: int, *, required: bool = False) -> Any:
+def line(max_chars: int, *, required: bool = False) -> Any:
     """A single line of human text, as ``validation.line`` accepts it (it also trims, which we need not say)."""
     schema = {"maxLength": max_chars, "pattern": _text(validation.LINE_FORBIDDEN, required=required)}
     return Annotated[str, Meta(extra_json_schema={**schema, **({"minLength": 1} if required else {})})]
@@ -77,12 +77,12 @@ Handle = Annotated[str, Meta(extra_json_schema={"pattern": ecma(HANDLE)})]
 Password = Annotated[str, Meta(extra_json_schema={"minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD})]
 AnyPassword = Annotated[str, Meta(extra_json_schema={"maxLength": MAX_PASSWORD})]  # checked against the hash only
 DeviceKey = Annotated[str, Meta(extra_json_schema={"pattern": ecma(SIGN_IN_KEY)})]
-DisplayName = _line(MAX_DISPLAY_NAME, required=True)
-Status = _line(MAX_STATUS)
-DeviceName = _line(MAX_DEVICE_NAME)
-Greeting = _line(MAX_GREETING)
-Remark = _line(MAX_REMARK)
-GroupName = _line(MAX_GROUP_NAME)
+DisplayName = line(MAX_DISPLAY_NAME, required=True)
+Status = line(MAX_STATUS)
+DeviceName = line(MAX_DEVICE_NAME)
+Greeting = line(MAX_GREETING)
+Remark = line(MAX_REMARK)
+GroupName = line(MAX_GROUP_NAME)
 ClientId = Annotated[str, Meta(extra_json_schema={"pattern": ecma(CLIENT_ID)})]
 # a character takes at most 4 bytes of UTF-8, so a quarter of the byte limit in characters always fits
 Text = Annotated[

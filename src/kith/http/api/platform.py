@@ -8,7 +8,7 @@ import msgspec
 from msgspec import Meta
 
 from kith.http.api.accounts import Strict
-from kith.http.api.fields import exactly_one
+from kith.http.api.fields import exactly_one, line
 from kith.http.endpoint import Call
 from kith.platform.models import (
     ACCOUNT_KINDS,
@@ -21,8 +21,8 @@ from kith.platform.models import (
     Delivery,
 )
 
-Name = Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
-Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION)]
+Name = line(MAX_NAME, required=True)
+Description = line(MAX_DESCRIPTION)
 Url = Annotated[str, Meta(max_length=MAX_URL)]
 
 
@@ -33,6 +33,12 @@ class AccountIn(Strict):
 
 
 class WebhookIn(Strict):
+    # compatible and safe mode encrypt: they need the key
+    schema_extra = {
+        "if": {"properties": {"mode": {"enum": ["compatible", "safe"]}}, "required": ["mode"]},
+        "then": {"properties": {"encoding_aes_key": {"minLength": 43}}, "required": ["encoding_aes_key"]},
+    }
+
     webhook_url: Url
     token: Annotated[str, Meta(pattern="^[A-Za-z0-9]{3,32}$")]
     encoding_aes_key: Annotated[str, Meta(pattern="^([A-Za-z0-9]{43})?$")] = ""
@@ -47,7 +53,7 @@ class MenuEventIn(Strict):
 
 
 class SearchQuery(msgspec.Struct):
-    q: Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
+    q: Name
 
 
 class ConsolesOut(msgspec.Struct):
