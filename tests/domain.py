@@ -24,6 +24,7 @@ from kith.chats.service import ChatService
 from kith.contacts.service import ContactService
 from kith.events.outbox import OutboxWorker
 from kith.media.service import MediaService
+from kith.platform.service import PlatformService
 from kith.services import build_services
 from kith.settings import Settings
 from kith.storage.database import Tx
@@ -62,6 +63,7 @@ class Kit:
     contacts: ContactService
     chats: ChatService
     media: MediaService
+    platform: PlatformService
     sync: SyncService
     outbox: OutboxWorker  # not started: a test starts it (or drains it) when it wants
     deletion: AccountDeletion
@@ -93,6 +95,7 @@ class Kit:
             contacts=services.contacts,
             chats=services.chats,
             media=services.media,
+            platform=services.platform,
             sync=services.sync,
             outbox=services.outbox,
             deletion=services.deletion,

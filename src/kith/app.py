@@ -24,7 +24,7 @@ from kith.clock import Clock, SystemClock
 from kith.errors import DomainError
 from kith.http import errors as http_errors
 from kith.http import openapi, wechat
-from kith.http.endpoint import make_routes
+from kith.http.endpoint import ENVELOPE_BYTES, make_routes
 from kith.http.routes import ENDPOINTS, V1
 from kith.http.routes import C as CONVERSATION
 from kith.jsonenc import encode
@@ -137,7 +137,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
         Route(WS_PATH, upgrade_required),
         Route("/openapi.json", openapi_json),
         Route("/docs", docs),
-        Mount("/cgi-bin", routes=wechat.routes(services)),
+        Mount("/cgi-bin", routes=wechat.routes(services, settings.media_file_max_bytes + ENVELOPE_BYTES)),
         Route("/healthz", health),
         Route("/readyz", readyz_endpoint(db, bus)),
         *([Route("/metrics", metrics_endpoint(metrics, settings.metrics_token))] if settings.metrics_enabled else []),

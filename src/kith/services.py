@@ -23,6 +23,7 @@ from kith.media.models import MediaLimits
 from kith.media.service import THUMBNAIL, MediaService
 from kith.platform.access import DELIVER as WEBHOOK_DELIVERY
 from kith.platform.models import PlatformLimits
+from kith.platform.service import MASS as MASS_FANOUT
 from kith.platform.service import PlatformService
 from kith.ratelimit import Limits, Rate, from_settings
 from kith.settings import Settings
@@ -85,8 +86,9 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
         token_ttl_ms=settings.platform_token_ttl_seconds * 1000,
         webhook_timeout_s=settings.platform_webhook_timeout_seconds,
     )
-    platform = PlatformService(db, writer, clock, platform_caps, limits, settings.max_text_bytes)
+    platform = PlatformService(db, writer, clock, platform_caps, limits, settings.max_text_bytes, media)
     outbox.register(WEBHOOK_DELIVERY, platform.on_deliver)
+    outbox.register(MASS_FANOUT, platform.on_mass)
     deletion = AccountDeletion(db, writer, accounts)
     outbox.register(DELETION_FINISH, deletion.on_finish)
     return Services(

@@ -15,7 +15,7 @@ import httpx
 import mediafiles
 import pytest
 from backends import fresh_store, scale_out_env
-from helpers import Server, Socket, User, befriend, direct, register
+from helpers import PASSWORD, Server, Socket, User, befriend, direct, register
 from PIL import Image
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -147,6 +147,9 @@ async def test_downloads_take_ranges_and_etags(shared_server: Server) -> None:
     assert stale.status_code == 200 and stale.content == content
     beyond = await alice.call("GET", path, headers={"Range": "bytes=20000-20010"})
     assert beyond.status_code == 416
+    for weak in (f"W/{etag}", '"other", ' + etag, "*"):
+        assert (await alice.call("GET", path, headers={"If-None-Match": weak})).status_code == 304, weak
+    assert (await alice.call("GET", path, headers={"If-None-Match": '"other"'})).status_code == 200
 
 
 async def test_the_same_bytes_are_stored_once(make_server: Any) -> None:
@@ -335,6 +338,8 @@ async def test_who_may_fetch_a_shared_image(shared_server: Server) -> None:
     seq = next(m["seq"] for m in history["messages"] if m["kind"] == "image")
     recall = await owner.ok("POST", f"/conversations/{group}/messages/{seq}/recall")
     assert recall["recalled"] is True and recall["media"] is None
+    resent = await owner.call("POST", f"/conversations/{group}/messages", json={"id": "g-1", "media_id": photo["id"]})
+    assert resent.status_code == 200 and resent.json()["duplicate"] is True  # a retry after the recall
     assert (await member.call("GET", path)).status_code == 404  # withdrawn with the message
     assert (await owner.call("GET", path)).status_code == 200
 
@@ -369,6 +374,23 @@ async def test_avatars(shared_server: Server) -> None:
     assert (await carol.call("GET", f"/media/{sign['id']}")).status_code == 404
     notices = (await alice.ok("GET", f"/conversations/{group}/messages"))["messages"]
     assert notices[-1]["system"]["action"] == "avatar_changed"
+
+
+async def test_a_deleted_groups_picture_goes_with_it(make_server: Any) -> None:
+    server = make_server({"KITH_MEDIA_SWEEP_GRACE_SECONDS": "1"})
+    alice, bob = await register(server), await register(server)
+    await befriend(alice, bob)
+    group = (await alice.ok("POST", "/conversations/groups", json={"user_ids": [bob.id]}))["id"]
+    await bob.ok("DELETE", "/me", json={"password": PASSWORD})
+    picture = await uploaded(alice, mediafiles.png(), "image")
+    await alice.ok("PUT", f"/conversations/{group}/avatar", json={"media_id": picture["id"]})
+    await alice.ok("DELETE", "/me", json={"password": PASSWORD})
+    assert server.rows("SELECT COUNT(*) FROM conversations WHERE id = ?", group) == [(0,)]
+
+    def refs_gone() -> bool:
+        return server.rows("SELECT COUNT(*) FROM media_refs") == [(0,)] and media_rows(server)[0] == 0
+
+    await eventually(refs_gone, timeout=15)  # nothing left that a group reusing the id could inherit
 
 
 # -- quota, rate limit, sweep --------------------------------------------------------------------

@@ -209,3 +209,34 @@ def test_png_metadata_chunks_do_not_survive(tmp_path: Path) -> None:
     inspect.clean_image(source, tmp_path / "out.png", MAX_PIXELS)
     assert b"Location" not in (tmp_path / "out.png").read_bytes()
     assert Image.open(io.BytesIO((tmp_path / "out.png").read_bytes())).text == {}
+
+
+def test_phone_jpegs_animated_pngs_and_broken_gifs(tmp_path: Path) -> None:
+    red, green = Image.new("RGB", (100, 80), (255, 0, 0)), Image.new("RGB", (100, 80), (0, 255, 0))
+    mpo = tmp_path / "phone.jpg"
+    red.save(mpo, "MPO", save_all=True, append_images=[green])  # a JPEG with a second picture in it
+    assert inspect.clean_image(mpo, tmp_path / "a", MAX_PIXELS).mime == "image/jpeg"
+    assert Image.open(tmp_path / "a").format == "JPEG"
+    apng = tmp_path / "moving.png"
+    red.save(apng, "PNG", save_all=True, append_images=[green])
+    assert inspect.clean_image(apng, tmp_path / "b", MAX_PIXELS).mime == "image/png"
+    assert Image.open(tmp_path / "b").format == "PNG" and Image.open(tmp_path / "b").n_frames == 2
+    gif = io.BytesIO()
+    red.save(gif, "GIF", save_all=True, append_images=[green, red])
+    broken = tmp_path / "broken.gif"
+    for cut in range(40, len(gif.getvalue()), 37):  # cut anywhere: a clear refusal, never a crash
+        broken.write_bytes(gif.getvalue()[:cut])
+        try:
+            inspect.clean_image(broken, tmp_path / "c", MAX_PIXELS)
+        except DomainError as refused:
+            assert refused.code == "invalid_image", cut
+
+
+def test_transparency_survives(tmp_path: Path) -> None:
+    for name in ("t.gif", "t.png"):
+        im = Image.new("P", (20, 20), 0)
+        im.putpalette([255, 0, 0] * 256)
+        im.putpixel((5, 5), 1)
+        im.save(tmp_path / name, transparency=0)
+        inspect.clean_image(tmp_path / name, tmp_path / f"out-{name}", MAX_PIXELS)
+        assert Image.open(tmp_path / f"out-{name}").convert("RGBA").getpixel((0, 0))[3] == 0, name

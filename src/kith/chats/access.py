@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from kith.chats.models import message_json
 from kith.chats.service import forget_orphans, leave_all, open_official, post_from_account
-from kith.chats.store import is_member, set_body, system_notices_naming, visible_messages
+from kith.chats.store import accounts_of_messages, is_member, set_body, system_notices_naming, visible_messages
 from kith.storage.database import Tx, placeholders
 
 __all__ = [
+    "accounts_of_messages",
     "forget_orphans",
     "is_member",
     "leave_all",

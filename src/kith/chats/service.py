@@ -160,7 +160,7 @@ def forget_orphans(tx: Tx, log: EventLog, user_id: int, memberless: list[int]) -
     """Once a deleted user's log is gone: their messages nobody will ever see (and the media only
     those referred to), and the conversations left with no member and no message."""
     media.release(tx, log, REF_MESSAGE, store.forget_unseen_messages(tx, user_id, memberless))
-    store.forget_empty_conversations(tx, memberless)
+    media.release(tx, log, REF_GROUP_AVATAR, store.forget_empty_conversations(tx, memberless))
 
 
 class ChatService:
@@ -272,14 +272,16 @@ class ChatService:
     ) -> Ack:
         existing = store.message_by_client_id(tx, me, client_id)
         if existing is not None:
-            same_content = (
+            recalled = existing["recalled_at"] is not None  # its body is gone: a resend still gets its ack
+            same_content = recalled or (
                 existing["body"] == text
                 if media_id is None
                 else existing["kind"] in MEDIA_KINDS and decode(existing["body"])["id"] == media_id
             )
-            if (existing["conversation_id"], existing["reply_to_seq"]) != (conversation_id, reply_to) or (
-                existing["recalled_at"] is None and not same_content
-            ):
+            if (existing["conversation_id"], existing["reply_to_seq"]) != (
+                conversation_id,
+                reply_to,
+            ) or not same_content:
                 raise Conflict("this id was already used for a different message", "client_id_conflict", field="id")
             return Ack(message_from_row(existing), duplicate=True)
         row = _member(tx, conversation_id, me)

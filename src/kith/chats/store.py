@@ -272,17 +272,20 @@ def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> list[
     return [r["id"] for r in rows]
 
 
-def forget_empty_conversations(tx: Tx, conversation_ids: list[int]) -> None:
-    """Delete those of the conversations left with no member and no message."""
+def forget_empty_conversations(tx: Tx, conversation_ids: list[int]) -> list[int]:
+    """Delete those of the conversations left with no member and no message; their ids."""
+    deleted: list[int] = []
     for start in range(0, len(conversation_ids), 500):
         chunk = conversation_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        tx.execute(
+        rows = tx.all(
             f"DELETE FROM conversations WHERE id IN ({marks})"
             " AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = conversations.id)"
-            " AND NOT EXISTS (SELECT 1 FROM messages g WHERE g.conversation_id = conversations.id)",
+            " AND NOT EXISTS (SELECT 1 FROM messages g WHERE g.conversation_id = conversations.id) RETURNING id",
             chunk,
         )
+        deleted += [r["id"] for r in rows]
+    return deleted
 
 
 def system_notices_naming(tx: Tx, pattern: str, after_id: int, limit: int) -> list[Row]:
@@ -328,3 +331,15 @@ def official_key(account_id: int, user_id: int) -> str:
 
 def official_conversation(tx: Tx, account_id: int, user_id: int) -> Row | None:
     return tx.one("SELECT * FROM conversations WHERE direct_key = ?", (official_key(account_id, user_id),))
+
+
+def accounts_of_messages(tx: Tx, message_ids: list[int]) -> set[int]:
+    """The official accounts whose conversations hold any of these messages."""
+    if not message_ids:
+        return set()
+    rows = tx.all(
+        "SELECT DISTINCT c.account_id FROM messages g JOIN conversations c ON c.id = g.conversation_id"
+        f" WHERE g.id IN ({placeholders(len(message_ids))}) AND c.account_id IS NOT NULL AND g.recalled_at IS NULL",
+        message_ids,
+    )
+    return {r["account_id"] for r in rows}

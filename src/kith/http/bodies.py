@@ -204,6 +204,10 @@ class Uploads:
     media_type = "multipart/form-data"
     alternatives = {"application/octet-stream": {"type": "string", "format": "binary"}}  # the raw bytes
 
+    def __init__(self, file_field: str = FILE_FIELD, form_fields: tuple[str, ...] = FORM_FIELDS) -> None:
+        self.file_field = file_field
+        self.form_fields = form_fields
+
     def check(self, request: Request) -> None:
         content_type = request.headers.get("content-type", "")
         if content_type.lower().startswith("multipart/") and not _boundary(content_type):
@@ -215,7 +219,7 @@ class Uploads:
         boundary = _boundary(content_type) if content_type.lower().startswith("multipart/") else None
         if boundary is None:
             return Upload(stream(request, limit), declared=declared)
-        return await _MultipartUpload(stream(request, limit), boundary).start()
+        return await _MultipartUpload(stream(request, limit), boundary, self.file_field, self.form_fields).start()
 
 
 UPLOAD = Uploads()
@@ -231,8 +235,12 @@ class _MultipartUpload:
     """Drives a push parser over the body: form fields are gathered until the file part begins,
     then the file's data is handed on chunk by chunk."""
 
-    def __init__(self, source: AsyncIterator[bytes], boundary: bytes) -> None:
+    def __init__(
+        self, source: AsyncIterator[bytes], boundary: bytes, file_field: str, form_fields: tuple[str, ...]
+    ) -> None:
         self.source = source
+        self.file_field = file_field
+        self.form_fields = form_fields
         self.fields: dict[str, str] = {}
         self.filename: str | None = None
         self.pending: collections.deque[bytes] = collections.deque()
@@ -258,7 +266,7 @@ class _MultipartUpload:
     async def start(self) -> Upload:
         while not self.in_file:
             if not await self._feed():
-                raise errors.Invalid(f"the multipart body has no part named {FILE_FIELD!r}", "missing_body")
+                raise errors.Invalid(f"the multipart body has no part named {self.file_field!r}", "missing_body")
         return Upload(self._file_chunks(), self.fields, self.filename)
 
     async def _feed(self) -> bool:
@@ -309,9 +317,9 @@ class _MultipartUpload:
         if self.file_done:
             raise errors.Invalid("fields must come before the file part", "invalid_multipart", field=name)
         self._name = name
-        if name != FILE_FIELD and name not in FORM_FIELDS:
+        if name != self.file_field and name not in self.form_fields:
             raise errors.Invalid(f"unknown form field {name!r}", "unknown_field", field=name)
-        if name == FILE_FIELD:
+        if name == self.file_field:
             if self.in_file:
                 raise errors.Invalid("one file per upload", "invalid_multipart")
             self.in_file = True
@@ -322,7 +330,7 @@ class _MultipartUpload:
                 raise errors.Invalid("the file name is not UTF-8", "invalid_name", field="name") from None
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
-        if self._name == FILE_FIELD:
+        if self._name == self.file_field:
             self.pending.append(data[start:end])
             return
         self._value += data[start:end]
@@ -330,7 +338,7 @@ class _MultipartUpload:
             raise errors.Invalid(f"a form field may be at most {MAX_FIELD_BYTES} bytes", field=self._name)
 
     def _part_end(self) -> None:
-        if self._name == FILE_FIELD:
+        if self._name == self.file_field:
             self.file_done = True
             return
         if self._name in self.fields:

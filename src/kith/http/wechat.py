@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from kith import errors
-from kith.http.bodies import read_all
+from kith.http.bodies import Uploads, read_all
 from kith.jsonenc import encode
 from kith.platform.models import WeChatError
 
@@ -80,6 +80,17 @@ async def _custom_send(p: PlatformService, account: Any, _: Mapping[str, str], b
     await p.custom_send(account, body)
 
 
+async def _mass_all(p: PlatformService, account: Any, _: Mapping[str, str], body: Any) -> Any:
+    audience = body.get("filter")
+    if not isinstance(audience, dict) or audience.get("is_to_all") is not True:
+        raise WeChatError(40035, "invalid parameter: kith sends to all followers (is_to_all) or to a list")
+    return await p.mass_send(account, body, None)
+
+
+async def _mass_list(p: PlatformService, account: Any, _: Mapping[str, str], body: Any) -> Any:
+    return await p.mass_send(account, body, body.get("touser"))
+
+
 async def _menu_create(p: PlatformService, account: Any, _: Mapping[str, str], body: Any) -> Any:
     await p.menu_create(account, body)
 
@@ -104,10 +115,55 @@ async def _callback_ip(p: PlatformService, _: Any, __: Mapping[str, str], ___: A
     return {"ip_list": []}
 
 
-def routes(services: Services) -> list[BaseRoute]:
+WECHAT_UPLOAD = Uploads(file_field="media", form_fields=("description",))
+
+
+def _upload(services: Services, limit: int) -> Callable[[Request], Awaitable[Response]]:
+    async def view(request: Request) -> Response:
+        try:
+            if request.method != "POST":
+                raise WeChatError(43002, "require POST method")
+            platform = services.platform
+            account = await platform.by_token(request.query_params.get("access_token"))
+            try:
+                WECHAT_UPLOAD.check(request)
+                upload = await WECHAT_UPLOAD.read(request, bytes, limit)
+            except errors.DomainError as exc:
+                raise WeChatError(41005 if exc.code == "missing_body" else 40035, exc.message) from None
+            result = await platform.upload_media(
+                account, request.query_params.get("type", ""), upload.filename, upload.chunks, upload.declared
+            )
+        except WeChatError as exc:
+            return _answer({"errcode": exc.errcode, "errmsg": exc.message})
+        return _answer(result)
+
+    return view
+
+
+def _download(services: Services) -> Callable[[Request], Awaitable[Response]]:
+    async def view(request: Request) -> Response:
+        try:
+            account = await services.platform.by_token(request.query_params.get("access_token"))
+            stored = await services.platform.media_file(account, request.query_params.get("media_id", ""))
+            stat = stored.path.stat()
+        except WeChatError as exc:
+            return _answer({"errcode": exc.errcode, "errmsg": exc.message})
+        except FileNotFoundError:
+            return _answer({"errcode": 40007, "errmsg": "invalid media_id"})
+        return FileResponse(
+            stored.path, media_type=stored.mime, stat_result=stat, filename=stored.name or stored.sha256[:16],
+            headers={"Content-Security-Policy": "default-src 'none'; sandbox"},
+        )  # fmt: skip
+
+    return view
+
+
+def routes(services: Services, upload_limit: int) -> list[BaseRoute]:
     table: list[tuple[str, str, Handler, dict[str, bool]]] = [
         ("/token", "GET", _token, {"token": False}),
         ("/message/custom/send", "POST", _custom_send, {"body": True}),
+        ("/message/mass/sendall", "POST", _mass_all, {"body": True}),
+        ("/message/mass/send", "POST", _mass_list, {"body": True}),
         ("/menu/create", "POST", _menu_create, {"body": True}),
         ("/menu/get", "GET", _menu_get, {}),
         ("/menu/delete", "GET", _menu_delete, {}),
@@ -119,6 +175,8 @@ def routes(services: Services) -> list[BaseRoute]:
         Route(path, _endpoint(services, method, handler, **options), methods=["GET", "POST"])
         for path, method, handler, options in table
     ]
+    out.append(Route("/media/upload", _upload(services, upload_limit), methods=["GET", "POST"]))
+    out.append(Route("/media/get", _download(services), methods=["GET"]))
 
     async def unknown(request: Request) -> Response:
         return _answer({"errcode": 48001, "errmsg": "api unauthorized: kith does not offer this API"})

@@ -14,7 +14,7 @@ SWEEP = "media.sweep"  # the outbox topic: delete a media file nothing refers to
 
 def own(tx: Tx, owner_id: int, media_id: str, kinds: tuple[str, ...]) -> Media:
     """``owner_id``'s upload ``media_id``, to be shared as one of ``kinds`` (only its uploader may share it)."""
-    row = store.media(tx, media_id)
+    row = store.lock_media(tx, media_id)
     if row is None or row["owner_id"] != owner_id:
         raise NotFound("no such media: upload it first", "no_such_media", field="media_id")
     if row["kind"] not in kinds:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from kith.errors import Invalid, TooLarge, Unsupported
+from kith.errors import DomainError, Invalid, TooLarge, Unsupported
 from kith.media.models import THUMBNAIL_EDGE
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
@@ -58,23 +58,29 @@ def clean_image(source: Path, target: Path, max_pixels: int) -> Probed:
             raise Unsupported("this is not a JPEG, PNG, WebP or GIF image", "not_an_image") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_many_pixels(max_pixels) from None
-        except (OSError, SyntaxError, ValueError) as exc:
+        except Exception as exc:  # whatever a decoder raises on bytes it cannot read
             raise Invalid(f"the image could not be read: {exc}", "invalid_image") from None
         with im:
-            fmt = im.format or ""
-            frames = getattr(im, "n_frames", 1)
-            if im.width * im.height * min(frames, MAX_FRAMES) > max_pixels or frames > MAX_FRAMES:
-                raise _too_many_pixels(max_pixels)
             try:
-                if frames > 1:
-                    _save_animation(im, target, fmt)
-                    width, height = im.size
-                else:
-                    width, height = _save_still(im, target, fmt)
+                return _clean(im, target, max_pixels)
+            except DomainError:
+                raise
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
                 raise _too_many_pixels(max_pixels) from None
-            except (OSError, SyntaxError, ValueError, EOFError) as exc:  # truncated or corrupt data
+            except Exception as exc:  # truncated or corrupt data, found while decoding
                 raise Invalid(f"the image could not be decoded: {exc}", "invalid_image") from None
+
+
+def _clean(im: Image.Image, target: Path, max_pixels: int) -> Probed:
+    # MPO is how Pillow names a JPEG with extra pictures in it, as phones write them: its first is the photo
+    fmt = "JPEG" if im.format == "MPO" else (im.format or "")
+    frames = 1 if fmt == "JPEG" else getattr(im, "n_frames", 1)
+    if frames > MAX_FRAMES or im.width * im.height * frames > max_pixels:
+        raise _too_many_pixels(max_pixels)
+    if frames > 1:
+        _save_animation(im, target, fmt)
+        return Probed(IMAGE_FORMATS[fmt], im.width, im.height)
+    width, height = _save_still(im, target, fmt)
     return Probed(IMAGE_FORMATS[fmt], width, height)
 
 
@@ -83,31 +89,40 @@ def _too_many_pixels(max_pixels: int) -> TooLarge:
 
 
 def _save_still(im: Image.Image, target: Path, fmt: str) -> tuple[int, int]:
+    im.seek(0)
     im.load()
     icc = im.info.get("icc_profile")
-    ImageOps.exif_transpose(im, in_place=True)  # in place: one copy of the pixels in memory, not two
+    transparency = im.info.get("transparency")
+    ImageOps.exif_transpose(im, in_place=True)  # in place: a second copy only while it is rotated
     out = im
     out.info = {}  # what Pillow would otherwise carry over: exif, xmp, comments, text chunks
     options: dict[str, object] = {"icc_profile": icc} if icc else {}
+    if transparency is not None and fmt in ("PNG", "GIF"):
+        options["transparency"] = transparency
     if fmt == "JPEG":
         if out.mode not in ("RGB", "L"):
             out = out.convert("RGB")
+            options.pop("icc_profile", None)  # a CMYK profile describes none of the new pixels
         out.save(target, "JPEG", quality=90, **options)
     elif fmt == "PNG":
         out.save(target, "PNG", **options)
     elif fmt == "WEBP":
         out.save(target, "WEBP", quality=90, **options)
     else:  # a one-frame GIF
-        out.save(target, "GIF")
+        options.pop("icc_profile", None)
+        out.save(target, "GIF", **options)
     return out.size
 
 
 def _save_animation(im: Image.Image, target: Path, fmt: str) -> None:
-    im.info.pop("comment", None)
-    im.info.pop("exif", None)
-    im.info.pop("xmp", None)
+    """Every frame, in the format it came in (GIF, animated PNG, animated WebP); the per-frame
+    timing and transparency are kept, the metadata is not."""
+    for key in ("comment", "exif", "xmp", "icc_profile"):
+        im.info.pop(key, None)
     if fmt == "GIF":
         im.save(target, "GIF", save_all=True)
+    elif fmt == "PNG":
+        im.save(target, "PNG", save_all=True)
     else:
         im.save(target, "WEBP", save_all=True, quality=90)
 

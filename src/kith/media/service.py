@@ -223,6 +223,23 @@ class MediaService:
 
         return await self.db.read(read)
 
+    async def fetch_for_account(self, owner_id: int, account_id: int, media_id: str) -> Stored:
+        """A file as an official account's server may fetch it: its owner's uploads, and what its
+        followers sent in their conversations with it."""
+
+        def read(tx: Tx) -> Stored:
+            row = store.media(tx, media_id)
+            if row is None:
+                raise NotFound(_NO_MEDIA)
+            if row["owner_id"] != owner_id:
+                messages = [r["ref_id"] for r in store.refs(tx, media_id) if r["ref_kind"] == REF_MESSAGE]
+                if account_id not in chats.accounts_of_messages(tx, messages):
+                    raise NotFound(_NO_MEDIA)
+            sha = row["sha256"]
+            return Stored(self.blobs.path(sha), sha, row["mime"], row["size"], row["kind"], row["name"])
+
+        return await self.db.read(read)
+
     def _may_see(self, tx: Tx, viewer: int, row: object) -> bool:
         if row["owner_id"] == viewer:  # type: ignore[index]
             return True
@@ -259,7 +276,7 @@ class MediaService:
         return sha256_of(target), target.stat().st_size
 
     def _record_thumbnail(self, tx: Tx, media_id: str, path: Path, sha256: str, size: int, now: int) -> None:
-        row = store.media(tx, media_id)
+        row = store.lock_media(tx, media_id)
         if row is None or row["thumb_sha256"]:
             return
         store.use_blob(tx, sha256, size, now)
@@ -271,7 +288,7 @@ class MediaService:
         await asyncio.to_thread(self.blobs.clean_temporary, STALE_UPLOAD_S)
 
     def _sweep(self, tx: Tx, log: EventLog, media_id: str) -> None:
-        row = store.media(tx, media_id)
+        row = store.lock_media(tx, media_id)
         if row is None or store.has_refs(tx, media_id):
             return
         due = row["created_at"] + self.caps.sweep_grace_ms

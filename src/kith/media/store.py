@@ -11,6 +11,12 @@ def media(tx: Tx, media_id: str) -> Row | None:
     return tx.one("SELECT * FROM media WHERE id = ?", (media_id,))
 
 
+def lock_media(tx: Tx, media_id: str) -> Row | None:
+    """The media row, locked until the transaction ends (on PostgreSQL: a sweep deleting it and a
+    send attaching it take turns; SQLite's one writer already does)."""
+    return tx.one("UPDATE media SET id = id WHERE id = ? RETURNING *", (media_id,))
+
+
 def insert_media(tx: Tx, **columns: Any) -> None:
     names = ", ".join(columns)
     tx.execute(f"INSERT INTO media ({names}) VALUES ({placeholders(len(columns))})", tuple(columns.values()))

@@ -11,12 +11,14 @@ sends: an account reaches only its followers, and within the customer-service wi
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import logging
 import secrets
 import time
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from kith import validation
@@ -41,6 +43,8 @@ from kith.platform.models import (
     MAX_NAME,
     MAX_URL,
     MODES,
+    SERVICE,
+    SUBSCRIPTION,
     WINDOW_EVENT,
     WINDOW_MESSAGE,
     AccountCard,
@@ -54,10 +58,16 @@ from kith.platform.webhook import Unreachable, WebhookClient
 from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
 
+if TYPE_CHECKING:
+    from kith.media.service import MediaService, Stored
+
 log = logging.getLogger(__name__)
 
 _NO_ACCOUNT = "no such official account"
 SEARCH_LIMIT = 20
+MASS = "platform.mass"  # the outbox topic: one batch of a mass send's fan-out
+MASS_BATCH = 250  # followers a fan-out job reaches in one transaction
+SERVICE_MASS_PER_MONTH = 4
 FOLLOWERS_PAGE = 10_000
 MAX_MENU_BUTTONS, MAX_SUB_BUTTONS = 3, 5
 MAX_ARTICLE_TEXT = 200
@@ -90,6 +100,7 @@ class PlatformService:
         caps: PlatformLimits,
         limits: Limits,
         max_text_bytes: int,
+        media_service: MediaService,
     ) -> None:
         self.db = db
         self.writer = writer
@@ -97,6 +108,7 @@ class PlatformService:
         self.caps = caps
         self.limits = limits
         self.max_text_bytes = max_text_bytes
+        self.media_service = media_service  # the owner's uploads under /cgi-bin/media/ (build_services hands it in)
         self.webhooks = WebhookClient(caps.webhook_timeout_s, caps.allow_private_webhooks)
 
     async def close(self) -> None:
@@ -378,6 +390,94 @@ class PlatformService:
             return encode_str(content)
         return str(content)
 
+    # -- the developer's server: media -----------------------------------------------------------
+
+    async def upload_media(
+        self, account: Row, media_type: str, name: str | None, chunks: AsyncIterator[bytes], declared: int | None
+    ) -> dict[str, Any]:
+        """``/cgi-bin/media/upload``: an upload of the account's owner, checked like any other."""
+        kind = {"image": IMAGE, "thumb": IMAGE, "voice": VOICE}.get(media_type)
+        if kind is None:
+            raise WeChatError(40004, "invalid media type: kith takes image, thumb and voice")
+        owner = Caller(account["owner_id"], 0)
+        try:
+            uploaded = await self.media_service.do_upload(owner, kind, name, chunks, declared)
+        except DomainError as exc:
+            if exc.code in ("too_large", "image_too_large", "quota_exceeded"):
+                raise WeChatError(40006, f"invalid media size: {exc.message}") from None
+            if exc.code in ("rate_limited", "too_many_uploads"):
+                raise WeChatError(45009, exc.message) from None
+            raise WeChatError(40005, f"invalid file type: {exc.message}") from None
+        key = "thumb_media_id" if media_type == "thumb" else "media_id"
+        return {"type": media_type, key: uploaded.id, "created_at": uploaded.created_at // 1000}
+
+    async def media_file(self, account: Row, media_id: str) -> Stored:
+        try:
+            return await self.media_service.fetch_for_account(account["owner_id"], account["id"], media_id)
+        except NotFound:
+            raise WeChatError(40007, "invalid media_id") from None
+
+    # -- the developer's server: mass sends ------------------------------------------------------
+
+    async def mass_send(self, account: Row, body: dict[str, Any], openids: list[str] | None) -> dict[str, Any]:
+        """A mass message to every follower (``openids`` None) or to some: a subscription account
+        sends one a day; a service account's followers receive at most 4 a month (the others are
+        skipped). The fan-out runs in the outbox, a batch at a time, so it never holds up anyone's
+        sends for long."""
+        if openids is not None:
+            if not isinstance(openids, list) or not 1 <= len(openids) <= FOLLOWERS_PAGE:
+                raise WeChatError(40130, "invalid openid list size: 1 to 10000")
+            if not all(isinstance(o, str) for o in openids):
+                raise WeChatError(40003, "invalid openid")
+        kind, content = self._outgoing(body)
+
+        def start(tx: Tx, log: EventLog) -> int:
+            day = log.now // 86_400_000
+            if account["kind"] == SUBSCRIPTION and store.masses_on(tx, account["id"], day) >= 1:
+                raise WeChatError(45028, "has no masssend quota: a subscription account sends one a day")
+            stored = self._stored(tx, account, kind, content)
+            listed = encode_str(sorted(set(openids))) if openids is not None else None
+            mass_id = store.insert_mass(tx, account["id"], kind, stored, listed, day, log.now)
+            log.enqueue(MASS, encode({"mass_id": mass_id, "after": 0}))
+            return mass_id
+
+        mass_id = await self.writer.run(start)
+        return {"errcode": 0, "errmsg": "send job submission success", "msg_id": mass_id, "msg_data_id": mass_id}
+
+    async def on_mass(self, payload: bytes) -> None:
+        job = decode(payload)
+        await self.writer.run(self._mass_batch, job["mass_id"], job["after"])
+
+    def _mass_batch(self, tx: Tx, log: EventLog, mass_id: int, after: int) -> None:
+        """One batch of a mass send's fan-out, then the job for the next (at most once: the batch and
+        the next job commit together)."""
+        row = store.mass(tx, mass_id)
+        account = store.account(tx, row["account_id"]) if row is not None else None
+        if row is None or account is None or row["finished_at"] is not None:
+            return
+        if row["openids"] is None:
+            batch = store.followers_after(tx, account["id"], after, row["created_at"], MASS_BATCH)
+            more = len(batch) == MASS_BATCH
+        else:
+            listed = decode(row["openids"])
+            chunk = listed[after : after + MASS_BATCH]
+            batch = store.followers_by_openid(tx, account["id"], chunk)
+            more = after + MASS_BATCH < len(listed)
+        month = _month(log.now)
+        reached, filtered = [], 0
+        for follower in batch:
+            received = follower["mass_count"] if follower["mass_month"] == month else 0
+            if account["kind"] == SERVICE and received >= SERVICE_MASS_PER_MONTH:
+                filtered += 1
+                continue
+            chats.post_from_account(tx, log, account["id"], follower["user_id"], row["kind"], row["body"])
+            reached.append(follower["user_id"])
+        store.count_mass(tx, account["id"], reached, month)
+        store.mass_progress(tx, mass_id, len(reached), filtered, None if more else log.now)
+        if more:
+            cursor = batch[-1]["user_id"] if row["openids"] is None else after + MASS_BATCH
+            log.enqueue(MASS, encode({"mass_id": mass_id, "after": cursor}))
+
     # -- the developer's server: menus and followers ------------------------------------------------
 
     async def menu_create(self, account: Row, body: dict[str, Any]) -> None:
@@ -596,3 +696,8 @@ def _articles(raw: Any) -> list[dict[str, str]]:
             entry[key] = str(value)[:MAX_URL]
         out.append(entry)
     return out
+
+
+def _month(now_ms: int) -> int:
+    day = datetime.datetime.fromtimestamp(now_ms / 1000, datetime.UTC)
+    return day.year * 100 + day.month

@@ -167,3 +167,59 @@ def claim_reply(tx: Tx, account_id: int, msg_id: int) -> bool:
         )
         > 0
     )
+
+
+# -- mass sends ---------------------------------------------------------------------------------------
+
+
+def insert_mass(tx: Tx, account_id: int, kind: str, body: str, openids: str | None, day: int, now: int) -> int:
+    return int(
+        tx.value(
+            "INSERT INTO mass_sends (account_id, kind, body, openids, day, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
+            (account_id, kind, body, openids, day, now),
+        )
+    )
+
+
+def mass(tx: Tx, mass_id: int) -> Row | None:
+    return tx.one("SELECT * FROM mass_sends WHERE id = ?", (mass_id,))
+
+
+def masses_on(tx: Tx, account_id: int, day: int) -> int:
+    return int(tx.value("SELECT COUNT(*) FROM mass_sends WHERE account_id = ? AND day = ?", (account_id, day)))
+
+
+def followers_after(tx: Tx, account_id: int, after_user: int, followed_by: int, limit: int) -> list[Row]:
+    """Followers (since before ``followed_by``) in user id order, after ``after_user``: a batch of a fan-out."""
+    return tx.all(
+        "SELECT user_id, openid, mass_month, mass_count FROM follows WHERE account_id = ? AND user_id > ?"
+        " AND followed_at <= ? ORDER BY user_id LIMIT ?",
+        (account_id, after_user, followed_by, limit),
+    )
+
+
+def followers_by_openid(tx: Tx, account_id: int, openids: list[str]) -> list[Row]:
+    if not openids:
+        return []
+    return tx.all(
+        "SELECT user_id, openid, mass_month, mass_count FROM follows WHERE account_id = ?"
+        f" AND openid IN ({placeholders(len(openids))}) ORDER BY user_id",
+        (account_id, *openids),
+    )
+
+
+def count_mass(tx: Tx, account_id: int, user_ids: list[int], month: int) -> None:
+    """One more mass message this month for each of the followers (the count restarts each month)."""
+    tx.executemany(
+        "UPDATE follows SET mass_count = CASE WHEN mass_month = ? THEN mass_count + 1 ELSE 1 END, mass_month = ?"
+        " WHERE account_id = ? AND user_id = ?",
+        [(month, month, account_id, user_id) for user_id in user_ids],
+    )
+
+
+def mass_progress(tx: Tx, mass_id: int, sent: int, filtered: int, finished_at: int | None) -> None:
+    tx.execute(
+        "UPDATE mass_sends SET sent = sent + ?, filtered = filtered + ?, finished_at = ? WHERE id = ?",
+        (sent, filtered, finished_at, mass_id),
+    )

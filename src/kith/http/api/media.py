@@ -61,10 +61,12 @@ async def _serve(call: Call, *, thumbnail: bool) -> Response:
     stored = await call.services.media.fetch(call.caller, media_id, thumbnail=thumbnail)
     etag = f'"{stored.sha256}"'
     headers = {**_MEDIA_HEADERS, "ETag": etag}
-    if etag in [tag.strip() for tag in call.headers.get("if-none-match", "").split(",")]:
+    if _matches(call.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
-    if not stored.path.is_file():  # swept between the read and now
-        raise NotFound("no such media")
+    try:
+        stat = stored.path.stat()
+    except FileNotFoundError:  # swept between the read and now
+        raise NotFound("no such media") from None
     inline = stored.kind != "file"
     return FileResponse(
         stored.path,
@@ -72,8 +74,14 @@ async def _serve(call: Call, *, thumbnail: bool) -> Response:
         headers=headers,
         filename=stored.name or None,
         content_disposition_type="inline" if inline else "attachment",
-        stat_result=None,
+        stat_result=stat,
     )
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match's weak comparison (RFC 9110 13.1.2): ``*``, or the tag with or without W/."""
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 async def download(call: Call) -> Response:

@@ -33,6 +33,9 @@ CREATE TABLE follows (
     window_kind TEXT,
     window_opened_at INTEGER,
     window_used INTEGER NOT NULL DEFAULT 0,
+    -- mass messages received this month (YYYYMM): a service account reaches a follower 4 times a month
+    mass_month INTEGER NOT NULL DEFAULT 0,
+    mass_count INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (account_id, user_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX follows_by_openid ON follows (account_id, openid);
@@ -66,3 +69,21 @@ CREATE TABLE webhook_replies (
     msg_id INTEGER NOT NULL,
     PRIMARY KEY (account_id, msg_id)
 ) WITHOUT ROWID;
+
+-- Mass sends: one row per send (its id is the MsgId the API answers), fanned out to the followers by
+-- outbox jobs, a batch at a time, off the request path.
+CREATE TABLE mass_sends (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES official_accounts (id),
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    -- the openids it goes to (a JSON list), or NULL for every follower
+    openids TEXT,
+    -- the day it was sent (days since 1970-01-01, UTC): a subscription account sends once a day
+    day INTEGER NOT NULL,
+    sent INTEGER NOT NULL DEFAULT 0,
+    filtered INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER
+);
+CREATE INDEX mass_sends_by_day ON mass_sends (account_id, day);
