@@ -206,10 +206,10 @@ def test_a_reader_finds_follows_and_talks_to_an_account(
     expect(menu).to_be_hidden()
     expect(r.composer).to_be_hidden()
     expect(p.page.locator(".composer-notice")).to_contain_text(f"You unfollowed {name}.")  # the other device too
+    r.screenshot("official-unfollowed-desktop")
     wait_for(lambda: "unsubscribe" in [d["event"] for d in deliveries(api, owner, account["id"])])
     r.tab("Chats")
     expect(page.locator("a.chat-item.subscriptions-item")).to_have_count(0)
-    r.screenshot("official-unfollowed-desktop")
 
 
 def test_an_owner_creates_an_account_and_points_it_at_a_webhook(

@@ -219,7 +219,7 @@ function deliveryTable(rows) {
     h(
       'table',
       { class: 'delivery-table' },
-      h('thead', null, h('tr', null, ['Time', 'Event', 'Status', 'Latency', 'Error'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', null, h('tr', null, ['Time', 'Event', 'Status', 'Latency', 'Error'].map((t) => h('th', { scope: 'col', class: t === 'Latency' ? 'num' : null }, t)))),
       h(
         'tbody',
         null,
