@@ -21,7 +21,12 @@ from playwright.sync_api import expect
 from wechatpy import WeChatClient
 
 TOKEN = "harbourtoken7"
-TODAY = ["Boats in, boats out", "Today's harbour: <b>six</b> arrivals", "http://example.org/p.jpg", "http://example.org/today"]
+TODAY = [
+    "Boats in, boats out",
+    "Today's harbour: <b>six</b> arrivals",
+    "http://example.org/p.jpg",
+    "http://example.org/today",
+]
 
 
 class Quiet(WSGIRequestHandler):
@@ -87,8 +92,8 @@ def harbour_news(api: Api, kith: Server, bot: Bot) -> tuple[Account, dict[str, A
     """An owner's account with the bot as its webhook and a menu: Today (a click), More → Site (a link)."""
     owner = api.register("owner", "Olive Owner")
     name = unique("Harbour News ")
-    created = api.call(owner, "POST", "/official-accounts", json={"name": name, "kind": "subscription",
-                                                                     "description": "Boats, tides and the ferry, daily."})  # fmt: skip
+    body = {"name": name, "kind": "subscription", "description": "Boats, tides and the ferry, daily."}
+    created = api.call(owner, "POST", "/official-accounts", json=body)
     account = created["account"]
     api.call(owner, "PUT", f"/official-accounts/{account['id']}/webhook", json={"webhook_url": bot.url, "token": TOKEN})
     site = {"type": "view", "name": "Site", "url": "http://example.org/site"}
@@ -99,6 +104,11 @@ def harbour_news(api: Api, kith: Server, bot: Bot) -> tuple[Account, dict[str, A
 
 def deliveries(api: Api, owner: Account, account_id: int) -> list[dict[str, Any]]:
     return api.call(owner, "GET", f"/official-accounts/{account_id}/deliveries")["deliveries"]
+
+
+def access_token(kith: Server, app_id: str, secret: str) -> dict[str, Any]:
+    query = {"grant_type": "client_credential", "appid": app_id, "secret": secret}
+    return dict(httpx.get(f"{kith.url}/cgi-bin/token", params=query).json())
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -168,7 +178,9 @@ def test_a_reader_finds_follows_and_talks_to_an_account(
     r.screenshot("official-article-desktop")
 
     # More → Site: a link to another site, in a new tab; the account hears the VIEW
-    page.context.route("http://example.org/**", lambda route: route.fulfill(body="<p>The site</p>", content_type="text/html"))
+    page.context.route(
+        "http://example.org/**", lambda route: route.fulfill(body="<p>Site</p>", content_type="text/html")
+    )
     menu.get_by_role("button", name="More").click()
     site = page.get_by_role("menuitem", name="Site")
     expect(site).to_have_attribute("rel", "noopener noreferrer")
@@ -190,7 +202,8 @@ def test_a_reader_finds_follows_and_talks_to_an_account(
 
     # the same reader on a phone, in dark mode: the subscriptions, then the chat
     p = new_app("reader-phone", PHONE, color_scheme="dark").signed_in_as(reader, "chats")
-    expect(p.page.locator("a.chat-item.subscriptions-item .chat-preview")).to_have_text(f"{name}: You said: any boats today?")
+    preview = p.page.locator("a.chat-item.subscriptions-item .chat-preview")
+    expect(preview).to_have_text(f"{name}: You said: any boats today?")
     p.screenshot("official-chats-phone-dark")
     p.page.locator("a.chat-item.subscriptions-item").click()
     p.page.get_by_role("list", name="Subscriptions").locator("a.chat-item").filter(has_text=name).click()
@@ -241,8 +254,7 @@ def test_an_owner_creates_an_account_and_points_it_at_a_webhook(
     expect(page.locator(".copy-field", has_text="AppID")).to_contain_text(app_id)
     expect(page.locator(".copy-field", has_text="Account id (gh)")).to_contain_text(re.compile(r"gh_[0-9a-f]{12}"))
     assert secret not in page.content()
-    token = httpx.get(f"{kith.url}/cgi-bin/token", params={"grant_type": "client_credential", "appid": app_id, "secret": secret})
-    assert "access_token" in token.json()
+    assert "access_token" in access_token(kith, app_id, secret)
 
     # a wrong Token fails the handshake, in the server's words; the right one is saved
     hook = page.get_by_role("form", name="Webhook")
@@ -276,8 +288,8 @@ def test_an_owner_creates_an_account_and_points_it_at_a_webhook(
     new_secret = fresh.locator(".copy-field.secret .copy-value").inner_text()
     assert new_secret != secret
     fresh.get_by_role("button", name="I have copied it").click()
-    old = httpx.get(f"{kith.url}/cgi-bin/token", params={"grant_type": "client_credential", "appid": app_id, "secret": secret})
-    assert old.json().get("errcode") == 40125
+    assert access_token(kith, app_id, secret).get("errcode") == 40125  # the old one
+    assert "access_token" in access_token(kith, app_id, new_secret)
 
     # the list of your accounts, and the console on a phone
     phone = new_app("owner-phone", PHONE).signed_in_as(owner, "me/accounts")
@@ -286,4 +298,3 @@ def test_an_owner_creates_an_account_and_points_it_at_a_webhook(
     phone.page.get_by_role("list", name="Your official accounts").get_by_role("link").first.click()
     expect(phone.page.locator(".delivery-table")).to_be_visible()
     phone.screenshot("official-console-phone")
-

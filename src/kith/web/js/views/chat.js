@@ -12,7 +12,7 @@ import {
 import { discard, pendingFor, retry, sendText } from '../outbox.js';
 import { discardUpload, retryUpload, sendMedia, uploadsFor, watchProgress } from '../uploads.js';
 import { MAX_VOICE_MS, MIN_VOICE_MS, canRecord, startRecording } from '../recorder.js';
-import { follow, markRead, menuEvent, recall, setPrefs, unblock, unfollow } from '../actions.js';
+import { follow, loadAccount, markRead, menuEvent, recall, setPrefs, unblock, unfollow } from '../actions.js';
 import { go } from '../router.js';
 import { humanError } from '../api.js';
 import { openAddFriend, openChatInfo } from './dialogs.js';
@@ -53,6 +53,7 @@ export function mountChat(el, conversationId) {
   let destroyed = false;
   let gone = false; // showing "you left this group" instead of the chat
   let recording = null; // a voice note being recorded: {recorder, cancelled, released, timer}
+  let accountFresh = false; // an account's card (its menu) has been read since the chat opened
 
   // ---- header ----
   const title = h('h2', { class: 'chat-title' });
@@ -907,6 +908,11 @@ export function mountChat(el, conversationId) {
     if (!chat().loaded && !chat().loading) {
       loadLatest(id).catch((error) => toast(humanError(error), { kind: 'error' }));
       if (c.kind === 'group') ensureMembers(id);
+    }
+    if (c.kind === 'official' && !accountFresh && c.account) {
+      // no event says an account changed its menu: read its card when its chat opens
+      accountFresh = true;
+      loadAccount(c.account.id).catch(() => {});
     }
     const wasAtBottom = stick;
     let anchor = null;
