@@ -195,6 +195,11 @@ def test_a_reader_finds_follows_and_talks_to_an_account(
     expect(menu).to_be_hidden()
     r.send("any boats today?")
     expect(page.locator(".msg.from-account .msg-text", has_text="You said: any boats today?")).to_be_visible()
+    r.screenshot("official-writing-desktop")
+    page.get_by_role("button", name="Attach").click()  # an account takes pictures and voice notes, not files
+    expect(page.get_by_role("menuitem", name="Photo")).to_be_visible()
+    expect(page.get_by_role("menuitem", name="File")).to_have_count(0)
+    page.keyboard.press("Escape")
     page.get_by_role("button", name="Show the menu").click()
     expect(menu).to_be_visible()
     statuses = {d["event"]: d["status"] for d in deliveries(api, owner, account["id"])}
@@ -210,6 +215,10 @@ def test_a_reader_finds_follows_and_talks_to_an_account(
     expect(p.page.locator(".news-card.first .news-title")).to_have_text(TODAY[0])
     expect(p.page.get_by_role("toolbar", name="Menu")).to_be_visible()
     p.screenshot("official-chat-phone-dark")
+    p.page.get_by_role("toolbar", name="Menu").get_by_role("button", name="More").click()
+    expect(p.page.get_by_role("menuitem", name="Site")).to_be_visible()
+    p.screenshot("official-submenu-phone-dark")
+    p.page.keyboard.press("Escape")
 
     # unfollow from the chat's header, after a confirmation: the menu and the input give way to a notice
     page.get_by_role("button", name="Account options").click()
