@@ -39,7 +39,9 @@ expect.set_options(timeout=10_000)
 
 @pytest.fixture(scope="session")
 def kith(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("web") / "data").start()
+    # official accounts' webhooks are bots on 127.0.0.1 here (tests/browser/test_official_accounts.py)
+    env = {"KITH_PLATFORM_ALLOW_PRIVATE_WEBHOOKS": "true"}
+    srv = Server(tmp_path_factory.mktemp("web") / "data", env).start()
     yield srv
     srv.stop()
 

@@ -3,7 +3,7 @@
 
 import { del, get, patch, post, put, seedMedia, uploadMedia } from './api.js';
 import { go } from './router.js';
-import { changed, chatOf, ensureMembers, state, upsertConversation } from './store.js';
+import { changed, chatOf, ensureMembers, rememberAccount, state, upsertConversation } from './store.js';
 
 let sync = null;
 
@@ -129,6 +129,41 @@ export async function unblock(userId) {
   if (friend) state.friends.set(userId, { ...friend, blocked: false });
   changed('blocked');
   changed('friends');
+}
+
+// ---- official accounts (docs/platform.md) ------------------------------------------------------
+
+export async function searchAccounts(words) {
+  const { accounts } = await get(`/official-accounts?q=${encodeURIComponent(words)}`);
+  accounts.forEach(rememberAccount);
+  return accounts;
+}
+
+export async function loadAccount(accountId) {
+  const card = await get(`/official-accounts/${accountId}`);
+  rememberAccount(card);
+  return card;
+}
+
+/** Follow an account and open its conversation. */
+export async function follow(accountId, { open = true } = {}) {
+  const { account, conversation_id: id } = await put(`/official-accounts/${accountId}/follow`);
+  rememberAccount(account);
+  if (!state.conversations.has(id)) upsertConversation(await get(`/conversations/${id}`));
+  if (open) go(`chats/subscriptions/${id}`);
+  return id;
+}
+
+export async function unfollow(accountId) {
+  await del(`/official-accounts/${accountId}/follow`);
+  const known = state.accounts.get(accountId);
+  if (known) rememberAccount({ ...known, following: false });
+}
+
+/** A tap on a button of an account's menu: its key (a click button) or its URL (a view button). */
+export function menuEvent(accountId, button) {
+  const body = button.type === 'view' ? { url: button.url } : { key: button.key };
+  return post(`/official-accounts/${accountId}/menu-events`, body);
 }
 
 // ---- me ---------------------------------------------------------------------------------------

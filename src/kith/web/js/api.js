@@ -303,6 +303,9 @@ const FRIENDLY = {
   group_full: 'The group is full.',
   too_large: 'That is too long.',
   client_id_conflict: 'This message clashed with another one. Delete it and send it again.',
+  not_following: 'Follow this account again to write to it.',
+  name_taken: 'An official account of that name exists already. Try another name.',
+  no_such_button: 'That menu button is no longer there.',
   internal: 'Something went wrong on the server. Please try again.',
   not_found: 'That is no longer there.',
 };
@@ -343,6 +346,14 @@ export function humanError(error) {
   if (error.code === 'weak_password') {
     const advice = [error.fields?.warning, ...(error.fields?.suggestions || [])].filter(Boolean).join(' ');
     return `That password is too easy to guess.${advice ? ` ${advice}` : ''}`;
+  }
+  if (error.code === 'handshake_failed') {
+    // the server's words say what went wrong (no answer, a timeout, a wrong Token)
+    const why = (error.message || '').replace(/^the webhook URL /, '').replace(/^the webhook /, '');
+    return `Your webhook did not pass the check${why ? `: it ${why}` : ''}.`.replace(/\.\.$/, '.');
+  }
+  if (error.code === 'webhook_url_refused') {
+    return `kith will not call that address${error.message ? `: ${error.message}` : ''}.`;
   }
   if (error.upload && UPLOAD_FRIENDLY[error.code]) return UPLOAD_FRIENDLY[error.code];
   if (error.upload && error.code === 'rate_limited') return `Too many uploads. Try again in ${waitWords(error.fields?.retry_after)}.`;

@@ -62,6 +62,7 @@ export const state = {
   requests: new Map(), // request id -> FriendRequest (pending ones only)
   blocked: new Map(), // user id -> User
   devices: null, // [Device] once loaded
+  accounts: new Map(), // official account id -> AccountCard, every one we have seen (docs/platform.md)
   serverOffset: 0, // server clock minus ours, in ms
 };
 
@@ -77,6 +78,7 @@ export function reset(user, deviceId) {
   state.requests = new Map();
   state.blocked = new Map();
   state.devices = null;
+  state.accounts = new Map();
   for (const topic of listeners.keys()) changed(topic);
 }
 
@@ -106,6 +108,7 @@ export async function loadSnapshot() {
   for (const conv of convs.conversations) {
     state.conversations.set(conv.id, conv);
     rememberUser(conv.peer);
+    rememberAccount(conv.account);
   }
   state.friends = new Map(friends.friends.map((f) => [f.user.id, f]));
   friends.friends.forEach((f) => rememberUser(f.user));
@@ -118,7 +121,23 @@ export async function loadSnapshot() {
   state.blocked = new Map(blocks.users.map((u) => [u.id, u]));
   state.since = head;
   state.ready = true;
-  for (const topic of ['me', 'conversations', 'friends', 'requests', 'blocked', 'users', 'ready']) changed(topic);
+  for (const topic of ['me', 'conversations', 'friends', 'requests', 'blocked', 'users', 'accounts', 'ready']) changed(topic);
+}
+
+/** Keep what we learnt of an official account (from a search, its page, a conversation, an event). */
+export function rememberAccount(card) {
+  if (!card || typeof card.id !== 'number') return;
+  const known = state.accounts.get(card.id);
+  const next = known ? { ...known, ...card } : card;
+  if (JSON.stringify(next) === JSON.stringify(known)) return;
+  state.accounts.set(card.id, next);
+  changed('accounts');
+  // the conversation shows the account as it is now (its menu, whether we follow it)
+  const conv = conversationOfAccount(card.id);
+  if (conv && JSON.stringify(conv.account) !== JSON.stringify(next)) {
+    state.conversations.set(conv.id, { ...conv, account: next });
+    changed('conversations');
+  }
 }
 
 // ---- selectors ------------------------------------------------------------------------------
@@ -138,6 +157,7 @@ export function nameOf(userId, { you = 'You' } = {}) {
 
 export function conversationTitle(conv) {
   if (!conv) return '';
+  if (conv.kind === 'official') return conv.account?.name || conv.name || 'Official account';
   if (conv.kind === 'direct') {
     if (!conv.peer) return 'Deleted user';
     return conv.remark || state.friends.get(conv.peer.id)?.remark || conv.peer.display_name;
@@ -162,8 +182,31 @@ export function sortedConversations() {
 
 export function totalUnread() {
   let total = 0;
-  for (const conv of state.conversations.values()) if (!conv.muted) total += conv.unread;
+  for (const conv of state.conversations.values()) if (!conv.muted && !unfollowed(conv)) total += conv.unread;
   return total;
+}
+
+// ---- official accounts ------------------------------------------------------------------------
+
+/** An account's conversation with us whose account we no longer follow (its history stays). */
+export function unfollowed(conv) {
+  return conv.kind === 'official' && conv.account?.following === false;
+}
+
+/** The conversations of the accounts we follow, newest activity first (they share one entry in Chats). */
+export function subscriptions() {
+  return sortedConversations().filter((c) => c.kind === 'official' && !unfollowed(c));
+}
+
+export function conversationOfAccount(accountId) {
+  for (const conv of state.conversations.values()) if (conv.kind === 'official' && conv.account?.id === accountId) return conv;
+  return null;
+}
+
+/** Who a message is from, for the chat and its quotes: an account's message has no sender. */
+export function senderName(conv, senderId) {
+  if ((senderId === null || senderId === undefined) && conv?.kind === 'official') return conversationTitle(conv);
+  return nameOf(senderId);
 }
 
 export function incomingRequests() {
@@ -296,6 +339,10 @@ export function upsertConversation(conv) {
   // a conversation without an avatar has none (the field is left out), so it is not merged
   state.conversations.set(conv.id, known ? { ...known, ...conv, avatar: conv.avatar } : conv);
   rememberUser(conv.peer);
+  if (conv.account) {
+    state.accounts.set(conv.account.id, { ...state.accounts.get(conv.account.id), ...conv.account });
+    changed('accounts');
+  }
   changed('conversations');
 }
 
@@ -554,4 +601,16 @@ onEvent('device.revoked', ({ device_id: id }) => {
     changed('devices');
   }
   // our own revocation: the socket is closed with 4003 and the app signs out
+});
+
+onEvent('official.followed', ({ account }) => rememberAccount({ ...account, following: true }));
+
+onEvent('official.unfollowed', ({ account_id: id }) => {
+  const known = state.accounts.get(id);
+  if (known) rememberAccount({ ...known, following: false });
+  const conv = conversationOfAccount(id);
+  if (conv && conv.account?.following !== false) {
+    state.conversations.set(conv.id, { ...conv, account: { ...conv.account, following: false } });
+    changed('conversations');
+  }
 });

@@ -4,5 +4,6 @@ import './system.js';
 import './image.js';
 import './voice.js';
 import './file.js';
+import './news.js';
 
 export { isNotice, kindOf, previewOf, registerKind } from './registry.js';

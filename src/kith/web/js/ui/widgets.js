@@ -17,11 +17,11 @@ export function initials(name) {
  * A coloured circle with initials (the colour is stable per id), or the person's or group's picture
  * when `picture` (an avatar's media id) is given: the initials show until it has loaded.
  */
-export function avatar(name, id, { size = 40, group = false, picture = null } = {}) {
-  const hue = (Number(id || 0) * 137 + (group ? 200 : 20)) % 360;
+export function avatar(name, id, { size = 40, group = false, official = false, picture = null } = {}) {
+  const hue = (Math.abs(Number(id || 0)) * 137 + (group ? 200 : 20)) % 360;
   const el = h(
     'span',
-    { class: `avatar${group ? ' group' : ''}`, style: { '--hue': hue, '--size': `${size}px` }, 'aria-hidden': 'true' },
+    { class: `avatar${group ? ' group' : ''}${official ? ' official' : ''}`, style: { '--hue': hue, '--size': `${size}px` }, 'aria-hidden': 'true' },
     group ? icon('group', { size: Math.round(size * 0.5) }) : initials(name),
   );
   if (picture) {
@@ -173,7 +173,7 @@ export function confirmDialog(question, { detail = '', confirm = 'OK', danger = 
 // ---- menus ------------------------------------------------------------------------------------
 
 /**
- * A small popup menu at an element or a point. items: [{label, icon, action, danger}]
+ * A small popup menu at an element or a point. items: [{label, icon, action, danger, href}]
  * Arrow keys move, Enter picks, Escape closes and returns focus.
  */
 export function openMenu(at, items, { label = 'Actions' } = {}) {
@@ -191,17 +191,19 @@ export function openMenu(at, items, { label = 'Actions' } = {}) {
     if (!menu.contains(event.target)) close();
   };
   for (const item of items) {
+    // an item with an href is a link to another site, opened in a new tab (its action runs too)
+    const link = item.href ? { href: item.href, target: '_blank', rel: 'noopener noreferrer' } : { type: 'button' };
     menu.append(
       h(
-        'button',
+        item.href ? 'a' : 'button',
         {
           class: `menu-item${item.danger ? ' danger' : ''}`,
-          type: 'button',
+          ...link,
           role: 'menuitem',
           tabindex: '-1',
           onclick: () => {
             close();
-            item.action();
+            item.action?.();
           },
         },
         item.icon ? icon(item.icon, { size: 18 }) : null,
@@ -295,4 +297,37 @@ export async function busy(button, busyLabel, fn) {
 export function badge(count, { muted = false, label = '' } = {}) {
   if (!count) return null;
   return h('span', { class: `badge${muted ? ' muted' : ''}`, 'aria-label': label || `${count} unread` }, count > 99 ? '99+' : String(count));
+}
+
+/** Put text on the clipboard; says so in a toast. */
+export async function copyText(text, done = 'Copied.') {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // no clipboard permission: the old way, through a selected, hidden field
+    const area = h('textarea', { class: 'sr-only', 'aria-hidden': 'true' });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand('copy');
+    area.remove();
+    if (!ok) {
+      toast('Could not copy. Select the text and copy it yourself.', { kind: 'error' });
+      return;
+    }
+  }
+  toast(done);
+}
+
+/** A value to read and copy: its label, the value in monospace, and a Copy button. */
+export function copyField(label, value, { secret = false } = {}) {
+  return h(
+    'div',
+    { class: `copy-field${secret ? ' secret' : ''}` },
+    h('span', { class: 'copy-label' }, label),
+    h('code', { class: 'copy-value' }, value || '—'),
+    value
+      ? h('button', { class: 'icon-btn small', type: 'button', 'aria-label': `Copy ${label}`, title: 'Copy', onclick: () => copyText(value, `${label} copied.`) }, icon('copy', { size: 16 }))
+      : null,
+  );
 }

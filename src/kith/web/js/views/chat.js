@@ -3,16 +3,17 @@
 import { h, reconcile, isDesktop } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { clockTime, dayKey, dayLabel, dateTime, duration, fileSize } from '../ui/format.js';
-import { avatar, emptyState, openDialog, openMenu, toast } from '../ui/widgets.js';
+import { avatar, confirmDialog, emptyState, openDialog, openMenu, toast } from '../ui/widgets.js';
 import { isNotice, kindOf, previewOf } from '../messages/index.js';
 import {
-  chatOf, conversationTitle, ensureMembers, isMe, lastLeft, loadLatest, loadOlder, nameOf, serverNow,
-  sortedMessages, state, subscribe,
+  chatOf, conversationTitle, ensureMembers, isMe, lastLeft, loadLatest, loadOlder, nameOf, senderName, serverNow,
+  sortedMessages, state, subscribe, unfollowed,
 } from '../store.js';
 import { discard, pendingFor, retry, sendText } from '../outbox.js';
 import { discardUpload, retryUpload, sendMedia, uploadsFor, watchProgress } from '../uploads.js';
 import { MAX_VOICE_MS, MIN_VOICE_MS, canRecord, startRecording } from '../recorder.js';
-import { markRead, recall, unblock } from '../actions.js';
+import { follow, loadAccount, markRead, menuEvent, recall, setPrefs, unblock, unfollow } from '../actions.js';
+import { go } from '../router.js';
 import { humanError } from '../api.js';
 import { openAddFriend, openChatInfo } from './dialogs.js';
 
@@ -25,6 +26,8 @@ const MAX_AT_ONCE = 10; // files sent from one pick, paste or drop
 const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif)$/; // what the server takes as a picture; others go as files
 
 const NOT_A_PICTURE = new Set(['not_an_image', 'invalid_image', 'image_too_large']);
+const WEB = /^https?:\/\//i;
+const menuModes = new Map(); // conversation id -> whether an account's menu shows instead of the input
 
 /** Whether sending again might work: not when the server refused what was sent. */
 function retryable(m) {
@@ -50,6 +53,7 @@ export function mountChat(el, conversationId) {
   let destroyed = false;
   let gone = false; // showing "you left this group" instead of the chat
   let recording = null; // a voice note being recorded: {recorder, cancelled, released, timer}
+  let accountFresh = false; // an account's card (its menu) has been read since the chat opened
 
   // ---- header ----
   const title = h('h2', { class: 'chat-title' });
@@ -61,12 +65,14 @@ export function mountChat(el, conversationId) {
     { class: 'icon-btn', type: 'button', 'aria-label': 'Chat info', title: 'Chat info', onclick: () => openInfo() },
     icon('more'),
   );
+  const backLink = h('a', { class: 'icon-btn back', href: '#/chats', 'aria-label': 'Back to chats' }, icon('back'));
   const header = h(
     'header',
     { class: 'pane-header chat-header' },
-    h('a', { class: 'icon-btn back', href: '#/chats', 'aria-label': 'Back to chats' }, icon('back')),
-    // a click on the title opens the info too (the button next to it is the keyboard's way there)
-    h('div', { class: 'chat-head', onclick: () => openInfo() }, headAvatar, h('div', { class: 'chat-head-text' }, title, subtitle)),
+    backLink,
+    // a click on the title opens the info too (the button next to it is the keyboard's way there);
+    // an account's title opens its page
+    h('div', { class: 'chat-head', onclick: () => (official() ? go(`contacts/account/${conv().account?.id}`) : openInfo()) }, headAvatar, h('div', { class: 'chat-head-text' }, title, subtitle)),
     infoButton,
   );
 
@@ -112,9 +118,23 @@ export function mountChat(el, conversationId) {
     h('span', { class: 'record-hint wide-only' }, 'Release to send · slide away or Esc to cancel'),
     h('span', { class: 'record-hint narrow-only' }, 'Slide away to cancel'),
   );
-  const form = h('form', { class: 'composer-row' }, attachButton, imageInput, fileInput, input, recordBar, micButton, sendButton);
+  // an official account's menu: a bar of buttons in place of the input, as its followers know it
+  const menuToggle = h(
+    'button',
+    { class: 'icon-btn menu-toggle', type: 'button', hidden: true, 'aria-label': 'Show the menu', title: 'Show the menu', onclick: () => setMenuMode(true) },
+    icon('menu'),
+  );
+  const keyboardToggle = h(
+    'button',
+    { class: 'icon-btn menu-toggle', type: 'button', 'aria-label': 'Write a message', title: 'Write a message', onclick: () => setMenuMode(false) },
+    icon('keyboard'),
+  );
+  const menuButtons = h('div', { class: 'oa-menu-buttons' });
+  const menuBar = h('div', { class: 'oa-menu', hidden: true, role: 'toolbar', 'aria-label': 'Menu' }, keyboardToggle, menuButtons);
+  let menuKey = null;
+  const form = h('form', { class: 'composer-row' }, menuToggle, attachButton, imageInput, fileInput, input, recordBar, micButton, sendButton);
   const blockedBar = h('div', { class: 'composer-notice', hidden: true });
-  const composer = h('footer', { class: 'composer' }, replyBar, blockedBar, form);
+  const composer = h('footer', { class: 'composer' }, replyBar, blockedBar, form, menuBar);
 
   const dropHint = h('div', { class: 'drop-hint', 'aria-hidden': 'true' }, h('div', null, icon('attach', { size: 28 }), h('span', null, 'Drop to send')));
   const body = h('div', { class: 'chat-body' }, scroller, pill, dropHint);
@@ -132,7 +152,89 @@ export function mountChat(el, conversationId) {
 
   function openInfo() {
     const c = conv();
-    if (c) openChatInfo(c);
+    if (!c) return;
+    if (c.kind !== 'official') {
+      openChatInfo(c);
+      return;
+    }
+    const account = c.account || {};
+    const name = conversationTitle(c);
+    openMenu(infoButton, [
+      { label: 'View account', icon: 'info', action: () => go(`contacts/account/${account.id}`) },
+      { label: c.muted ? 'Unmute' : 'Mute', icon: c.muted ? 'bell' : 'mute', action: () => setPrefs(id, { muted: !c.muted }).catch((e) => toast(humanError(e), { kind: 'error' })) },
+      account.following === false
+        ? { label: 'Follow', icon: 'plus', action: () => follow(account.id, { open: false }).catch((e) => toast(humanError(e), { kind: 'error' })) }
+        : {
+            label: 'Unfollow',
+            icon: 'close',
+            danger: true,
+            action: async () => {
+              const sure = await confirmDialog(`Unfollow ${name}?`, {
+                detail: 'It will not be able to send you anything any more. Its messages so far stay here.',
+                confirm: 'Unfollow',
+                danger: true,
+              });
+              if (!sure) return;
+              try {
+                await unfollow(account.id);
+                toast(`You unfollowed ${name}.`);
+              } catch (error) {
+                toast(humanError(error), { kind: 'error' });
+              }
+            },
+          },
+    ], { label: `${name} options` });
+  }
+
+  const official = () => conv()?.kind === 'official';
+  const who = (userId) => senderName(conv(), userId);
+
+  function setMenuMode(on) {
+    menuModes.set(id, on);
+    renderComposerState();
+    if (on) menuButtons.querySelector('button, a')?.focus();
+    else input.focus();
+  }
+
+  async function tap(account, button) {
+    stick = true; // the answer, if any, comes into view
+    try {
+      await menuEvent(account.id, button);
+    } catch (error) {
+      toast(humanError(error), { kind: 'error' });
+    }
+  }
+
+  /** One button of the menu: a click (its key goes to the account), a link, or a group of them. */
+  function menuButton(account, button) {
+    const label = button.name || 'Menu';
+    const subs = button.sub_button || [];
+    if (subs.length) {
+      const opener = h(
+        'button',
+        { class: 'oa-menu-btn', type: 'button', 'aria-haspopup': 'menu' },
+        icon('menu', { size: 14, className: 'oa-menu-mark' }),
+        h('span', null, label),
+      );
+      opener.addEventListener('click', () =>
+        openMenu(
+          opener,
+          subs.map((sub) => ({
+            label: sub.name || 'Menu',
+            icon: sub.type === 'view' ? 'external' : null,
+            href: sub.type === 'view' && WEB.test(sub.url || '') ? sub.url : null,
+            action: () => tap(account, sub),
+          })),
+          { label },
+        ),
+      );
+      return opener;
+    }
+    if (button.type === 'view' && WEB.test(button.url || '')) {
+      return h('a', { class: 'oa-menu-btn', href: button.url, target: '_blank', rel: 'noopener noreferrer', title: button.url, onclick: () => tap(account, button) }, h('span', null, label));
+    }
+    if (button.type === 'click') return h('button', { class: 'oa-menu-btn', type: 'button', onclick: () => tap(account, button) }, h('span', null, label));
+    return h('button', { class: 'oa-menu-btn', type: 'button', disabled: true, title: 'This button does not work in kith' }, h('span', null, label));
   }
 
   function nearBottom() {
@@ -221,7 +323,8 @@ export function mountChat(el, conversationId) {
   attachButton.addEventListener('click', () =>
     openMenu(attachButton, [
       { label: 'Photo', icon: 'image', action: () => imageInput.click() },
-      { label: 'File', icon: 'file', action: () => fileInput.click() },
+      // an official account takes pictures and voice notes, not files
+      ...(official() ? [] : [{ label: 'File', icon: 'file', action: () => fileInput.click() }]),
     ], { label: 'Attach' }),
   );
   imageInput.addEventListener('change', () => {
@@ -296,6 +399,11 @@ export function mountChat(el, conversationId) {
       }),
     );
     if (destroyed) return;
+    if (official() && files.some((f) => f.kind === 'file')) {
+      toast('An official account takes pictures and voice notes, not files.');
+      files.splice(0, files.length, ...files.filter((f) => f.kind === 'image'));
+      if (!files.length) return;
+    }
     const images = files.filter((f) => f.kind === 'image');
     const previews = images.map((f) => f.preview);
     const others = files.filter((f) => f.kind === 'file').map((f) =>
@@ -477,7 +585,7 @@ export function mountChat(el, conversationId) {
         h(
           'div',
           { class: 'reply-bar-text' },
-          h('strong', null, `Replying to ${nameOf(message.sender_id)}`),
+          h('strong', null, `Replying to ${who(message.sender_id)}`),
           h('span', null, previewOf(message, ctx)),
         ),
         h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Cancel reply', onclick: () => { setReply(null); input.focus(); } }, icon('close', { size: 18 })),
@@ -549,6 +657,7 @@ export function mountChat(el, conversationId) {
   function entries() {
     const c = conv();
     const group = c?.kind === 'group';
+    const byAccount = c?.kind === 'official'; // the account's messages show its avatar
     const all = [...sortedMessages(id), ...pendingMessages()];
     const out = [];
     let prevDay = null;
@@ -563,7 +672,7 @@ export function mountChat(el, conversationId) {
       const notice = isNotice(m);
       const cont = Boolean(prev && !notice && !isNotice(prev) && prev.sender_id === m.sender_id && m.created_at - prev.created_at < RUN_GAP_MS);
       const key = m.client_id ? `c:${m.sender_id}:${m.client_id}` : `s:${m.seq}`;
-      out.push({ type: 'msg', key, m, cont, group });
+      out.push({ type: 'msg', key, m, cont, group, byAccount });
       prev = m;
     }
     return out;
@@ -575,8 +684,9 @@ export function mountChat(el, conversationId) {
     const mine = isMe(m.sender_id);
     return JSON.stringify([
       m.seq, m.kind, m.text, m.media?.id, m.local_url, m.recalled, m.reply_to, m.system, m.state, m.error?.code, e.cont, e.group,
-      e.group && !mine && !e.cont ? state.users.get(m.sender_id)?.avatar : null,
-      m.sender_id !== null ? nameOf(m.sender_id) : '', m.reply_to ? nameOf(m.reply_to.sender_id) : '',
+      e.group && !mine && !e.cont ? state.users.get(m.sender_id)?.avatar : null, m.articles,
+      e.byAccount && !mine ? [conversationTitle(conv()), conv()?.account?.avatar] : null,
+      m.sender_id !== null ? nameOf(m.sender_id) : '', m.reply_to ? who(m.reply_to.sender_id) : '',
       mine && !m.pending && !m.recalled && serverNow() - m.created_at < RECALL_WINDOW_MS,
     ]);
   }
@@ -587,7 +697,7 @@ export function mountChat(el, conversationId) {
     if (isNotice(m)) {
       const kind = kindOf(m);
       const content = m.recalled
-        ? `${isMe(m.sender_id) ? 'You' : nameOf(m.sender_id)} recalled a message`
+        ? `${isMe(m.sender_id) ? 'You' : who(m.sender_id)} recalled a message`
         : kind ? kind.render(m, ctx) : 'A message this version of kith cannot show';
       return h('div', { class: `notice${m.recalled ? ' recalled' : ''}`, 'data-seq': m.seq }, h('span', { class: 'notice-text' }, content));
     }
@@ -599,8 +709,8 @@ export function mountChat(el, conversationId) {
     const quote = m.reply_to
       ? h(
           'button',
-          { class: 'quote', type: 'button', onclick: () => jumpTo(m.reply_to.seq), 'aria-label': `Reply to ${nameOf(m.reply_to.sender_id)}: ${quoted}` },
-          h('span', { class: 'quote-name' }, nameOf(m.reply_to.sender_id)),
+          { class: 'quote', type: 'button', onclick: () => jumpTo(m.reply_to.seq), 'aria-label': `Reply to ${who(m.reply_to.sender_id)}: ${quoted}` },
+          h('span', { class: 'quote-name' }, who(m.reply_to.sender_id)),
           h('span', { class: 'quote-text' }, quoted),
         )
       : null;
@@ -611,12 +721,14 @@ export function mountChat(el, conversationId) {
           ? icon('alert', { size: 14, label: 'Not sent', className: 'state-icon failed' })
           : icon('check', { size: 14, label: 'Sent', className: 'state-icon' })
       : null;
-    const actions = m.pending
+    const actions = m.pending || (e.byAccount && !canRecall)
       ? null
       : h(
           'div',
           { class: 'msg-actions' },
-          h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Reply', title: 'Reply', 'data-focus': 'reply', onclick: () => setReply(m) }, icon('reply', { size: 18 })),
+          e.byAccount
+            ? null // an account's conversation has no replies: its server would not see the quote
+            : h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Reply', title: 'Reply', 'data-focus': 'reply', onclick: () => setReply(m) }, icon('reply', { size: 18 })),
           canRecall
             ? h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Recall', title: 'Recall (within 2 minutes)', 'data-focus': 'recall', onclick: () => doRecall(m) }, icon('undo', { size: 18 }))
             : null,
@@ -625,7 +737,7 @@ export function mountChat(el, conversationId) {
     return h(
       'div',
       {
-        class: `msg ${mine ? 'mine' : 'theirs'}${e.cont ? ' cont' : ''}${e.group ? ' in-group' : ''}`,
+        class: `msg ${mine ? 'mine' : 'theirs'}${e.cont ? ' cont' : ''}${e.group ? ' in-group' : ''}${e.byAccount && !mine ? ' from-account' : ''}`,
         tabindex: '-1',
         'data-seq': m.seq ?? '',
         'data-state': status,
@@ -635,6 +747,11 @@ export function mountChat(el, conversationId) {
         ? e.cont
           ? h('span', { class: 'msg-avatar-gap' })
           : h('span', { class: 'msg-avatar' }, avatar(nameOf(m.sender_id), m.sender_id, { size: 32, picture: state.users.get(m.sender_id)?.avatar }))
+        : null,
+      e.byAccount && !mine
+        ? e.cont
+          ? h('span', { class: 'msg-avatar-gap' })
+          : h('span', { class: 'msg-avatar' }, accountAvatar(32))
         : null,
       h(
         'div',
@@ -666,19 +783,36 @@ export function mountChat(el, conversationId) {
     );
   }
 
+  function accountAvatar(size) {
+    const c = conv();
+    return avatar(conversationTitle(c), -(c?.account?.id || id), { size, official: true, picture: c?.account?.avatar });
+  }
+
   function renderHeader() {
     const c = conv();
     if (!c) return;
     const name = conversationTitle(c);
     title.textContent = name;
-    const picture = c.kind === 'group' ? c.avatar : c.peer?.avatar;
+    backLink.href = c.kind === 'official' ? '#/chats/subscriptions' : '#/chats';
+    backLink.setAttribute('aria-label', c.kind === 'official' ? 'Back to subscriptions' : 'Back to chats');
+    infoButton.setAttribute('aria-label', c.kind === 'official' ? 'Account options' : 'Chat info');
+    infoButton.title = infoButton.getAttribute('aria-label');
+    infoButton.setAttribute('aria-haspopup', c.kind === 'official' ? 'menu' : 'dialog');
+    const picture = c.kind === 'group' ? c.avatar : c.kind === 'official' ? c.account?.avatar : c.peer?.avatar;
     const headKey = JSON.stringify([name, c.kind, c.peer?.id, picture]);
     if (headKey !== headAvatarKey) {
       headAvatarKey = headKey;
-      headAvatar.replaceChildren(avatar(name, c.kind === 'group' ? c.id : c.peer?.id, { group: c.kind === 'group', size: 36, picture }));
+      headAvatar.replaceChildren(
+        c.kind === 'official' ? accountAvatar(36) : avatar(name, c.kind === 'group' ? c.id : c.peer?.id, { group: c.kind === 'group', size: 36, picture }),
+      );
     }
     const flags = [c.muted ? 'Muted' : null, c.pinned ? 'Pinned' : null].filter(Boolean);
-    const base = c.kind === 'group' ? `${c.member_count} member${c.member_count === 1 ? '' : 's'}` : c.peer && !c.peer.deleted ? `@${c.peer.handle}` : '';
+    const kinds = { subscription: 'Subscription account', service: 'Service account' };
+    const base = c.kind === 'group'
+      ? `${c.member_count} member${c.member_count === 1 ? '' : 's'}`
+      : c.kind === 'official'
+        ? [kinds[c.account?.kind] || 'Official account', unfollowed(c) ? 'Not followed' : null].filter(Boolean).join(' · ')
+        : c.peer && !c.peer.deleted ? `@${c.peer.handle}` : '';
     subtitle.textContent = [base, ...flags].join(' · ');
   }
 
@@ -705,9 +839,28 @@ export function mountChat(el, conversationId) {
         );
       }
     }
+    if (c && unfollowed(c) && state.ready) {
+      const name = conversationTitle(c);
+      notice = h(
+        'div',
+        null,
+        h('span', null, `You unfollowed ${name}. Follow it again to write to it.`),
+        h('button', { class: 'link-btn', type: 'button', onclick: () => follow(c.account.id, { open: false }).catch((e) => toast(humanError(e), { kind: 'error' })) }, 'Follow'),
+      );
+    }
     blockedBar.hidden = !notice;
     blockedBar.replaceChildren(...(notice ? [notice] : []));
-    form.hidden = Boolean(notice);
+    // an account's menu, while it is followed: shown in place of the input until you switch to writing
+    const menu = c?.kind === 'official' && !notice && c.account?.menu?.length ? c.account.menu : null;
+    const showMenu = Boolean(menu) && menuModes.get(id) !== false && !recording;
+    const key = menu ? JSON.stringify([c.account.id, menu]) : null;
+    if (key !== menuKey) {
+      menuKey = key;
+      menuButtons.replaceChildren(...(menu ? menu.slice(0, 3).map((b) => menuButton(c.account, b)) : []));
+    }
+    menuToggle.hidden = !menu;
+    menuBar.hidden = !showMenu;
+    form.hidden = Boolean(notice) || showMenu;
   }
 
   function renderEdge() {
@@ -755,6 +908,11 @@ export function mountChat(el, conversationId) {
     if (!chat().loaded && !chat().loading) {
       loadLatest(id).catch((error) => toast(humanError(error), { kind: 'error' }));
       if (c.kind === 'group') ensureMembers(id);
+    }
+    if (c.kind === 'official' && !accountFresh && c.account) {
+      // no event says an account changed its menu: read its card when its chat opens
+      accountFresh = true;
+      loadAccount(c.account.id).catch(() => {});
     }
     const wasAtBottom = stick;
     let anchor = null;

@@ -1,20 +1,162 @@
-// The Chats tab: the chat list (pinned first, then newest activity) and the open chat.
+// The Chats tab: the chat list (pinned first, then newest activity) and the open chat. The
+// conversations of the official accounts you follow share one "Subscriptions" entry, which opens
+// their own list (#/chats/subscriptions, a chat in it #/chats/subscriptions/12).
 
 import { h, arrowNavigation, reconcile } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { listTime } from '../ui/format.js';
 import { avatar, badge, emptyState, openMenu, toast } from '../ui/widgets.js';
 import { previewOf } from '../messages/index.js';
-import { conversationTitle, isMe, nameOf, sortedConversations, state, subscribe } from '../store.js';
+import { conversationTitle, isMe, nameOf, sortedConversations, state, subscribe, subscriptions } from '../store.js';
 import { markRead, setPrefs } from '../actions.js';
 import { humanError } from '../api.js';
 import { mountChat } from './chat.js';
 import { openAddFriend, openNewGroup } from './dialogs.js';
 
 const ctx = { nameOf, isMe };
-const pictureOf = (conv) => (conv.kind === 'group' ? conv.avatar : conv.peer?.avatar) || null;
+const pictureOf = (conv) => (conv.kind === 'group' ? conv.avatar : conv.kind === 'official' ? conv.account?.avatar : conv.peer?.avatar) || null;
+const SUBSCRIPTIONS = 'subscriptions';
+
+/** The avatar of a conversation: a person's, a group's, an account's. */
+export function conversationAvatar(conv, size) {
+  const group = conv.kind === 'group';
+  const id = group ? conv.id : conv.kind === 'official' ? -(conv.account?.id || conv.id) : conv.peer?.id;
+  return avatar(conversationTitle(conv), id, { group, size, picture: pictureOf(conv), official: conv.kind === 'official' });
+}
+
+const previewLine = (conv) => previewOf(conv.last_message, ctx, { withSender: conv.kind === 'group' });
+
+function itemSignature(c, selected) {
+  return JSON.stringify([conversationTitle(c), c.unread, c.muted, c.pinned, c.last_activity_at, c.id === selected, pictureOf(c), previewLine(c)]);
+}
+
+/** One conversation in a list: avatar and unread badge, name, time, last message, pin and mute. */
+function chatItem(conv, selected, href) {
+  const title = conversationTitle(conv);
+  const unread = conv.unread;
+  return h(
+    'li',
+    null,
+    h(
+      'a',
+      {
+        class: `chat-item${conv.pinned ? ' pinned' : ''}${unread && !conv.muted ? ' unread' : ''}`,
+        href,
+        'data-id': conv.id,
+        'aria-current': conv.id === selected ? 'true' : null,
+      },
+      h(
+        'span',
+        { class: 'chat-avatar' },
+        conversationAvatar(conv, 44),
+        conv.muted && unread ? h('span', { class: 'dot', 'aria-label': `${unread} unread, muted` }) : badge(unread),
+      ),
+      h(
+        'span',
+        { class: 'chat-main' },
+        h(
+          'span',
+          { class: 'chat-top' },
+          h('span', { class: 'chat-name' }, title),
+          h('time', { class: 'chat-time' }, listTime(conv.last_message?.created_at || conv.last_activity_at)),
+        ),
+        h(
+          'span',
+          { class: 'chat-bottom' },
+          h('span', { class: 'chat-preview' }, previewLine(conv) || (conv.kind === 'group' ? 'New group' : conv.kind === 'official' ? 'No messages yet' : 'Say hello')),
+          conv.pinned ? icon('pin', { size: 14, label: 'Pinned', className: 'chat-flag' }) : null,
+          conv.muted ? icon('mute', { size: 14, label: 'Muted', className: 'chat-flag' }) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+/** The one entry the followed accounts share: the newest of their messages, and their unread messages. */
+function subscriptionsItem(convs) {
+  const newest = convs[0];
+  const unread = convs.reduce((sum, c) => sum + (c.muted ? 0 : c.unread), 0);
+  const preview = newest.last_message ? `${conversationTitle(newest)}: ${previewLine(newest)}` : `${convs.length} account${convs.length === 1 ? '' : 's'}`;
+  return {
+    key: SUBSCRIPTIONS,
+    sig: JSON.stringify([preview, unread, newest.last_activity_at]),
+    at: newest.last_message?.created_at || newest.last_activity_at,
+    node: () =>
+      h(
+        'li',
+        null,
+        h(
+          'a',
+          { class: `chat-item subscriptions-item${unread ? ' unread' : ''}`, href: `#/chats/${SUBSCRIPTIONS}`, 'data-id': SUBSCRIPTIONS },
+          h('span', { class: 'chat-avatar' }, h('span', { class: 'avatar tile official', style: { '--size': '44px' }, 'aria-hidden': 'true' }, icon('megaphone', { size: 22 })), badge(unread, { label: `${unread} unread` })),
+          h(
+            'span',
+            { class: 'chat-main' },
+            h('span', { class: 'chat-top' }, h('span', { class: 'chat-name' }, 'Subscriptions'), h('time', { class: 'chat-time' }, listTime(newest.last_message?.created_at || newest.last_activity_at))),
+            h('span', { class: 'chat-bottom' }, h('span', { class: 'chat-preview' }, preview)),
+          ),
+        ),
+      ),
+  };
+}
 
 export function mountList(el, route) {
+  let mode = null;
+  let inner = null;
+  const show = (next) => {
+    const want = next.path[0] === SUBSCRIPTIONS ? SUBSCRIPTIONS : 'chats';
+    if (want === mode) {
+      inner.update(next);
+      return;
+    }
+    inner?.destroy();
+    mode = want;
+    inner = want === SUBSCRIPTIONS ? mountSubscriptionList(el, next) : mountChatList(el, next);
+  };
+  show(route);
+  return { update: show, destroy: () => inner?.destroy() };
+}
+
+/** The accounts you follow, each with its conversation. */
+function mountSubscriptionList(el, route) {
+  let selected = Number(route.path[1]) || null;
+  const list = h('ul', { class: 'chat-list', 'aria-label': 'Subscriptions' });
+  const empty = h('div', { class: 'list-empty' });
+  el.replaceChildren(
+    h(
+      'header',
+      { class: 'pane-header sub-header' },
+      h('a', { class: 'icon-btn', href: '#/chats', 'aria-label': 'Back to chats', title: 'Back to chats' }, icon('back')),
+      h('h1', null, 'Subscriptions'),
+      h('a', { class: 'icon-btn', href: '#/contacts/accounts', 'aria-label': 'Find official accounts', title: 'Find official accounts' }, icon('search')),
+    ),
+    h('div', { class: 'pane-scroll' }, list, empty),
+  );
+  arrowNavigation(list, 'a.chat-item');
+
+  function render() {
+    if (!state.ready) return;
+    const convs = subscriptions();
+    reconcile(list, convs, (c) => c.id, (c) => itemSignature(c, selected), (c) => chatItem(c, selected, `#/chats/${SUBSCRIPTIONS}/${c.id}`));
+    if (convs.length) empty.replaceChildren();
+    else {
+      empty.replaceChildren(
+        emptyState('megaphone', 'No subscriptions', 'Follow an official account to get its news and talk to its service here.', h('a', { class: 'btn primary', href: '#/contacts/accounts' }, icon('search', { size: 18 }), 'Find accounts')),
+      );
+    }
+  }
+  const unsubscribe = subscribe(['conversations', 'accounts', 'ready'], render);
+  render();
+  return {
+    update(next) {
+      selected = Number(next.path[1]) || null;
+      render();
+    },
+    destroy: unsubscribe,
+  };
+}
+
+function mountChatList(el, route) {
   let selected = Number(route.path[0]) || null;
   let filter = '';
   const newButton = h(
@@ -77,48 +219,6 @@ export function mountList(el, route) {
     if (conv) itemMenu(conv, item);
   });
 
-  function renderItem(conv) {
-    const title = conversationTitle(conv);
-    const preview = previewOf(conv.last_message, ctx, { withSender: conv.kind === 'group' });
-    const unread = conv.unread;
-    return h(
-      'li',
-      null,
-      h(
-        'a',
-        {
-          class: `chat-item${conv.pinned ? ' pinned' : ''}${unread && !conv.muted ? ' unread' : ''}`,
-          href: `#/chats/${conv.id}`,
-          'data-id': conv.id,
-          'aria-current': conv.id === selected ? 'true' : null,
-        },
-        h(
-          'span',
-          { class: 'chat-avatar' },
-          avatar(title, conv.kind === 'group' ? conv.id : conv.peer?.id, { group: conv.kind === 'group', size: 44, picture: pictureOf(conv) }),
-          conv.muted && unread ? h('span', { class: 'dot', 'aria-label': `${unread} unread, muted` }) : badge(unread),
-        ),
-        h(
-          'span',
-          { class: 'chat-main' },
-          h(
-            'span',
-            { class: 'chat-top' },
-            h('span', { class: 'chat-name' }, title),
-            h('time', { class: 'chat-time' }, listTime(conv.last_message?.created_at || conv.last_activity_at)),
-          ),
-          h(
-            'span',
-            { class: 'chat-bottom' },
-            h('span', { class: 'chat-preview' }, preview || (conv.kind === 'group' ? 'New group' : 'Say hello')),
-            conv.pinned ? icon('pin', { size: 14, label: 'Pinned', className: 'chat-flag' }) : null,
-            conv.muted ? icon('mute', { size: 14, label: 'Muted', className: 'chat-flag' }) : null,
-          ),
-        ),
-      ),
-    );
-  }
-
   function render() {
     if (!state.ready) {
       list.replaceChildren(...Array.from({ length: 6 }, () => h('li', { class: 'skeleton-item', 'aria-hidden': 'true' })));
@@ -130,20 +230,26 @@ export function mountList(el, route) {
       (c) =>
         // a direct chat nobody has written in yet stays out of the way until it is used
         (c.kind !== 'direct' || c.last_seq > 0 || c.id === selected) &&
+        // the accounts you follow share one entry (a search finds each of them)
+        (c.kind !== 'official' || (filter && c.account?.following !== false)) &&
         (!filter || conversationTitle(c).toLocaleLowerCase().includes(filter)),
     );
+    const items = convs.map((c) => ({ key: c.id, conv: c }));
+    const followed = filter ? [] : subscriptions();
+    if (followed.length) {
+      const entry = subscriptionsItem(followed);
+      // among the others by its newest message, below the pinned ones
+      const at = items.findIndex(({ conv }) => !conv.pinned && (conv.last_message?.created_at || conv.last_activity_at) < entry.at);
+      items.splice(at === -1 ? items.length : at, 0, entry);
+    }
     reconcile(
       list,
-      convs,
-      (c) => c.id,
-      (c) =>
-        JSON.stringify([
-          conversationTitle(c), c.unread, c.muted, c.pinned, c.last_activity_at, c.id === selected, pictureOf(c),
-          previewOf(c.last_message, ctx, { withSender: c.kind === 'group' }),
-        ]),
-      renderItem,
+      items,
+      (item) => item.key,
+      (item) => (item.conv ? itemSignature(item.conv, selected) : item.sig),
+      (item) => (item.conv ? chatItem(item.conv, selected, item.conv.kind === 'official' ? `#/chats/${SUBSCRIPTIONS}/${item.conv.id}` : `#/chats/${item.conv.id}`) : item.node()),
     );
-    if (convs.length) empty.replaceChildren();
+    if (items.length) empty.replaceChildren();
     else if (filter) empty.replaceChildren(emptyState('search', 'No chats found', `Nothing matches “${search.value}”.`));
     else {
       empty.replaceChildren(
@@ -178,6 +284,14 @@ async function prefs(conversationId, change) {
 }
 
 export function mountMain(el, route) {
+  if (route.path[0] === SUBSCRIPTIONS) {
+    const id = Number(route.path[1]);
+    if (id) return mountChat(el, id);
+    el.replaceChildren(
+      h('div', { class: 'main-empty' }, emptyState('megaphone', 'Subscriptions', 'News and services from the official accounts you follow. Pick one to read its messages.', h('a', { class: 'btn', href: '#/contacts/accounts' }, icon('search', { size: 18 }), 'Find accounts'))),
+    );
+    return { destroy() {} };
+  }
   const id = Number(route.path[0]);
   if (id) return mountChat(el, id);
   el.replaceChildren(

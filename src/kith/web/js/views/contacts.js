@@ -1,4 +1,5 @@
-// The Contacts tab: friend requests, groups, friends (with your remarks), blocked people.
+// The Contacts tab: friend requests, official accounts, groups, friends (with your remarks), blocked
+// people.
 
 import { h, arrowNavigation, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
@@ -13,6 +14,7 @@ import {
 } from '../store.js';
 import { go } from '../router.js';
 import { openAddFriend, openNewGroup } from './dialogs.js';
+import { mountAccountPage, mountAccountSearch } from './official.js';
 
 export function mountList(el, route) {
   let selected = route.path.join('/');
@@ -69,6 +71,7 @@ export function mountList(el, route) {
           'ul',
           { class: 'contact-list' },
           item('#/contacts/requests', 'requests', h('span', { class: 'avatar tile' }, icon('inbox', { size: 20 })), 'New friends', incoming ? `${incoming} waiting for you` : 'Friend requests', badge(incoming, { label: `${incoming} new` })),
+          item('#/contacts/accounts', 'accounts', h('span', { class: 'avatar tile' }, icon('megaphone', { size: 20 })), 'Official accounts', 'Find news and services to follow'),
         ),
       );
     }
@@ -132,6 +135,8 @@ export function mountList(el, route) {
 export function mountMain(el, route) {
   const [section, id] = route.path;
   if (section === 'requests') return mountRequests(el);
+  if (section === 'accounts') return mountAccountSearch(el);
+  if (section === 'account' && Number(id)) return mountAccountPage(el, Number(id));
   if (section === 'user' && Number(id)) return mountPerson(el, Number(id));
   el.replaceChildren(
     h(

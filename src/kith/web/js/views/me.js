@@ -7,11 +7,13 @@ import { avatar, avatarPicker, busy, confirmDialog, field, toast } from '../ui/w
 import { deleteAccount, download, humanError } from '../api.js';
 import { changePassword, loadDevices, removeAvatar, revokeDevice, setAvatar, signOut, updateProfile } from '../actions.js';
 import { state, subscribe } from '../store.js';
+import { mountConsole } from './console.js';
 
 const SECTIONS = [
   { id: 'profile', label: 'Profile', icon: 'edit', mount: mountProfile },
   { id: 'devices', label: 'Devices', icon: 'device', mount: mountDevices },
   { id: 'password', label: 'Password', icon: 'lock', mount: mountPassword },
+  { id: 'accounts', label: 'Official accounts', icon: 'megaphone', mount: mountConsole },
   { id: 'data', label: 'Your data', icon: 'inbox', mount: mountData },
 ];
 
@@ -55,16 +57,19 @@ export function mountList(el, route) {
 
 export function mountMain(el, route) {
   const section = SECTIONS.find((s) => s.id === route.path[0]) || SECTIONS[0];
-  const body = h('div', { class: 'page-body narrow' });
+  const sub = route.path.slice(1); // a page within the section (one of your official accounts)
+  const body = h('div', { class: `page-body${sub.length ? '' : ' narrow'}` });
+  const back = sub.length ? `#/me/${section.id}` : '#/me';
   el.replaceChildren(
     h(
       'section',
       { class: 'page', 'aria-label': section.label },
-      h('header', { class: 'pane-header' }, h('a', { class: 'icon-btn back', href: '#/me', 'aria-label': 'Back' }, icon('back')), h('h2', null, section.label)),
+      // on a desktop the list is beside the page: a page within a section still needs its way back
+      h('header', { class: 'pane-header' }, h('a', { class: `icon-btn back${sub.length ? ' always' : ''}`, href: back, 'aria-label': 'Back' }, icon('back')), h('h2', null, section.label)),
       h('div', { class: 'page-scroll' }, body),
     ),
   );
-  return section.mount(body);
+  return section.mount(body, sub);
 }
 
 function mountProfile(body) {

@@ -17,7 +17,8 @@ export const TABS = [
     topics: ['conversations'],
     badge: () => totalUnread(),
     badgeLabel: (n) => `${n} unread`,
-    hasDetail: (route) => route.path.length > 0,
+    // #/chats/subscriptions is a list (the accounts you follow); a chat in it is the detail
+    hasDetail: (route) => route.path.length > (route.path[0] === 'subscriptions' ? 1 : 0),
   },
   {
     id: 'contacts',

@@ -1,0 +1,309 @@
+"""Official accounts in the browser: a reader finds, follows and talks to an account whose webhook is a
+real werobot bot on 127.0.0.1; its owner sets it up in the console. The menu is made with wechatpy,
+pointed at kith as docs/platform.md shows."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import httpx
+import pytest
+import werobot
+from helpers import Server, free_port
+from kithweb import PHONE, Account, Api, App, unique
+from playwright.sync_api import expect
+from wechatpy import WeChatClient
+
+TOKEN = "harbourtoken7"
+TODAY = [
+    "Boats in, boats out",
+    "Today's harbour: <b>six</b> arrivals",
+    "http://example.org/p.jpg",
+    "http://example.org/today",
+]
+
+
+class Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Bot:
+    url: str
+    seen: list[str]
+
+
+@pytest.fixture(scope="module")
+def bot() -> Iterator[Bot]:
+    """The publisher's server: greets on subscribe, answers the "TODAY" button with an article, echoes text."""
+    robot = werobot.WeRoBot(token=TOKEN, SESSION_STORAGE=False)
+    seen: list[str] = []
+
+    @robot.subscribe
+    def hello(message: Any) -> str:
+        seen.append("subscribe")
+        return "Welcome to the harbour news!"
+
+    @robot.key_click("TODAY")
+    def today(message: Any) -> list[list[str]]:
+        seen.append("click")
+        return [TODAY]
+
+    @robot.view
+    def viewed(message: Any) -> str:
+        seen.append("view:" + message.key)
+        return ""
+
+    @robot.text
+    def echo(message: Any) -> str:
+        seen.append("text:" + message.content)
+        return "You said: " + message.content
+
+    port = free_port()
+    httpd = make_server("127.0.0.1", port, robot.wsgi, handler_class=Quiet)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield Bot(f"http://127.0.0.1:{port}/wechat", seen)
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def kith_client(server: Server, app_id: str, secret: str) -> WeChatClient:
+    class KithClient(WeChatClient):
+        API_BASE_URL = server.url + "/cgi-bin/"
+
+        def fetch_access_token(self) -> Any:
+            return self._fetch_access_token(
+                url=self.API_BASE_URL + "token",
+                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+            )
+
+    return KithClient(app_id, secret)
+
+
+def harbour_news(api: Api, kith: Server, bot: Bot) -> tuple[Account, dict[str, Any]]:
+    """An owner's account with the bot as its webhook and a menu: Today (a click), More → Site (a link)."""
+    owner = api.register("owner", "Olive Owner")
+    name = unique("Harbour News ")
+    body = {"name": name, "kind": "subscription", "description": "Boats, tides and the ferry, daily."}
+    created = api.call(owner, "POST", "/official-accounts", json=body)
+    account = created["account"]
+    api.call(owner, "PUT", f"/official-accounts/{account['id']}/webhook", json={"webhook_url": bot.url, "token": TOKEN})
+    site = {"type": "view", "name": "Site", "url": "http://example.org/site"}
+    menu = {"button": [{"type": "click", "name": "Today", "key": "TODAY"}, {"name": "More", "sub_button": [site]}]}
+    kith_client(kith, account["app_id"], created["app_secret"]).menu.create(menu)
+    return owner, account
+
+
+def deliveries(api: Api, owner: Account, account_id: int) -> list[dict[str, Any]]:
+    return api.call(owner, "GET", f"/official-accounts/{account_id}/deliveries")["deliveries"]
+
+
+def access_token(kith: Server, app_id: str, secret: str) -> dict[str, Any]:
+    query = {"grant_type": "client_credential", "appid": app_id, "secret": secret}
+    return dict(httpx.get(f"{kith.url}/cgi-bin/token", params=query).json())
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+    return value
+
+
+def test_a_reader_finds_follows_and_talks_to_an_account(
+    new_app: Callable[..., App], api: Api, kith: Server, bot: Bot
+) -> None:
+    owner, account = harbour_news(api, kith, bot)
+    name = account["name"]
+    reader = api.register("reader", "Rita Reader")
+    friend = api.register("friend", "Fred Friend")
+    api.befriend(reader, friend)
+    api.say(friend, api.direct(friend, reader), "Are you coming to the harbour?")
+    r = new_app("reader").signed_in_as(reader, "contacts")
+    page = r.page
+
+    # Contacts → Official accounts: search by name, open the account's page, follow it
+    page.get_by_role("link", name=re.compile("^Official accounts")).click()
+    page.get_by_role("searchbox", name="Search official accounts").fill(name.split()[-1])
+    found = page.get_by_role("list", name="Accounts found")
+    expect(found.get_by_role("link")).to_have_count(1)
+    found.get_by_role("link", name=re.compile(re.escape(name))).click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.get_by_text("Boats, tides and the ferry, daily.")).to_be_visible()
+    expect(page.get_by_text("Subscription account")).to_be_visible()
+    r.screenshot("official-account-page-desktop")
+    page.get_by_role("button", name="Follow").click()
+
+    # following opens its conversation, where the bot's greeting arrives, drawn as the account's
+    expect(page.locator(".chat-title")).to_have_text(name)
+    greeting = page.locator(".msg.from-account", has=page.locator(".msg-text", has_text="Welcome to the harbour news!"))
+    expect(greeting).to_be_visible()
+    expect(greeting.locator(".msg-avatar .avatar")).to_be_visible()
+    expect(page.locator(".notice")).to_have_count(0)  # not a system notice
+
+    # in Chats, accounts share one "Subscriptions" entry, which lists them
+    r.tab("Chats")
+    entry = page.locator("a.chat-item.subscriptions-item")
+    expect(entry.locator(".chat-name")).to_have_text("Subscriptions")
+    expect(entry.locator(".chat-preview")).to_have_text(f"{name}: Welcome to the harbour news!")
+    expect(r.chat_item(name)).to_have_count(0)
+    expect(r.chat_item("Fred Friend")).to_be_visible()
+    entry.click()
+    expect(page.get_by_role("heading", name="Subscriptions", level=1)).to_be_visible()
+    subs = page.get_by_role("list", name="Subscriptions")
+    subs.locator("a.chat-item").filter(has_text=name).click()
+    expect(page.locator(".chat-title")).to_have_text(name)
+
+    # the menu shows in place of the input; a tap on Today brings the bot's article
+    menu = page.get_by_role("toolbar", name="Menu")
+    expect(menu).to_be_visible()
+    expect(r.composer).to_be_hidden()
+    menu.get_by_role("button", name="Today").click()
+    card = page.locator(".msg.from-account .news-card.first")
+    expect(card.locator(".news-title")).to_have_text(TODAY[0])
+    expect(card.locator(".news-description")).to_have_text(TODAY[1])  # as text: the <b> is shown, not obeyed
+    expect(card).to_have_attribute("href", TODAY[3])
+    expect(card).to_have_attribute("target", "_blank")
+    expect(card).to_have_attribute("rel", "noopener noreferrer")
+    expect(page.locator(".msg-news img")).to_have_count(0)  # the CSP allows no pictures from other sites
+    r.screenshot("official-article-desktop")
+
+    # More → Site: a link to another site, in a new tab; the account hears the VIEW
+    page.context.route(
+        "http://example.org/**", lambda route: route.fulfill(body="<p>Site</p>", content_type="text/html")
+    )
+    menu.get_by_role("button", name="More").click()
+    site = page.get_by_role("menuitem", name="Site")
+    expect(site).to_have_attribute("rel", "noopener noreferrer")
+    with page.context.expect_page() as opened:
+        site.click()
+    expect(opened.value).to_have_url("http://example.org/site")
+    opened.value.close()
+    wait_for(lambda: "view:http://example.org/site" in bot.seen)
+
+    # switch to the keyboard and write: the bot echoes
+    page.get_by_role("button", name="Write a message").click()
+    expect(menu).to_be_hidden()
+    r.send("any boats today?")
+    expect(page.locator(".msg.from-account .msg-text", has_text="You said: any boats today?")).to_be_visible()
+    r.screenshot("official-writing-desktop")
+    page.get_by_role("button", name="Attach").click()  # an account takes pictures and voice notes, not files
+    expect(page.get_by_role("menuitem", name="Photo")).to_be_visible()
+    expect(page.get_by_role("menuitem", name="File")).to_have_count(0)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Show the menu").click()
+    expect(menu).to_be_visible()
+    statuses = {d["event"]: d["status"] for d in deliveries(api, owner, account["id"])}
+    assert statuses.get("subscribe") == statuses.get("CLICK") == statuses.get("text") == "delivered", statuses
+
+    # the same reader on a phone, in dark mode: the subscriptions, then the chat
+    p = new_app("reader-phone", PHONE, color_scheme="dark").signed_in_as(reader, "chats")
+    preview = p.page.locator("a.chat-item.subscriptions-item .chat-preview")
+    expect(preview).to_have_text(f"{name}: You said: any boats today?")
+    p.screenshot("official-chats-phone-dark")
+    p.page.locator("a.chat-item.subscriptions-item").click()
+    p.page.get_by_role("list", name="Subscriptions").locator("a.chat-item").filter(has_text=name).click()
+    expect(p.page.locator(".news-card.first .news-title")).to_have_text(TODAY[0])
+    expect(p.page.get_by_role("toolbar", name="Menu")).to_be_visible()
+    p.screenshot("official-chat-phone-dark")
+    p.page.get_by_role("toolbar", name="Menu").get_by_role("button", name="More").click()
+    expect(p.page.get_by_role("menuitem", name="Site")).to_be_visible()
+    p.screenshot("official-submenu-phone-dark")
+    p.page.keyboard.press("Escape")
+
+    # unfollow from the chat's header, after a confirmation: the menu and the input give way to a notice
+    page.get_by_role("button", name="Account options").click()
+    page.get_by_role("menuitem", name="Unfollow").click()
+    page.get_by_role("dialog", name=f"Unfollow {name}?").get_by_role("button", name="Unfollow").click()
+    expect(page.locator(".composer-notice")).to_contain_text(f"You unfollowed {name}.")
+    expect(menu).to_be_hidden()
+    expect(r.composer).to_be_hidden()
+    expect(p.page.locator(".composer-notice")).to_contain_text(f"You unfollowed {name}.")  # the other device too
+    r.screenshot("official-unfollowed-desktop")
+    wait_for(lambda: "unsubscribe" in [d["event"] for d in deliveries(api, owner, account["id"])])
+    r.tab("Chats")
+    expect(page.locator("a.chat-item.subscriptions-item")).to_have_count(0)
+
+
+def test_an_owner_creates_an_account_and_points_it_at_a_webhook(
+    new_app: Callable[..., App], api: Api, kith: Server, bot: Bot
+) -> None:
+    owner = api.register("owner", "Oscar Owner")
+    o = new_app("owner").signed_in_as(owner, "me")
+    page = o.page
+    page.get_by_role("link", name="Official accounts").click()
+    name = unique("Tide Tables ")
+    form = page.get_by_role("form", name="Create an official account")
+    form.get_by_label("Name").fill(name)
+    form.get_by_label("Kind").select_option("service")
+    form.get_by_label("Description").fill("High and low water, every day.")
+    form.get_by_role("button", name="Create account").click()
+
+    # the AppSecret, once, with a copy button and a clear note
+    shown = page.get_by_role("dialog", name="Your new account")
+    expect(shown.get_by_text("Shown only once.")).to_be_visible()
+    secret = shown.locator(".copy-field.secret .copy-value").inner_text()
+    app_id = shown.locator(".copy-field", has_text="AppID").locator(".copy-value").inner_text()
+    assert re.fullmatch(r"[0-9a-f]{32}", secret) and re.fullmatch(r"wx[0-9a-f]{16}", app_id)
+    expect(shown.get_by_role("button", name="Copy AppSecret")).to_be_visible()
+    o.screenshot("official-console-secret-desktop")
+    shown.get_by_role("button", name="I have copied it").click()
+
+    # its console: the AppID and gh id, never the AppSecret again
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.locator(".copy-field", has_text="AppID")).to_contain_text(app_id)
+    expect(page.locator(".copy-field", has_text="Account id (gh)")).to_contain_text(re.compile(r"gh_[0-9a-f]{12}"))
+    assert secret not in page.content()
+    assert "access_token" in access_token(kith, app_id, secret)
+
+    # a wrong Token fails the handshake, in the server's words; the right one is saved
+    hook = page.get_by_role("form", name="Webhook")
+    hook.get_by_label("Webhook URL").fill(bot.url)
+    hook.get_by_label("Token").fill("wrongtoken1")
+    with o.watch.expect_problems(r"HTTP 400: PUT .*/webhook", r"status of 400"):
+        hook.get_by_role("button", name="Save webhook").click()
+        expect(hook.get_by_role("alert")).to_contain_text("did not pass the check: it answered")
+    expect(hook.get_by_role("alert")).to_contain_text("check its Token")
+    hook.get_by_label("Token").fill(TOKEN)
+    hook.get_by_role("button", name="Save webhook").click()
+    expect(page.get_by_text("Webhook saved. Your server answered the check.")).to_be_visible()
+    expect(page.get_by_text("Nothing delivered yet.", exact=False)).to_be_visible()
+
+    # someone follows: the delivery is listed
+    account_id = int(re.search(r"accounts/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    reader = api.register("reader", "Rosa Reader")
+    api.call(reader, "PUT", f"/official-accounts/{account_id}/follow")
+    wait_for(lambda: deliveries(api, owner, account_id))
+    page.get_by_role("button", name="Refresh").click()
+    row = page.locator(".delivery-table tbody tr").first
+    expect(row).to_contain_text("subscribe")
+    expect(row.locator(".status")).to_have_text("Delivered")
+    expect(row.locator("td.num")).to_have_text(re.compile(r"^\d+ ms$"))
+    o.screenshot("official-console-desktop")
+
+    # a new AppSecret, after a confirmation: the old one stops working
+    page.get_by_role("button", name="Reset AppSecret").click()
+    page.get_by_role("dialog", name="Reset the AppSecret?").get_by_role("button", name="Reset").click()
+    fresh = page.get_by_role("dialog", name="New AppSecret")
+    new_secret = fresh.locator(".copy-field.secret .copy-value").inner_text()
+    assert new_secret != secret
+    fresh.get_by_role("button", name="I have copied it").click()
+    assert access_token(kith, app_id, secret).get("errcode") == 40125  # the old one
+    assert "access_token" in access_token(kith, app_id, new_secret)
+
+    # the list of your accounts, and the console on a phone
+    phone = new_app("owner-phone", PHONE).signed_in_as(owner, "me/accounts")
+    expect(phone.page.get_by_role("list", name="Your official accounts")).to_contain_text(name)
+    phone.screenshot("official-console-list-phone")
+    phone.page.get_by_role("list", name="Your official accounts").get_by_role("link").first.click()
+    expect(phone.page.locator(".delivery-table")).to_be_visible()
+    phone.screenshot("official-console-phone")
