@@ -27,6 +27,8 @@ from kith.accounts.models import (
 )
 from kith.chats.models import CLIENT_ID, MAX_GROUP_NAME
 from kith.contacts.models import MAX_GREETING, MAX_REMARK
+from kith.platform.models import MAX_DESCRIPTION as MAX_ACCOUNT_DESCRIPTION
+from kith.platform.models import MAX_NAME as MAX_ACCOUNT_NAME
 
 # {"keyword": ["setting", divisor]}: the keyword's value is the setting's, divided by the divisor
 SETTING = "x-kith-setting"
@@ -83,6 +85,8 @@ DeviceName = line(MAX_DEVICE_NAME)
 Greeting = line(MAX_GREETING)
 Remark = line(MAX_REMARK)
 GroupName = line(MAX_GROUP_NAME)
+AccountName = line(MAX_ACCOUNT_NAME, required=True)
+AccountDescription = line(MAX_ACCOUNT_DESCRIPTION)
 ClientId = Annotated[str, Meta(extra_json_schema={"pattern": ecma(CLIENT_ID)})]
 # a character takes at most 4 bytes of UTF-8, so a quarter of the byte limit in characters always fits
 Text = Annotated[

@@ -8,12 +8,12 @@ import msgspec
 from msgspec import Meta
 
 from kith.http.api.accounts import Strict
-from kith.http.api.fields import exactly_one, line
+from kith.http.api.fields import AccountDescription as Description
+from kith.http.api.fields import AccountName as Name
+from kith.http.api.fields import exactly_one
 from kith.http.endpoint import Call
 from kith.platform.models import (
     ACCOUNT_KINDS,
-    MAX_DESCRIPTION,
-    MAX_NAME,
     MAX_URL,
     MODES,
     AccountCard,
@@ -21,8 +21,6 @@ from kith.platform.models import (
     Delivery,
 )
 
-Name = line(MAX_NAME, required=True)
-Description = line(MAX_DESCRIPTION)
 Url = Annotated[str, Meta(max_length=MAX_URL)]
 
 
