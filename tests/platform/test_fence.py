@@ -114,10 +114,11 @@ async def test_a_service_accounts_followers_get_four_mass_messages_a_month(kit: 
     for n in range(5):
         await kit.platform.mass_send(row, {"msgtype": "text", "text": {"content": f"issue {n}"}}, None)
     await drain(kit)
-    for user, _, chat in followers:
-        assert await received(kit, user, chat) == [f"issue {n}" for n in range(4)]
+    for user, _, chat in followers:  # which four is the fan-outs' order (on PostgreSQL they run at once)
+        got = await received(kit, user, chat)
+        assert len(got) == len(set(got)) == 4 and set(got) <= {f"issue {n}" for n in range(5)}, got
     masses = await kit.db.read(lambda tx: tx.all("SELECT sent, filtered, finished_at FROM mass_sends ORDER BY id"))
-    assert [(m["sent"], m["filtered"]) for m in masses] == [(5, 0)] * 4 + [(0, 5)]
+    assert sum(m["sent"] for m in masses) == 20 and sum(m["filtered"] for m in masses) == 5
     assert all(m["finished_at"] is not None for m in masses)
     # to a list: only those openids, and only followers
     late, late_openid, late_chat = await follower(kit, row)

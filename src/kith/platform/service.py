@@ -463,17 +463,11 @@ class PlatformService:
             chunk = listed[after : after + MASS_BATCH]
             batch = store.followers_by_openid(tx, account["id"], chunk)
             more = after + MASS_BATCH < len(listed)
-        month = _month(log.now)
-        reached, filtered = [], 0
-        for follower in batch:
-            received = follower["mass_count"] if follower["mass_month"] == month else 0
-            if account["kind"] == SERVICE and received >= SERVICE_MASS_PER_MONTH:
-                filtered += 1
-                continue
-            chats.post_from_account(tx, log, account["id"], follower["user_id"], row["kind"], row["body"])
-            reached.append(follower["user_id"])
-        store.count_mass(tx, account["id"], reached, month)
-        store.mass_progress(tx, mass_id, len(reached), filtered, None if more else log.now)
+        cap = SERVICE_MASS_PER_MONTH if account["kind"] == SERVICE else None
+        reached = store.take_mass_slots(tx, account["id"], [f["user_id"] for f in batch], _month(log.now), cap)
+        for user_id in reached:
+            chats.post_from_account(tx, log, account["id"], user_id, row["kind"], row["body"])
+        store.mass_progress(tx, mass_id, len(reached), len(batch) - len(reached), None if more else log.now)
         if more:
             cursor = batch[-1]["user_id"] if row["openids"] is None else after + MASS_BATCH
             log.enqueue(MASS, encode({"mass_id": mass_id, "after": cursor}))

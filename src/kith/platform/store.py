@@ -209,13 +209,19 @@ def followers_by_openid(tx: Tx, account_id: int, openids: list[str]) -> list[Row
     )
 
 
-def count_mass(tx: Tx, account_id: int, user_ids: list[int], month: int) -> None:
-    """One more mass message this month for each of the followers (the count restarts each month)."""
-    tx.executemany(
+def take_mass_slots(tx: Tx, account_id: int, user_ids: list[int], month: int, cap: int | None) -> list[int]:
+    """Count one more mass message this month (``month``: YYYYMM) for those of the followers still under
+    ``cap``, and return them. One statement that checks and counts under each row's lock: two mass
+    sends fanning out at once on PostgreSQL cannot both take a follower's last slot."""
+    if not user_ids:
+        return []
+    under = "" if cap is None else " AND NOT (mass_month = ? AND mass_count >= ?)"
+    rows = tx.all(
         "UPDATE follows SET mass_count = CASE WHEN mass_month = ? THEN mass_count + 1 ELSE 1 END, mass_month = ?"
-        " WHERE account_id = ? AND user_id = ?",
-        [(month, month, account_id, user_id) for user_id in user_ids],
+        f" WHERE account_id = ? AND user_id IN ({placeholders(len(user_ids))}){under} RETURNING user_id",
+        (month, month, account_id, *user_ids, *(() if cap is None else (month, cap))),
     )
+    return sorted(r["user_id"] for r in rows)
 
 
 def mass_progress(tx: Tx, mass_id: int, sent: int, filtered: int, finished_at: int | None) -> None:

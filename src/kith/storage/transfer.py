@@ -26,23 +26,24 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("friendships", "user_id, friend_id"),
     ("friend_requests", "id"),
     ("blocks", "user_id, blocked_id"),
+    ("official_accounts", "id"),  # before conversations: an official one names its account
     ("conversations", "id"),
     ("members", "conversation_id, user_id"),
     ("messages", "id"),
     ("blobs", "sha256"),
     ("media", "id"),
     ("media_refs", "media_id, ref_kind, ref_id"),
-    ("official_accounts", "id"),
     ("follows", "account_id, user_id"),
     ("access_tokens", "token_hash"),
     ("webhook_deliveries", "id"),
     ("webhook_replies", "account_id, msg_id"),
+    ("mass_sends", "id"),
     ("events", "user_id, seq"),
     ("outbox", "id"),
 )
 _IDENTITY_TABLES = (
     "users", "devices", "friend_requests", "conversations", "messages", "outbox", "official_accounts",
-    "webhook_deliveries",
+    "webhook_deliveries", "mass_sends",
 )  # fmt: skip
 BATCH = 2000
 
