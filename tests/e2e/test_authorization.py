@@ -160,6 +160,7 @@ VALID_BODIES: dict[str, Any] = {
     "AccountIn": {"name": "An Intruder's Account", "kind": "service"},
     "WebhookIn": {"webhook_url": "", "token": "intruder1"},
     "MenuEventIn": {"key": "INTRUDE"},
+    "ScanIn": {"ticket": "not-a-ticket"},
     "UploadBody": None,  # an upload: refused for its credentials before its body is read
 }
 

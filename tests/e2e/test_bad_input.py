@@ -576,6 +576,7 @@ VALID_BODIES: dict[str, Any] = {
     "AccountIn": {"name": "An Intruder's Account", "kind": "service"},
     "WebhookIn": {"webhook_url": "", "token": "intruder1"},
     "MenuEventIn": {"key": "INTRUDE"},
+    "ScanIn": {"ticket": "not-a-ticket"},
 }
 
 

@@ -433,3 +433,54 @@ async def test_safe_mode_with_a_wechatpy_webhook(make_server: Any) -> None:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+async def test_a_qr_code_leads_to_the_account_and_its_scene_reaches_the_bot(make_server: Any) -> None:
+    server = make_server(ALLOW_LOCAL)
+    owner, reader = await register(server), await register(server)
+    created = await new_account(owner, "Poster Desk")
+    account = created["account"]
+    robot = werobot.WeRoBot(token="kithtoken3", SESSION_STORAGE=False)
+    heard: list[tuple[str, str, str]] = []
+
+    @robot.subscribe
+    def followed(message: Any) -> str:
+        heard.append(("subscribe", message.key, message.ticket))
+        return "Thanks for scanning our poster"
+
+    @robot.scan
+    def scanned(message: Any) -> str:
+        heard.append(("scan", message.key, message.ticket))
+        return "Welcome back"
+
+    port = free_port()
+    httpd = serve(robot.wsgi, port)
+    try:
+        hook = {"webhook_url": f"http://127.0.0.1:{port}/", "token": "kithtoken3"}
+        await owner.ok("PUT", f"/official-accounts/{account['id']}/webhook", json=hook)
+        client = kith_client(server, account["app_id"], created["app_secret"])
+        qr = await asyncio.to_thread(
+            client.qrcode.create,
+            {
+                "expire_seconds": 1800,
+                "action_name": "QR_SCENE",
+                "action_info": {"scene": {"scene_id": 123}},
+            },
+        )
+        assert qr["expire_seconds"] == 1800 and qr["url"].startswith(server.url)
+        chat = (await reader.ok("POST", "/official-accounts/scan", json={"ticket": qr["ticket"]}))["conversation_id"]
+        await reader.ok("POST", "/official-accounts/scan", json={"ticket": qr["ticket"]})
+
+        async def both() -> Any:
+            return [m["text"] for m in await account_messages(reader, chat)] == [
+                "Thanks for scanning our poster",
+                "Welcome back",
+            ]
+
+        await wait_for(both)
+        assert heard == [("subscribe", "qrscene_123", qr["ticket"]), ("scan", "123", qr["ticket"])]
+        nope = await reader.call("POST", "/official-accounts/scan", json={"ticket": "forged"})
+        assert nope.status_code == 404 and nope.json()["error"]["code"] == "no_such_ticket"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

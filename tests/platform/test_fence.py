@@ -9,6 +9,7 @@ import pytest
 from domain import Kit
 
 from kith.accounts.models import Caller
+from kith.errors import NotFound
 from kith.platform import service as platform_service
 from kith.platform.models import WeChatError
 from kith.storage.database import Row
@@ -137,3 +138,27 @@ async def test_an_unfollowed_account_sends_nothing(kit: Kit) -> None:
     await kit.platform.mass_send(row, {"msgtype": "text", "text": {"content": "everyone"}}, None)
     await drain(kit)
     assert await received(kit, user, chat) == []
+
+
+async def test_a_qr_code_follows_until_it_expires(kit: Kit) -> None:
+    _, row = await account(kit)
+    temporary = await kit.platform.qr_create(
+        row, {"expire_seconds": 120, "action_name": "QR_SCENE", "action_info": {"scene": {"scene_id": 7}}}, "https://k"
+    )
+    assert temporary["expire_seconds"] == 120 and temporary["url"].endswith(temporary["ticket"])
+    reader, late = await kit.user(), await kit.user()
+    followed = await kit.platform.scan(reader, temporary["ticket"])
+    assert followed["account"].following and (await kit.platform.scan(reader, temporary["ticket"]))["account"]
+    kit.clock.advance(121)
+    with pytest.raises(NotFound):
+        await kit.platform.scan(late, temporary["ticket"])
+    permanent = await kit.platform.qr_create(
+        row, {"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "poster"}}}, "https://k"
+    )
+    kit.clock.advance(365 * 86400)
+    assert (await kit.platform.scan(late, permanent["ticket"]))["account"].following
+    for bad in ({"action_name": "QR_LIMIT_SCENE", "action_info": {"scene": {"scene_id": 100_001}}},
+                {"action_name": "QR_SCENE", "expire_seconds": 31 * 86400, "action_info": {"scene": {"scene_id": 1}}},
+                {"action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": ""}}},
+                {"action_name": "QR_EVERYTHING", "action_info": {}}):  # fmt: skip
+        assert await errcode(kit.platform.qr_create(row, bad, "https://k")) == 40035

@@ -70,6 +70,8 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         await kit.platform.follow(alice, account["id"])
         await kit.platform.issue_token(account["app_id"], created.app_secret, "client_credential")
         await kit.platform.mass_send(account, {"msgtype": "text", "text": {"content": "regatta!"}}, None)
+        qr = {"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "poster"}}}
+        await kit.platform.qr_create(account, qr, "https://kith.example.org")
         await kit.db.write(
             lambda tx: store_platform.add_delivery(tx, account["id"], "subscribe", "no_reply", 3, "", 1, 100)
         )

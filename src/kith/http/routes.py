@@ -137,6 +137,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              response=platform.DeliveriesOut, errors=(404,)),
     Endpoint("PUT", A + "/follow", platform.follow, "Follow an account (its conversation appears)",
              "official accounts", response=platform.FollowOut, errors=(404,)),
+    Endpoint("POST", OA + "/scan", platform.scan, "Follow through a QR code's ticket", "official accounts",
+             body=platform.ScanIn, response=platform.FollowOut, errors=(400, 404)),
     Endpoint("DELETE", A + "/follow", platform.unfollow, "Unfollow: the account can send you nothing more",
              "official accounts", errors=(404,)),
     Endpoint("POST", A + "/menu-events", platform.menu_event, "Tap a button of the account's menu",

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from kith.services import Services
 
 MAX_BODY = 1024 * 1024
-Handler = Callable[["PlatformService", Any, Mapping[str, str], Any], Awaitable[Any]]
+Handler = Callable[["PlatformService", Any, Request, Any], Awaitable[Any]]
 OK = {"errcode": 0, "errmsg": "ok"}
 
 
@@ -60,7 +60,7 @@ def _endpoint(
             platform = services.platform
             account = await platform.by_token(request.query_params.get("access_token")) if token else None
             data = await _json(request) if body else None
-            result = await handler(platform, account, request.query_params, data)
+            result = await handler(platform, account, request, data)
         except WeChatError as exc:
             return _answer({"errcode": exc.errcode, "errmsg": exc.message})
         except errors.RateLimited as exc:
@@ -72,46 +72,51 @@ def _endpoint(
     return view
 
 
-async def _token(p: PlatformService, _: Any, q: Mapping[str, str], __: Any) -> Any:
+async def _token(p: PlatformService, _: Any, request: Request, __: Any) -> Any:
+    q = request.query_params
     return await p.issue_token(q.get("appid", ""), q.get("secret", ""), q.get("grant_type", ""))
 
 
-async def _custom_send(p: PlatformService, account: Any, _: Mapping[str, str], body: Any) -> Any:
+async def _custom_send(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
     await p.custom_send(account, body)
 
 
-async def _mass_all(p: PlatformService, account: Any, _: Mapping[str, str], body: Any) -> Any:
+async def _mass_all(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
     audience = body.get("filter")
     if not isinstance(audience, dict) or audience.get("is_to_all") is not True:
         raise WeChatError(40035, "invalid parameter: kith sends to all followers (is_to_all) or to a list")
     return await p.mass_send(account, body, None)
 
 
-async def _mass_list(p: PlatformService, account: Any, _: Mapping[str, str], body: Any) -> Any:
+async def _mass_list(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
     return await p.mass_send(account, body, body.get("touser"))
 
 
-async def _menu_create(p: PlatformService, account: Any, _: Mapping[str, str], body: Any) -> Any:
+async def _qrcode(p: PlatformService, account: Any, request: Request, body: Any) -> Any:
+    return await p.qr_create(account, body, str(request.base_url).rstrip("/"))
+
+
+async def _menu_create(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
     await p.menu_create(account, body)
 
 
-async def _menu_get(p: PlatformService, account: Any, _: Mapping[str, str], __: Any) -> Any:
+async def _menu_get(p: PlatformService, account: Any, _: Request, __: Any) -> Any:
     return await p.menu_get(account)
 
 
-async def _menu_delete(p: PlatformService, account: Any, _: Mapping[str, str], __: Any) -> Any:
+async def _menu_delete(p: PlatformService, account: Any, _: Request, __: Any) -> Any:
     await p.menu_delete(account)
 
 
-async def _followers(p: PlatformService, account: Any, q: Mapping[str, str], __: Any) -> Any:
-    return await p.followers(account, q.get("next_openid", ""))
+async def _followers(p: PlatformService, account: Any, q: Request, __: Any) -> Any:
+    return await p.followers(account, q.query_params.get("next_openid", ""))
 
 
-async def _user_info(p: PlatformService, account: Any, q: Mapping[str, str], __: Any) -> Any:
-    return await p.user_info(account, q.get("openid", ""), q.get("lang", ""))
+async def _user_info(p: PlatformService, account: Any, q: Request, __: Any) -> Any:
+    return await p.user_info(account, q.query_params.get("openid", ""), q.query_params.get("lang", ""))
 
 
-async def _callback_ip(p: PlatformService, _: Any, __: Mapping[str, str], ___: Any) -> Any:
+async def _callback_ip(p: PlatformService, _: Any, __: Request, ___: Any) -> Any:
     return {"ip_list": []}
 
 
@@ -164,6 +169,7 @@ def routes(services: Services, upload_limit: int) -> list[BaseRoute]:
         ("/message/custom/send", "POST", _custom_send, {"body": True}),
         ("/message/mass/sendall", "POST", _mass_all, {"body": True}),
         ("/message/mass/send", "POST", _mass_list, {"body": True}),
+        ("/qrcode/create", "POST", _qrcode, {"body": True}),
         ("/menu/create", "POST", _menu_create, {"body": True}),
         ("/menu/get", "GET", _menu_get, {}),
         ("/menu/delete", "GET", _menu_delete, {}),

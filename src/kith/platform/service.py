@@ -68,6 +68,8 @@ SEARCH_LIMIT = 20
 MASS = "platform.mass"  # the outbox topic: one batch of a mass send's fan-out
 MASS_BATCH = 250  # followers a fan-out job reaches in one transaction
 SERVICE_MASS_PER_MONTH = 4
+QR_ACTIONS = ("QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE")
+QR_MAX_SECONDS = 30 * 86400
 FOLLOWERS_PAGE = 10_000
 MAX_MENU_BUTTONS, MAX_SUB_BUTTONS = 3, 5
 MAX_ARTICLE_TEXT = 200
@@ -237,6 +239,34 @@ class PlatformService:
             return {"account": card(row, True), "conversation_id": conversation_id}
 
         return await self.writer.run(follow)
+
+    async def scan(self, caller: Caller, ticket: str) -> dict[str, Any]:
+        """A QR code ticket scanned: follow its account (its webhook hears ``subscribe`` with the scene
+        as ``qrscene_<scene>``), or, already following, its webhook hears ``SCAN``."""
+        me = caller.user_id
+
+        def scan(tx: Tx, log: EventLog) -> dict[str, Any]:
+            found = store.ticket(tx, ticket) if len(ticket) <= 64 else None
+            if found is None or (found["expires_at"] is not None and found["expires_at"] <= log.now):
+                raise NotFound("this QR code is not valid (any more)", "no_such_ticket")
+            account_id = found["account_id"]
+            row = store.account(tx, account_id)
+            if row is None:
+                raise NotFound("this QR code is not valid (any more)", "no_such_ticket")
+            event = {"MsgType": "event", "Ticket": ticket}
+            if store.follow(tx, account_id, me) is None:
+                store.add_follow(tx, account_id, me, openid_of(row, me), log.now)
+                store.open_window(tx, account_id, me, WINDOW_EVENT, log.now)
+                log.append(me, ACCOUNT_FOLLOWED, encode({"account": card(row, True)}))
+                event |= {"Event": "subscribe", "EventKey": "qrscene_" + found["scene"]}
+            else:
+                self._open_event_window(tx, account_id, me, log.now)
+                event |= {"Event": "SCAN", "EventKey": found["scene"]}
+            enqueue_delivery(tx, log, account_id, me, event["Event"], event)
+            conversation_id = chats.open_official(tx, log, account_id, me, row["name"])
+            return {"account": card(row, True), "conversation_id": conversation_id}
+
+        return await self.writer.run(scan)
 
     async def unfollow(self, caller: Caller, account_id: int) -> None:
         """Stop following: from this moment the account can send nothing; the conversation stays."""
@@ -416,6 +446,39 @@ class PlatformService:
             return await self.media_service.fetch_for_account(account["owner_id"], account["id"], media_id)
         except NotFound:
             raise WeChatError(40007, "invalid media_id") from None
+
+    # -- the developer's server: QR codes --------------------------------------------------------
+
+    async def qr_create(self, account: Row, body: dict[str, Any], base_url: str) -> dict[str, Any]:
+        """A ticket for a QR code that leads whoever scans it to follow the account, with a scene the
+        webhook hears: temporary (at most 30 days) or permanent."""
+        action = body.get("action_name")
+        if action not in QR_ACTIONS:
+            raise WeChatError(40035, "invalid action_name")
+        scene = (body.get("action_info") or {}).get("scene") if isinstance(body.get("action_info"), dict) else None
+        if not isinstance(scene, dict):
+            raise WeChatError(40035, "invalid action_info")
+        if action.endswith("STR_SCENE"):
+            value = scene.get("scene_str")
+            if not isinstance(value, str) or not 1 <= len(value) <= 64:
+                raise WeChatError(40035, "scene_str must be 1 to 64 characters")
+        else:
+            value = scene.get("scene_id")
+            top = 100_000 if action == "QR_LIMIT_SCENE" else 2**32 - 1
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
+                raise WeChatError(40035, f"scene_id must be 1 to {top}")
+        permanent = action.startswith("QR_LIMIT")
+        expire = body.get("expire_seconds", 60)
+        if not permanent and (not isinstance(expire, int) or not 60 <= expire <= QR_MAX_SECONDS):
+            raise WeChatError(40035, f"expire_seconds must be 60 to {QR_MAX_SECONDS}")
+        ticket = secrets.token_urlsafe(24)
+        now = self.clock.now_ms()
+        expires_at = None if permanent else now + expire * 1000
+        await self.db.write(store.insert_ticket, ticket, account["id"], str(value), expires_at, now)
+        answer: dict[str, Any] = {"ticket": ticket, "url": f"{base_url}/#/official-accounts/scan/{ticket}"}
+        if not permanent:
+            answer["expire_seconds"] = expire
+        return answer
 
     # -- the developer's server: mass sends ------------------------------------------------------
 

@@ -229,3 +229,17 @@ def mass_progress(tx: Tx, mass_id: int, sent: int, filtered: int, finished_at: i
         "UPDATE mass_sends SET sent = sent + ?, filtered = filtered + ?, finished_at = ? WHERE id = ?",
         (sent, filtered, finished_at, mass_id),
     )
+
+
+# -- QR code tickets ----------------------------------------------------------------------------------
+
+
+def insert_ticket(tx: Tx, ticket: str, account_id: int, scene: str, expires_at: int | None, now: int) -> None:
+    tx.execute(
+        "INSERT INTO qr_tickets (ticket, account_id, scene, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+        (ticket, account_id, scene, expires_at, now),
+    )
+
+
+def ticket(tx: Tx, ticket: str) -> Row | None:
+    return tx.one("SELECT * FROM qr_tickets WHERE ticket = ?", (ticket,))

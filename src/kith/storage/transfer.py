@@ -38,6 +38,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("webhook_deliveries", "id"),
     ("webhook_replies", "account_id, msg_id"),
     ("mass_sends", "id"),
+    ("qr_tickets", "ticket"),
     ("events", "user_id, seq"),
     ("outbox", "id"),
 )

@@ -50,6 +50,10 @@ class MenuEventIn(Strict):
     url: Url | None = None
 
 
+class ScanIn(Strict):
+    ticket: Annotated[str, Meta(min_length=1, max_length=64)]
+
+
 class SearchQuery(msgspec.Struct):
     q: Name
 
@@ -122,3 +126,7 @@ async def unfollow(call: Call) -> None:
 async def menu_event(call: Call) -> None:
     b: MenuEventIn = call.body
     await call.services.platform.menu_event(call.caller, _id(call), b.key, b.url)
+
+
+async def scan(call: Call) -> FollowOut:
+    return FollowOut(**await call.services.platform.scan(call.caller, call.body.ticket))

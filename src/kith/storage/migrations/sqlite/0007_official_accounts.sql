@@ -87,3 +87,14 @@ CREATE TABLE mass_sends (
     finished_at INTEGER
 );
 CREATE INDEX mass_sends_by_day ON mass_sends (account_id, day);
+
+-- QR code tickets (/cgi-bin/qrcode/create): scanning one follows the account, and its webhook hears
+-- the scene. A temporary ticket expires; a permanent one does not.
+CREATE TABLE qr_tickets (
+    ticket TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES official_accounts (id),
+    scene TEXT NOT NULL,
+    expires_at INTEGER,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX qr_tickets_by_account ON qr_tickets (account_id);
