@@ -307,3 +307,22 @@ def test_an_owner_creates_an_account_and_points_it_at_a_webhook(
     phone.page.get_by_role("list", name="Your official accounts").get_by_role("link").first.click()
     expect(phone.page.locator(".delivery-table")).to_be_visible()
     phone.screenshot("official-console-phone")
+
+
+def test_a_qr_code_link_follows_the_account(new_app: Callable[..., App], api: Api, kith: Server, bot: Bot) -> None:
+    owner, account = harbour_news(api, kith, bot)
+    console = api.call(owner, "POST", f"/official-accounts/{account['id']}/secret")  # a secret to fetch a token with
+    token = access_token(kith, account["app_id"], console["app_secret"])["access_token"]
+    poster = {"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "harbour-poster"}}}
+    qr = httpx.post(f"{kith.url}/cgi-bin/qrcode/create", params={"access_token": token}, json=poster).json()
+    assert qr["url"] == f"{kith.url}/#/contacts/scan/{qr['ticket']}"
+    reader = api.register("scanner", "Sam Scanner")
+    r = new_app("scanner").signed_in_as(reader, "contacts")
+    r.page.goto(qr["url"])
+    expect(r.page.locator(".chat-title")).to_have_text(account["name"])
+    expect(r.page.locator(".msg.from-account .msg-text", has_text="Welcome to the harbour news!")).to_be_visible()
+    assert "subscribe" in bot.seen
+    with r.watch.expect_problems("404"):
+        r.page.goto(f"{kith.url}/#/contacts/scan/not-a-ticket")
+        expect(r.page.get_by_text("This QR code does not work")).to_be_visible()
+    expect(r.page.get_by_text("This QR code is not valid any more")).to_be_visible()

@@ -475,7 +475,7 @@ class PlatformService:
         now = self.clock.now_ms()
         expires_at = None if permanent else now + expire * 1000
         await self.db.write(store.insert_ticket, ticket, account["id"], str(value), expires_at, now)
-        answer: dict[str, Any] = {"ticket": ticket, "url": f"{base_url}/#/official-accounts/scan/{ticket}"}
+        answer: dict[str, Any] = {"ticket": ticket, "url": f"{base_url}/#/contacts/scan/{ticket}"}
         if not permanent:
             answer["expire_seconds"] = expire
         return answer

@@ -154,6 +154,15 @@ export async function follow(accountId, { open = true } = {}) {
   return id;
 }
 
+/** Follow through a QR code's ticket (#/contacts/scan/<ticket>), then open the account's chat. */
+export async function scanTicket(ticket) {
+  const { account, conversation_id: id } = await post('/official-accounts/scan', { ticket });
+  rememberAccount(account);
+  if (!state.conversations.has(id)) upsertConversation(await get(`/conversations/${id}`));
+  go(`chats/subscriptions/${id}`, { replace: true });
+  return id;
+}
+
 export async function unfollow(accountId) {
   await del(`/official-accounts/${accountId}/follow`);
   const known = state.accounts.get(accountId);

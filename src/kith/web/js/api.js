@@ -306,6 +306,7 @@ const FRIENDLY = {
   not_following: 'Follow this account again to write to it.',
   name_taken: 'An official account of that name exists already. Try another name.',
   no_such_button: 'That menu button is no longer there.',
+  no_such_ticket: 'This QR code is not valid any more: ask its account for a new one.',
   internal: 'Something went wrong on the server. Please try again.',
   not_found: 'That is no longer there.',
 };

@@ -14,7 +14,7 @@ import {
 } from '../store.js';
 import { go } from '../router.js';
 import { openAddFriend, openNewGroup } from './dialogs.js';
-import { mountAccountPage, mountAccountSearch } from './official.js';
+import { mountAccountPage, mountAccountSearch, mountScan } from './official.js';
 
 export function mountList(el, route) {
   let selected = route.path.join('/');
@@ -136,6 +136,7 @@ export function mountMain(el, route) {
   const [section, id] = route.path;
   if (section === 'requests') return mountRequests(el);
   if (section === 'accounts') return mountAccountSearch(el);
+  if (section === 'scan' && id) return mountScan(el, id);
   if (section === 'account' && Number(id)) return mountAccountPage(el, Number(id));
   if (section === 'user' && Number(id)) return mountPerson(el, Number(id));
   el.replaceChildren(

@@ -5,7 +5,7 @@ import { h, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { avatar, busy, confirmDialog, emptyState, toast } from '../ui/widgets.js';
 import { humanError } from '../api.js';
-import { follow, loadAccount, searchAccounts, unfollow } from '../actions.js';
+import { follow, loadAccount, scanTicket, searchAccounts, unfollow } from '../actions.js';
 import { conversationOfAccount, state, subscribe, subscriptions } from '../store.js';
 
 const KINDS = { subscription: 'Subscription account', service: 'Service account' };
@@ -201,4 +201,20 @@ export function mountAccountPage(el, accountId) {
     render();
   });
   return { destroy: unsubscribe };
+}
+
+
+/** #/contacts/scan/<ticket>: where an account's QR code leads; follows it and opens its chat. */
+export function mountScan(el, ticket) {
+  replace(el, pageHeader('Official account'), h('div', { class: 'pane-body' }, emptyState('megaphone', 'Following…', '')));
+  let gone = false;
+  scanTicket(ticket).catch((error) => {
+    if (gone) return;
+    replace(
+      el,
+      pageHeader('Official account'),
+      h('div', { class: 'pane-body' }, emptyState('megaphone', 'This QR code does not work', humanError(error))),
+    );
+  });
+  return { destroy: () => { gone = true; } };
 }
