@@ -484,3 +484,42 @@ async def test_a_qr_code_leads_to_the_account_and_its_scene_reaches_the_bot(make
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+async def test_tags_through_wechatpy_and_a_mass_send_to_one(make_server: Any) -> None:
+    server = make_server()
+    owner, vip, regular = await register(server), await register(server), await register(server)
+    created = await new_account(owner, "Ferry Club", kind="service")
+    account = created["account"]
+    chats = {}
+    for user in (vip, regular):
+        chats[user.id] = (await user.ok("PUT", f"/official-accounts/{account['id']}/follow"))["conversation_id"]
+    client = kith_client(server, account["app_id"], created["app_secret"])
+    openids = (await asyncio.to_thread(client.user.get_followers))["data"]["openid"]
+    tag = await asyncio.to_thread(client.tag.create, "VIP")
+    assert tag["name"] == "VIP" and tag["id"] >= 100
+    with pytest.raises(WeChatClientException) as twice:
+        await asyncio.to_thread(client.tag.create, "VIP")
+    assert twice.value.errcode == 45157
+    # which openid is the VIP's: the one whose conversation gets the customer-service hello
+    await asyncio.to_thread(client.message.send_text, openids[0], "which one?")
+    first_is_vip = bool(await account_messages(vip, chats[vip.id]))
+    vip_openid = openids[0] if first_is_vip else openids[1]
+    await asyncio.to_thread(client.tag.tag_user, tag["id"], [vip_openid])
+    assert (await asyncio.to_thread(client.tag.get_user_tag, vip_openid)) == [tag["id"]]
+    assert (await asyncio.to_thread(client.tag.get_tag_users, tag["id"]))["data"]["openid"] == [vip_openid]
+    listed = await asyncio.to_thread(client.tag.get)
+    assert listed == [{"id": tag["id"], "name": "VIP", "count": 1}]
+    with pytest.raises(WeChatClientException) as stranger:
+        await asyncio.to_thread(client.tag.tag_user, tag["id"], ["o" * 28])
+    assert stranger.value.errcode == 40003
+
+    await asyncio.to_thread(client.message.send_mass_text, tag["id"], "Members' sailing on Sunday")
+
+    async def arrived() -> Any:
+        return "Members' sailing on Sunday" in [m["text"] for m in await account_messages(vip, chats[vip.id])]
+
+    await wait_for(arrived)
+    assert "Members' sailing on Sunday" not in [m["text"] for m in await account_messages(regular, chats[regular.id])]
+    await asyncio.to_thread(client.tag.delete, tag["id"])
+    assert await asyncio.to_thread(client.tag.get) == []

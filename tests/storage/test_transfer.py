@@ -72,6 +72,9 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         await kit.platform.mass_send(account, {"msgtype": "text", "text": {"content": "regatta!"}}, None)
         qr = {"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": "poster"}}}
         await kit.platform.qr_create(account, qr, "https://kith.example.org")
+        vip = await kit.platform.tag_create(account, {"tag": {"name": "VIP ⛵"}})
+        openid = (await kit.platform.followers(account, ""))["data"]["openid"][0]
+        await kit.platform.tag_followers(account, {"tagid": vip["tag"]["id"], "openid_list": [openid]}, add=True)
         await kit.db.write(
             lambda tx: store_platform.add_delivery(tx, account["id"], "subscribe", "no_reply", 3, "", 1, 100)
         )

@@ -83,9 +83,15 @@ async def _custom_send(p: PlatformService, account: Any, _: Request, body: Any) 
 
 async def _mass_all(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
     audience = body.get("filter")
-    if not isinstance(audience, dict) or audience.get("is_to_all") is not True:
-        raise WeChatError(40035, "invalid parameter: kith sends to all followers (is_to_all) or to a list")
-    return await p.mass_send(account, body, None)
+    if not isinstance(audience, dict):
+        raise WeChatError(40035, "invalid parameter: a mass send needs its filter")
+    if audience.get("is_to_all") is True:
+        return await p.mass_send(account, body, None)
+    # wechatpy 1.x names the tag group_id, 2.x and werobot tag_id
+    tag_id = audience.get("tag_id", audience.get("group_id"))
+    if not isinstance(tag_id, int) or isinstance(tag_id, bool):
+        raise WeChatError(40035, "invalid parameter: give is_to_all, or a tag_id")
+    return await p.mass_send(account, body, None, tag_id)
 
 
 async def _mass_list(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
@@ -94,6 +100,38 @@ async def _mass_list(p: PlatformService, account: Any, _: Request, body: Any) ->
 
 async def _qrcode(p: PlatformService, account: Any, request: Request, body: Any) -> Any:
     return await p.qr_create(account, body, str(request.base_url).rstrip("/"))
+
+
+async def _tags_get(p: PlatformService, account: Any, _: Request, __: Any) -> Any:
+    return await p.tags(account)
+
+
+async def _tags_create(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.tag_create(account, body)
+
+
+async def _tags_update(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    await p.tag_update(account, body)
+
+
+async def _tags_delete(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    await p.tag_delete(account, body)
+
+
+async def _tagging(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    await p.tag_followers(account, body, add=True)
+
+
+async def _untagging(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    await p.tag_followers(account, body, add=False)
+
+
+async def _tags_of(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.tags_of(account, body)
+
+
+async def _tagged(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.tagged(account, body)
 
 
 async def _menu_create(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
@@ -170,6 +208,14 @@ def routes(services: Services, upload_limit: int) -> list[BaseRoute]:
         ("/message/mass/sendall", "POST", _mass_all, {"body": True}),
         ("/message/mass/send", "POST", _mass_list, {"body": True}),
         ("/qrcode/create", "POST", _qrcode, {"body": True}),
+        ("/tags/get", "GET", _tags_get, {}),
+        ("/tags/create", "POST", _tags_create, {"body": True}),
+        ("/tags/update", "POST", _tags_update, {"body": True}),
+        ("/tags/delete", "POST", _tags_delete, {"body": True}),
+        ("/tags/members/batchtagging", "POST", _tagging, {"body": True}),
+        ("/tags/members/batchuntagging", "POST", _untagging, {"body": True}),
+        ("/tags/getidlist", "POST", _tags_of, {"body": True}),
+        ("/user/tag/get", "POST", _tagged, {"body": True}),
         ("/menu/create", "POST", _menu_create, {"body": True}),
         ("/menu/get", "GET", _menu_get, {}),
         ("/menu/delete", "GET", _menu_delete, {}),

@@ -68,6 +68,7 @@ SEARCH_LIMIT = 20
 MASS = "platform.mass"  # the outbox topic: one batch of a mass send's fan-out
 MASS_BATCH = 250  # followers a fan-out job reaches in one transaction
 SERVICE_MASS_PER_MONTH = 4
+MAX_TAGS, MAX_TAGS_PER_FOLLOWER, MAX_TAGGED_AT_ONCE, MAX_TAG_NAME = 100, 20, 50, 30
 QR_ACTIONS = ("QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE")
 QR_MAX_SECONDS = 30 * 86400
 FOLLOWERS_PAGE = 10_000
@@ -482,7 +483,9 @@ class PlatformService:
 
     # -- the developer's server: mass sends ------------------------------------------------------
 
-    async def mass_send(self, account: Row, body: dict[str, Any], openids: list[str] | None) -> dict[str, Any]:
+    async def mass_send(
+        self, account: Row, body: dict[str, Any], openids: list[str] | None, tag_id: int | None = None
+    ) -> dict[str, Any]:
         """A mass message to every follower (``openids`` None) or to some: a subscription account
         sends one a day; a service account's followers receive at most 4 a month (the others are
         skipped). The fan-out runs in the outbox, a batch at a time, so it never holds up anyone's
@@ -498,9 +501,11 @@ class PlatformService:
             day = log.now // 86_400_000
             if account["kind"] == SUBSCRIPTION and store.masses_on(tx, account["id"], day) >= 1:
                 raise WeChatError(45028, "has no masssend quota: a subscription account sends one a day")
+            if tag_id is not None and store.tag(tx, account["id"], tag_id) is None:
+                raise WeChatError(45159, "invalid tag id")
             stored = self._stored(tx, account, kind, content)
             listed = encode_str(sorted(set(openids))) if openids is not None else None
-            mass_id = store.insert_mass(tx, account["id"], kind, stored, listed, day, log.now)
+            mass_id = store.insert_mass(tx, account["id"], kind, stored, listed, tag_id, day, log.now)
             log.enqueue(MASS, encode({"mass_id": mass_id, "after": 0}))
             return mass_id
 
@@ -518,7 +523,10 @@ class PlatformService:
         account = store.account(tx, row["account_id"]) if row is not None else None
         if row is None or account is None or row["finished_at"] is not None:
             return
-        if row["openids"] is None:
+        if row["tag_id"] is not None:
+            batch = store.tagged_after(tx, account["id"], row["tag_id"], after, row["created_at"], MASS_BATCH)
+            more = len(batch) == MASS_BATCH
+        elif row["openids"] is None:
             batch = store.followers_after(tx, account["id"], after, row["created_at"], MASS_BATCH)
             more = len(batch) == MASS_BATCH
         else:
@@ -534,6 +542,100 @@ class PlatformService:
         if more:
             cursor = batch[-1]["user_id"] if row["openids"] is None else after + MASS_BATCH
             log.enqueue(MASS, encode({"mass_id": mass_id, "after": cursor}))
+
+    # -- the developer's server: tags --------------------------------------------------------------
+
+    async def tags(self, account: Row) -> dict[str, Any]:
+        rows = await self.db.read(store.tags, account["id"])
+        return {"tags": [{"id": r["id"], "name": r["name"], "count": r["count"]} for r in rows]}
+
+    async def tag_create(self, account: Row, body: dict[str, Any]) -> dict[str, Any]:
+        name = _tag_name(body)
+
+        def create(tx: Tx, log: EventLog) -> dict[str, Any]:
+            existing = store.tags(tx, account["id"])
+            if len(existing) >= MAX_TAGS:
+                raise WeChatError(45056, f"too many tags: at most {MAX_TAGS}")
+            if any(r["name"] == name for r in existing):
+                raise WeChatError(45157, "tag name already exists")
+            return {"tag": {"id": store.add_tag(tx, account["id"], name), "name": name}}
+
+        return await self.writer.run(create)
+
+    async def tag_update(self, account: Row, body: dict[str, Any]) -> None:
+        name, tag_id = _tag_name(body), _tag_id(body.get("tag"), "id")
+
+        def update(tx: Tx, log: EventLog) -> None:
+            self._tag(tx, account, tag_id)
+            if any(r["name"] == name and r["id"] != tag_id for r in store.tags(tx, account["id"])):
+                raise WeChatError(45157, "tag name already exists")
+            store.rename_tag(tx, account["id"], tag_id, name)
+
+        await self.writer.run(update)
+
+    async def tag_delete(self, account: Row, body: dict[str, Any]) -> None:
+        tag_id = _tag_id(body.get("tag"), "id")
+
+        def delete(tx: Tx, log: EventLog) -> None:
+            self._tag(tx, account, tag_id)
+            store.delete_tag(tx, account["id"], tag_id)
+
+        await self.writer.run(delete)
+
+    async def tag_followers(self, account: Row, body: dict[str, Any], *, add: bool) -> None:
+        tag_id, openids = _tag_id(body, "tagid"), body.get("openid_list")
+        if not isinstance(openids, list) or not 1 <= len(openids) <= MAX_TAGGED_AT_ONCE:
+            raise WeChatError(40032, f"invalid openid list size: 1 to {MAX_TAGGED_AT_ONCE}")
+
+        def tag(tx: Tx, log: EventLog) -> None:
+            self._tag(tx, account, tag_id)
+            users = self._followers_of(tx, account, openids)
+            if add:
+                already = store.tags_of(tx, account["id"], users)
+                if any(len(already.get(u, [])) >= MAX_TAGS_PER_FOLLOWER and tag_id not in already[u] for u in users):
+                    raise WeChatError(45059, f"a follower may have at most {MAX_TAGS_PER_FOLLOWER} tags")
+                store.tag_followers(tx, account["id"], tag_id, users)
+            else:
+                store.untag_followers(tx, account["id"], tag_id, users)
+
+        await self.writer.run(tag)
+
+    async def tags_of(self, account: Row, body: dict[str, Any]) -> dict[str, Any]:
+        def read(tx: Tx) -> dict[str, Any]:
+            (user,) = self._followers_of(tx, account, [body.get("openid")])
+            return {"tagid_list": store.tags_of(tx, account["id"], [user]).get(user, [])}
+
+        return await self.db.read(read)
+
+    async def tagged(self, account: Row, body: dict[str, Any]) -> dict[str, Any]:
+        tag_id, after = _tag_id(body, "tagid"), body.get("next_openid") or ""
+        if not isinstance(after, str):
+            raise WeChatError(40003, "invalid next_openid")
+
+        def read(tx: Tx) -> dict[str, Any]:
+            self._tag(tx, account, tag_id)
+            page = store.tagged_page(tx, account["id"], tag_id, after, FOLLOWERS_PAGE)
+            out: dict[str, Any] = {"count": len(page), "next_openid": page[-1] if page else ""}
+            if page:
+                out["data"] = {"openid": page}
+            return out
+
+        return await self.db.read(read)
+
+    def _tag(self, tx: Tx, account: Row, tag_id: int) -> Row:
+        found = store.tag(tx, account["id"], tag_id)
+        if found is None:
+            raise WeChatError(45159, "invalid tag id")
+        return found
+
+    def _followers_of(self, tx: Tx, account: Row, openids: list[Any]) -> list[int]:
+        users = []
+        for openid in openids:
+            follow = store.follow_by_openid(tx, account["id"], openid) if isinstance(openid, str) else None
+            if follow is None:
+                raise WeChatError(40003, f"invalid openid: {str(openid)[:40]} does not follow the account")
+            users.append(follow["user_id"])
+        return users
 
     # -- the developer's server: menus and followers ------------------------------------------------
 
@@ -758,3 +860,22 @@ def _articles(raw: Any) -> list[dict[str, str]]:
 def _month(now_ms: int) -> int:
     day = datetime.datetime.fromtimestamp(now_ms / 1000, datetime.UTC)
     return day.year * 100 + day.month
+
+
+def _tag_name(body: dict[str, Any]) -> str:
+    tag = body.get("tag")
+    name = tag.get("name") if isinstance(tag, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise WeChatError(40035, "a tag needs a name")
+    if len(name) > MAX_TAG_NAME:
+        raise WeChatError(45158, f"tag name too long: at most {MAX_TAG_NAME} characters")
+    return name.strip()
+
+
+def _tag_id(holder: Any, key: str) -> int:
+    value = holder.get(key) if isinstance(holder, dict) else None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise WeChatError(45159, "invalid tag id")
+    return value

@@ -78,6 +78,7 @@ def add_follow(tx: Tx, account_id: int, user_id: int, openid: str, now: int) -> 
 
 
 def remove_follow(tx: Tx, account_id: int, user_id: int) -> bool:
+    tx.execute("DELETE FROM follower_tags WHERE account_id = ? AND user_id = ?", (account_id, user_id))
     return tx.execute("DELETE FROM follows WHERE account_id = ? AND user_id = ?", (account_id, user_id)) > 0
 
 
@@ -172,12 +173,14 @@ def claim_reply(tx: Tx, account_id: int, msg_id: int) -> bool:
 # -- mass sends ---------------------------------------------------------------------------------------
 
 
-def insert_mass(tx: Tx, account_id: int, kind: str, body: str, openids: str | None, day: int, now: int) -> int:
+def insert_mass(
+    tx: Tx, account_id: int, kind: str, body: str, openids: str | None, tag_id: int | None, day: int, now: int
+) -> int:
     return int(
         tx.value(
-            "INSERT INTO mass_sends (account_id, kind, body, openids, day, created_at) VALUES (?, ?, ?, ?, ?, ?)"
-            " RETURNING id",
-            (account_id, kind, body, openids, day, now),
+            "INSERT INTO mass_sends (account_id, kind, body, openids, tag_id, day, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (account_id, kind, body, openids, tag_id, day, now),
         )
     )
 
@@ -243,3 +246,85 @@ def insert_ticket(tx: Tx, ticket: str, account_id: int, scene: str, expires_at: 
 
 def ticket(tx: Tx, ticket: str) -> Row | None:
     return tx.one("SELECT * FROM qr_tickets WHERE ticket = ?", (ticket,))
+
+
+# -- tags ---------------------------------------------------------------------------------------------
+
+
+def tags(tx: Tx, account_id: int) -> list[Row]:
+    return tx.all(
+        "SELECT t.id, t.name, (SELECT COUNT(*) FROM follower_tags f WHERE f.account_id = t.account_id"
+        " AND f.tag_id = t.id) AS count FROM account_tags t WHERE t.account_id = ? ORDER BY t.id",
+        (account_id,),
+    )
+
+
+def tag(tx: Tx, account_id: int, tag_id: int) -> Row | None:
+    return tx.one("SELECT id, name FROM account_tags WHERE account_id = ? AND id = ?", (account_id, tag_id))
+
+
+def add_tag(tx: Tx, account_id: int, name: str) -> int:
+    """A new tag; ids start at 100 (WeChat keeps 0 to 99 for its own)."""
+    return int(
+        tx.value(
+            "INSERT INTO account_tags (account_id, id, name) VALUES (?, (SELECT COALESCE(MAX(id), 99) + 1"
+            " FROM account_tags WHERE account_id = ?), ?) RETURNING id",
+            (account_id, account_id, name),
+        )
+    )
+
+
+def rename_tag(tx: Tx, account_id: int, tag_id: int, name: str) -> None:
+    tx.execute("UPDATE account_tags SET name = ? WHERE account_id = ? AND id = ?", (name, account_id, tag_id))
+
+
+def delete_tag(tx: Tx, account_id: int, tag_id: int) -> None:
+    tx.execute("DELETE FROM follower_tags WHERE account_id = ? AND tag_id = ?", (account_id, tag_id))
+    tx.execute("DELETE FROM account_tags WHERE account_id = ? AND id = ?", (account_id, tag_id))
+
+
+def tag_followers(tx: Tx, account_id: int, tag_id: int, user_ids: list[int]) -> None:
+    tx.executemany(
+        "INSERT INTO follower_tags (account_id, tag_id, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [(account_id, tag_id, u) for u in user_ids],
+    )
+
+
+def untag_followers(tx: Tx, account_id: int, tag_id: int, user_ids: list[int]) -> None:
+    tx.executemany(
+        "DELETE FROM follower_tags WHERE account_id = ? AND tag_id = ? AND user_id = ?",
+        [(account_id, tag_id, u) for u in user_ids],
+    )
+
+
+def tags_of(tx: Tx, account_id: int, user_ids: list[int]) -> dict[int, list[int]]:
+    if not user_ids:
+        return {}
+    rows = tx.all(
+        "SELECT user_id, tag_id FROM follower_tags WHERE account_id = ?"
+        f" AND user_id IN ({placeholders(len(user_ids))}) ORDER BY tag_id",
+        (account_id, *user_ids),
+    )
+    out: dict[int, list[int]] = {}
+    for r in rows:
+        out.setdefault(r["user_id"], []).append(r["tag_id"])
+    return out
+
+
+def tagged_page(tx: Tx, account_id: int, tag_id: int, after_openid: str, limit: int) -> list[str]:
+    rows = tx.all(
+        "SELECT f.openid FROM follower_tags t JOIN follows f ON f.account_id = t.account_id AND f.user_id = t.user_id"
+        " WHERE t.account_id = ? AND t.tag_id = ? AND f.openid > ? ORDER BY f.openid LIMIT ?",
+        (account_id, tag_id, after_openid, limit),
+    )
+    return [r["openid"] for r in rows]
+
+
+def tagged_after(tx: Tx, account_id: int, tag_id: int, after_user: int, followed_by: int, limit: int) -> list[Row]:
+    """Like ``followers_after``, for the followers with a tag."""
+    return tx.all(
+        "SELECT f.user_id, f.openid FROM follower_tags t JOIN follows f ON f.account_id = t.account_id"
+        " AND f.user_id = t.user_id WHERE t.account_id = ? AND t.tag_id = ? AND f.user_id > ? AND f.followed_at <= ?"
+        " ORDER BY f.user_id LIMIT ?",
+        (account_id, tag_id, after_user, followed_by, limit),
+    )

@@ -39,6 +39,8 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("webhook_replies", "account_id, msg_id"),
     ("mass_sends", "id"),
     ("qr_tickets", "ticket"),
+    ("account_tags", "account_id, id"),
+    ("follower_tags", "account_id, tag_id, user_id"),
     ("events", "user_id, seq"),
     ("outbox", "id"),
 )

@@ -77,8 +77,9 @@ CREATE TABLE mass_sends (
     account_id INTEGER NOT NULL REFERENCES official_accounts (id),
     kind TEXT NOT NULL,
     body TEXT NOT NULL,
-    -- the openids it goes to (a JSON list), or NULL for every follower
+    -- the openids it goes to (a JSON list), or NULL for every follower (or those with tag_id)
     openids TEXT,
+    tag_id INTEGER,
     -- the day it was sent (days since 1970-01-01, UTC): a subscription account sends once a day
     day INTEGER NOT NULL,
     sent INTEGER NOT NULL DEFAULT 0,
@@ -98,3 +99,18 @@ CREATE TABLE qr_tickets (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX qr_tickets_by_account ON qr_tickets (account_id);
+
+-- An account's tags for its followers (/cgi-bin/tags/): ids from 100 up, per account.
+CREATE TABLE account_tags (
+    account_id INTEGER NOT NULL REFERENCES official_accounts (id),
+    id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (account_id, id)
+);
+CREATE TABLE follower_tags (
+    account_id INTEGER NOT NULL REFERENCES official_accounts (id),
+    tag_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users (id),
+    PRIMARY KEY (account_id, tag_id, user_id)
+);
+CREATE INDEX follower_tags_by_user ON follower_tags (account_id, user_id);
