@@ -280,3 +280,19 @@ class Socket:
         await self.ws.close()
         if self._reader:
             await self._reader
+
+
+def kith_client(url: str, app_id: str, secret: str) -> Any:
+    """wechatpy's API client pointed at a kith server: the developer's few lines (docs/platform.md)."""
+    from wechatpy import WeChatClient
+
+    class KithClient(WeChatClient):  # type: ignore[misc]
+        API_BASE_URL = url + "/cgi-bin/"
+
+        def fetch_access_token(self) -> Any:
+            return self._fetch_access_token(
+                url=self.API_BASE_URL + "token",
+                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+            )
+
+    return KithClient(app_id, secret)

@@ -15,10 +15,9 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import httpx
 import pytest
 import werobot
-from helpers import Server, free_port
+from helpers import Server, free_port, kith_client
 from kithweb import PHONE, Account, Api, App, unique
 from playwright.sync_api import expect
-from wechatpy import WeChatClient
 
 TOKEN = "harbourtoken7"
 TODAY = [
@@ -75,19 +74,6 @@ def bot() -> Iterator[Bot]:
     httpd.server_close()
 
 
-def kith_client(server: Server, app_id: str, secret: str) -> WeChatClient:
-    class KithClient(WeChatClient):
-        API_BASE_URL = server.url + "/cgi-bin/"
-
-        def fetch_access_token(self) -> Any:
-            return self._fetch_access_token(
-                url=self.API_BASE_URL + "token",
-                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-            )
-
-    return KithClient(app_id, secret)
-
-
 def harbour_news(api: Api, kith: Server, bot: Bot) -> tuple[Account, dict[str, Any]]:
     """An owner's account with the bot as its webhook and a menu: Today (a click), More → Site (a link)."""
     owner = api.register("owner", "Olive Owner")
@@ -98,7 +84,7 @@ def harbour_news(api: Api, kith: Server, bot: Bot) -> tuple[Account, dict[str, A
     api.call(owner, "PUT", f"/official-accounts/{account['id']}/webhook", json={"webhook_url": bot.url, "token": TOKEN})
     site = {"type": "view", "name": "Site", "url": "http://example.org/site"}
     menu = {"button": [{"type": "click", "name": "Today", "key": "TODAY"}, {"name": "More", "sub_button": [site]}]}
-    kith_client(kith, account["app_id"], created["app_secret"]).menu.create(menu)
+    kith_client(kith.url, account["app_id"], created["app_secret"]).menu.create(menu)
     return owner, account
 
 

@@ -16,8 +16,7 @@ import httpx
 import mediafiles
 import pytest
 import werobot
-from helpers import Server, User, free_port, register
-from wechatpy import WeChatClient
+from helpers import User, free_port, kith_client, register
 from wechatpy.exceptions import WeChatClientException
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -42,21 +41,6 @@ class Bot:
     robot: werobot.WeRoBot
     url: str
     seen: list[str]
-
-
-def kith_client(server: Server, app_id: str, secret: str) -> WeChatClient:
-    """wechatpy pointed at kith: the developer's few lines (docs/platform.md)."""
-
-    class KithClient(WeChatClient):
-        API_BASE_URL = server.url + "/cgi-bin/"
-
-        def fetch_access_token(self) -> Any:
-            return self._fetch_access_token(
-                url=self.API_BASE_URL + "token",
-                params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-            )
-
-    return KithClient(app_id, secret)
 
 
 @pytest.fixture
@@ -150,7 +134,7 @@ async def test_a_werobot_bot_and_wechatpy_run_on_kith(make_server: Any, bot: Bot
     assert bot.seen[:2] == ["subscribe", "text:any boats today?"]
 
     # wechatpy makes the menu; the reader sees it, taps it, and the bot's article arrives
-    client = kith_client(server, account["app_id"], secret)
+    client = kith_client(server.url, account["app_id"], secret)
     site = {"type": "view", "name": "Site", "url": "http://example.org"}
     menu = {"button": [{"type": "click", "name": "Today", "key": "TODAY"}, {"name": "More", "sub_button": [site]}]}
     await asyncio.to_thread(client.menu.create, menu)
@@ -184,7 +168,7 @@ async def test_a_werobot_bot_and_wechatpy_run_on_kith(make_server: Any, bot: Bot
     # the same person has another openid at another account
     other = await new_account(owner, "Ferry Times")
     await reader.ok("PUT", f"/official-accounts/{other['account']['id']}/follow")
-    other_client = kith_client(server, other["account"]["app_id"], other["app_secret"])
+    other_client = kith_client(server.url, other["account"]["app_id"], other["app_secret"])
     other_openid = (await asyncio.to_thread(other_client.user.get_followers))["data"]["openid"][0]
     assert other_openid != openid and len(other_openid) == 28 and other_openid != str(reader.id)
 
@@ -323,7 +307,7 @@ async def test_media_and_mass_sends_through_wechatpy(make_server: Any, bot: Bot)
     chats = [
         (await u.ok("PUT", f"/official-accounts/{account['id']}/follow"))["conversation_id"] for u in (reader, other)
     ]
-    client = kith_client(server, account["app_id"], created["app_secret"])
+    client = kith_client(server.url, account["app_id"], created["app_secret"])
 
     # an upload through wechatpy, then a customer-service picture inside the follow's window
     uploaded = await asyncio.to_thread(client.media.upload, "image", ("boats.jpg", mediafiles.jpeg(320, 240)))
@@ -458,7 +442,7 @@ async def test_a_qr_code_leads_to_the_account_and_its_scene_reaches_the_bot(make
     try:
         hook = {"webhook_url": f"http://127.0.0.1:{port}/", "token": "kithtoken3"}
         await owner.ok("PUT", f"/official-accounts/{account['id']}/webhook", json=hook)
-        client = kith_client(server, account["app_id"], created["app_secret"])
+        client = kith_client(server.url, account["app_id"], created["app_secret"])
         qr = await asyncio.to_thread(
             client.qrcode.create,
             {
@@ -494,7 +478,7 @@ async def test_tags_through_wechatpy_and_a_mass_send_to_one(make_server: Any) ->
     chats = {}
     for user in (vip, regular):
         chats[user.id] = (await user.ok("PUT", f"/official-accounts/{account['id']}/follow"))["conversation_id"]
-    client = kith_client(server, account["app_id"], created["app_secret"])
+    client = kith_client(server.url, account["app_id"], created["app_secret"])
     openids = (await asyncio.to_thread(client.user.get_followers))["data"]["openid"]
     tag = await asyncio.to_thread(client.tag.create, "VIP")
     assert tag["name"] == "VIP" and tag["id"] >= 100

@@ -81,8 +81,8 @@ export const patch = (path, body) => api('PATCH', path, body);
 export const put = (path, body) => api('PUT', path, body);
 export const del = (path) => api('DELETE', path);
 
-/** Download a file from the API (e.g. the zip of one's data) and hand it to the browser to save. */
-export async function download(path) {
+/** GET a file from the API with the token; an error answer becomes an ApiError. */
+async function fetchFile(path) {
   let response;
   try {
     response = await fetch(`/api/v1${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
@@ -96,9 +96,15 @@ export async function download(path) {
     } catch {
       // not JSON: the status says enough
     }
-    const { code = 'error', message = response.statusText, ...fields } = error;
+    const { code = response.status === 404 ? 'not_found' : 'error', message = response.statusText, ...fields } = error;
     throw new ApiError(response.status, code, message, fields);
   }
+  return response;
+}
+
+/** Download a file from the API (e.g. the zip of one's data) and hand it to the browser to save. */
+export async function download(path) {
+  const response = await fetchFile(path);
   const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '')?.[1] || 'download';
   const url = URL.createObjectURL(await response.blob());
   const link = Object.assign(document.createElement('a'), { href: url, download: name });
@@ -121,23 +127,7 @@ let mediaBytes = 0;
 const mediaKey = (id, thumbnail) => `${id}${thumbnail ? ':thumb' : ''}`;
 
 async function fetchMedia(path) {
-  let response;
-  try {
-    response = await fetch(`/api/v1${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  } catch {
-    throw new ApiError(0, 'network', 'network error');
-  }
-  if (!response.ok) {
-    let error = {};
-    try {
-      error = (await response.json()).error || {};
-    } catch {
-      // not JSON: the status says enough
-    }
-    const { code = response.status === 404 ? 'not_found' : 'error', message = response.statusText, ...fields } = error;
-    throw new ApiError(response.status, code, message, fields);
-  }
-  return response.blob();
+  return (await fetchFile(path)).blob();
 }
 
 function evictMedia() {
