@@ -507,3 +507,42 @@ async def test_tags_through_wechatpy_and_a_mass_send_to_one(make_server: Any) ->
     assert "Members' sailing on Sunday" not in [m["text"] for m in await account_messages(regular, chats[regular.id])]
     await asyncio.to_thread(client.tag.delete, tag["id"])
     assert await asyncio.to_thread(client.tag.get) == []
+
+
+async def test_template_messages_and_an_accounts_picture(make_server: Any) -> None:
+    server = make_server()
+    owner, reader = await register(server), await register(server)
+    service = await new_account(owner, "Ferry Tickets", kind="service")
+    subscription = await new_account(owner, "Ferry Gossip")
+    chat = (await reader.ok("PUT", f"/official-accounts/{service['account']['id']}/follow"))["conversation_id"]
+    await reader.ok("PUT", f"/official-accounts/{subscription['account']['id']}/follow")
+    client = kith_client(server.url, service["account"]["app_id"], service["app_secret"])
+    openid = (await asyncio.to_thread(client.user.get_followers))["data"]["openid"][0]
+    data = {"first": {"value": "Your ticket is booked", "color": "#173177"}, "keyword1": {"value": "Sat 09:40"},
+            "remark": {"value": ""}}  # fmt: skip
+    sent = await asyncio.to_thread(
+        client.message.send_template, openid, "TICKET_BOOKED", data, url="https://example.org/t/1"
+    )
+    assert sent["msgid"] > 0
+    texts = [m["text"] for m in await account_messages(reader, chat)]
+    assert texts == ["Your ticket is booked\nSat 09:40\nhttps://example.org/t/1"]  # outside any window: a notice
+    gossip = kith_client(server.url, subscription["account"]["app_id"], subscription["app_secret"])
+    gossip_openid = (await asyncio.to_thread(gossip.user.get_followers))["data"]["openid"][0]
+    with pytest.raises(WeChatClientException) as refused:
+        await asyncio.to_thread(gossip.message.send_template, gossip_openid, "T", data)
+    assert refused.value.errcode == 48001  # a subscription account sends no templates
+    with pytest.raises(WeChatClientException) as stranger:
+        await asyncio.to_thread(client.message.send_template, "o" * 28, "T", data)
+    assert stranger.value.errcode == 43004
+
+    picture = await owner.ok("POST", "/media", params={"kind": "image"}, content=mediafiles.png(),
+                             headers={"Content-Type": "image/png"})  # fmt: skip
+    await owner.ok("PUT", f"/official-accounts/{service['account']['id']}/avatar", json={"media_id": picture["id"]})
+    card = await reader.ok("GET", f"/official-accounts/{service['account']['id']}")
+    assert card["avatar"] == picture["id"]
+    assert (await reader.call("GET", f"/media/{picture['id']}")).status_code == 200
+    other = await register(server)
+    theirs = await other.call(
+        "PUT", f"/official-accounts/{service['account']['id']}/avatar", json={"media_id": picture["id"]}
+    )
+    assert theirs.status_code == 404

@@ -98,6 +98,10 @@ async def _mass_list(p: PlatformService, account: Any, _: Request, body: Any) ->
     return await p.mass_send(account, body, body.get("touser"))
 
 
+async def _template(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.template_send(account, body)
+
+
 async def _qrcode(p: PlatformService, account: Any, request: Request, body: Any) -> Any:
     return await p.qr_create(account, body, str(request.base_url).rstrip("/"))
 
@@ -207,6 +211,7 @@ def routes(services: Services, upload_limit: int) -> list[BaseRoute]:
         ("/message/custom/send", "POST", _custom_send, {"body": True}),
         ("/message/mass/sendall", "POST", _mass_all, {"body": True}),
         ("/message/mass/send", "POST", _mass_list, {"body": True}),
+        ("/message/template/send", "POST", _template, {"body": True}),
         ("/qrcode/create", "POST", _qrcode, {"body": True}),
         ("/tags/get", "GET", _tags_get, {}),
         ("/tags/create", "POST", _tags_create, {"body": True}),

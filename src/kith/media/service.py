@@ -32,6 +32,7 @@ from kith.media.models import (
     IMAGE,
     KINDS,
     MAX_NAME_BYTES,
+    REF_ACCOUNT_AVATAR,
     REF_GROUP_AVATAR,
     REF_MESSAGE,
     REF_USER_AVATAR,
@@ -251,6 +252,8 @@ class MediaService:
             if r["ref_kind"] == REF_GROUP_AVATAR and chats.is_member(tx, r["ref_id"], viewer):
                 return True
             if r["ref_kind"] == REF_USER_AVATAR and not contacts.relation(tx, viewer, r["ref_id"])["blocked_by"]:
+                return True
+            if r["ref_kind"] == REF_ACCOUNT_AVATAR:
                 return True
         return False
 

@@ -30,7 +30,7 @@ from kith.errors import Conflict, DomainError, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
 from kith.media import access as media
-from kith.media.models import IMAGE, VOICE
+from kith.media.models import IMAGE, MEDIA_ID, REF_ACCOUNT_AVATAR, VOICE
 from kith.platform import store
 from kith.platform.access import card, enqueue_delivery
 from kith.platform.crypto import AES_KEY, TOKEN, CryptoError, MessageCrypto, signature, signature_matches
@@ -68,6 +68,7 @@ SEARCH_LIMIT = 20
 MASS = "platform.mass"  # the outbox topic: one batch of a mass send's fan-out
 MASS_BATCH = 250  # followers a fan-out job reaches in one transaction
 SERVICE_MASS_PER_MONTH = 4
+MAX_TEMPLATE_FIELDS = 20
 MAX_TAGS, MAX_TAGS_PER_FOLLOWER, MAX_TAGGED_AT_ONCE, MAX_TAG_NAME = 100, 20, 50, 30
 QR_ACTIONS = ("QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE")
 QR_MAX_SECONDS = 30 * 86400
@@ -192,6 +193,21 @@ class PlatformService:
             return _console(store.account(tx, account_id), store.follower_count(tx, account_id))
 
         return await self.writer.run(save)
+
+    async def set_avatar(self, caller: Caller, account_id: int, media_id: str | None) -> Console:
+        """The account's picture: an image its owner uploaded (None: none)."""
+        if media_id is not None and not MEDIA_ID.match(media_id):
+            raise Invalid("media_id must be the id of an upload", field="media_id")
+
+        def update(tx: Tx, log: EventLog) -> Console:
+            self._owned(tx, caller, account_id)
+            media.release(tx, log, REF_ACCOUNT_AVATAR, [account_id])
+            if media_id is not None:
+                media.attach(tx, caller.user_id, media_id, REF_ACCOUNT_AVATAR, account_id, (IMAGE,))
+            store.update_account(tx, account_id, avatar_id=media_id)
+            return _console(store.account(tx, account_id), store.follower_count(tx, account_id))
+
+        return await self.writer.run(update)
 
     async def deliveries(self, caller: Caller, account_id: int) -> list[Delivery]:
         def read(tx: Tx) -> list[Delivery]:
@@ -447,6 +463,48 @@ class PlatformService:
             return await self.media_service.fetch_for_account(account["owner_id"], account["id"], media_id)
         except NotFound:
             raise WeChatError(40007, "invalid media_id") from None
+
+    # -- the developer's server: template messages -----------------------------------------------
+
+    async def template_send(self, account: Row, body: dict[str, Any]) -> dict[str, Any]:
+        """A service notification (an order shipped, an appointment tomorrow): only a service account,
+        only to a follower, outside the customer-service window. kith keeps no template library: the
+        message shows its fields' values, a line each, and its link."""
+        if account["kind"] != SERVICE:
+            raise WeChatError(48001, "api unauthorized: template messages are for service accounts")
+        openid, template_id, data = body.get("touser"), body.get("template_id"), body.get("data")
+        if not isinstance(openid, str):
+            raise WeChatError(40003, "invalid openid")
+        if not isinstance(template_id, str) or not 0 < len(template_id) <= 64:
+            raise WeChatError(40037, "invalid template_id")
+        if not isinstance(data, dict) or not 0 < len(data) <= MAX_TEMPLATE_FIELDS:
+            raise WeChatError(40035, f"data must have 1 to {MAX_TEMPLATE_FIELDS} fields")
+        lines = []
+        for field in data.values():
+            value = field.get("value") if isinstance(field, dict) else None
+            if not isinstance(value, str):
+                raise WeChatError(40035, "every field of data needs its value")
+            if value.strip():
+                lines.append(value.strip()[:MAX_ARTICLE_TEXT])
+        url = body.get("url") or ""
+        if url and (not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or len(url) > MAX_URL):
+            raise WeChatError(40035, "url must be an http:// or https:// address")
+        if url:
+            lines.append(url)
+        try:
+            text = validation.message_text("\n".join(lines), self.max_text_bytes)
+        except DomainError as exc:
+            raise WeChatError(45002, f"content size out of limit or invalid: {exc.message}") from None
+
+        def send(tx: Tx, log: EventLog) -> int:
+            follow = store.follow_by_openid(tx, account["id"], openid)
+            if follow is None:
+                raise WeChatError(43004, "require subscribe: this openid does not follow the account")
+            message = chats.post_from_account(tx, log, account["id"], follow["user_id"], TEXT, text)
+            return message.id if message is not None else 0
+
+        msgid = await self.writer.run(send)
+        return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
 
     # -- the developer's server: QR codes --------------------------------------------------------
 

@@ -130,3 +130,11 @@ async def menu_event(call: Call) -> None:
 
 async def scan(call: Call) -> FollowOut:
     return FollowOut(**await call.services.platform.scan(call.caller, call.body.ticket))
+
+
+async def set_avatar(call: Call) -> Console:
+    return await call.services.platform.set_avatar(call.caller, _id(call), call.body.media_id)
+
+
+async def remove_avatar(call: Call) -> Console:
+    return await call.services.platform.set_avatar(call.caller, _id(call), None)
