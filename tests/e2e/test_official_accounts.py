@@ -15,6 +15,7 @@ from wsgiref.simple_server import make_server as wsgi_server
 import httpx
 import mediafiles
 import pytest
+import wechatpy
 import werobot
 from helpers import User, free_port, kith_client, register
 from wechatpy.exceptions import WeChatClientException
@@ -27,6 +28,14 @@ ALLOW_LOCAL = {"KITH_PLATFORM_ALLOW_PRIVATE_WEBHOOKS": "true"}
 class Quiet(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+def mass_text(client: Any, tag_id: int | None, content: str) -> Any:
+    """A mass text to everyone (``tag_id`` None) or to a tag, in the words of the installed wechatpy:
+    1.x takes the audience first, 2.x the content (the suite runs with either)."""
+    if wechatpy.__version__.startswith("1."):
+        return client.message.send_mass_text(tag_id, content, is_to_all=tag_id is None)
+    return client.message.send_mass_text(content, tag_id, is_to_all=tag_id is None)
 
 
 def serve(app: Any, port: int) -> Any:
@@ -179,8 +188,12 @@ async def test_a_werobot_bot_and_wechatpy_run_on_kith(make_server: Any, bot: Bot
     assert stopped.value.errcode == 43004
     cut_off = await reader.call("POST", f"/conversations/{chat}/messages", json={"id": "q2", "text": "hello?"})
     assert cut_off.status_code == 403 and cut_off.json()["error"]["code"] == "not_following"
-    deliveries = (await owner.ok("GET", f"/official-accounts/{account['id']}/deliveries"))["deliveries"]
-    assert [d["event"] for d in deliveries][:1] == ["unsubscribe"] or "unsubscribe" in [d["event"] for d in deliveries]
+
+    async def told() -> Any:  # the webhook hears the unfollow too, a moment later (from the outbox)
+        deliveries = (await owner.ok("GET", f"/official-accounts/{account['id']}/deliveries"))["deliveries"]
+        return deliveries if deliveries[0]["event"] == "unsubscribe" else None
+
+    deliveries = await wait_for(told)
     assert {d["status"] for d in deliveries} <= {"delivered", "no_reply"}
 
 
@@ -336,7 +349,7 @@ async def test_media_and_mass_sends_through_wechatpy(make_server: Any, bot: Bot)
     assert unknown.value.errcode == 40007
 
     # a mass send reaches every follower once; a second one the same day is refused
-    await asyncio.to_thread(client.message.send_mass_text, None, "Regatta on Sunday!", is_to_all=True)
+    await asyncio.to_thread(mass_text, client, None, "Regatta on Sunday!")
     for chat, user in zip(chats, (reader, other), strict=True):
 
         async def arrived(chat: int = chat, user: User = user) -> Any:
@@ -344,7 +357,7 @@ async def test_media_and_mass_sends_through_wechatpy(make_server: Any, bot: Bot)
 
         await wait_for(arrived)
     with pytest.raises(WeChatClientException) as again:
-        await asyncio.to_thread(client.message.send_mass_text, None, "And Monday!", is_to_all=True)
+        await asyncio.to_thread(mass_text, client, None, "And Monday!")
     assert again.value.errcode == 45028
 
 
@@ -498,7 +511,7 @@ async def test_tags_through_wechatpy_and_a_mass_send_to_one(make_server: Any) ->
         await asyncio.to_thread(client.tag.tag_user, tag["id"], ["o" * 28])
     assert stranger.value.errcode == 40003
 
-    await asyncio.to_thread(client.message.send_mass_text, tag["id"], "Members' sailing on Sunday")
+    await asyncio.to_thread(mass_text, client, tag["id"], "Members' sailing on Sunday")
 
     async def arrived() -> Any:
         return "Members' sailing on Sunday" in [m["text"] for m in await account_messages(vip, chats[vip.id])]
