@@ -17,7 +17,7 @@ import mediafiles
 import pytest
 import wechatpy
 import werobot
-from helpers import User, free_port, kith_client, register
+from helpers import PASSWORD, User, free_port, kith_client, register
 from wechatpy.exceptions import WeChatClientException
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -559,3 +559,36 @@ async def test_template_messages_and_an_accounts_picture(make_server: Any) -> No
         "PUT", f"/official-accounts/{service['account']['id']}/avatar", json={"media_id": picture["id"]}
     )
     assert theirs.status_code == 404
+
+
+async def test_a_music_reply_is_a_card_and_a_deleted_owner_retires_the_account(make_server: Any) -> None:
+    server = make_server(ALLOW_LOCAL)
+    owner, reader = await register(server), await register(server)
+    created = await new_account(owner, "Shanty Hour")
+    account = created["account"]
+    robot = werobot.WeRoBot(token="kithtoken4", SESSION_STORAGE=False)
+    robot.text(lambda message: ["Sea Shanty", "for the harbour", "http://example.org/shanty.mp3"])  # music
+    port = free_port()
+    httpd = serve(robot.wsgi, port)
+    try:
+        hook = {"webhook_url": f"http://127.0.0.1:{port}/", "token": "kithtoken4"}
+        await owner.ok("PUT", f"/official-accounts/{account['id']}/webhook", json=hook)
+        chat = (await reader.ok("PUT", f"/official-accounts/{account['id']}/follow"))["conversation_id"]
+        await reader.ok("POST", f"/conversations/{chat}/messages", json={"id": "m1", "text": "a song, please"})
+
+        async def card() -> Any:
+            news = [m for m in await account_messages(reader, chat) if m["kind"] == "news"]
+            return news and news[0]["articles"][0]
+
+        article = await wait_for(card)
+        assert (article["title"], article["url"]) == ("Sea Shanty", "http://example.org/shanty.mp3")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    client = kith_client(server.url, account["app_id"], created["app_secret"])
+    await asyncio.to_thread(client.user.get_followers)  # a token made before the owner goes
+    await owner.ok("DELETE", "/me", json={"password": PASSWORD})
+    with pytest.raises(WeChatClientException) as retired:
+        await asyncio.to_thread(client.user.get_followers)
+    assert retired.value.errcode in (40014, 40125)  # the token is gone, and no secret makes a new one
+    assert len(await account_messages(reader, chat)) == 1  # the follower keeps the conversation

@@ -39,6 +39,7 @@ from kith.events import log as event_log
 from kith.jsonenc import decode, encode, encode_str
 from kith.media import access as media
 from kith.media.models import REF_USER_AVATAR
+from kith.platform import access as platform
 from kith.storage.database import Database, Tx
 
 REWRITE_BATCH = 500
@@ -57,6 +58,7 @@ def forget(tx: Tx, log: EventLog, user_id: int) -> list[int]:
     tomb = tombstone_of(user_id)
     accounts_store.tombstone(tx, user_id)  # from here on, every notice and event names the tombstone
     media.release(tx, log, REF_USER_AVATAR, [user_id])
+    platform.retire_accounts(tx, user_id)
     accounts_store.forget_sign_in_keys(tx, user_id)
     for device_id in accounts_store.forget_devices(tx, user_id):
         log.append(user_id, DEVICE_REVOKED, encode({"device_id": device_id}))

@@ -61,3 +61,11 @@ def user_wrote(tx: Tx, log: EventLog, account_id: int, user_id: int, message: An
         fields = {"MsgType": "text", "Content": message.text}
     fields["MsgId"] = message.id
     enqueue_delivery(tx, log, account_id, user_id, fields["MsgType"], fields, msg_id=message.id)
+
+
+def retire_accounts(tx: Tx, owner_id: int) -> None:
+    """A deleted user's accounts stop: no secret opens them, no token works, no webhook is called.
+    Their followers keep the conversations; the names stay taken (a new account cannot pose as one)."""
+    for row in store.owned(tx, owner_id):
+        store.update_account(tx, row["id"], secret_hash="", webhook_url="", menu=None)
+        store.forget_tokens(tx, row["id"])

@@ -344,7 +344,7 @@ class PlatformService:
         if row is None:
             raise WeChatError(40013, "invalid appid")
         self.limits.check("platform_token", row["id"])
-        if not hmac.compare_digest(_digest(secret), row["secret_hash"]):
+        if not row["secret_hash"] or not hmac.compare_digest(_digest(secret), row["secret_hash"]):
             raise WeChatError(40125, "invalid appsecret")
         token = secrets.token_urlsafe(48)
         now = self.clock.now_ms()
@@ -824,6 +824,15 @@ class PlatformService:
             ]  # fmt: skip
             try:
                 return NEWS, _articles(cards)
+            except WeChatError as exc:
+                raise AbnormalReply(exc.message) from None
+        if reply.msg_type == "music":  # a link to the music, as a card
+            music = reply.fields.get("Music")
+            if not isinstance(music, dict) or not (url := music.get("MusicUrl") or music.get("HQMusicUrl")):
+                raise AbnormalReply("a music reply needs its MusicUrl")
+            card = {"title": music.get("Title") or "Music", "description": music.get("Description", ""), "url": url}
+            try:
+                return NEWS, _articles([card])
             except WeChatError as exc:
                 raise AbnormalReply(exc.message) from None
         raise AbnormalReply(f"{reply.msg_type} replies are not shown in kith")
