@@ -481,3 +481,30 @@ async def test_a_kill_during_a_large_upload_leaves_no_file(make_server: Any) -> 
     assert server.rows("SELECT COUNT(*) FROM media") == [(0,)]
     alice = await register(server)
     assert (await upload(alice, b"after", "file", "a")).status_code == 201
+
+
+async def test_a_shared_place(shared_server: Server) -> None:
+    alice, bob = await register(shared_server), await register(shared_server)
+    await befriend(alice, bob)
+    chat = await direct(alice, bob)
+    place = {"latitude": 52.520008, "longitude": 13.404954, "label": "Alexanderplatz", "scale": 16}
+    sent = await alice.ok("POST", f"/conversations/{chat}/messages", json={"id": "loc-1", "location": place})
+    assert sent["message"]["kind"] == "location" and sent["message"]["location"] == place
+    again = await alice.call("POST", f"/conversations/{chat}/messages", json={"id": "loc-1", "location": place})
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    elsewhere = {**place, "latitude": 48.1}
+    clash = await alice.call("POST", f"/conversations/{chat}/messages", json={"id": "loc-1", "location": elsewhere})
+    assert clash.status_code == 409
+    seen = [e["data"] for e in await bob.sync_all() if e["type"] == "message" and e["data"]["kind"] == "location"]
+    assert [m["location"]["label"] for m in seen] == ["Alexanderplatz"]
+    reply = await bob.ok("POST", f"/conversations/{chat}/messages",
+                         json={"id": "r-loc", "text": "on my way", "reply_to": sent["message"]["seq"]})  # fmt: skip
+    assert reply["message"]["reply_to"]["kind"] == "location"
+    for bad in ({**place, "latitude": 90.5}, {**place, "longitude": -181}, {**place, "scale": 0},
+                {**place, "label": "a\u0000b"}, {**place, "label": "x" * 101}, {"latitude": 1}):  # fmt: skip
+        refused = await alice.call("POST", f"/conversations/{chat}/messages", json={"id": "loc-2", "location": bad})
+        assert refused.status_code == 400, (bad, refused.text)
+    both = await alice.call(
+        "POST", f"/conversations/{chat}/messages", json={"id": "loc-3", "text": "here", "location": place}
+    )
+    assert both.status_code == 400

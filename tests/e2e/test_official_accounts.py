@@ -592,3 +592,36 @@ async def test_a_music_reply_is_a_card_and_a_deleted_owner_retires_the_account(m
         await asyncio.to_thread(client.user.get_followers)
     assert retired.value.errcode in (40014, 40125)  # the token is gone, and no secret makes a new one
     assert len(await account_messages(reader, chat)) == 1  # the follower keeps the conversation
+
+
+async def test_a_shared_place_reaches_the_bot_as_a_location_message(make_server: Any) -> None:
+    server = make_server(ALLOW_LOCAL)
+    owner, reader = await register(server), await register(server)
+    account = (await new_account(owner, "Harbour Taxi"))["account"]
+    robot = werobot.WeRoBot(token="kithtoken5", SESSION_STORAGE=False)
+    heard: list[Any] = []
+
+    @robot.location
+    def pick_up(message: Any) -> str:
+        heard.append((message.location, message.scale, message.label))
+        return f"A boat is on its way to {message.label}"
+
+    port = free_port()
+    httpd = serve(robot.wsgi, port)
+    try:
+        hook = {"webhook_url": f"http://127.0.0.1:{port}/", "token": "kithtoken5"}
+        await owner.ok("PUT", f"/official-accounts/{account['id']}/webhook", json=hook)
+        chat = (await reader.ok("PUT", f"/official-accounts/{account['id']}/follow"))["conversation_id"]
+        place = {"latitude": 53.5461, "longitude": 9.9661, "label": "Landungsbrücken", "scale": 15}
+        await reader.ok("POST", f"/conversations/{chat}/messages", json={"id": "taxi", "location": place})
+
+        async def answered() -> Any:
+            return "A boat is on its way to Landungsbrücken" in [
+                m["text"] for m in await account_messages(reader, chat)
+            ]
+
+        await wait_for(answered)
+        assert heard == [((53.5461, 9.9661), 15, "Landungsbrücken")]  # werobot's floats and its integer Scale
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -31,6 +31,8 @@ CONVERSATION_PREFS = EventType("conversation.prefs")
 TEXT = "text"
 SYSTEM = "system"
 NEWS = "news"  # article cards, from an official account
+LOCATION = "location"
+MAX_PLACE_LABEL = 100
 
 # conversation kinds
 DIRECT = "direct"
@@ -43,6 +45,15 @@ class Quote(msgspec.Struct, omit_defaults=True):
     sender_id: int | None
     text: str | None  # None once the quoted message has been recalled
     kind: str = "text"  # of the quoted message (absent for text): a quoted image, voice note or file has no text
+
+
+class Location(msgspec.Struct, forbid_unknown_fields=True):
+    """A place shared in a chat: where, what it is called, and how closely to show it on a map."""
+
+    latitude: float
+    longitude: float
+    label: str = ""
+    scale: int = 15  # a map's zoom level, 1 (the world) to 20 (a building)
 
 
 class Article(msgspec.Struct):
@@ -68,6 +79,7 @@ class Message(msgspec.Struct):
     system: dict[str, Any] | None = None
     media: Media | None = None  # of an image, voice or file message (docs/media.md)
     articles: list[Article] | None = None  # of a news message
+    location: Location | None = None  # of a location message
 
 
 class Member(msgspec.Struct):
@@ -117,7 +129,7 @@ class Ack(msgspec.Struct):
 
 def message_from_row(row: Any) -> Message:
     recalled = row["recalled_at"] is not None
-    system = media = articles = None
+    system = media = articles = location = None
     text = row["body"]
     if recalled:
         text = ""
@@ -127,6 +139,8 @@ def message_from_row(row: Any) -> Message:
         media, text = _MEDIA.decode(text), ""
     elif row["kind"] == NEWS:
         articles, text = _ARTICLES.decode(text), ""
+    elif row["kind"] == LOCATION:
+        location, text = _LOCATION.decode(text), ""
     reply = None
     if row["reply_to_seq"] is not None:
         preview = decode(row["reply_preview"]) if row["reply_preview"] else None
@@ -150,11 +164,13 @@ def message_from_row(row: Any) -> Message:
         system=system,
         media=media,
         articles=articles,
+        location=location,
     )
 
 
 _MEDIA = msgspec.json.Decoder(Media)
 _ARTICLES = msgspec.json.Decoder(list[Article])
+_LOCATION = msgspec.json.Decoder(Location)
 
 
 def message_json(row: Any) -> bytes:

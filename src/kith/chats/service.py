@@ -22,7 +22,9 @@ from kith.chats.models import (
     CONVERSATION_READ,
     DIRECT,
     GROUP,
+    LOCATION,
     MAX_GROUP_NAME,
+    MAX_PLACE_LABEL,
     MESSAGE,
     MESSAGE_RECALLED,
     OFFICIAL,
@@ -32,6 +34,7 @@ from kith.chats.models import (
     Ack,
     ChatLimits,
     Conversation,
+    Location,
     Member,
     Message,
     Quote,
@@ -121,6 +124,17 @@ def _view(tx: Tx, conversation_id: int, viewer: int, *, with_counts: bool = True
     if not rows:
         raise NotFound(_NO_CONVERSATION)
     return _views(tx, rows, viewer, with_counts=with_counts)[0]
+
+
+def _checked_place(place: Location) -> Location:
+    if not (-90 <= place.latitude <= 90 and -180 <= place.longitude <= 180):
+        raise Invalid("latitude is -90 to 90 and longitude -180 to 180", field="location")
+    if place.latitude != place.latitude or place.longitude != place.longitude:  # NaN
+        raise Invalid("latitude and longitude must be numbers", field="location")
+    if not 1 <= place.scale <= 20:
+        raise Invalid("scale is 1 to 20", field="location")
+    label = validation.line(place.label, "location", MAX_PLACE_LABEL, allow_empty=True)
+    return Location(round(place.latitude, 6), round(place.longitude, 6), label, place.scale)
 
 
 def post_system(tx: Tx, log: EventLog, conversation_id: int, recipients: list[int], **body: Any) -> None:
@@ -234,9 +248,11 @@ class ChatService:
         text: str,
         reply_to: int | None = None,
         media_id: str | None = None,
+        location: Location | None = None,
     ) -> asyncio.Future[Ack]:
-        """Store a text message, or an image, voice note or file (an upload of the sender's, by
-        ``media_id``; its text is empty); returns a future of its Ack, settled once it is durable.
+        """Store a text message, an image, voice note or file (an upload of the sender's, by
+        ``media_id``), or a place (``location``; the last two have no text); returns a future of its
+        Ack, settled once it is durable.
 
         Validation happens now and the write is queued before this returns, so the messages of
         one sender are stored in the order ``send`` was called (the WebSocket relies on that).
@@ -247,7 +263,11 @@ class ChatService:
         if not CLIENT_ID.match(client_id):
             raise Invalid("id must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -", field="id")
         validation.positive_id(conversation_id, "conversation_id")
-        if media_id is None:
+        if location is not None:
+            if media_id is not None or text:
+                raise Invalid("a location message has no text and no media", field="location")
+            location = _checked_place(location)
+        elif media_id is None:
             text = validation.message_text(text, self.max_text_bytes)
         elif text:
             raise Invalid("an image, voice or file message has no text", field="text")
@@ -256,8 +276,9 @@ class ChatService:
         if reply_to is not None and not 0 < reply_to < 2**62:
             raise Invalid("reply_to must be the seq of an earlier message", field="reply_to")
         return self.writer.run(
-            self._send, caller.user_id, conversation_id, client_id, text, reply_to, media_id, order_key=caller.user_id
-        )
+            self._send, caller.user_id, conversation_id, client_id, text, reply_to, media_id, location,
+            order_key=caller.user_id,
+        )  # fmt: skip
 
     def _send(
         self,
@@ -269,15 +290,19 @@ class ChatService:
         text: str,
         reply_to: int | None,
         media_id: str | None,
+        location: Location | None,
     ) -> Ack:
         existing = store.message_by_client_id(tx, me, client_id)
         if existing is not None:
             recalled = existing["recalled_at"] is not None  # its body is gone: a resend still gets its ack
-            same_content = recalled or (
-                existing["body"] == text
-                if media_id is None
-                else existing["kind"] in MEDIA_KINDS and decode(existing["body"])["id"] == media_id
-            )
+            if location is not None:
+                same_content = recalled or (existing["kind"] == LOCATION and existing["body"] == encode_str(location))
+            elif media_id is None:
+                same_content = recalled or existing["body"] == text
+            else:
+                same_content = recalled or (
+                    existing["kind"] in MEDIA_KINDS and decode(existing["body"])["id"] == media_id
+                )
             if (existing["conversation_id"], existing["reply_to_seq"]) != (
                 conversation_id,
                 reply_to,
@@ -304,7 +329,10 @@ class ChatService:
         quote = self._quote(tx, row, me, reply_to) if reply_to is not None else None
         allowed = (IMAGE, VOICE) if row["kind"] == OFFICIAL else MEDIA_KINDS  # an account takes no files
         attached = media.own(tx, me, media_id, allowed) if media_id is not None else None
-        kind, body = (TEXT, text) if attached is None else (attached.kind, encode_str(attached))
+        if location is not None:
+            kind, body = LOCATION, encode_str(location)
+        else:
+            kind, body = (TEXT, text) if attached is None else (attached.kind, encode_str(attached))
         now = log.now
         seq = store.next_seq(tx, conversation_id, now)
         message_id = store.insert_message(
@@ -316,8 +344,9 @@ class ChatService:
             media.refer(tx, attached.id, REF_MESSAGE, message_id)
         store.set_read(tx, conversation_id, me, seq)  # sending implies having read what came before
         message = Message(
-            message_id, conversation_id, seq, me, client_id, kind, text, now, reply_to=quote, media=attached
-        )
+            message_id, conversation_id, seq, me, client_id, kind, text, now, reply_to=quote, media=attached,
+            location=location,
+        )  # fmt: skip
         if row["kind"] == OFFICIAL:  # on its way to the account's webhook, through the outbox
             platform.user_wrote(tx, log, row["account_id"], me, message)
         log.append_ref(recipients, MESSAGE, message_id, encode(message))
@@ -334,7 +363,7 @@ class ChatService:
             raise NotFound("no such message to reply to", "no_such_message", field="reply_to")
         if quoted["recalled_at"] is not None:
             raise Conflict("that message was recalled", "recalled", field="reply_to")
-        if quoted["kind"] in MEDIA_KINDS:
+        if quoted["kind"] in MEDIA_KINDS or quoted["kind"] == LOCATION:
             return Quote(seq=seq, sender_id=quoted["sender_id"], text="", kind=quoted["kind"])
         return Quote(seq=seq, sender_id=quoted["sender_id"], text=quoted["body"][:QUOTE_CHARS])
 

@@ -50,9 +50,13 @@ def user_wrote(tx: Tx, log: EventLog, account_id: int, user_id: int, message: An
     """A follower's message in the account's conversation: it opens the customer-service window
     and goes to the webhook as its MsgType."""
     store.open_window(tx, account_id, user_id, WINDOW_MESSAGE, log.now)
-    if message.media is not None:
+    if message.location is not None:
+        place = message.location
+        fields: dict[str, Any] = {"MsgType": "location", "Location_X": place.latitude, "Location_Y": place.longitude,
+                                  "Scale": place.scale, "Label": place.label}  # fmt: skip
+    elif message.media is not None:
         kind = message.media.kind
-        fields: dict[str, Any] = {"MsgType": kind, "MediaId": message.media.id}
+        fields = {"MsgType": kind, "MediaId": message.media.id}
         if kind == "voice":
             fields["Format"] = message.media.mime.split("/")[-1]
         else:

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from kith.chats.models import Location
 from kith.jsonenc import encode
 
 # close codes (4000-4999 are the application's own)
@@ -39,6 +40,7 @@ class Send(Frame, tag="send"):
     text: str = ""
     reply_to: int | None = None
     media_id: str | None = None  # an image, voice note or file uploaded before (docs/media.md)
+    location: Location | None = None  # a place shared
 
 
 class Read(Frame, tag="read"):

@@ -7,9 +7,20 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
-from kith.chats.models import Ack, Conversation, Member, Message
+from kith.chats.models import Ack, Conversation, Location, Member, Message
 from kith.http.api.accounts import Strict
-from kith.http.api.fields import ClientId, GroupName, HistoryLimit, Id, MemberIds, Seq, Text, at_least_one, exactly_one
+from kith.http.api.fields import (
+    ClientId,
+    GroupName,
+    HistoryLimit,
+    Id,
+    MemberIds,
+    PlaceLabel,
+    Seq,
+    Text,
+    at_least_one,
+    exactly_one,
+)
 from kith.http.endpoint import Call
 
 
@@ -49,15 +60,23 @@ class MembersIn(Strict):
     user_ids: MemberIds
 
 
+class LocationIn(Strict):
+    latitude: Annotated[float, Meta(ge=-90, le=90)]
+    longitude: Annotated[float, Meta(ge=-180, le=180)]
+    label: PlaceLabel = ""
+    scale: Annotated[int, Meta(ge=1, le=20)] = 15
+
+
 class SendIn(Strict):
     """A text message, or an image, voice note or file (``media_id``: an upload of yours)."""
 
-    schema_extra = exactly_one("text", "media_id")
+    schema_extra = exactly_one("text", "media_id", "location")
 
     id: ClientId
     text: Text | None = None
     reply_to: Annotated[Seq, Meta(extra_json_schema={"minimum": 1})] | None = None
     media_id: Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{22}$")] | None = None
+    location: LocationIn | None = None
 
 
 class HistoryQuery(msgspec.Struct):
@@ -137,7 +156,8 @@ async def history(call: Call) -> Any:
 
 async def send(call: Call) -> tuple[Ack, int]:
     b: SendIn = call.body
-    ack: Ack = await call.services.chats.send(call.caller, _id(call), b.id, b.text or "", b.reply_to, b.media_id)
+    place = Location(**msgspec.structs.asdict(b.location)) if b.location is not None else None
+    ack: Ack = await call.services.chats.send(call.caller, _id(call), b.id, b.text or "", b.reply_to, b.media_id, place)
     return ack, 200 if ack.duplicate else 201
 
 

@@ -25,7 +25,7 @@ from kith.accounts.models import (
     MIN_PASSWORD,
     SIGN_IN_KEY,
 )
-from kith.chats.models import CLIENT_ID, MAX_GROUP_NAME
+from kith.chats.models import CLIENT_ID, MAX_GROUP_NAME, MAX_PLACE_LABEL
 from kith.contacts.models import MAX_GREETING, MAX_REMARK
 from kith.platform.models import MAX_DESCRIPTION as MAX_ACCOUNT_DESCRIPTION
 from kith.platform.models import MAX_NAME as MAX_ACCOUNT_NAME
@@ -85,6 +85,7 @@ DeviceName = line(MAX_DEVICE_NAME)
 Greeting = line(MAX_GREETING)
 Remark = line(MAX_REMARK)
 GroupName = line(MAX_GROUP_NAME)
+PlaceLabel = line(MAX_PLACE_LABEL)
 AccountName = line(MAX_ACCOUNT_NAME, required=True)
 AccountDescription = line(MAX_ACCOUNT_DESCRIPTION)
 ClientId = Annotated[str, Meta(extra_json_schema={"pattern": ecma(CLIENT_ID)})]
