@@ -366,3 +366,21 @@ def test_a_picture_the_server_refuses_is_explained_and_can_go_as_a_file(new_app:
     expect(b.page.locator(".msg.theirs .msg-file .file-name")).to_have_text("cut.jpg")
     kinds = [m["kind"] for m in api.messages(bob, conversation)]
     assert kinds == ["text", "file"], kinds
+
+
+def test_a_place_is_shared_from_the_attach_menu(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob = api.register("alice", "Alice Chen"), api.register("bob", "Bob Martin")
+    api.befriend(alice, bob)
+    chat = api.direct(alice, bob)
+    a = new_app("alice", geolocation={"latitude": 53.5461, "longitude": 9.9661}, permissions=["geolocation"])
+    a.signed_in_as(alice, f"chats/{chat}")
+    a.page.get_by_role("button", name="Attach").click()
+    a.page.get_by_role("menuitem", name="Location").click()
+    b = new_app("bob", viewport=PHONE).signed_in_as(bob, f"chats/{chat}")
+    place = b.page.locator(".msg-location")
+    expect(place.locator(".location-coords")).to_have_text("53.54610, 9.96610")
+    expect(place).to_have_attribute(
+        "href", "https://www.openstreetmap.org/?mlat=53.5461&mlon=9.9661#map=16/53.5461/9.9661"
+    )
+    expect(place).to_have_attribute("rel", "noopener noreferrer")
+    b.screenshot("media-location-phone")

@@ -3,7 +3,7 @@
 
 import { del, get, patch, post, put, seedMedia, uploadMedia } from './api.js';
 import { go } from './router.js';
-import { changed, chatOf, ensureMembers, rememberAccount, state, upsertConversation } from './store.js';
+import { applyMessage, changed, chatOf, ensureMembers, rememberAccount, state, upsertConversation } from './store.js';
 
 let sync = null;
 
@@ -247,4 +247,12 @@ export function useSignOut(fn) {
 /** Sign this device out; `{ server: false }` when the server has ended the session already. */
 export function signOut(options) {
   return signOutHook(options);
+}
+
+/** Share a place in a conversation (sent at once over REST: a place is small and never queued). */
+export async function sendPlace(conversationId, place) {
+  const id = `p${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+  const { message } = await post(`/conversations/${conversationId}/messages`, { id, location: place });
+  applyMessage(message);
+  return message;
 }

@@ -5,5 +5,6 @@ import './image.js';
 import './voice.js';
 import './file.js';
 import './news.js';
+import './location.js';
 
 export { isNotice, kindOf, previewOf, registerKind } from './registry.js';

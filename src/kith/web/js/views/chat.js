@@ -12,7 +12,7 @@ import {
 import { discard, pendingFor, retry, sendText } from '../outbox.js';
 import { discardUpload, retryUpload, sendMedia, uploadsFor, watchProgress } from '../uploads.js';
 import { MAX_VOICE_MS, MIN_VOICE_MS, canRecord, startRecording } from '../recorder.js';
-import { follow, loadAccount, markRead, menuEvent, recall, setPrefs, unblock, unfollow } from '../actions.js';
+import { follow, loadAccount, markRead, menuEvent, recall, sendPlace, setPrefs, unblock, unfollow } from '../actions.js';
 import { go } from '../router.js';
 import { humanError } from '../api.js';
 import { openAddFriend, openChatInfo } from './dialogs.js';
@@ -36,7 +36,7 @@ function retryable(m) {
   return !status || status === 429 || status >= 500;
 }
 
-const QUOTED = { image: '[Photo]', voice: '[Voice]', file: '[File]' };
+const QUOTED = { image: '[Photo]', voice: '[Voice]', file: '[File]', location: '[Location]' };
 
 /** What a reply's quote shows of the message it answers. */
 function quoteText(quote) {
@@ -325,8 +325,27 @@ export function mountChat(el, conversationId) {
       { label: 'Photo', icon: 'image', action: () => imageInput.click() },
       // an official account takes pictures and voice notes, not files
       ...(official() ? [] : [{ label: 'File', icon: 'file', action: () => fileInput.click() }]),
+      ...('geolocation' in navigator ? [{ label: 'Location', icon: 'pin', action: () => shareLocation() }] : []),
     ], { label: 'Attach' }),
   );
+  async function shareLocation() {
+    let position;
+    try {
+      position = await new Promise((resolve, reject) =>
+        navigator.geolocation.getCurrentPosition(resolve, reject, { enableHighAccuracy: true, timeout: 15000 }),
+      );
+    } catch {
+      toast('kith could not find where you are. Allow location for this site and try again.', { kind: 'error' });
+      return;
+    }
+    const { latitude, longitude } = position.coords;
+    try {
+      await sendPlace(conversationId, { latitude, longitude, label: '', scale: 16 });
+    } catch (error) {
+      toast(humanError(error), { kind: 'error' });
+    }
+  }
+
   imageInput.addEventListener('change', () => {
     const files = [...imageInput.files];
     imageInput.value = '';
