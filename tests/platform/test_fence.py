@@ -162,3 +162,11 @@ async def test_a_qr_code_follows_until_it_expires(kit: Kit) -> None:
                 {"action_name": "QR_STR_SCENE", "action_info": {"scene": {"scene_str": ""}}},
                 {"action_name": "QR_EVERYTHING", "action_info": {}}):  # fmt: skip
         assert await errcode(kit.platform.qr_create(row, bad, "https://k")) == 40035
+
+
+async def test_a_deleted_follower_can_no_longer_be_reached(kit: Kit) -> None:
+    _, row = await account(kit, "service")
+    user, openid, _ = await follower(kit, row)
+    await kit.deletion.delete(user.user_id)
+    assert await errcode(kit.platform.custom_send(row, text(openid, "still there?"))) == 43004
+    assert (await kit.platform.followers(row, ""))["total"] == 0

@@ -73,3 +73,9 @@ def retire_accounts(tx: Tx, owner_id: int) -> None:
     for row in store.owned(tx, owner_id):
         store.update_account(tx, row["id"], secret_hash="", webhook_url="", menu=None)
         store.forget_tokens(tx, row["id"])
+
+
+def forget_follower(tx: Tx, user_id: int) -> None:
+    """A deleted user follows nothing any more: no account can reach the tombstone, and no account's
+    follower list or tags name it."""
+    store.forget_follower(tx, user_id)

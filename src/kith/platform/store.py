@@ -82,6 +82,11 @@ def remove_follow(tx: Tx, account_id: int, user_id: int) -> bool:
     return tx.execute("DELETE FROM follows WHERE account_id = ? AND user_id = ?", (account_id, user_id)) > 0
 
 
+def forget_follower(tx: Tx, user_id: int) -> None:
+    tx.execute("DELETE FROM follower_tags WHERE user_id = ?", (user_id,))
+    tx.execute("DELETE FROM follows WHERE user_id = ?", (user_id,))
+
+
 def following(tx: Tx, user_id: int, account_ids: list[int]) -> set[int]:
     if not account_ids:
         return set()
