@@ -296,3 +296,18 @@ def kith_client(url: str, app_id: str, secret: str) -> Any:
             )
 
     return KithClient(app_id, secret)
+
+
+def serve_wsgi(app: Any, port: int) -> Any:
+    """A WSGI app (a publisher's webhook, say) as a real HTTP server on 127.0.0.1, in a thread; call
+    ``shutdown()`` and ``server_close()`` on what it returns."""
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = make_server("127.0.0.1", port, app, handler_class=Quiet)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd

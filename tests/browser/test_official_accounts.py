@@ -5,17 +5,15 @@ pointed at kith as docs/platform.md shows."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import httpx
 import pytest
 import werobot
-from helpers import Server, free_port, kith_client
+from helpers import Server, free_port, kith_client, serve_wsgi
 from kithweb import PHONE, Account, Api, App, unique
 from playwright.sync_api import expect
 
@@ -26,11 +24,6 @@ TODAY = [
     "http://example.org/p.jpg",
     "http://example.org/today",
 ]
-
-
-class Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @dataclass
@@ -66,9 +59,7 @@ def bot() -> Iterator[Bot]:
         return "You said: " + message.content
 
     port = free_port()
-    httpd = make_server("127.0.0.1", port, robot.wsgi, handler_class=Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    httpd = serve_wsgi(robot.wsgi, port)
     yield Bot(f"http://127.0.0.1:{port}/wechat", seen)
     httpd.shutdown()
     httpd.server_close()

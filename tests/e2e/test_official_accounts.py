@@ -4,30 +4,22 @@ real HTTP server on 127.0.0.1 registered as an account's webhook, and wechatpy c
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler
-from wsgiref.simple_server import make_server as wsgi_server
 
 import httpx
 import mediafiles
 import pytest
 import wechatpy
 import werobot
-from helpers import PASSWORD, User, free_port, kith_client, register
+from helpers import PASSWORD, User, free_port, kith_client, register, serve_wsgi
 from wechatpy.exceptions import WeChatClientException
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 ALLOW_LOCAL = {"KITH_PLATFORM_ALLOW_PRIVATE_WEBHOOKS": "true"}
-
-
-class Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 def mass_text(client: Any, tag_id: int | None, content: str) -> Any:
@@ -36,13 +28,6 @@ def mass_text(client: Any, tag_id: int | None, content: str) -> Any:
     if wechatpy.__version__.startswith("1."):
         return client.message.send_mass_text(tag_id, content, is_to_all=tag_id is None)
     return client.message.send_mass_text(content, tag_id, is_to_all=tag_id is None)
-
-
-def serve(app: Any, port: int) -> Any:
-    """A WSGI app as a real HTTP server on 127.0.0.1, in a thread."""
-    httpd = wsgi_server("127.0.0.1", port, app, handler_class=Quiet)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
 
 
 @dataclass
@@ -78,7 +63,7 @@ def bot() -> Iterator[Bot]:
         return "never shown"
 
     port = free_port()
-    httpd = serve(robot.wsgi, port)
+    httpd = serve_wsgi(robot.wsgi, port)
     yield Bot(robot, f"http://127.0.0.1:{port}/wechat", seen)
     httpd.shutdown()
     httpd.server_close()
@@ -285,7 +270,7 @@ async def test_safe_mode_with_werobots_crypto(make_server: Any, mode: str) -> No
     robot.text(lambda message: "secret reply to " + message.content)
     robot.subscribe(lambda message: "encrypted welcome")
     port = free_port()
-    httpd = serve(robot.wsgi, port)
+    httpd = serve_wsgi(robot.wsgi, port)
     try:
         await owner.ok(
             "PUT", f"/official-accounts/{account['id']}/webhook",
@@ -400,7 +385,7 @@ async def test_safe_mode_with_a_wechatpy_webhook(make_server: Any) -> None:
     account = (await new_account(owner, "Cipher wechatpy"))["account"]
     key = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
     port = free_port()
-    httpd = serve(wechatpy_webhook("wpytoken", key, account["app_id"]), port)
+    httpd = serve_wsgi(wechatpy_webhook("wpytoken", key, account["app_id"]), port)
     try:
         await owner.ok(
             "PUT", f"/official-accounts/{account['id']}/webhook",
@@ -451,7 +436,7 @@ async def test_a_qr_code_leads_to_the_account_and_its_scene_reaches_the_bot(make
         return "Welcome back"
 
     port = free_port()
-    httpd = serve(robot.wsgi, port)
+    httpd = serve_wsgi(robot.wsgi, port)
     try:
         hook = {"webhook_url": f"http://127.0.0.1:{port}/", "token": "kithtoken3"}
         await owner.ok("PUT", f"/official-accounts/{account['id']}/webhook", json=hook)
@@ -569,7 +554,7 @@ async def test_a_music_reply_is_a_card_and_a_deleted_owner_retires_the_account(m
     robot = werobot.WeRoBot(token="kithtoken4", SESSION_STORAGE=False)
     robot.text(lambda message: ["Sea Shanty", "for the harbour", "http://example.org/shanty.mp3"])  # music
     port = free_port()
-    httpd = serve(robot.wsgi, port)
+    httpd = serve_wsgi(robot.wsgi, port)
     try:
         hook = {"webhook_url": f"http://127.0.0.1:{port}/", "token": "kithtoken4"}
         await owner.ok("PUT", f"/official-accounts/{account['id']}/webhook", json=hook)
@@ -607,7 +592,7 @@ async def test_a_shared_place_reaches_the_bot_as_a_location_message(make_server:
         return f"A boat is on its way to {message.label}"
 
     port = free_port()
-    httpd = serve(robot.wsgi, port)
+    httpd = serve_wsgi(robot.wsgi, port)
     try:
         hook = {"webhook_url": f"http://127.0.0.1:{port}/", "token": "kithtoken5"}
         await owner.ok("PUT", f"/official-accounts/{account['id']}/webhook", json=hook)
