@@ -79,6 +79,16 @@ async def build_deployment(path: Path) -> dict[str, Any]:
             lambda tx: store_platform.add_delivery(tx, account["id"], "subscribe", "no_reply", 3, "", 1, 100)
         )
         await kit.db.write(lambda tx: store_platform.claim_reply(tx, account["id"], 12345))
+        # what the account publishes: permanent material, articles, a template from the library
+        await kit.db.write(lambda tx: tx.execute(
+            "INSERT INTO account_material (account_id, media_id, kind, created_at) VALUES (?, ?, 'image', 1)",
+            (account["id"], photo.id)))  # fmt: skip
+        await kit.db.write(lambda tx: tx.execute(
+            "INSERT INTO account_news (media_id, account_id, articles, created_at) VALUES ('n1', ?, '[]', 1)",
+            (account["id"],)))  # fmt: skip
+        await kit.db.write(lambda tx: tx.execute(
+            "INSERT INTO account_templates (account_id, template_id, short_id, created_at) VALUES (?, 't1', 's', 1)",
+            (account["id"],)))  # fmt: skip
         await kit.chats.set_prefs(carol, group.id, muted=True, pinned=True)
         await kit.chats.leave(dave, group.id)
         kit.clock.advance(60)

@@ -41,12 +41,15 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("qr_tickets", "ticket"),
     ("account_tags", "account_id, id"),
     ("follower_tags", "account_id, tag_id, user_id"),
+    ("account_material", "account_id, media_id"),
+    ("account_news", "id"),
+    ("account_templates", "account_id, template_id"),
     ("events", "user_id, seq"),
     ("outbox", "id"),
 )
 _IDENTITY_TABLES = (
     "users", "devices", "friend_requests", "conversations", "messages", "outbox", "official_accounts",
-    "webhook_deliveries", "mass_sends",
+    "webhook_deliveries", "mass_sends", "account_news",
 )  # fmt: skip
 BATCH = 2000
 
