@@ -57,12 +57,16 @@ class Location(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class Article(msgspec.Struct):
-    """One card of a news message: a link with a title, a line and a picture."""
+    """One card of a news message: a link with a title, a line and a picture. A card of an
+    account's articles opens them in kith (``page``: "<set's media id>/<index>") with a picture kith
+    serves (``picture``: a media id); any other links elsewhere, and its ``picurl`` is not loaded."""
 
     title: str
     description: str = ""
     url: str = ""
     picurl: str = ""
+    picture: str = ""
+    page: str = ""
 
 
 class Message(msgspec.Struct):

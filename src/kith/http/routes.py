@@ -9,7 +9,7 @@ from kith.http.api import accounts, chats, contacts, media, platform, sync
 from kith.http.bodies import UPLOAD
 from kith.http.endpoint import Endpoint
 from kith.media.models import Media, Usage
-from kith.platform.models import AccountCard, Console, Created
+from kith.platform.models import AccountCard, Articles, Console, Created
 from kith.sync.models import SyncPage
 
 V1 = "/api/v1"
@@ -147,6 +147,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "official accounts", errors=(404,)),
     Endpoint("POST", A + "/menu-events", platform.menu_event, "Tap a button of the account's menu",
              "official accounts", body=platform.MenuEventIn, errors=(400, 404)),
+    Endpoint("GET", V1 + "/articles/{media_id}", platform.articles,
+             "An official account's articles (a set sent as cards), to read: their HTML is already cleaned",
+             "official accounts", response=Articles, errors=(404,)),
     # sync
     Endpoint("GET", V1 + "/sync", sync.sync, "Your events after `since`, in order, in pages", "sync",
              query=sync.SyncQuery, response=SyncPage, errors=(400,)),

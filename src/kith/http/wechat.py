@@ -102,6 +102,30 @@ async def _template(p: PlatformService, account: Any, _: Request, body: Any) -> 
     return await p.template_send(account, body)
 
 
+async def _mass_preview(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.mass_preview(account, body)
+
+
+async def _mass_get(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.mass_get(account, body)
+
+
+async def _mass_delete(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    await p.mass_delete(account, body)
+
+
+async def _upload_news(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.upload_news(account, body, permanent=False)
+
+
+async def _add_news(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.upload_news(account, body, permanent=True)
+
+
+async def _draft_add(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.upload_news(account, body, permanent=True, draft=True)
+
+
 async def _qrcode(p: PlatformService, account: Any, request: Request, body: Any) -> Any:
     return await p.qr_create(account, body, str(request.base_url).rstrip("/"))
 
@@ -165,7 +189,10 @@ async def _callback_ip(p: PlatformService, _: Any, __: Request, ___: Any) -> Any
 WECHAT_UPLOAD = Uploads(file_field="media", form_fields=("description",))
 
 
-def _upload(services: Services, limit: int) -> Callable[[Request], Awaitable[Response]]:
+def _upload(services: Services, limit: int, *, picture: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """``media/upload?type=…``; with ``picture``, ``media/uploadimg``: an image for articles' HTML,
+    answered by its address in kith."""
+
     async def view(request: Request) -> Response:
         try:
             if request.method != "POST":
@@ -177,9 +204,10 @@ def _upload(services: Services, limit: int) -> Callable[[Request], Awaitable[Res
                 upload = await WECHAT_UPLOAD.read(request, bytes, limit)
             except errors.DomainError as exc:
                 raise WeChatError(41005 if exc.code == "missing_body" else 40035, exc.message) from None
-            result = await platform.upload_media(
-                account, request.query_params.get("type", ""), upload.filename, upload.chunks, upload.declared
-            )
+            kind = "image" if picture else request.query_params.get("type", "")
+            result = await platform.upload_media(account, kind, upload.filename, upload.chunks, upload.declared)
+            if picture:
+                result = {"url": f"{str(request.base_url).rstrip('/')}/api/v1/media/{result['media_id']}"}
         except WeChatError as exc:
             return _answer({"errcode": exc.errcode, "errmsg": exc.message})
         return _answer(result)
@@ -211,6 +239,12 @@ def routes(services: Services, upload_limit: int) -> list[BaseRoute]:
         ("/message/custom/send", "POST", _custom_send, {"body": True}),
         ("/message/mass/sendall", "POST", _mass_all, {"body": True}),
         ("/message/mass/send", "POST", _mass_list, {"body": True}),
+        ("/message/mass/preview", "POST", _mass_preview, {"body": True}),
+        ("/message/mass/get", "POST", _mass_get, {"body": True}),
+        ("/message/mass/delete", "POST", _mass_delete, {"body": True}),
+        ("/media/uploadnews", "POST", _upload_news, {"body": True}),
+        ("/material/add_news", "POST", _add_news, {"body": True}),
+        ("/draft/add", "POST", _draft_add, {"body": True}),
         ("/message/template/send", "POST", _template, {"body": True}),
         ("/qrcode/create", "POST", _qrcode, {"body": True}),
         ("/tags/get", "GET", _tags_get, {}),
@@ -233,6 +267,7 @@ def routes(services: Services, upload_limit: int) -> list[BaseRoute]:
         for path, method, handler, options in table
     ]
     out.append(Route("/media/upload", _upload(services, upload_limit), methods=["GET", "POST"]))
+    out.append(Route("/media/uploadimg", _upload(services, upload_limit, picture=True), methods=["GET", "POST"]))
     out.append(Route("/media/get", _download(services), methods=["GET"]))
 
     async def unknown(request: Request) -> Response:

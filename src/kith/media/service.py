@@ -33,6 +33,7 @@ from kith.media.models import (
     KINDS,
     MAX_NAME_BYTES,
     REF_ACCOUNT_AVATAR,
+    REF_ACCOUNT_NEWS,
     REF_GROUP_AVATAR,
     REF_MESSAGE,
     REF_USER_AVATAR,
@@ -253,7 +254,7 @@ class MediaService:
                 return True
             if r["ref_kind"] == REF_USER_AVATAR and not contacts.relation(tx, viewer, r["ref_id"])["blocked_by"]:
                 return True
-            if r["ref_kind"] == REF_ACCOUNT_AVATAR:
+            if r["ref_kind"] in (REF_ACCOUNT_AVATAR, REF_ACCOUNT_NEWS):
                 return True
         return False
 

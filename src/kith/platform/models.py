@@ -47,6 +47,26 @@ class AccountCard(msgspec.Struct):
     menu: list[dict[str, Any]] | None = None  # the custom menu's buttons, shown under the input
 
 
+class ArticlePage(msgspec.Struct):
+    """One article of a set, as its reader sees it: ``content`` is HTML already cleaned to a few
+    tags (kith.platform.articles); ``picture`` is the cover's media id, if it is shown."""
+
+    title: str
+    author: str
+    digest: str
+    content: str
+    source_url: str
+    picture: str | None
+    deleted: bool = False
+
+
+class Articles(msgspec.Struct):
+    media_id: str
+    account: AccountCard
+    articles: list[ArticlePage]
+    created_at: int
+
+
 class Console(msgspec.Struct):
     """What an account's owner sees: its settings and credentials (never the AppSecret again)."""
 

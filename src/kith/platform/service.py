@@ -18,6 +18,7 @@ import logging
 import secrets
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -30,9 +31,9 @@ from kith.errors import Conflict, DomainError, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
 from kith.media import access as media
-from kith.media.models import IMAGE, MEDIA_ID, REF_ACCOUNT_AVATAR, VOICE
-from kith.platform import store
-from kith.platform.access import card, enqueue_delivery
+from kith.media.models import IMAGE, MEDIA_ID, REF_ACCOUNT_AVATAR, REF_ACCOUNT_NEWS, VOICE
+from kith.platform import articles, store
+from kith.platform.access import DELIVER, card, enqueue_delivery
 from kith.platform.crypto import AES_KEY, TOKEN, CryptoError, MessageCrypto, signature, signature_matches
 from kith.platform.envelope import AbnormalReply, Reply, parse_reply, parse_xml, render
 from kith.platform.models import (
@@ -48,6 +49,8 @@ from kith.platform.models import (
     WINDOW_EVENT,
     WINDOW_MESSAGE,
     AccountCard,
+    ArticlePage,
+    Articles,
     Console,
     Created,
     Delivery,
@@ -75,6 +78,15 @@ QR_MAX_SECONDS = 30 * 86400
 FOLLOWERS_PAGE = 10_000
 MAX_MENU_BUTTONS, MAX_SUB_BUTTONS = 3, 5
 MAX_ARTICLE_TEXT = 200
+MAX_NEWS_A_DAY, MAX_NEWS_KEPT = 1_000, 5_000  # article sets: uploadnews per day, permanent ones kept
+NO_REPLY_EVENTS = ("MASSSENDJOBFINISH", "TEMPLATESENDJOBFINISH")  # reports: a reply to one reaches nobody
+
+
+@dataclass(frozen=True)
+class NewsSet:
+    """An ``mpnews`` message's content until it is sent: the media id of an uploaded article set."""
+
+    media_id: str
 
 
 def _digest(secret: str) -> str:
@@ -423,6 +435,11 @@ class PlatformService:
             return msgtype, media_id
         if msgtype == "news":
             return NEWS, _articles(payload.get("articles"))
+        if msgtype == "mpnews":
+            media_id = payload.get("media_id")
+            if not isinstance(media_id, str):
+                raise WeChatError(40007, "invalid media_id")
+            return NEWS, NewsSet(media_id)
         raise WeChatError(40008, f"message type {msgtype!r} is not supported")
 
     def _stored(self, tx: Tx, account: Row, kind: str, content: Any) -> str:
@@ -434,8 +451,23 @@ class PlatformService:
                 raise WeChatError(40007, "invalid media_id") from None
             return encode_str(found)
         if kind == NEWS:
+            if isinstance(content, NewsSet):
+                return encode_str(self._set_cards(tx, account, content.media_id))
             return encode_str(content)
         return str(content)
+
+    def _set_cards(self, tx: Tx, account: Row, media_id: str) -> list[dict[str, str]]:
+        """The cards of one of the account's article sets, to be sent now."""
+        row = store.news(tx, media_id)
+        if row is None or row["account_id"] != account["id"] or row["deleted_at"] is not None:
+            raise WeChatError(40007, "invalid media_id: no such articles (upload them with media/uploadnews)")
+        if not row["permanent"] and self.clock.now_ms() - row["created_at"] >= articles.TEMPORARY_DAYS * 86_400_000:
+            raise WeChatError(40007, f"invalid media_id: articles from media/uploadnews can be sent for "
+                                     f"{articles.TEMPORARY_DAYS} days")  # fmt: skip
+        shown = articles.cards(media_id, decode(row["articles"]))
+        if not shown:
+            raise WeChatError(40007, "invalid media_id: every article of this set was deleted")
+        return shown
 
     # -- the developer's server: media -----------------------------------------------------------
 
@@ -463,6 +495,68 @@ class PlatformService:
             return await self.media_service.fetch_for_account(account["owner_id"], account["id"], media_id)
         except NotFound:
             raise WeChatError(40007, "invalid media_id") from None
+
+    # -- the developer's server: articles (mpnews) ---------------------------------------------
+
+    async def upload_news(self, account: Row, body: dict[str, Any], *, permanent: bool, draft: bool = False
+                          ) -> dict[str, Any]:  # fmt: skip
+        """``media/uploadnews`` (temporary: sent within 3 days), ``material/add_news`` and ``draft/add``
+        (kept): a set of articles to send by its media id. Every picture must be the owner's upload."""
+        cleaned = articles.clean(body.get("articles"), draft=draft)
+        media_id = secrets.token_urlsafe(16)
+
+        def upload(tx: Tx, log: EventLog) -> int:
+            if permanent and store.news_since(tx, account["id"], 0, True) >= MAX_NEWS_KEPT:
+                raise WeChatError(45009, f"reach max material limit: an account keeps at most {MAX_NEWS_KEPT} "
+                                         "article sets")  # fmt: skip
+            if not permanent and store.news_since(tx, account["id"], log.now - 86_400_000, False) >= MAX_NEWS_A_DAY:
+                raise WeChatError(45009, f"api freq out of limit: at most {MAX_NEWS_A_DAY} uploadnews a day")
+            news_id = store.insert_news(tx, media_id, account["id"], encode_str(cleaned.articles), permanent, log.now)
+            for picture in cleaned.pictures:
+                try:
+                    media.attach(tx, account["owner_id"], picture, REF_ACCOUNT_NEWS, news_id, (IMAGE,))
+                except DomainError:
+                    raise WeChatError(40007, f"invalid media_id: {picture[:40]} is not an image this account "
+                                             "uploaded") from None  # fmt: skip
+            return int(log.now)
+
+        now = await self.writer.run(upload)
+        if permanent:
+            return {"media_id": media_id}
+        return {"type": "news", "media_id": media_id, "created_at": now // 1000}
+
+    async def news_material(self, account: Row, media_id: str, base_url: str) -> dict[str, Any] | None:
+        """``material/get_material`` of an article set: its ``news_item`` (None: not an article set)."""
+        row = await self.db.read(store.news, media_id)
+        if row is None or row["account_id"] != account["id"]:
+            return None
+        if row["deleted_at"] is not None:
+            raise WeChatError(40007, "invalid media_id: these articles were deleted")
+        return {"news_item": articles.as_news_item(decode(row["articles"]), base_url, media_id)}
+
+    async def read_articles(self, caller: Caller, media_id: str) -> Articles:
+        """An article set as a reader sees it. Like an article link in WeChat, whoever has the link
+        (a random id, sent to an account's followers) may read it; it reveals no one's identity."""
+
+        def read(tx: Tx) -> Articles:
+            row = store.news(tx, media_id) if MEDIA_ID.match(media_id) else None
+            account = store.account(tx, row["account_id"]) if row is not None else None
+            if row is None or account is None:
+                raise NotFound("no such article", "no_such_article")
+            if row["deleted_at"] is not None:
+                raise NotFound("its publisher deleted this article", "article_deleted")
+            pages = [
+                ArticlePage(
+                    a["title"], a["author"], a["digest"], "" if a.get("deleted") else a["content"],
+                    a["content_source_url"], a["thumb_media_id"] if a["show_cover_pic"] else None,
+                    bool(a.get("deleted")),
+                )
+                for a in decode(row["articles"])
+            ]  # fmt: skip
+            following = store.follow(tx, account["id"], caller.user_id) is not None
+            return Articles(media_id, card(account, following), pages, row["created_at"])
+
+        return await self.db.read(read)
 
     # -- the developer's server: template messages -----------------------------------------------
 
@@ -581,6 +675,9 @@ class PlatformService:
         account = store.account(tx, row["account_id"]) if row is not None else None
         if row is None or account is None or row["finished_at"] is not None:
             return
+        if row["deleted_at"] is not None:  # withdrawn: it goes no further
+            store.mass_progress(tx, mass_id, 0, 0, log.now)
+            return
         if row["tag_id"] is not None:
             batch = store.tagged_after(tx, account["id"], row["tag_id"], after, row["created_at"], MASS_BATCH)
             more = len(batch) == MASS_BATCH
@@ -600,6 +697,90 @@ class PlatformService:
         if more:
             cursor = batch[-1]["user_id"] if row["openids"] is None else after + MASS_BATCH
             log.enqueue(MASS, encode({"mass_id": mass_id, "after": cursor}))
+        else:
+            self._report_mass(tx, log, mass_id, account)
+
+    def _report_mass(self, tx: Tx, log: EventLog, mass_id: int, account: Row) -> None:
+        """``MASSSENDJOBFINISH`` to the webhook, from the owner's openid (WeChat sends it from the
+        account's administrator); like every report, a reply to it reaches nobody."""
+        row = store.mass(tx, mass_id)
+        if row is None or not account["webhook_url"]:
+            return
+        sent, filtered = row["sent"], row["filtered"]
+        fields = {
+            "ToUserName": account["gh_id"], "FromUserName": openid_of(account, account["owner_id"]),
+            "CreateTime": log.now // 1000, "MsgType": "event", "Event": "MASSSENDJOBFINISH", "MsgID": mass_id,
+            "Status": "send success", "TotalCount": sent + filtered, "FilterCount": sent, "SentCount": sent,
+            "ErrorCount": 0,
+        }  # fmt: skip
+        job = {"account_id": account["id"], "user_id": account["owner_id"], "event": "MASSSENDJOBFINISH",
+               "fields": fields, "msg_id": None}  # fmt: skip
+        log.enqueue(DELIVER, encode(job))
+
+    async def mass_preview(self, account: Row, body: dict[str, Any]) -> dict[str, Any]:
+        """A mass message shown to the account's owner first, outside the quotas. Only to the owner
+        (who must follow the account): a preview to anyone else would be a mass send without limits."""
+        openid = body.get("touser")
+        if not isinstance(openid, str):
+            raise WeChatError(40003, "invalid openid: preview to your own openid (kith has no WeChat ids)")
+        kind, content = self._outgoing(body)
+
+        def send(tx: Tx, log: EventLog) -> int:
+            follow = store.follow_by_openid(tx, account["id"], openid)
+            if follow is None:
+                raise WeChatError(43004, "require subscribe: this openid does not follow the account")
+            if follow["user_id"] != account["owner_id"]:
+                raise WeChatError(40003, "invalid openid: a preview goes to the account's owner only")
+            message = chats.post_from_account(tx, log, account["id"], follow["user_id"], kind,
+                                              self._stored(tx, account, kind, content))  # fmt: skip
+            return message.id if message is not None else 0
+
+        return {"errcode": 0, "errmsg": "preview success", "msg_id": await self.writer.run(send)}
+
+    def _own_mass(self, tx: Tx, account: Row, body: dict[str, Any]) -> Row:
+        msg_id = body.get("msg_id")
+        if isinstance(msg_id, str) and msg_id.isdigit():
+            msg_id = int(msg_id)
+        row = store.mass(tx, msg_id) if isinstance(msg_id, int) and not isinstance(msg_id, bool) else None
+        if row is None or row["account_id"] != account["id"]:
+            raise WeChatError(40035, "invalid msg_id: no such mass send of this account")
+        return row
+
+    async def mass_get(self, account: Row, body: dict[str, Any]) -> dict[str, Any]:
+        row = await self.db.read(self._own_mass, account, body)
+        status = "DELETE" if row["deleted_at"] else "SEND_SUCCESS" if row["finished_at"] else "SENDING"
+        return {"msg_id": row["id"], "msg_status": status}
+
+    async def mass_delete(self, account: Row, body: dict[str, Any]) -> None:
+        """Withdraw a mass send's articles (all, or the ``article_idx``-th, from 1): followers keep
+        the cards, which open "deleted"; a fan-out still running stops. Only articles (``mpnews``)
+        can be withdrawn: a text or picture, once delivered, is the follower's."""
+        index = body.get("article_idx", 0) or 0
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index <= articles.MAX_ARTICLES:
+            raise WeChatError(40035, "invalid article_idx: 0 (all) or 1 to 8")
+
+        def delete(tx: Tx, log: EventLog) -> None:
+            row = self._own_mass(tx, account, body)
+            sets = articles.sets_in(decode(row["body"])) if row["kind"] == NEWS else set()
+            if not sets:
+                raise WeChatError(40035, "only a mass send of articles (mpnews) can be deleted")
+            for media_id in sets:
+                news = store.news(tx, media_id)
+                if news is None or news["deleted_at"] is not None:
+                    continue
+                if index == 0:
+                    store.set_news(tx, news["id"], None, log.now)
+                    media.release(tx, log, REF_ACCOUNT_NEWS, [news["id"]])
+                    continue
+                items = decode(news["articles"])
+                if index > len(items):
+                    raise WeChatError(40035, f"invalid article_idx: the articles are {len(items)}")
+                items[index - 1] |= {"deleted": True, "content": ""}
+                store.set_news(tx, news["id"], encode_str(items), None)
+            if index == 0:
+                store.mass_deleted(tx, row["id"], log.now)
+
+        await self.writer.run(delete)
 
     # -- the developer's server: tags --------------------------------------------------------------
 
@@ -746,6 +927,8 @@ class PlatformService:
             return
         event, fields, msg_id = job["event"], job["fields"], job.get("msg_id")
         status, error, latency, reply = await self._post(account, fields)
+        if event in NO_REPLY_EVENTS:
+            reply = None
         if reply is not None:
             try:
                 kind, content = self._from_reply(reply)

@@ -239,6 +239,51 @@ def mass_progress(tx: Tx, mass_id: int, sent: int, filtered: int, finished_at: i
     )
 
 
+def mass_deleted(tx: Tx, mass_id: int, now: int) -> None:
+    tx.execute("UPDATE mass_sends SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", (now, mass_id))
+
+
+# -- articles (mpnews) ----------------------------------------------------------------------------------
+
+
+def insert_news(tx: Tx, media_id: str, account_id: int, articles: str, permanent: bool, now: int) -> int:
+    return int(
+        tx.value(
+            "INSERT INTO account_news (media_id, account_id, articles, permanent, created_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (media_id, account_id, articles, int(permanent), now),
+        )
+    )
+
+
+def news(tx: Tx, media_id: str) -> Row | None:
+    return tx.one("SELECT * FROM account_news WHERE media_id = ?", (media_id,))
+
+
+def news_since(tx: Tx, account_id: int, since: int, permanent: bool) -> int:
+    """How many sets the account uploaded since then (temporary) or keeps (permanent)."""
+    if permanent:
+        sql, args = "permanent = 1 AND deleted_at IS NULL", (account_id,)
+    else:
+        sql, args = "permanent = 0 AND created_at >= ?", (account_id, since)  # type: ignore[assignment]
+    return int(tx.value(f"SELECT COUNT(*) FROM account_news WHERE account_id = ? AND {sql}", args))
+
+
+def news_page(tx: Tx, account_id: int, offset: int, limit: int) -> list[Row]:
+    return tx.all(
+        "SELECT * FROM account_news WHERE account_id = ? AND permanent = 1 AND deleted_at IS NULL"
+        " ORDER BY id DESC LIMIT ? OFFSET ?",
+        (account_id, limit, offset),
+    )
+
+
+def set_news(tx: Tx, news_id: int, articles: str | None, deleted_at: int | None) -> None:
+    if articles is not None:
+        tx.execute("UPDATE account_news SET articles = ? WHERE id = ?", (articles, news_id))
+    if deleted_at is not None:
+        tx.execute("UPDATE account_news SET deleted_at = ? WHERE id = ?", (deleted_at, news_id))
+
+
 # -- QR code tickets ----------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from kith.platform.models import (
     MAX_URL,
     MODES,
     AccountCard,
+    Articles,
     Console,
     Delivery,
 )
@@ -138,3 +139,7 @@ async def set_avatar(call: Call) -> Console:
 
 async def remove_avatar(call: Call) -> Console:
     return await call.services.platform.set_avatar(call.caller, _id(call), None)
+
+
+async def articles(call: Call) -> Articles:
+    return await call.services.platform.read_articles(call.caller, call.path["media_id"])

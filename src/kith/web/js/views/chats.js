@@ -2,6 +2,7 @@
 // conversations of the official accounts you follow share one "Subscriptions" entry, which opens
 // their own list (#/chats/subscriptions, a chat in it #/chats/subscriptions/12).
 
+import { mountArticle } from './article.js';
 import { h, arrowNavigation, reconcile } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { listTime } from '../ui/format.js';
@@ -284,6 +285,7 @@ async function prefs(conversationId, change) {
 }
 
 export function mountMain(el, route) {
+  if (route.path[0] === 'article') return mountArticle(el, route.path[1] || '', Number(route.path[2]) || 0);
   if (route.path[0] === SUBSCRIPTIONS) {
     const id = Number(route.path[1]);
     if (id) return mountChat(el, id);
