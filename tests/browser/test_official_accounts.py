@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import mediafiles
 import pytest
 import werobot
 from helpers import Server, free_port, kith_client, serve_wsgi
@@ -303,3 +304,64 @@ def test_a_qr_code_link_follows_the_account(new_app: Callable[..., App], api: Ap
         r.page.goto(f"{kith.url}/#/contacts/scan/not-a-ticket")
         expect(r.page.get_by_text("This QR code does not work")).to_be_visible()
     expect(r.page.get_by_text("This QR code is not valid any more")).to_be_visible()
+
+
+def test_articles_arrive_as_cards_with_kiths_pictures_and_open_inside_kith(
+    new_app: Callable[..., App], api: Api, kith: Server, bot: Bot
+) -> None:
+    owner, account = harbour_news(api, kith, bot)
+    secret = api.call(owner, "POST", f"/official-accounts/{account['id']}/secret")["app_secret"]
+    client = kith_client(kith.url, account["app_id"], secret)
+    reader = api.register("articles", "Ada Articles")
+    api.call(reader, "PUT", f"/official-accounts/{account['id']}/follow")
+    thumb = client.media.upload("image", ("cover.png", mediafiles.png(480, 200)))["media_id"]
+    inline = client.media.upload_image(("map.png", mediafiles.png(320, 160)))
+    content = (
+        f'<h2>Ferry times</h2><p onclick="window.hacked=1">The <b>morning</b> ferry leaves at 7.</p>'
+        f'<img src="{inline}"><img src="https://tracker.example/pixel.gif"><script>window.hacked=1</script>'
+        f'<p><a href="https://harbour.example/ferry">Full timetable</a></p>'
+    )
+    made = client.media.upload_articles([
+        {"thumb_media_id": thumb, "title": "The ferry's new timetable", "content": content, "author": "Harbour desk",
+         "digest": "Earlier on weekdays, later on Sundays.", "show_cover_pic": 1},
+        {"thumb_media_id": thumb, "title": "Tides this week", "content": "<p>High water at noon.</p>"},
+    ])  # fmt: skip
+    msg_id = client.message.send_mass_article(None, made["media_id"], is_to_all=True)["msg_id"]
+
+    r = new_app("articles").signed_in_as(reader, "chats")
+    page = r.page
+    page.locator("a.chat-item.subscriptions-item").click()
+    page.get_by_role("list", name="Subscriptions").locator("a.chat-item").filter(has_text=account["name"]).click()
+    card = page.locator(".msg.from-account .news-card.first")
+    expect(card.locator(".news-title")).to_have_text("The ferry's new timetable")
+    expect(card.locator(".news-description")).to_have_text("Earlier on weekdays, later on Sundays.")
+    cover = card.locator(".news-cover img")
+    expect(cover).to_have_attribute("src", re.compile("^blob:"))  # kith's own picture, fetched with the session
+    assert cover.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    second = page.locator(".msg.from-account .news-card:not(.first)")
+    expect(second.locator(".news-title")).to_have_text("Tides this week")
+    r.screenshot("official-articles-desktop")
+
+    card.click()
+    expect(page.get_by_role("heading", name="The ferry's new timetable", level=1)).to_be_visible()
+    body = page.locator(".article-content")
+    expect(body.get_by_role("heading", name="Ferry times")).to_be_visible()
+    expect(page.locator(".article-byline")).to_contain_text("Harbour desk")
+    pictures = body.locator("img")
+    expect(pictures).to_have_count(1)  # the tracker's is gone; kith's is there
+    expect(pictures).to_have_attribute("src", re.compile("^blob:"))
+    assert pictures.evaluate("img => img.decode().then(() => img.naturalWidth)") == 320
+    link = body.get_by_role("link", name="Full timetable")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+    body.get_by_text("The morning ferry leaves at 7.").click()
+    assert page.evaluate("window.hacked") is None, "no script of the publisher's runs"
+    r.screenshot("official-article-page-desktop")
+    page.get_by_role("navigation", name="More from this set").get_by_role("link", name="Tides this week").click()
+    expect(page.get_by_role("heading", name="Tides this week", level=1)).to_be_visible()
+
+    # withdrawn by its publisher: the card stays, the article says so
+    client.message.delete_mass(msg_id)
+    with r.watch.expect_problems("404"):
+        page.reload()
+        expect(page.get_by_text("Its publisher deleted this article.")).to_be_visible()
