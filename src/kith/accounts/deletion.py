@@ -58,7 +58,7 @@ def forget(tx: Tx, log: EventLog, user_id: int) -> list[int]:
     tomb = tombstone_of(user_id)
     accounts_store.tombstone(tx, user_id)  # from here on, every notice and event names the tombstone
     media.release(tx, log, REF_USER_AVATAR, [user_id])
-    platform.retire_accounts(tx, user_id)
+    platform.retire_accounts(tx, log, user_id)
     platform.forget_follower(tx, user_id)
     accounts_store.forget_sign_in_keys(tx, user_id)
     for device_id in accounts_store.forget_devices(tx, user_id):

@@ -22,6 +22,7 @@ from kith.jsonenc import encode
 from kith.platform.models import WeChatError
 
 if TYPE_CHECKING:
+    from kith.media.service import Stored
     from kith.platform.service import PlatformService
     from kith.services import Services
 
@@ -61,6 +62,8 @@ def _endpoint(
             account = await platform.by_token(request.query_params.get("access_token")) if token else None
             data = await _json(request) if body else None
             result = await handler(platform, account, request, data)
+            if isinstance(result, Response):  # a file (material/get_material)
+                return result
         except WeChatError as exc:
             return _answer({"errcode": exc.errcode, "errmsg": exc.message})
         except errors.RateLimited as exc:
@@ -126,6 +129,23 @@ async def _draft_add(p: PlatformService, account: Any, _: Request, body: Any) ->
     return await p.upload_news(account, body, permanent=True, draft=True)
 
 
+async def _material_get(p: PlatformService, account: Any, request: Request, body: Any) -> Any:
+    found = await p.material.get(account, body, str(request.base_url).rstrip("/"))
+    return found if isinstance(found, dict) else _file(found)
+
+
+async def _material_delete(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    await p.material.delete(account, body)
+
+
+async def _material_count(p: PlatformService, account: Any, _: Request, __: Any) -> Any:
+    return await p.material.count(account)
+
+
+async def _material_batch(p: PlatformService, account: Any, request: Request, body: Any) -> Any:
+    return await p.material.batch(account, body, str(request.base_url).rstrip("/"))
+
+
 async def _qrcode(p: PlatformService, account: Any, request: Request, body: Any) -> Any:
     return await p.qr_create(account, body, str(request.base_url).rstrip("/"))
 
@@ -189,9 +209,11 @@ async def _callback_ip(p: PlatformService, _: Any, __: Request, ___: Any) -> Any
 WECHAT_UPLOAD = Uploads(file_field="media", form_fields=("description",))
 
 
-def _upload(services: Services, limit: int, *, picture: bool = False) -> Callable[[Request], Awaitable[Response]]:
+def _upload(
+    services: Services, limit: int, *, picture: bool = False, material: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
     """``media/upload?type=…``; with ``picture``, ``media/uploadimg``: an image for articles' HTML,
-    answered by its address in kith."""
+    answered by its address in kith; with ``material``, ``material/add_material?type=…``."""
 
     async def view(request: Request) -> Response:
         try:
@@ -205,6 +227,11 @@ def _upload(services: Services, limit: int, *, picture: bool = False) -> Callabl
             except errors.DomainError as exc:
                 raise WeChatError(41005 if exc.code == "missing_body" else 40035, exc.message) from None
             kind = "image" if picture else request.query_params.get("type", "")
+            if material:  # a video's description: a form field (werobot) or in the query (wechatpy)
+                described = upload.fields.get("description", request.query_params.get("description"))
+                base = str(request.base_url).rstrip("/")
+                return _answer(await platform.material.add(
+                    account, kind, upload.filename, upload.chunks, upload.declared, described, base))  # fmt: skip
             result = await platform.upload_media(account, kind, upload.filename, upload.chunks, upload.declared)
             if picture:
                 result = {"url": f"{str(request.base_url).rstrip('/')}/api/v1/media/{result['media_id']}"}
@@ -215,20 +242,25 @@ def _upload(services: Services, limit: int, *, picture: bool = False) -> Callabl
     return view
 
 
+def _file(stored: Stored) -> Response:
+    """A media file as WeChat serves one: its type, ``Content-Disposition: attachment; filename``."""
+    try:
+        stat = stored.path.stat()
+    except FileNotFoundError:
+        raise WeChatError(40007, "invalid media_id") from None
+    return FileResponse(
+        stored.path, media_type=stored.mime, stat_result=stat, filename=stored.name or stored.sha256[:16],
+        headers={"Content-Security-Policy": "default-src 'none'; sandbox"},
+    )  # fmt: skip
+
+
 def _download(services: Services) -> Callable[[Request], Awaitable[Response]]:
     async def view(request: Request) -> Response:
         try:
             account = await services.platform.by_token(request.query_params.get("access_token"))
-            stored = await services.platform.media_file(account, request.query_params.get("media_id", ""))
-            stat = stored.path.stat()
+            return _file(await services.platform.media_file(account, request.query_params.get("media_id", "")))
         except WeChatError as exc:
             return _answer({"errcode": exc.errcode, "errmsg": exc.message})
-        except FileNotFoundError:
-            return _answer({"errcode": 40007, "errmsg": "invalid media_id"})
-        return FileResponse(
-            stored.path, media_type=stored.mime, stat_result=stat, filename=stored.name or stored.sha256[:16],
-            headers={"Content-Security-Policy": "default-src 'none'; sandbox"},
-        )  # fmt: skip
 
     return view
 
@@ -245,6 +277,10 @@ def routes(services: Services, upload_limit: int) -> list[BaseRoute]:
         ("/media/uploadnews", "POST", _upload_news, {"body": True}),
         ("/material/add_news", "POST", _add_news, {"body": True}),
         ("/draft/add", "POST", _draft_add, {"body": True}),
+        ("/material/get_material", "POST", _material_get, {"body": True}),
+        ("/material/del_material", "POST", _material_delete, {"body": True}),
+        ("/material/get_materialcount", "GET", _material_count, {}),
+        ("/material/batchget_material", "POST", _material_batch, {"body": True}),
         ("/message/template/send", "POST", _template, {"body": True}),
         ("/qrcode/create", "POST", _qrcode, {"body": True}),
         ("/tags/get", "GET", _tags_get, {}),
@@ -269,6 +305,7 @@ def routes(services: Services, upload_limit: int) -> list[BaseRoute]:
     out.append(Route("/media/upload", _upload(services, upload_limit), methods=["GET", "POST"]))
     out.append(Route("/media/uploadimg", _upload(services, upload_limit, picture=True), methods=["GET", "POST"]))
     out.append(Route("/media/get", _download(services), methods=["GET"]))
+    out.append(Route("/material/add_material", _upload(services, upload_limit, material=True), methods=["GET", "POST"]))
 
     async def unknown(request: Request) -> Response:
         return _answer({"errcode": 48001, "errmsg": "api unauthorized: kith does not offer this API"})

@@ -12,6 +12,11 @@ from kith.storage.database import Tx
 SWEEP = "media.sweep"  # the outbox topic: delete a media file nothing refers to (after its grace period)
 
 
+def describe(tx: Tx, media_ids: list[str]) -> dict[str, Media]:
+    """The ``Media`` of each of these ids that exists (for listing what something refers to)."""
+    return {row["id"]: media_from_row(row) for row in store.media_many(tx, media_ids)}
+
+
 def own(tx: Tx, owner_id: int, media_id: str, kinds: tuple[str, ...]) -> Media:
     """``owner_id``'s upload ``media_id``, to be shared as one of ``kinds`` (only its uploader may share it)."""
     row = store.lock_media(tx, media_id)
@@ -39,4 +44,10 @@ def release(tx: Tx, log: EventLog, ref_kind: str, ref_ids: list[int]) -> None:
     """These objects no longer refer to any media (a recalled message, a replaced avatar): what they
     referred to is swept once nothing else does."""
     for media_id in store.remove_refs(tx, ref_kind, ref_ids):
+        log.enqueue(SWEEP, encode({"media_id": media_id}))
+
+
+def release_one(tx: Tx, log: EventLog, media_id: str, ref_kind: str, ref_id: int) -> None:
+    """(``ref_kind``, ``ref_id``) no longer refers to ``media_id`` (its other references stay)."""
+    if store.remove_ref(tx, media_id, ref_kind, ref_id):
         log.enqueue(SWEEP, encode({"media_id": media_id}))

@@ -18,6 +18,8 @@ REF_USER_AVATAR = "user_avatar"
 REF_GROUP_AVATAR = "group_avatar"
 REF_ACCOUNT_AVATAR = "account_avatar"  # an official account's picture: as public as its name
 REF_ACCOUNT_NEWS = "account_news"  # a picture in an account's articles: as public as their link
+REF_ACCOUNT_MATERIAL = "account_material"  # an account's permanent material (ref_id: the account): its owner's
+REF_MASS_SEND = "mass_send"  # a mass send's picture or voice note, until its fan-out is done
 
 MEDIA_ID = re.compile(r"\A[A-Za-z0-9_-]{22}\Z")  # 128 random bits, URL-safe base64
 THUMBNAIL_EDGE = 400  # px, the longer side of a thumbnail

@@ -11,6 +11,12 @@ def media(tx: Tx, media_id: str) -> Row | None:
     return tx.one("SELECT * FROM media WHERE id = ?", (media_id,))
 
 
+def media_many(tx: Tx, media_ids: list[str]) -> list[Row]:
+    if not media_ids:
+        return []
+    return tx.all(f"SELECT * FROM media WHERE id IN ({placeholders(len(media_ids))})", media_ids)
+
+
 def lock_media(tx: Tx, media_id: str) -> Row | None:
     """The media row, locked until the transaction ends (on PostgreSQL: a sweep deleting it and a
     send attaching it take turns; SQLite's one writer already does)."""
@@ -80,6 +86,15 @@ def remove_refs(tx: Tx, ref_kind: str, ref_ids: list[int]) -> list[str]:
         f"DELETE FROM media_refs WHERE ref_kind = ? AND ref_id IN ({marks}) RETURNING media_id", (ref_kind, *ref_ids)
     )
     return sorted({r["media_id"] for r in rows})
+
+
+def remove_ref(tx: Tx, media_id: str, ref_kind: str, ref_id: int) -> bool:
+    return (
+        tx.execute(
+            "DELETE FROM media_refs WHERE media_id = ? AND ref_kind = ? AND ref_id = ?", (media_id, ref_kind, ref_id)
+        )
+        > 0
+    )
 
 
 def refs(tx: Tx, media_id: str) -> list[Row]:

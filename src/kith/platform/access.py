@@ -8,6 +8,8 @@ from typing import Any
 from kith.errors import Forbidden
 from kith.events import EventLog
 from kith.jsonenc import decode, encode
+from kith.media import access as media
+from kith.media.models import REF_ACCOUNT_MATERIAL
 from kith.platform import store
 from kith.platform.models import WINDOW_MESSAGE, AccountCard
 from kith.storage.database import Row, Tx
@@ -67,12 +69,16 @@ def user_wrote(tx: Tx, log: EventLog, account_id: int, user_id: int, message: An
     enqueue_delivery(tx, log, account_id, user_id, fields["MsgType"], fields, msg_id=message.id)
 
 
-def retire_accounts(tx: Tx, owner_id: int) -> None:
+def retire_accounts(tx: Tx, log: EventLog, owner_id: int) -> None:
     """A deleted user's accounts stop: no secret opens them, no token works, no webhook is called.
-    Their followers keep the conversations; the names stay taken (a new account cannot pose as one)."""
-    for row in store.owned(tx, owner_id):
-        store.update_account(tx, row["id"], secret_hash="", webhook_url="", menu=None)
-        store.forget_tokens(tx, row["id"])
+    Their followers keep the conversations (and the articles sent in them); the names stay taken (a
+    new account cannot pose as one); their material, which only they saw, is let go to the sweep."""
+    retired = [row["id"] for row in store.owned(tx, owner_id)]
+    for account_id in retired:
+        store.update_account(tx, account_id, secret_hash="", webhook_url="", menu=None)
+        store.forget_tokens(tx, account_id)
+    store.forget_material(tx, retired)
+    media.release(tx, log, REF_ACCOUNT_MATERIAL, retired)
 
 
 def forget_follower(tx: Tx, user_id: int) -> None:

@@ -31,8 +31,8 @@ from kith.errors import Conflict, DomainError, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
 from kith.media import access as media
-from kith.media.models import IMAGE, MEDIA_ID, REF_ACCOUNT_AVATAR, REF_ACCOUNT_NEWS, VOICE
-from kith.platform import articles, store
+from kith.media.models import IMAGE, MEDIA_ID, REF_ACCOUNT_AVATAR, REF_ACCOUNT_NEWS, REF_MASS_SEND, VOICE
+from kith.platform import articles, material, store
 from kith.platform.access import DELIVER, card, enqueue_delivery
 from kith.platform.crypto import AES_KEY, TOKEN, CryptoError, MessageCrypto, signature, signature_matches
 from kith.platform.envelope import AbnormalReply, Reply, parse_reply, parse_xml, render
@@ -126,6 +126,7 @@ class PlatformService:
         self.max_text_bytes = max_text_bytes
         self.media_service = media_service  # the owner's uploads under /cgi-bin/media/ (build_services hands it in)
         self.webhooks = WebhookClient(caps.webhook_timeout_s, caps.allow_private_webhooks)
+        self.material = material.Material(db, writer, media_service)  # /cgi-bin/material/*
 
     async def close(self) -> None:
         await self.webhooks.close()
@@ -478,15 +479,7 @@ class PlatformService:
         kind = {"image": IMAGE, "thumb": IMAGE, "voice": VOICE}.get(media_type)
         if kind is None:
             raise WeChatError(40004, "invalid media type: kith takes image, thumb and voice")
-        owner = Caller(account["owner_id"], 0)
-        try:
-            uploaded = await self.media_service.do_upload(owner, kind, name, chunks, declared)
-        except DomainError as exc:
-            if exc.code in ("too_large", "image_too_large", "quota_exceeded"):
-                raise WeChatError(40006, f"invalid media size: {exc.message}") from None
-            if exc.code in ("rate_limited", "too_many_uploads"):
-                raise WeChatError(45009, exc.message) from None
-            raise WeChatError(40005, f"invalid file type: {exc.message}") from None
+        uploaded = await material.upload(self.media_service, account, kind, name, chunks, declared)
         key = "thumb_media_id" if media_type == "thumb" else "media_id"
         return {"type": media_type, key: uploaded.id, "created_at": uploaded.created_at // 1000}
 
@@ -524,15 +517,6 @@ class PlatformService:
         if permanent:
             return {"media_id": media_id}
         return {"type": "news", "media_id": media_id, "created_at": now // 1000}
-
-    async def news_material(self, account: Row, media_id: str, base_url: str) -> dict[str, Any] | None:
-        """``material/get_material`` of an article set: its ``news_item`` (None: not an article set)."""
-        row = await self.db.read(store.news, media_id)
-        if row is None or row["account_id"] != account["id"]:
-            return None
-        if row["deleted_at"] is not None:
-            raise WeChatError(40007, "invalid media_id: these articles were deleted")
-        return {"news_item": articles.as_news_item(decode(row["articles"]), base_url, media_id)}
 
     async def read_articles(self, caller: Caller, media_id: str) -> Articles:
         """An article set as a reader sees it. Like an article link in WeChat, whoever has the link
@@ -658,6 +642,8 @@ class PlatformService:
             stored = self._stored(tx, account, kind, content)
             listed = encode_str(sorted(set(openids))) if openids is not None else None
             mass_id = store.insert_mass(tx, account["id"], kind, stored, listed, tag_id, day, log.now)
+            if kind in (IMAGE, VOICE):  # held until the fan-out is done: del_material may let go of it meanwhile
+                media.refer(tx, content, REF_MASS_SEND, mass_id)
             log.enqueue(MASS, encode({"mass_id": mass_id, "after": 0}))
             return mass_id
 
@@ -677,6 +663,7 @@ class PlatformService:
             return
         if row["deleted_at"] is not None:  # withdrawn: it goes no further
             store.mass_progress(tx, mass_id, 0, 0, log.now)
+            media.release(tx, log, REF_MASS_SEND, [mass_id])
             return
         if row["tag_id"] is not None:
             batch = store.tagged_after(tx, account["id"], row["tag_id"], after, row["created_at"], MASS_BATCH)
@@ -698,6 +685,7 @@ class PlatformService:
             cursor = batch[-1]["user_id"] if row["openids"] is None else after + MASS_BATCH
             log.enqueue(MASS, encode({"mass_id": mass_id, "after": cursor}))
         else:
+            media.release(tx, log, REF_MASS_SEND, [mass_id])
             self._report_mass(tx, log, mass_id, account)
 
     def _report_mass(self, tx: Tx, log: EventLog, mass_id: int, account: Row) -> None:

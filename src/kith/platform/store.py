@@ -284,6 +284,51 @@ def set_news(tx: Tx, news_id: int, articles: str | None, deleted_at: int | None)
         tx.execute("UPDATE account_news SET deleted_at = ? WHERE id = ?", (deleted_at, news_id))
 
 
+# -- permanent material ---------------------------------------------------------------------------
+
+
+def lock_account(tx: Tx, account_id: int) -> None:
+    """Hold the account's row until the transaction ends: on PostgreSQL, two additions counting
+    against one cap take turns (SQLite's one writer already does)."""
+    tx.execute("UPDATE official_accounts SET id = id WHERE id = ?", (account_id,))
+
+
+def insert_material(tx: Tx, account_id: int, media_id: str, kind: str, title: str, introduction: str, now: int
+                    ) -> None:  # fmt: skip
+    tx.execute(
+        "INSERT INTO account_material (account_id, media_id, kind, title, introduction, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (account_id, media_id, kind, title, introduction, now),
+    )
+
+
+def material(tx: Tx, account_id: int, media_id: str) -> Row | None:
+    return tx.one("SELECT * FROM account_material WHERE account_id = ? AND media_id = ?", (account_id, media_id))
+
+
+def delete_material(tx: Tx, account_id: int, media_id: str) -> None:
+    tx.execute("DELETE FROM account_material WHERE account_id = ? AND media_id = ?", (account_id, media_id))
+
+
+def material_counts(tx: Tx, account_id: int) -> dict[str, int]:
+    rows = tx.all("SELECT kind, COUNT(*) AS n FROM account_material WHERE account_id = ? GROUP BY kind", (account_id,))
+    return {r["kind"]: int(r["n"]) for r in rows}
+
+
+def material_page(tx: Tx, account_id: int, kinds: tuple[str, ...], offset: int, limit: int) -> list[Row]:
+    """Newest first; material added in the same millisecond in a fixed (if arbitrary) order."""
+    return tx.all(
+        f"SELECT * FROM account_material WHERE account_id = ? AND kind IN ({placeholders(len(kinds))})"
+        " ORDER BY created_at DESC, media_id DESC LIMIT ? OFFSET ?",
+        (account_id, *kinds, limit, offset),
+    )
+
+
+def forget_material(tx: Tx, account_ids: list[int]) -> None:
+    if account_ids:
+        tx.execute(f"DELETE FROM account_material WHERE account_id IN ({placeholders(len(account_ids))})", account_ids)
+
+
 # -- QR code tickets ----------------------------------------------------------------------------------
 
 
