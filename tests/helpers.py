@@ -298,6 +298,19 @@ def kith_client(url: str, app_id: str, secret: str) -> Any:
     return KithClient(app_id, secret)
 
 
+def kith_robot(url: str, app_id: str, secret: str) -> Any:
+    """werobot's API client pointed at a kith server: its one ``request()`` override."""
+    from werobot.client import Client
+
+    base = url
+
+    class KithRobot(Client):  # type: ignore[misc]
+        def request(self, method: str, url: str, **kwargs: Any) -> Any:  # werobot passes url= by name
+            return super().request(method, url.replace("https://api.weixin.qq.com", base), **kwargs)
+
+    return KithRobot({"APP_ID": app_id, "APP_SECRET": secret})
+
+
 def serve_wsgi(app: Any, port: int) -> Any:
     """A WSGI app (a publisher's webhook, say) as a real HTTP server on 127.0.0.1, in a thread; call
     ``shutdown()`` and ``server_close()`` on what it returns."""
