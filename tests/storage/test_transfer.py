@@ -80,9 +80,8 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         )
         await kit.db.write(lambda tx: store_platform.claim_reply(tx, account["id"], 12345))
         # what the account publishes: permanent material, articles, a template from the library
-        await kit.db.write(lambda tx: tx.execute(
-            "INSERT INTO account_material (account_id, media_id, kind, created_at) VALUES (?, ?, 'image', 1)",
-            (account["id"], photo.id)))  # fmt: skip
+        await kit.platform.material.add(account, "image", "quay.png", chunks(mediafiles.png(32, 32)), None, None,
+                                        "https://kith.example.org")  # fmt: skip
         await kit.db.write(lambda tx: tx.execute(
             "INSERT INTO account_news (media_id, account_id, articles, created_at) VALUES ('n1', ?, '[]', 1)",
             (account["id"],)))  # fmt: skip
