@@ -172,6 +172,7 @@ async def test_bad_material_input_is_refused_with_its_errcode_and_stores_nothing
         ("count 0", {"type": "image", "offset": 0, "count": 0}, 40035),
         ("count 21", {"type": "image", "offset": 0, "count": 21}, 40035),
         ("a negative offset", {"type": "image", "offset": -1, "count": 1}, 40035),
+        ("an offset past any integer column", {"type": "news", "offset": 10**30, "count": 1}, 40035),
         ("an offset that is no number", {"type": "image", "offset": "x", "count": 1}, 40035),
         ("a count that is true", {"type": "image", "offset": 0, "count": True}, 40035),
         ("thumb is listed with image", {"type": "thumb", "offset": 0, "count": 1}, 40004),

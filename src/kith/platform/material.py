@@ -37,6 +37,7 @@ KINDS = {"image": IMAGE, "thumb": IMAGE, "voice": VOICE}
 MAX_KEPT = {"image": 5_000, "voice": 1_000, "video": 1_000}
 LISTED = {"image": ("image", "thumb"), "voice": ("voice",), "video": ("video",)}  # batchget's types (and news)
 MAX_PAGE = 20
+MAX_OFFSET = 1_000_000  # past every cap: a larger one finds nothing (and would not fit the database's integers)
 
 
 def _group(media_type: str) -> str:
@@ -196,8 +197,8 @@ class Material:
         if media_type != "news" and media_type not in LISTED:
             raise WeChatError(40004, "invalid media type: image, voice, video or news")
         offset, count = _whole(body, "offset", 0), _whole(body, "count", MAX_PAGE)
-        if offset < 0:
-            raise WeChatError(40035, "invalid offset: 0 or more")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise WeChatError(40035, f"invalid offset: 0 to {MAX_OFFSET}")
         if not 1 <= count <= MAX_PAGE:
             raise WeChatError(40035, f"invalid count: 1 to {MAX_PAGE}")
 
