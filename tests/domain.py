@@ -24,6 +24,7 @@ from kith.chats.service import ChatService
 from kith.contacts.service import ContactService
 from kith.events.outbox import OutboxWorker
 from kith.media.service import MediaService
+from kith.moments.service import MomentService
 from kith.platform.service import PlatformService
 from kith.services import build_services
 from kith.settings import Settings
@@ -64,6 +65,7 @@ class Kit:
     chats: ChatService
     media: MediaService
     platform: PlatformService
+    moments: MomentService
     sync: SyncService
     outbox: OutboxWorker  # not started: a test starts it (or drains it) when it wants
     deletion: AccountDeletion
@@ -96,6 +98,7 @@ class Kit:
             chats=services.chats,
             media=services.media,
             platform=services.platform,
+            moments=services.moments,
             sync=services.sync,
             outbox=services.outbox,
             deletion=services.deletion,
@@ -127,6 +130,13 @@ class Kit:
         handle = (await self.accounts.profile(b.user_id)).handle
         sent = await self.contacts.send_request(a, handle=handle)
         await self.contacts.accept(b, sent["request"].id)
+
+    async def drain(self) -> None:
+        """Run the outbox until it is empty (fan-outs, thumbnails, webhooks): bounded."""
+        for _ in range(1000):
+            if not await self.outbox.drain_once():
+                return
+        raise AssertionError("the outbox did not drain")
 
     async def events(self, who: Caller, since: int = 0) -> list[dict]:
         page = await self.sync.sync(who.user_id, since, None)

@@ -21,6 +21,9 @@ from kith.media.access import SWEEP as MEDIA_SWEEP
 from kith.media.blobs import LocalBlobs
 from kith.media.models import MediaLimits
 from kith.media.service import THUMBNAIL, MediaService
+from kith.moments.models import MomentLimits
+from kith.moments.service import FANOUT as MOMENTS_FANOUT
+from kith.moments.service import MomentService
 from kith.platform.access import DELIVER as WEBHOOK_DELIVERY
 from kith.platform.models import PlatformLimits
 from kith.platform.service import MASS as MASS_FANOUT
@@ -40,6 +43,7 @@ class Services:
     chats: ChatService
     media: MediaService
     platform: PlatformService
+    moments: MomentService
     sync: SyncService
     outbox: OutboxWorker  # started by the app's lifespan; domains register their topics' handlers
     deletion: AccountDeletion
@@ -89,6 +93,8 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
     platform = PlatformService(db, writer, clock, platform_caps, limits, settings.max_text_bytes, media)
     outbox.register(WEBHOOK_DELIVERY, platform.on_deliver)
     outbox.register(MASS_FANOUT, platform.on_mass)
+    moments = MomentService(db, writer, clock, MomentLimits(), limits, settings.max_friends)
+    outbox.register(MOMENTS_FANOUT, moments.on_fanout)
     deletion = AccountDeletion(db, writer, accounts)
     outbox.register(DELETION_FINISH, deletion.on_finish)
     return Services(
@@ -97,6 +103,7 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
         chats=chats,
         media=media,
         platform=platform,
+        moments=moments,
         sync=SyncService(db, settings.sync_page_max, {"message": chats_access.render_messages}),
         outbox=outbox,
         deletion=deletion,

@@ -171,6 +171,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("rate_send_user", str, "300/10", "Messages sent per user, over all their devices (REST and WebSocket)."),
     Setting("rate_send_device", str, "200/10", "Messages sent per device (REST and WebSocket)."),
     Setting("rate_media_user", str, "60/60", "Media uploads per user."),
+    Setting("rate_moment_user", str, "30/3600", "Moments posts per user."),
+    Setting("rate_moment_interaction_user", str, "300/600", "Likes and comments on Moments per user."),
     Setting("rate_platform_token", str, "20/60", "Access tokens an official account may fetch (`/cgi-bin/token`)."),
     Setting("rate_platform_app", str, "600/60", "Calls to `/cgi-bin/` per official account."),
     Setting(
@@ -265,6 +267,8 @@ class Settings:
     rate_send_user: str = "300/10"
     rate_send_device: str = "200/10"
     rate_media_user: str = "60/60"
+    rate_moment_user: str = "30/3600"
+    rate_moment_interaction_user: str = "300/600"
     rate_platform_token: str = "20/60"
     rate_platform_app: str = "600/60"
     rate_limit_exempt: str = ""

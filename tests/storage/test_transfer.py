@@ -100,6 +100,15 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         await kit.contacts.block(alice, dave.user_id)
         quiet = await kit.chats.send(dave, ad.id, "d2", "after the block")  # only dave sees it
         assert quiet.message.seq == 2
+        # Moments: a post with a photo for some friends, a like, a comment and a reply, a time window
+        post = await kit.moments.post(
+            alice, "m1", "sunrise 🌅", [photo.id], "Harbour", "only", [bob.user_id, carol.user_id]
+        )
+        await kit.moments.like(bob, post.id, on=True)
+        said = await kit.moments.comment(bob, post.id, "early bird!")
+        await kit.moments.comment(carol, post.id, "jealous", reply_to=said.id)
+        await kit.moments.set_window(alice, 30)
+        await kit.outbox.drain_once()  # the fan-out writes the timelines
         # work still waiting in the outbox moves with the deployment
         await Writer(kit.db, kit.bus, kit.clock).run(lambda tx, log: log.enqueue("webhook", b'{"to": "x"}'))
         return {"group": group.id, "direct": ab.id}

@@ -39,6 +39,7 @@ from kith.events import log as event_log
 from kith.jsonenc import decode, encode, encode_str
 from kith.media import access as media
 from kith.media.models import REF_USER_AVATAR
+from kith.moments import access as moments
 from kith.platform import access as platform
 from kith.storage.database import Database, Tx
 
@@ -60,6 +61,7 @@ def forget(tx: Tx, log: EventLog, user_id: int) -> list[int]:
     media.release(tx, log, REF_USER_AVATAR, [user_id])
     platform.retire_accounts(tx, log, user_id)
     platform.forget_follower(tx, user_id)
+    moments.forget_user(tx, log, user_id)
     accounts_store.forget_sign_in_keys(tx, user_id)
     for device_id in accounts_store.forget_devices(tx, user_id):
         log.append(user_id, DEVICE_REVOKED, encode({"device_id": device_id}))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from kith.accounts.models import Session, User
 from kith.chats.models import Ack, Conversation, Message
 from kith.contacts.models import Friend, Relationship
-from kith.http.api import accounts, chats, contacts, media, platform, sync
+from kith.http.api import accounts, chats, contacts, media, moments, platform, sync
 from kith.http.bodies import UPLOAD
 from kith.http.endpoint import Endpoint
 from kith.media.models import Media, Usage
+from kith.moments.models import Comment, Page, Post, Settings
 from kith.platform.models import AccountCard, Articles, Console, Created
 from kith.sync.models import SyncPage
 
@@ -16,6 +17,8 @@ V1 = "/api/v1"
 C = V1 + "/conversations/{conversation_id:int}"
 OA = V1 + "/official-accounts"
 A = OA + "/{account_id:int}"
+M = V1 + "/moments"
+P = M + "/posts/{post_id:int}"
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     # accounts
@@ -117,6 +120,30 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "An image's thumbnail (WebP, at most 400 px; the image itself until it is made)", "media",
              response=bytes, media_type="image/webp", errors=(404,),
              also=((304, "Not modified (If-None-Match)"),)),
+    # moments
+    Endpoint("POST", M + "/posts", moments.create,
+             "Post to your friends: text and up to 9 images, for all friends, some, all but some, or you alone",
+             "moments", body=moments.PostIn, response=Post, status=201, errors=(400, 404, 413, 429),
+             also=((200, "A repost of the same id: the first post, nothing stored"),)),
+    Endpoint("GET", M + "/timeline", moments.timeline, "Your timeline: your posts and your friends', newest first",
+             "moments", query=moments.PageQuery, response=Page, errors=(400,)),
+    Endpoint("GET", M + "/users/{user_id:int}/posts", moments.album,
+             "One person's album: what you may see of their posts, newest first", "moments",
+             query=moments.PageQuery, response=Page, errors=(400,)),
+    Endpoint("GET", P, moments.get_post, "One post, as you may see it", "moments", response=Post, errors=(404,)),
+    Endpoint("DELETE", P, moments.delete_post, "Delete your post", "moments", errors=(404,)),
+    Endpoint("PUT", P + "/like", moments.like, "Like a post (again changes nothing)", "moments", response=Post,
+             errors=(404, 429)),
+    Endpoint("DELETE", P + "/like", moments.unlike, "Take back your like", "moments", response=Post,
+             errors=(404, 429)),
+    Endpoint("POST", P + "/comments", moments.comment, "Comment on a post, or reply to a comment on it",
+             "moments", body=moments.CommentIn, response=Comment, status=201, errors=(400, 404, 413, 429)),
+    Endpoint("DELETE", M + "/comments/{comment_id:int}", moments.delete_comment,
+             "Delete your comment, or any comment on your post", "moments", errors=(403, 404)),
+    Endpoint("GET", M + "/settings", moments.settings, "How far back your friends may see your posts", "moments",
+             response=Settings),
+    Endpoint("PUT", M + "/settings", moments.set_settings, "Set how far back your friends may see your posts",
+             "moments", body=moments.SettingsIn, response=Settings, errors=(400,)),
     # official accounts
     Endpoint("GET", OA, platform.search, "Find official accounts by name", "official accounts",
              query=platform.SearchQuery, response=platform.CardsOut, errors=(400,)),

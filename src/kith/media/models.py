@@ -20,6 +20,7 @@ REF_ACCOUNT_AVATAR = "account_avatar"  # an official account's picture: as publi
 REF_ACCOUNT_NEWS = "account_news"  # a picture in an account's articles: as public as their link
 REF_ACCOUNT_MATERIAL = "account_material"  # an account's permanent material (ref_id: the account): its owner's
 REF_MASS_SEND = "mass_send"  # a mass send's picture or voice note, until its fan-out is done
+REF_MOMENT_POST = "moment_post"  # an image in a Moments post: seen by whoever sees the post
 
 MEDIA_ID = re.compile(r"\A[A-Za-z0-9_-]{22}\Z")  # 128 random bits, URL-safe base64
 THUMBNAIL_EDGE = 400  # px, the longer side of a thumbnail

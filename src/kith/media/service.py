@@ -36,6 +36,7 @@ from kith.media.models import (
     REF_ACCOUNT_NEWS,
     REF_GROUP_AVATAR,
     REF_MESSAGE,
+    REF_MOMENT_POST,
     REF_USER_AVATAR,
     VOICE,
     Media,
@@ -43,6 +44,7 @@ from kith.media.models import (
     Usage,
     media_from_row,
 )
+from kith.moments import access as moments
 from kith.ratelimit import Limits
 from kith.storage.database import Database, Tx
 
@@ -248,6 +250,9 @@ class MediaService:
         refs = store.refs(tx, row["id"])  # type: ignore[index]
         messages = [r["ref_id"] for r in refs if r["ref_kind"] == REF_MESSAGE]
         if messages and chats.visible_messages(tx, viewer, messages):
+            return True
+        posts = [r["ref_id"] for r in refs if r["ref_kind"] == REF_MOMENT_POST]
+        if posts and moments.visible_posts(tx, viewer, posts, self.clock.now_ms()):
             return True
         for r in refs:
             if r["ref_kind"] == REF_GROUP_AVATAR and chats.is_member(tx, r["ref_id"], viewer):

@@ -95,6 +95,8 @@ RULES: dict[str, Rule] = {
     "send_user": Rule("rate_send_user", "too many messages", "user"),
     "send_device": Rule("rate_send_device", "too many messages from this device", "device"),
     "media_user": Rule("rate_media_user", "too many uploads", "user"),
+    "moment_user": Rule("rate_moment_user", "too many posts", "user"),
+    "moment_interaction_user": Rule("rate_moment_interaction_user", "too many likes and comments", "user"),
     "platform_token": Rule("rate_platform_token", "too many access tokens fetched", "user"),
     "platform_app": Rule("rate_platform_app", "too many API calls", "user"),
 }

@@ -44,12 +44,18 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("account_material", "account_id, media_id"),
     ("account_news", "id"),
     ("account_templates", "account_id, template_id"),
+    ("moment_posts", "id"),
+    ("moment_audience", "post_id, user_id"),
+    ("moment_timeline", "user_id, post_id"),
+    ("moment_likes", "post_id, user_id"),
+    ("moment_comments", "id"),
+    ("moment_settings", "user_id"),
     ("events", "user_id, seq"),
     ("outbox", "id"),
 )
 _IDENTITY_TABLES = (
     "users", "devices", "friend_requests", "conversations", "messages", "outbox", "official_accounts",
-    "webhook_deliveries", "mass_sends", "account_news",
+    "webhook_deliveries", "mass_sends", "account_news", "moment_posts", "moment_comments",
 )  # fmt: skip
 BATCH = 2000
 

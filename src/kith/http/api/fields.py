@@ -27,6 +27,8 @@ from kith.accounts.models import (
 )
 from kith.chats.models import CLIENT_ID, MAX_GROUP_NAME, MAX_PLACE_LABEL
 from kith.contacts.models import MAX_GREETING, MAX_REMARK
+from kith.moments.models import MAX_PLACE as MAX_MOMENT_PLACE
+from kith.moments.models import MomentLimits
 from kith.platform.models import MAX_DESCRIPTION as MAX_ACCOUNT_DESCRIPTION
 from kith.platform.models import MAX_NAME as MAX_ACCOUNT_NAME
 
@@ -62,6 +64,14 @@ def line(max_chars: int, *, required: bool = False) -> Any:
     return Annotated[str, Meta(extra_json_schema={**schema, **({"minLength": 1} if required else {})})]
 
 
+def text_of(max_bytes: int) -> Any:
+    """Human text of at most ``max_bytes`` bytes of UTF-8, new lines allowed, not only white space (a
+    character takes at most 4 bytes, so a quarter of the limit in characters always fits)."""
+    schema = {"pattern": _text(validation.CONTROL_BUT_NEWLINES, required=True), "minLength": 1,
+              "maxLength": max_bytes // 4}  # fmt: skip
+    return Annotated[str, Meta(description=f"At most {max_bytes} bytes of UTF-8", extra_json_schema=schema)]
+
+
 def at_least_one(*names: str) -> dict[str, Any]:
     """A body schema rule: at least one of ``names`` is given and not null."""
     return {"anyOf": [{"required": [n], "properties": {n: {"not": {"type": "null"}}}} for n in names]}
@@ -86,6 +96,9 @@ Greeting = line(MAX_GREETING)
 Remark = line(MAX_REMARK)
 GroupName = line(MAX_GROUP_NAME)
 PlaceLabel = line(MAX_PLACE_LABEL)
+MomentPlace = line(MAX_MOMENT_PLACE)
+PostText = text_of(MomentLimits.max_text_bytes)
+CommentText = text_of(MomentLimits.max_comment_bytes)
 AccountName = line(MAX_ACCOUNT_NAME, required=True)
 AccountDescription = line(MAX_ACCOUNT_DESCRIPTION)
 ClientId = Annotated[str, Meta(extra_json_schema={"pattern": ecma(CLIENT_ID)})]
