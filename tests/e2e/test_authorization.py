@@ -161,6 +161,9 @@ VALID_BODIES: dict[str, Any] = {
     "WebhookIn": {"webhook_url": "", "token": "intruder1"},
     "MenuEventIn": {"key": "INTRUDE"},
     "ScanIn": {"ticket": "not-a-ticket"},
+    "PostIn": {"id": "intruder-1", "text": "posted by an intruder"},
+    "CommentIn": {"text": "written by an intruder"},
+    "SettingsIn": {"window_days": 3},
     "UploadBody": None,  # an upload: refused for its credentials before its body is read
 }
 

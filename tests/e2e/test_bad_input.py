@@ -577,6 +577,9 @@ VALID_BODIES: dict[str, Any] = {
     "WebhookIn": {"webhook_url": "", "token": "intruder1"},
     "MenuEventIn": {"key": "INTRUDE"},
     "ScanIn": {"ticket": "not-a-ticket"},
+    "PostIn": {"id": "fine", "text": "fine"},
+    "CommentIn": {"text": "fine"},
+    "SettingsIn": {"window_days": 3},
 }
 
 

@@ -76,9 +76,14 @@ WALK: dict[tuple[str, str], tuple[str, Any]] = {
         None,
     ),
     ("PATCH", "/conversations/{conversation_id:int}"): ("/conversations/{group}", {"owner_id": "{id}"}),
+    ("GET", "/moments/users/{user_id:int}/posts"): ("/moments/users/{id}/posts", None),
+    ("POST", "/moments/posts"): (
+        "/moments/posts",
+        {"id": "probe", "text": "hi", "audience": "only", "people": ["{id}"]},
+    ),
 }
 
-USER_FIELDS = {"user_id", "user_ids", "owner_id"}
+USER_FIELDS = {"user_id", "user_ids", "owner_id", "people"}
 
 
 def takes_a_user_id(endpoint: Any) -> bool:

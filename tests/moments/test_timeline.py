@@ -21,7 +21,7 @@ async def _circle(kit: Kit, size: int) -> tuple[Caller, list[Caller]]:
     return me, friends
 
 
-async def _ids(kit: Kit, who: Caller, limit: int, before: str | None = None) -> tuple[list[int], str | None]:
+async def _ids(kit: Kit, who: Caller, limit: int, before: int | None = None) -> tuple[list[int], int | None]:
     page = await kit.moments.timeline(who, before, limit)
     return [p.id for p in page.posts], page.next
 

@@ -67,7 +67,7 @@ class Page(msgspec.Struct, omit_defaults=True):
     hold fewer than asked for and still have a ``next``."""
 
     posts: list[Post]
-    next: str | None = None
+    next: int | None = None
 
 
 class Settings(msgspec.Struct):

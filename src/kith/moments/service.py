@@ -61,12 +61,10 @@ _END = 2**63 - 1
 _PREVIEW = 100  # characters of a post's text in a notice
 
 
-def _cursor(value: str | None) -> int:
+def _cursor(value: int | None) -> int:
     if value is None:
         return _END
-    if not value.isdigit() or not 0 < int(value) <= _END:
-        raise Invalid("not a cursor from a page of posts", "bad_cursor", field="before")
-    return int(value)
+    return validation.positive_id(value, "before")
 
 
 def _can_see(relation: tuple[bool, bool, bool] | None) -> bool:
@@ -206,7 +204,7 @@ class MomentService:
 
     # -- reading -------------------------------------------------------------------------------
 
-    async def timeline(self, caller: Caller, before: str | None, limit: int | None) -> Page:
+    async def timeline(self, caller: Caller, before: int | None, limit: int | None) -> Page:
         """The posts the caller may see, their own and their friends', newest first."""
         start, want = _cursor(before), self._limit(limit)
         me = caller.user_id
@@ -216,9 +214,9 @@ class MomentService:
 
         return await self.db.read(read)
 
-    async def album(self, caller: Caller, user_id: int, before: str | None, limit: int | None) -> Page:
-        """What the caller may see of one person's posts, newest first. Anyone the caller may not see
-        (not a friend, blocked, no such user) has an empty album: the answer tells nothing."""
+    async def album(self, caller: Caller, user_id: int, before: int | None, limit: int | None) -> Page:
+        """What the caller may see of one person's posts, newest first. For anyone the caller may not
+        see (not a friend, blocked either way, no such user) the answer is the same 404."""
         start, want = _cursor(before), self._limit(limit)
         me = caller.user_id
 
@@ -226,7 +224,7 @@ class MomentService:
             since = 0
             if user_id != me:
                 if not _can_see(contacts.relations(tx, me, [user_id]).get(user_id)):
-                    return Page([])
+                    raise NotFound("no such friend", "no_such_user")
                 days = store.windows(tx, [user_id]).get(user_id, 0)
                 since = self.clock.now_ms() - days * DAY_MS if days else 0
             return self._page(tx, me, start, want, lambda cursor, n: store.album(tx, user_id, cursor, n, since))
@@ -261,10 +259,10 @@ class MomentService:
             shown += seen[: want - len(shown)]
             cursor = ids[-1]
             if len(shown) == want:
-                return Page(self._render(tx, viewer, shown, now), str(shown[-1]["id"]))
+                return Page(self._render(tx, viewer, shown, now), shown[-1]["id"])
             if len(ids) < want:
                 return Page(self._render(tx, viewer, shown, now))
-        return Page(self._render(tx, viewer, shown, now), str(cursor))
+        return Page(self._render(tx, viewer, shown, now), cursor)
 
     def _visible_post(self, tx: Tx, viewer: int, post_id: int) -> Row:
         row = store.post(tx, post_id)

@@ -19,7 +19,6 @@ MediaId = Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{22}$")]
 Audience = Annotated[str, Meta(extra_json_schema={"enum": list(AUDIENCES)})]
 People = Annotated[list[Id], Meta(extra_json_schema={"minItems": 1, SETTING: {"maxItems": ["max_friends", 1]}})]
 Images = Annotated[list[MediaId], Meta(extra_json_schema={"minItems": 1, "maxItems": MAX_IMAGES, "uniqueItems": True})]
-Cursor = Annotated[str, Meta(extra_json_schema={"pattern": "^[1-9][0-9]{0,18}$"})]
 PageLimit = Annotated[int, Meta(extra_json_schema={"minimum": 1, "maximum": _CAPS.page_max})]
 WindowDays = Annotated[int, Meta(extra_json_schema={"enum": list(WINDOWS)})]
 
@@ -34,8 +33,11 @@ class PostIn(Strict):
             at_least_one("text", "images"),
             {
                 "oneOf": [
-                    {"properties": {"audience": {"enum": [FRIENDS, ME]}}, "not": {"required": ["people"]}},
-                    {"properties": {"audience": {"enum": [ONLY, EXCEPT]}}, "required": ["audience", "people"]},
+                    {"properties": {"audience": {"enum": [FRIENDS, ME]}, "people": {"type": "null"}}},
+                    {
+                        "properties": {"audience": {"enum": [ONLY, EXCEPT]}, "people": {"type": "array"}},
+                        "required": ["audience", "people"],
+                    },
                 ]
             },
         ]
@@ -57,7 +59,7 @@ class CommentIn(Strict):
 
 
 class PageQuery(msgspec.Struct):
-    before: Cursor | None = None
+    before: Id | None = None
     limit: PageLimit | None = None
 
 
