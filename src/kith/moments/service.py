@@ -109,7 +109,11 @@ class MomentService:
 
     # -- posting -------------------------------------------------------------------------------
 
-    async def post(
+    async def post(self, caller: Caller, client_id: str, text: str | None, images: list[str] | None,
+                   place: str = "", audience: str = FRIENDS, people: list[int] | None = None) -> Post:  # fmt: skip
+        return (await self.publish(caller, client_id, text, images, place, audience, people))[0]
+
+    async def publish(
         self,
         caller: Caller,
         client_id: str,
@@ -118,9 +122,9 @@ class MomentService:
         place: str = "",
         audience: str = FRIENDS,
         people: list[int] | None = None,
-    ) -> Post:
-        """Post to one's friends (or some of them). ``client_id`` makes it idempotent: posting again
-        with the same one returns the first post, unchanged."""
+    ) -> tuple[Post, bool]:
+        """Post to one's friends (or some of them): the post, and whether it is new. ``client_id``
+        makes it idempotent: posting again with the same one returns the first post, unchanged."""
         if (
             not isinstance(client_id, str)
             or not client_id
@@ -148,10 +152,10 @@ class MomentService:
             raise Invalid(f"at most {self.max_friends} people", field="people")
         me = caller.user_id
 
-        def create(tx: Tx, log: EventLog) -> Post:
+        def create(tx: Tx, log: EventLog) -> tuple[Post, bool]:
             old = store.post_by_client_id(tx, me, client_id)
             if old is not None:
-                return self._render(tx, me, [old], log.now)[0]
+                return self._render(tx, me, [old], log.now)[0], False
             friends = contacts.relations(tx, me, named)
             if any(not friends[p][0] for p in named):
                 raise Invalid("people must all be your friends", "not_friends", field="people")
@@ -166,7 +170,7 @@ class MomentService:
                 log.enqueue(FANOUT, encode({"post_id": post_id, "after": 0}))
             row = store.post(tx, post_id)
             assert row is not None
-            return self._render(tx, me, [row], log.now)[0]
+            return self._render(tx, me, [row], log.now)[0], True
 
         await self.limits.take("moment_user", me)
         return await self.writer.run(create)

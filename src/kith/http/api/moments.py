@@ -71,8 +71,8 @@ class SettingsIn(Strict):
 
 async def create(call: Call) -> tuple[Any, int]:
     b: PostIn = call.body
-    post = await call.services.moments.post(call.caller, b.id, b.text, b.images, b.place, b.audience, b.people)
-    return post, 201
+    post, new = await call.services.moments.publish(call.caller, b.id, b.text, b.images, b.place, b.audience, b.people)
+    return post, 201 if new else 200
 
 
 async def timeline(call: Call) -> Any:
