@@ -107,6 +107,6 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
         sync=SyncService(db, settings.sync_page_max, {"message": chats_access.render_messages}),
         outbox=outbox,
         deletion=deletion,
-        exports=Exports(accounts, contacts, chats, media, clock, page=settings.history_page_max),
+        exports=Exports(accounts, contacts, chats, media, moments, clock, page=settings.history_page_max),
         limits=limits,
     )

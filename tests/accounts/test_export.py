@@ -13,6 +13,7 @@ from domain import Kit
 
 from kith.accounts.export import Export, Exports
 from kith.errors import RateLimited
+from kith.moments.models import MomentLimits
 
 
 async def unpack(export: Export) -> zipfile.ZipFile:
@@ -22,7 +23,7 @@ async def unpack(export: Export) -> zipfile.ZipFile:
 
 
 async def test_one_export_per_user_at_a_time_and_a_few_per_node(kit: Kit) -> None:
-    exports = Exports(kit.accounts, kit.contacts, kit.chats, kit.media, kit.clock, page=2, most_at_once=2)
+    exports = Exports(kit.accounts, kit.contacts, kit.chats, kit.media, kit.moments, kit.clock, page=2, most_at_once=2)
     alice, bob, carol = [await kit.user() for _ in range(3)]
     await kit.friends(alice, bob)
     conversation = await kit.chats.open_direct(alice, bob.user_id)
@@ -50,7 +51,7 @@ async def test_one_export_per_user_at_a_time_and_a_few_per_node(kit: Kit) -> Non
 
 
 async def test_the_export_holds_ones_own_uploads(kit: Kit) -> None:
-    exports = Exports(kit.accounts, kit.contacts, kit.chats, kit.media, kit.clock, page=50)
+    exports = Exports(kit.accounts, kit.contacts, kit.chats, kit.media, kit.moments, kit.clock, page=50)
     alice, bob = await kit.user(), await kit.user()
     await kit.friends(alice, bob)
     conversation = await kit.chats.open_direct(alice, bob.user_id)
@@ -67,3 +68,16 @@ async def test_the_export_holds_ones_own_uploads(kit: Kit) -> None:
     assert not [n for n in unpacked.namelist() if theirs.id in n and n.startswith("media/")]  # bob's is his
     sent = json.loads(unpacked.read(f"messages/{conversation.id}.json"))["messages"]
     assert sent[-1]["media"]["id"] == theirs.id  # the message itself is alice's to see
+
+
+async def test_the_export_holds_ones_own_moments_posts_a_page_at_a_time(kit: Kit) -> None:
+    exports = Exports(kit.accounts, kit.contacts, kit.chats, kit.media, kit.moments, kit.clock, page=50)
+    alice, bob = await kit.user(), await kit.user()
+    await kit.friends(alice, bob)
+    kit.moments.caps = MomentLimits(page_max=2)  # three album pages for five posts
+    mine = [(await kit.moments.post(alice, f"a{n}", f"post {n}", None)).id for n in range(5)]
+    await kit.moments.post(bob, "b1", "bob's own", None)
+    await kit.moments.comment(bob, mine[0], "nice one")
+    posts = json.loads((await unpack(await exports.do_export(alice))).read("moments.json"))["posts"]
+    assert [p["id"] for p in posts] == mine[::-1]
+    assert [c["text"] for c in posts[-1]["comments"]] == ["nice one"] and posts[0]["audience"] == "friends"

@@ -72,9 +72,14 @@ async def test_the_export_holds_what_the_user_sees_and_nothing_of_others(make_se
     conversations = await alice.ok("GET", "/conversations")
     ids = sorted(c["id"] for c in conversations["conversations"])
     assert ids == sorted([to_bob, to_dave, group["id"]])
-    assert names == {"profile.json", "devices.json", "contacts.json", "conversations.json", "media.json"} | {
-        f"messages/{cid}.json" for cid in ids
-    }
+    assert names == {
+        "profile.json",
+        "devices.json",
+        "contacts.json",
+        "conversations.json",
+        "moments.json",
+        "media.json",
+    } | {f"messages/{cid}.json" for cid in ids}
     assert read(zf, "profile.json")["user"] == await alice.ok("GET", "/me")
     assert read(zf, "devices.json")["devices"] == (await alice.ok("GET", "/me/devices"))["devices"]
     contacts = read(zf, "contacts.json")

@@ -12,8 +12,9 @@ The zip holds:
 ``contacts.json`` (``{"friends", "requests": {"incoming", "outgoing"}, "blocked"}``: friends with your
 remarks, open requests, the people you blocked), ``conversations.json`` (``{"conversations"}``, each
 with its ``members`` for a group), ``messages/<conversation id>.json`` (``{"conversation_id",
-"messages"}``, oldest first), ``media.json`` (``{"media"}``: your uploads) and, for each of them, the
-file itself as ``media/<media id>/<its name>`` (stored as it is, not compressed again).
+"messages"}``, oldest first), ``moments.json`` (``{"posts"}``: your Moments posts, newest first, with
+what you see of their likes and comments), ``media.json`` (``{"media"}``: your uploads) and, for each
+of them, the file itself as ``media/<media id>/<its name>`` (stored as it is, not compressed again).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # the export reads through the same verbs as the API; build_s
     from kith.chats.service import ChatService
     from kith.contacts.service import ContactService
     from kith.media.service import MediaService
+    from kith.moments.service import MomentService
 
 CHUNK = 64 * 1024
 
@@ -65,6 +67,7 @@ class Exports:
         contacts: ContactService,
         chats: ChatService,
         media: MediaService,
+        moments: MomentService,
         clock: Clock,
         *,
         page: int,
@@ -75,6 +78,7 @@ class Exports:
         self.contacts = contacts
         self.chats = chats
         self.media = media
+        self.moments = moments
         self.clock = clock
         self.page = page
         self.spool_bytes = spool_bytes
@@ -128,12 +132,29 @@ class Exports:
             await put("conversations.json", {"conversations": listed})
             for conversation in conversations:
                 await self._messages(caller, zf, conversation.id)
+            await self._posts(caller, zf)
             uploads = await self.media.uploads(caller)
             await put("media.json", {"media": [media for media, _ in uploads]})
             for media, path in uploads:
                 name = f"media/{media.id}/{media.name or media.id}"
                 await asyncio.to_thread(zf.write, path, name, zipfile.ZIP_STORED)
         return user.handle
+
+    async def _posts(self, caller: Caller, zf: zipfile.ZipFile) -> None:
+        """One's own Moments posts, an album page at a time, streamed into ``moments.json``."""
+        with zf.open("moments.json", "w", force_zip64=True) as out:
+            await asyncio.to_thread(out.write, b'{"posts":[')
+            before, first = None, True
+            while True:
+                page = await self.moments.album(caller, caller.user_id, before, self.moments.caps.page_max)
+                if page.posts:
+                    body = b",".join(encode(p) for p in page.posts)
+                    await asyncio.to_thread(out.write, (b"" if first else b",") + body)
+                    first = False
+                if page.next is None:
+                    break
+                before = page.next
+            await asyncio.to_thread(out.write, b"]}")
 
     async def _messages(self, caller: Caller, zf: zipfile.ZipFile, conversation_id: int) -> None:
         """One conversation's messages, a history page at a time, streamed into its zip entry."""
