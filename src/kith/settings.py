@@ -176,6 +176,13 @@ TABLE: tuple[Setting, ...] = (
     Setting("rate_platform_token", str, "20/60", "Access tokens an official account may fetch (`/cgi-bin/token`)."),
     Setting("rate_platform_app", str, "600/60", "Calls to `/cgi-bin/` per official account."),
     Setting(
+        "rate_platform_template_follower",
+        str,
+        "10/86400",
+        "Template messages one official account may send one follower: 10 at once, then one more every"
+        " 2.4 hours (10 a day on average).",
+    ),
+    Setting(
         "rate_limit_exempt",
         str,
         "",
@@ -271,6 +278,7 @@ class Settings:
     rate_moment_interaction_user: str = "300/600"
     rate_platform_token: str = "20/60"
     rate_platform_app: str = "600/60"
+    rate_platform_template_follower: str = "10/86400"
     rate_limit_exempt: str = ""
     trusted_proxies: str = ""
     log_level: str = "info"

@@ -102,7 +102,27 @@ async def _mass_list(p: PlatformService, account: Any, _: Request, body: Any) ->
 
 
 async def _template(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
-    return await p.template_send(account, body)
+    return await p.templates.send(account, body)
+
+
+async def _set_industry(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    await p.templates.set_industry(account, body)
+
+
+async def _get_industry(p: PlatformService, account: Any, _: Request, __: Any) -> Any:
+    return await p.templates.get_industry(account)
+
+
+async def _add_template(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.templates.add(account, body)
+
+
+async def _templates(p: PlatformService, account: Any, _: Request, __: Any) -> Any:
+    return await p.templates.private(account)
+
+
+async def _del_template(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    await p.templates.delete(account, body)
 
 
 async def _mass_preview(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
@@ -282,6 +302,11 @@ def routes(services: Services, upload_limit: int) -> list[BaseRoute]:
         ("/material/get_materialcount", "GET", _material_count, {}),
         ("/material/batchget_material", "POST", _material_batch, {"body": True}),
         ("/message/template/send", "POST", _template, {"body": True}),
+        ("/template/api_set_industry", "POST", _set_industry, {"body": True}),
+        ("/template/get_industry", "GET", _get_industry, {}),
+        ("/template/api_add_template", "POST", _add_template, {"body": True}),
+        ("/template/get_all_private_template", "GET", _templates, {}),
+        ("/template/del_private_template", "POST", _del_template, {"body": True}),
         ("/qrcode/create", "POST", _qrcode, {"body": True}),
         ("/tags/get", "GET", _tags_get, {}),
         ("/tags/create", "POST", _tags_create, {"body": True}),

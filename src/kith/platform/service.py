@@ -57,6 +57,7 @@ from kith.platform.models import (
     PlatformLimits,
     WeChatError,
 )
+from kith.platform.template_service import TemplateService
 from kith.platform.webhook import Unreachable, WebhookClient
 from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
@@ -71,7 +72,6 @@ SEARCH_LIMIT = 20
 MASS = "platform.mass"  # the outbox topic: one batch of a mass send's fan-out
 MASS_BATCH = 250  # followers a fan-out job reaches in one transaction
 SERVICE_MASS_PER_MONTH = 4
-MAX_TEMPLATE_FIELDS = 20
 MAX_TAGS, MAX_TAGS_PER_FOLLOWER, MAX_TAGGED_AT_ONCE, MAX_TAG_NAME = 100, 20, 50, 30
 QR_ACTIONS = ("QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE")
 QR_MAX_SECONDS = 30 * 86400
@@ -127,6 +127,7 @@ class PlatformService:
         self.media_service = media_service  # the owner's uploads under /cgi-bin/media/ (build_services hands it in)
         self.webhooks = WebhookClient(caps.webhook_timeout_s, caps.allow_private_webhooks)
         self.material = material.Material(db, writer, media_service)  # /cgi-bin/material/*
+        self.templates = TemplateService(db, writer, limits, max_text_bytes)  # template/* and template sends
 
     async def close(self) -> None:
         await self.webhooks.close()
@@ -541,48 +542,6 @@ class PlatformService:
             return Articles(media_id, card(account, following), pages, row["created_at"])
 
         return await self.db.read(read)
-
-    # -- the developer's server: template messages -----------------------------------------------
-
-    async def template_send(self, account: Row, body: dict[str, Any]) -> dict[str, Any]:
-        """A service notification (an order shipped, an appointment tomorrow): only a service account,
-        only to a follower, outside the customer-service window. kith keeps no template library: the
-        message shows its fields' values, a line each, and its link."""
-        if account["kind"] != SERVICE:
-            raise WeChatError(48001, "api unauthorized: template messages are for service accounts")
-        openid, template_id, data = body.get("touser"), body.get("template_id"), body.get("data")
-        if not isinstance(openid, str):
-            raise WeChatError(40003, "invalid openid")
-        if not isinstance(template_id, str) or not 0 < len(template_id) <= 64:
-            raise WeChatError(40037, "invalid template_id")
-        if not isinstance(data, dict) or not 0 < len(data) <= MAX_TEMPLATE_FIELDS:
-            raise WeChatError(40035, f"data must have 1 to {MAX_TEMPLATE_FIELDS} fields")
-        lines = []
-        for field in data.values():
-            value = field.get("value") if isinstance(field, dict) else None
-            if not isinstance(value, str):
-                raise WeChatError(40035, "every field of data needs its value")
-            if value.strip():
-                lines.append(value.strip()[:MAX_ARTICLE_TEXT])
-        url = body.get("url") or ""
-        if url and (not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or len(url) > MAX_URL):
-            raise WeChatError(40035, "url must be an http:// or https:// address")
-        if url:
-            lines.append(url)
-        try:
-            text = validation.message_text("\n".join(lines), self.max_text_bytes)
-        except DomainError as exc:
-            raise WeChatError(45002, f"content size out of limit or invalid: {exc.message}") from None
-
-        def send(tx: Tx, log: EventLog) -> int:
-            follow = store.follow_by_openid(tx, account["id"], openid)
-            if follow is None:
-                raise WeChatError(43004, "require subscribe: this openid does not follow the account")
-            message = chats.post_from_account(tx, log, account["id"], follow["user_id"], TEXT, text)
-            return message.id if message is not None else 0
-
-        msgid = await self.writer.run(send)
-        return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
 
     # -- the developer's server: QR codes --------------------------------------------------------
 

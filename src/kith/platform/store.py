@@ -343,6 +343,38 @@ def ticket(tx: Tx, ticket: str) -> Row | None:
     return tx.one("SELECT * FROM qr_tickets WHERE ticket = ?", (ticket,))
 
 
+# -- templates (kith.platform.template_service) --------------------------------------------------------
+
+
+def templates(tx: Tx, account_id: int) -> list[Row]:
+    return tx.all(
+        "SELECT template_id, short_id, created_at FROM account_templates WHERE account_id = ?"
+        " ORDER BY created_at, template_id",
+        (account_id,),
+    )
+
+
+def template(tx: Tx, account_id: int, template_id: str) -> Row | None:
+    return tx.one(
+        "SELECT template_id, short_id FROM account_templates WHERE account_id = ? AND template_id = ?",
+        (account_id, template_id),
+    )
+
+
+def add_template(tx: Tx, account_id: int, template_id: str, short_id: str, now: int) -> None:
+    tx.execute(
+        "INSERT INTO account_templates (account_id, template_id, short_id, created_at) VALUES (?, ?, ?, ?)",
+        (account_id, template_id, short_id, now),
+    )
+
+
+def delete_template(tx: Tx, account_id: int, template_id: str) -> bool:
+    return (
+        tx.execute("DELETE FROM account_templates WHERE account_id = ? AND template_id = ?", (account_id, template_id))
+        > 0
+    )
+
+
 # -- tags ---------------------------------------------------------------------------------------------
 
 

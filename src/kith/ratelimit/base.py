@@ -99,6 +99,7 @@ RULES: dict[str, Rule] = {
     "moment_interaction_user": Rule("rate_moment_interaction_user", "too many likes and comments", "user"),
     "platform_token": Rule("rate_platform_token", "too many access tokens fetched", "user"),
     "platform_app": Rule("rate_platform_app", "too many API calls", "user"),
+    "platform_template": Rule("rate_platform_template_follower", "too many template messages to this follower", "user"),
 }
 
 
