@@ -516,21 +516,23 @@ async def test_template_messages_and_an_accounts_picture(make_server: Any) -> No
     await reader.ok("PUT", f"/official-accounts/{subscription['account']['id']}/follow")
     client = kith_client(server.url, service["account"]["app_id"], service["app_secret"])
     openid = (await asyncio.to_thread(client.user.get_followers))["data"]["openid"][0]
-    data = {"first": {"value": "Your ticket is booked", "color": "#173177"}, "keyword1": {"value": "Sat 09:40"},
+    client.template.API_BASE_URL = client.API_BASE_URL  # wechatpy 2.x has template/* call a base URL of its own
+    await asyncio.to_thread(client.template.set_industry, 12, 27)  # travel, trains
+    booked = await asyncio.to_thread(client.template.get, "TM00402")  # a template from kith's library
+    data = {"first": {"value": "Your ticket is booked", "color": "#173177"}, "keyword2": {"value": "Sat 09:40"},
             "remark": {"value": ""}}  # fmt: skip
-    sent = await asyncio.to_thread(
-        client.message.send_template, openid, "TICKET_BOOKED", data, url="https://example.org/t/1"
-    )
+    sent = await asyncio.to_thread(client.message.send_template, openid, booked, data, url="https://example.org/t/1")
     assert sent["msgid"] > 0
     texts = [m["text"] for m in await account_messages(reader, chat)]
-    assert texts == ["Your ticket is booked\nSat 09:40\nhttps://example.org/t/1"]  # outside any window: a notice
+    shown = "购票成功通知\nYour ticket is booked\n项目：\n出发时间：Sat 09:40\n数量：\nhttps://example.org/t/1"  # noqa: RUF001
+    assert texts == [shown]
     gossip = kith_client(server.url, subscription["account"]["app_id"], subscription["app_secret"])
     gossip_openid = (await asyncio.to_thread(gossip.user.get_followers))["data"]["openid"][0]
     with pytest.raises(WeChatClientException) as refused:
         await asyncio.to_thread(gossip.message.send_template, gossip_openid, "T", data)
     assert refused.value.errcode == 48001  # a subscription account sends no templates
     with pytest.raises(WeChatClientException) as stranger:
-        await asyncio.to_thread(client.message.send_template, "o" * 28, "T", data)
+        await asyncio.to_thread(client.message.send_template, "o" * 28, booked, data)
     assert stranger.value.errcode == 43004
 
     picture = await owner.ok("POST", "/media", params={"kind": "image"}, content=mediafiles.png(),

@@ -169,8 +169,9 @@ class TemplateService:
         if url and (not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or len(url) > MAX_URL):
             raise WeChatError(40035, "url must be an http:// or https:// address")
         template, follow, muted = await self.db.read(self._recipient, account, template_id, openid)
+        shown = templates.render(template, data, url)
         try:
-            text = validation.message_text(templates.render(template, data, url), self.max_text_bytes)
+            text = validation.message_text(shown, self.max_text_bytes)
         except DomainError as exc:
             raise WeChatError(45002, f"content size out of limit or invalid: {exc.message}") from None
         if not muted:  # counted before the send: a refused send counts nothing
