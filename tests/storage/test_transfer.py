@@ -85,9 +85,10 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         await kit.db.write(lambda tx: tx.execute(
             "INSERT INTO account_news (media_id, account_id, articles, created_at) VALUES ('n1', ?, '[]', 1)",
             (account["id"],)))  # fmt: skip
-        await kit.db.write(lambda tx: tx.execute(
-            "INSERT INTO account_templates (account_id, template_id, short_id, created_at) VALUES (?, 't1', 's', 1)",
-            (account["id"],)))  # fmt: skip
+        await kit.platform.templates.set_industry(account, {"industry_id1": 1, "industry_id2": 37})
+        paid = await kit.platform.templates.add(account, {"template_id_short": "TM00015"})
+        await kit.platform.templates.send(account, {"touser": openid, "template_id": paid["template_id"],
+                                                    "data": {"first": {"value": "paid ⛵"}}})  # fmt: skip
         await kit.chats.set_prefs(carol, group.id, muted=True, pinned=True)
         await kit.chats.leave(dave, group.id)
         kit.clock.advance(60)
