@@ -295,7 +295,10 @@ def kith_client(url: str, app_id: str, secret: str) -> Any:
                 params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
             )
 
-    return KithClient(app_id, secret)
+    client = KithClient(app_id, secret)
+    if getattr(type(client.template), "API_BASE_URL", None):  # wechatpy 2.x: template/* has a base URL of its own
+        client.template.API_BASE_URL = url + "/"
+    return client
 
 
 def kith_robot(url: str, app_id: str, secret: str) -> Any:

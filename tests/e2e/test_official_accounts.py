@@ -516,7 +516,6 @@ async def test_template_messages_and_an_accounts_picture(make_server: Any) -> No
     await reader.ok("PUT", f"/official-accounts/{subscription['account']['id']}/follow")
     client = kith_client(server.url, service["account"]["app_id"], service["app_secret"])
     openid = (await asyncio.to_thread(client.user.get_followers))["data"]["openid"][0]
-    client.template.API_BASE_URL = client.API_BASE_URL  # wechatpy 2.x has template/* call a base URL of its own
     await asyncio.to_thread(client.template.set_industry, 12, 27)  # travel, trains
     booked = await asyncio.to_thread(client.template.get, "TM00402")  # a template from kith's library
     data = {"first": {"value": "Your ticket is booked", "color": "#173177"}, "keyword2": {"value": "Sat 09:40"},

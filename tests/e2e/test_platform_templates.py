@@ -85,7 +85,6 @@ async def test_a_service_account_sends_a_template_from_the_library(make_server: 
                                                                                "token": "kithtoken1"})  # fmt: skip
     chat = (await reader.ok("PUT", f"/official-accounts/{account['id']}/follow"))["conversation_id"]
     client = kith_client(server.url, account["app_id"], created["app_secret"])
-    client.template.API_BASE_URL = client.API_BASE_URL  # wechatpy 2.x has template/* call a base URL of its own
     call = asyncio.to_thread
 
     assert (await call(client.template.set_industry, 2, 13))["errcode"] == 0  # the first choice
