@@ -85,7 +85,7 @@ class TemplateService:
 
         await self.writer.run(save)
 
-    async def get_industry(self, account: Row, _: Any = None) -> dict[str, Any]:
+    async def get_industry(self, account: Row) -> dict[str, Any]:
         _service(account)
         row = await self.db.read(store.account, account["id"])
         current, _ = _industries(row or account)
@@ -116,7 +116,7 @@ class TemplateService:
 
         return await self.writer.run(add)
 
-    async def private(self, account: Row, _: Any = None) -> dict[str, Any]:
+    async def private(self, account: Row) -> dict[str, Any]:
         """``template/get_all_private_template``."""
         _service(account)
         out = []
@@ -184,7 +184,7 @@ class TemplateService:
             _, follow, muted = self._recipient(tx, account, template_id, openid)
             message = None if muted else chats.post_from_account(tx, log, account["id"], follow["user_id"], TEXT, text)
             status = BLOCKED if muted else DELIVERED if message is not None else FAILED
-            msgid = message.id if message is not None else secrets.randbelow(2**53)
+            msgid = message.id if message is not None else secrets.randbelow(2**53)  # none delivered: a random id
             report = {"MsgType": "event", "Event": REPORT, "MsgID": msgid, "Status": status}
             enqueue_delivery(tx, log, account["id"], follow["user_id"], REPORT, report)
             return msgid
