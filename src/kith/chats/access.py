@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from kith.chats.models import message_json
 from kith.chats.service import forget_orphans, leave_all, open_official, post_from_account
-from kith.chats.store import (
-    accounts_of_messages,
-    is_member,
-    muted_official,
-    set_body,
-    system_notices_naming,
-    visible_messages,
-)
+from kith.chats.store import accounts_of_messages, is_member, set_body, system_notices_naming, visible_messages
 from kith.storage.database import Tx, placeholders
 
 __all__ = [
@@ -19,7 +12,6 @@ __all__ = [
     "forget_orphans",
     "is_member",
     "leave_all",
-    "muted_official",
     "open_official",
     "post_from_account",
     "render_messages",

@@ -333,16 +333,6 @@ def official_conversation(tx: Tx, account_id: int, user_id: int) -> Row | None:
     return tx.one("SELECT * FROM conversations WHERE direct_key = ?", (official_key(account_id, user_id),))
 
 
-def muted_official(tx: Tx, account_id: int, user_id: int) -> bool:
-    """Whether the user muted their conversation with the account."""
-    row = tx.one(
-        "SELECT m.muted FROM conversations c JOIN members m ON m.conversation_id = c.id AND m.user_id = ?"
-        " WHERE c.direct_key = ?",
-        (user_id, official_key(account_id, user_id)),
-    )
-    return row is not None and bool(row["muted"])
-
-
 def accounts_of_messages(tx: Tx, message_ids: list[int]) -> set[int]:
     """The official accounts whose conversations hold any of these messages."""
     if not message_ids:

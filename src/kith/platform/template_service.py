@@ -5,8 +5,9 @@ WeChat's rules, enforced: only service accounts (``48001``); two industries, cha
 calendar month (UTC; ``43100``), a change removes the templates of the industries left; templates of
 those industries only (``45027``), 25 at once (``45026``); a send only with a template the account
 added (``40037``) and only to a follower (``43004``). Beyond WeChat, one follower receives at most
-``rate_platform_template_follower`` of one account's template messages (``45009``), and none once they
-muted the account: the report then says ``failed:user block``.
+``rate_platform_template_follower`` of one account's template messages (``45009``). A follower who
+muted the account still receives them, silently, as every message of a muted chat (mute never loses
+a message).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from kith.storage.database import Database, Row, Tx
 MAX_TEMPLATES = 25
 MAX_TEMPLATE_FIELDS = 20
 REPORT = "TEMPLATESENDJOBFINISH"
-DELIVERED, BLOCKED, FAILED = "success", "failed:user block", "failed: system failed"
+DELIVERED, FAILED = "success", "failed: system failed"
 
 
 def _month(now_ms: int) -> int:
@@ -143,7 +144,7 @@ class TemplateService:
 
         await self.writer.run(delete)
 
-    def _recipient(self, tx: Tx, account: Row, template_id: str, openid: str) -> tuple[templates.Template, Row, bool]:
+    def _recipient(self, tx: Tx, account: Row, template_id: str, openid: str) -> tuple[templates.Template, Row]:
         row = store.template(tx, account["id"], template_id)
         template = templates.added(row["short_id"]) if row is not None else None
         if template is None:
@@ -151,7 +152,7 @@ class TemplateService:
         follow = store.follow_by_openid(tx, account["id"], openid)
         if follow is None:
             raise WeChatError(43004, "require subscribe: this openid does not follow the account")
-        return template, follow, chats.muted_official(tx, account["id"], follow["user_id"])
+        return template, follow
 
     async def send(self, account: Row, body: dict[str, Any]) -> dict[str, Any]:
         """``message/template/send``: a service notification, outside the customer-service window.
@@ -168,22 +169,21 @@ class TemplateService:
         url = body.get("url") or ""
         if url and (not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or len(url) > MAX_URL):
             raise WeChatError(40035, "url must be an http:// or https:// address")
-        template, follow, muted = await self.db.read(self._recipient, account, template_id, openid)
+        template, follow = await self.db.read(self._recipient, account, template_id, openid)
         shown = templates.render(template, data, url)
         try:
             text = validation.message_text(shown, self.max_text_bytes)
         except DomainError as exc:
             raise WeChatError(45002, f"content size out of limit or invalid: {exc.message}") from None
-        if not muted:  # counted before the send: a refused send counts nothing
-            try:
-                await self.limits.take("platform_template", f"{account['id']}:{follow['user_id']}")
-            except RateLimited as exc:
-                raise WeChatError(45009, f"reach max api daily quota limit: {exc.message}") from None
+        try:  # counted before the send: a refused send counts nothing
+            await self.limits.take("platform_template", f"{account['id']}:{follow['user_id']}")
+        except RateLimited as exc:
+            raise WeChatError(45009, f"reach max api daily quota limit: {exc.message}") from None
 
         def send(tx: Tx, log: EventLog) -> int:
-            _, follow, muted = self._recipient(tx, account, template_id, openid)
-            message = None if muted else chats.post_from_account(tx, log, account["id"], follow["user_id"], TEXT, text)
-            status = BLOCKED if muted else DELIVERED if message is not None else FAILED
+            _, follow = self._recipient(tx, account, template_id, openid)
+            message = chats.post_from_account(tx, log, account["id"], follow["user_id"], TEXT, text)
+            status = DELIVERED if message is not None else FAILED
             msgid = message.id if message is not None else secrets.randbelow(2**53)  # none delivered: a random id
             report = {"MsgType": "event", "Event": REPORT, "MsgID": msgid, "Status": status}
             enqueue_delivery(tx, log, account["id"], follow["user_id"], REPORT, report)
