@@ -47,6 +47,14 @@ def test_booleans_and_types_are_checked(tmp_path: Path) -> None:
         config.load({}, environ={}, config_file=bad)
 
 
+def test_bounded_settings_refuse_values_outside_their_range() -> None:
+    assert config.load({}, environ={"KITH_OUTBOX_LEASE_SECONDS": "5"}).outbox_lease_seconds == 5
+    assert config.load({}, environ={}).outbox_lease_seconds == 60
+    for bad in ("0", "-3", "3601"):
+        with pytest.raises(ValueError, match="outbox_lease_seconds: expected 1 to 3600"):
+            config.load({}, environ={"KITH_OUTBOX_LEASE_SECONDS": bad})
+
+
 def test_database_url_defaults_to_a_file_in_the_data_dir(tmp_path: Path) -> None:
     s = config.load({"data_dir": str(tmp_path)}, environ={})
     assert s.database_url == f"sqlite:///{tmp_path / 'kith.db'}"

@@ -16,7 +16,7 @@ from kith.chats.service import ChatService
 from kith.clock import Clock
 from kith.contacts.service import ContactService
 from kith.events import Writer
-from kith.events.outbox import OutboxWorker
+from kith.events.outbox import OutboxLimits, OutboxWorker
 from kith.media.access import SWEEP as MEDIA_SWEEP
 from kith.media.blobs import LocalBlobs
 from kith.media.models import MediaLimits
@@ -52,7 +52,7 @@ class Services:
 
 
 def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> Services:
-    outbox = OutboxWorker(db, clock, handlers={})
+    outbox = OutboxWorker(db, clock, handlers={}, limits=OutboxLimits(lease_ms=settings.outbox_lease_seconds * 1000))
     writer = Writer(db, bus, clock, on_outbox=outbox.kick)
     passwords = Passwords(
         settings.password_time_cost,

@@ -23,6 +23,7 @@ class Setting:
     default: Any
     help: str
     flag: bool = False  # also offered as a `kith serve` command-line flag
+    bounds: tuple[float, float] | None = None  # lowest and highest value accepted, both included
 
 
 TABLE: tuple[Setting, ...] = (
@@ -133,6 +134,16 @@ TABLE: tuple[Setting, ...] = (
     ),
     Setting("ws_max_inflight", int, 64, "Sends one WebSocket may have awaiting acknowledgement."),
     Setting("write_batch_max", int, 256, "Most write jobs the single writer commits in one transaction."),
+    Setting(
+        "outbox_lease_seconds",
+        int,
+        60,
+        "How long a node's claim on an outbox job (a webhook delivery, a batch of a mass send's fan-out)"
+        " lasts, 1 to 3600: a job whose node died runs again this long after it was claimed, and a job"
+        " still running at nine tenths of it counts as failed and is tried again. Keep it above 3 x"
+        " `platform_webhook_timeout_seconds`, or a slow webhook's deliveries are cut short.",
+        bounds=(1, 3600),
+    ),
     Setting("password_time_cost", int, 3, "Argon2id time cost for password hashes."),
     Setting("password_memory_kib", int, 65536, "Argon2id memory cost for password hashes, in KiB."),
     Setting(
@@ -260,6 +271,7 @@ class Settings:
     ws_heartbeat_seconds: float = 20.0
     ws_max_inflight: int = 64
     write_batch_max: int = 256
+    outbox_lease_seconds: int = 60
     password_time_cost: int = 3
     password_memory_kib: int = 65536
     ws_max_queued_bytes: int = 1024 * 1024
@@ -305,9 +317,13 @@ def _coerce(setting: Setting, value: Any) -> Any:
     if setting.type is bool:
         return bool(value)
     try:
-        return setting.type(value)
+        coerced = setting.type(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{setting.name}: expected {setting.type.__name__}, got {value!r}") from exc
+    if setting.bounds is not None and not setting.bounds[0] <= coerced <= setting.bounds[1]:
+        low, high = setting.bounds
+        raise ValueError(f"{setting.name}: expected {low:g} to {high:g}, got {value!r}")
+    return coerced
 
 
 def env_name(setting: Setting) -> str:
