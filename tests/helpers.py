@@ -314,16 +314,21 @@ def kith_robot(url: str, app_id: str, secret: str) -> Any:
     return KithRobot({"APP_ID": app_id, "APP_SECRET": secret})
 
 
-def serve_wsgi(app: Any, port: int) -> Any:
+def serve_wsgi(app: Any, port: int, *, threaded: bool = False) -> Any:
     """A WSGI app (a publisher's webhook, say) as a real HTTP server on 127.0.0.1, in a thread; call
-    ``shutdown()`` and ``server_close()`` on what it returns."""
+    ``shutdown()`` and ``server_close()`` on what it returns. ``threaded``: a thread per request, so
+    that a request the app holds open does not keep the others waiting."""
+    import socketserver
     import threading
-    from wsgiref.simple_server import WSGIRequestHandler, make_server
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
     class Quiet(WSGIRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    httpd = make_server("127.0.0.1", port, app, handler_class=Quiet)
+    class Threaded(socketserver.ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    httpd = make_server("127.0.0.1", port, app, server_class=Threaded if threaded else WSGIServer, handler_class=Quiet)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd

@@ -603,7 +603,7 @@ class PlatformService:
             mass_id = store.insert_mass(tx, account["id"], kind, stored, listed, tag_id, day, log.now)
             if kind in (IMAGE, VOICE):  # held until the fan-out is done: del_material may let go of it meanwhile
                 media.refer(tx, content, REF_MASS_SEND, mass_id)
-            log.enqueue(MASS, encode({"mass_id": mass_id, "after": 0}))
+            log.enqueue(MASS, encode({"mass_id": mass_id, "after": 0, "done": 0}))
             return mass_id
 
         mass_id = await self.writer.run(start)
@@ -611,12 +611,17 @@ class PlatformService:
 
     async def on_mass(self, payload: bytes) -> None:
         job = decode(payload)
-        await self.writer.run(self._mass_batch, job["mass_id"], job["after"])
+        await self.writer.run(self._mass_batch, job["mass_id"], job["after"], job.get("done"))
 
-    def _mass_batch(self, tx: Tx, log: EventLog, mass_id: int, after: int) -> None:
-        """One batch of a mass send's fan-out, then the job for the next (at most once: the batch and
-        the next job commit together)."""
-        row = store.mass(tx, mass_id)
+    def _mass_batch(self, tx: Tx, log: EventLog, mass_id: int, after: int, done: int | None) -> None:
+        """One batch of a mass send's fan-out, then the job for the next (they commit together).
+
+        Exactly once: ``done`` is how many followers the send had gone through when this job was
+        queued. The outbox runs a job again if its node died before marking it done, even after the
+        batch committed; the send is then past ``done`` and the job does nothing (it does not send
+        the batch again, nor queue the rest of the fan-out a second time). Every job that queues
+        another goes through at least one follower, so the count only grows."""
+        row = store.mass(tx, mass_id) if done is None else store.mass_at(tx, mass_id, done)
         account = store.account(tx, row["account_id"]) if row is not None else None
         if row is None or account is None or row["finished_at"] is not None:
             return
@@ -632,17 +637,20 @@ class PlatformService:
             more = len(batch) == MASS_BATCH
         else:
             listed = decode(row["openids"])
-            chunk = listed[after : after + MASS_BATCH]
-            batch = store.followers_by_openid(tx, account["id"], chunk)
-            more = after + MASS_BATCH < len(listed)
+            batch = []
+            while not batch and after < len(listed):  # a chunk nobody in it follows any more: the next one
+                batch = store.followers_by_openid(tx, account["id"], listed[after : after + MASS_BATCH])
+                after += MASS_BATCH
+            more = after < len(listed)
         cap = SERVICE_MASS_PER_MONTH if account["kind"] == SERVICE else None
         reached = store.take_mass_slots(tx, account["id"], [f["user_id"] for f in batch], _month(log.now), cap)
         for user_id in reached:
             chats.post_from_account(tx, log, account["id"], user_id, row["kind"], row["body"])
         store.mass_progress(tx, mass_id, len(reached), len(batch) - len(reached), None if more else log.now)
         if more:
-            cursor = batch[-1]["user_id"] if row["openids"] is None else after + MASS_BATCH
-            log.enqueue(MASS, encode({"mass_id": mass_id, "after": cursor}))
+            cursor = batch[-1]["user_id"] if row["openids"] is None else after
+            total = row["sent"] + row["filtered"] + len(batch)
+            log.enqueue(MASS, encode({"mass_id": mass_id, "after": cursor, "done": total}))
         else:
             media.release(tx, log, REF_MASS_SEND, [mass_id])
             self._report_mass(tx, log, mass_id, account)

@@ -194,6 +194,13 @@ def mass(tx: Tx, mass_id: int) -> Row | None:
     return tx.one("SELECT * FROM mass_sends WHERE id = ?", (mass_id,))
 
 
+def mass_at(tx: Tx, mass_id: int, done: int) -> Row | None:
+    """The mass send, if its fan-out has gone through exactly ``done`` followers (sent or filtered);
+    its row is locked until the transaction ends, so on PostgreSQL a second run of the same batch
+    waits for the first, then finds the count moved on."""
+    return tx.one("UPDATE mass_sends SET sent = sent WHERE id = ? AND sent + filtered = ? RETURNING *", (mass_id, done))
+
+
 def masses_on(tx: Tx, account_id: int, day: int) -> int:
     return int(tx.value("SELECT COUNT(*) FROM mass_sends WHERE account_id = ? AND day = ?", (account_id, day)))
 
