@@ -44,6 +44,7 @@ class Hook:
         robot = werobot.WeRoBot(token=TOKEN, SESSION_STORAGE=False)
         robot.logger.disabled = True
         robot.text(lambda message: "You said: " + message.content)
+        robot.subscribe(lambda message: "Welcome aboard")
         self.robot = robot
         self.posts: list[dict[str, str]] = []
         self._held: dict[str, threading.Event] = {}
@@ -162,37 +163,41 @@ async def say(user: User, chat: int, text: str) -> None:
     assert sent.status_code == 201, sent.text
 
 
-async def account_with_follower(server: Server, hook: Hook) -> tuple[User, int]:
+async def account_with_follower(server: Server, hook: Hook) -> tuple[User, int, int]:
     """An account whose webhook is ``hook``, and a follower (who followed before the webhook was set,
-    so no subscribe delivery is in the way) with the conversation's id."""
+    so no subscribe delivery is in the way) with the conversation's id, and the account's."""
     owner, reader = await register(server), await register(server)
     created = await owner.ok("POST", "/official-accounts", json={"name": "Crash News", "kind": "subscription"})
     account_id = created["account"]["id"]
     chat = (await reader.ok("PUT", f"/official-accounts/{account_id}/follow"))["conversation_id"]
     await owner.ok("PUT", f"/official-accounts/{account_id}/webhook", json={"webhook_url": hook.url, "token": TOKEN})
-    return reader, chat
+    return reader, chat, account_id
 
 
 async def test_a_delivery_held_open_by_a_dying_server_is_retried_and_its_reply_shown_once(
     make_server: Callable[..., Server], hook: Hook
 ) -> None:
     server = make_server(ENV)
-    reader, chat = await account_with_follower(server, hook)
+    reader, chat, account_id = await account_with_follower(server, hook)
+    newcomer = await register(server)
     hook.hold("m0")
     hook.hold("m2")
     await say(reader, chat, "m0")
-    await hook.arrived("m0")  # the worker's round is held open: m1 and m2 wait, and are claimed together
+    await hook.arrived("m0")  # the worker's round is held open: what follows waits, and is claimed together
     await say(reader, chat, "m1")
     await say(reader, chat, "m2")
+    welcome = (await newcomer.ok("PUT", f"/official-accounts/{account_id}/follow"))["conversation_id"]
     hook.release("m0")
-    await hook.arrived("m2")  # held open: its round (m1 and m2) is not marked done
+    await hook.arrived("m2")  # held open: its round (m1, m2 and the subscribe event) is not marked done
 
-    async def answered_m1() -> bool:
-        return "You said: m1" in await from_account(reader, chat)
+    async def answered() -> bool:
+        return "You said: m1" in await from_account(reader, chat) and bool(await from_account(newcomer, welcome))
 
-    await until(answered_m1, "the reply to m1")
+    await until(answered, "the replies to m1 and to the subscribe event")
     assert await from_account(reader, chat) == ["You said: m0", "You said: m1"]
+    assert await from_account(newcomer, welcome) == ["Welcome aboard"]
     assert delivery_state(server) == {"m1": 1, "m2": 1}  # both claimed, neither done
+    assert [j["attempts"] for j in platform_jobs(server) if j["job"]["event"] == "subscribe"] == [1]
 
     server.kill()
     hook.release("m2")  # the bot answers a server that is gone
@@ -202,21 +207,24 @@ async def test_a_delivery_held_open_by_a_dying_server_is_retried_and_its_reply_s
     async def settled() -> bool:
         return not platform_jobs(server) and len(await from_account(reader, chat)) >= 3
 
-    await until(settled, "both deliveries to be retried", timeout=LEASE_S + 15)
+    await until(settled, "the deliveries to be retried", timeout=LEASE_S + 15)
     assert await from_account(reader, chat) == ["You said: m0", "You said: m1", "You said: m2"]
     assert await synced_from_account(reader, chat) == ["You said: m0", "You said: m1", "You said: m2"]
     # the bot saw m1 and m2 twice, each time with the same MsgId (deduplicating is the bot's job)
     assert hook.times_seen() == {"m0": 1, "m1": 2, "m2": 2}
     assert all(len(ids) == 1 for ids in hook.msg_ids().values())
-    [(replies,)] = server.rows("SELECT COUNT(*) FROM webhook_replies")
-    assert replies == 3
+    # the subscribe event too came twice, with the same CreateTime; its reply is shown once
+    subscribes = [p for p in hook.posts if p.get("Event") == "subscribe"]
+    assert len(subscribes) == 2 and subscribes[0] == subscribes[1]
+    assert await from_account(newcomer, welcome) == ["Welcome aboard"]
+    assert await synced_from_account(newcomer, welcome) == ["Welcome aboard"]
 
 
 async def test_a_message_acknowledged_but_not_yet_delivered_is_delivered_after_the_restart(
     make_server: Callable[..., Server], hook: Hook
 ) -> None:
     server = make_server(ENV)
-    reader, chat = await account_with_follower(server, hook)
+    reader, chat, _ = await account_with_follower(server, hook)
     hook.hold("m0")
     await say(reader, chat, "m0")
     await hook.arrived("m0")  # the worker is busy: m1's delivery cannot start

@@ -3,6 +3,7 @@ what happens when a follower writes in it."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from kith.errors import Forbidden
@@ -37,14 +38,19 @@ def enqueue_delivery(
     tx: Tx, log: EventLog, account_id: int, user_id: int, event: str, fields: dict[str, Any], msg_id: int | None = None
 ) -> None:
     """Put one envelope for the account's webhook in the outbox (nothing if it has no webhook):
-    the XML's fields are fixed now, so every try of the delivery sends the same envelope."""
+    the XML's fields are fixed now, so every try of the delivery sends the same envelope.
+
+    The job's ``msg_id`` is what its passive reply is shown once by, however often the delivery is
+    tried (the outbox runs a job again when its node died before marking it done, reply stored or
+    not): a message's id, or for an event, which has none, a random negative number drawn now."""
     account = store.account(tx, account_id)
     follow = store.follow(tx, account_id, user_id)
     if account is None or follow is None or not account["webhook_url"]:
         return
     envelope = {"ToUserName": account["gh_id"], "FromUserName": follow["openid"], "CreateTime": log.now // 1000}
     envelope.update(fields)
-    payload = {"account_id": account_id, "user_id": user_id, "event": event, "fields": envelope, "msg_id": msg_id}
+    reply_key = msg_id if msg_id is not None else -1 - secrets.randbits(62)
+    payload = {"account_id": account_id, "user_id": user_id, "event": event, "fields": envelope, "msg_id": reply_key}
     log.enqueue(DELIVER, encode(payload))
 
 
