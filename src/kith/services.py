@@ -77,6 +77,8 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
         voice_max_bytes=settings.media_voice_max_bytes,
         voice_max_ms=settings.media_voice_max_seconds * 1000,
         file_max_bytes=settings.media_file_max_bytes,
+        video_max_bytes=settings.media_video_max_bytes,
+        video_max_ms=settings.media_video_max_seconds * 1000,
         quota_bytes=settings.media_quota_bytes,
         sweep_grace_ms=settings.media_sweep_grace_seconds * 1000,
         process_concurrency=settings.media_process_concurrency,

@@ -84,12 +84,14 @@ TABLE: tuple[Setting, ...] = (
         "media_image_max_pixels",
         int,
         40_000_000,
-        "Most pixels (width x height) an uploaded image may have; more is refused before it is decoded"
-        " (a decompression bomb).",
+        "Most pixels (width x height) an uploaded image, or a video's frame, may have; more is refused before"
+        " it is decoded (a decompression bomb).",
     ),
     Setting("media_voice_max_bytes", int, 2 * 1024 * 1024, "Largest voice note upload, in bytes."),
     Setting("media_voice_max_seconds", int, 60, "Longest voice note, in seconds."),
     Setting("media_file_max_bytes", int, 100 * 1024 * 1024, "Largest file upload, in bytes."),
+    Setting("media_video_max_bytes", int, 50 * 1024 * 1024, "Largest video upload, in bytes."),
+    Setting("media_video_max_seconds", int, 300, "Longest video, in seconds."),
     Setting("media_quota_bytes", int, 2 * 1024 * 1024 * 1024, "Bytes of uploads each user may keep (0: no quota)."),
     Setting(
         "media_sweep_grace_seconds",
@@ -258,6 +260,8 @@ class Settings:
     media_voice_max_bytes: int = 2 * 1024 * 1024
     media_voice_max_seconds: int = 60
     media_file_max_bytes: int = 100 * 1024 * 1024
+    media_video_max_bytes: int = 50 * 1024 * 1024
+    media_video_max_seconds: int = 300
     media_quota_bytes: int = 2 * 1024 * 1024 * 1024
     media_sweep_grace_seconds: int = 86400
     media_uploads_at_once: int = 4

@@ -114,6 +114,32 @@ async def test_a_voice_note_round_trip_has_its_duration(shared_server: Server, t
     assert wav["mime"] == "audio/wav" and 1450 <= wav["duration_ms"] <= 1550
 
 
+async def test_a_video_round_trip_is_stream_copied_clean_with_a_poster(shared_server: Server) -> None:
+    alice = await register(shared_server)
+    original = mediafiles.video(2.0)
+    assert b"iPhone" in original and b"52.5200" in original and original.find(b"moov") > original.find(b"mdat")
+    media = await uploaded(alice, original, "video", "IMG_0002.MOV", multipart=False)
+    assert media["kind"] == "video" and media["mime"] == "video/mp4" and media["name"] == "IMG_0002.MOV"
+    assert (media["width"], media["height"]) == (320, 240) and 1950 <= media["duration_ms"] <= 2100
+
+    got = await alice.call("GET", f"/media/{media['id']}")
+    assert got.status_code == 200 and got.headers["content-type"] == "video/mp4"
+    assert got.headers["content-disposition"].startswith("inline")
+    assert "sandbox" in got.headers["content-security-policy"]
+    served = got.content
+    assert len(served) == media["size"]
+    assert not [s for s in (b"iPhone", b"Apple", b"52.5200", b"2024-05-01") if s in served]
+    assert 0 < served.find(b"moov") < served.find(b"mdat")  # plays while it loads
+    part = await alice.call("GET", f"/media/{media['id']}", headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.content == served[:100]  # players seek with ranges
+
+    poster = await alice.call("GET", f"/media/{media['id']}/thumbnail")
+    assert poster.status_code == 200 and poster.headers["content-type"] == "image/jpeg"
+    picture = Image.open(io.BytesIO(poster.content))
+    assert picture.format == "JPEG" and picture.size == (320, 240)
+    assert (await alice.ok("GET", "/me/storage"))["used_bytes"] >= media["size"]
+
+
 async def test_a_file_round_trip_is_a_download_with_its_name(shared_server: Server) -> None:
     alice = await register(shared_server)
     content = b"<html><script>alert(1)</script></html>" + os.urandom(3000)
@@ -170,7 +196,7 @@ BAD_UPLOADS = [
     ("empty body", "file", b"", "a.txt", False, 400, "missing_body"),
     ("empty file part", "image", b"", "a.jpg", True, 400, "missing_body"),
     ("no kind", "", b"abc", "a.txt", False, 400, "invalid"),
-    ("unknown kind", "video", b"abc", "a.txt", False, 400, "invalid"),
+    ("unknown kind", "movie", b"abc", "a.txt", False, 400, "invalid"),
     ("truncated image", "image", mediafiles.jpeg(800, 600)[:3000], "t.jpg", True, 400, "invalid_image"),
     ("a file that claims to be an image", "image", b"\xff\xd8\xff\xe0" + b"not a jpeg" * 50, "f.jpg", True, 400,
      "invalid_image"),
@@ -181,6 +207,15 @@ BAD_UPLOADS = [
     ("a voice note over 60 s", "voice", mediafiles.wav(61, rate=4000), "", True, 400, "voice_too_long"),
     ("a voice note that is not audio", "voice", mediafiles.png(), "", True, 415, "not_audio"),
     ("a voice note with a broken header", "voice", b"RIFF\x10\0\0\0WAVEjunkjunkjunk", "", False, 400, "invalid_audio"),
+    ("a video over 50 MiB", "video", b"\0\0\0\x18ftypisom" + b"\0" * (50 * 1024 * 1024), "v.mp4", False, 413,
+     "too_large"),
+    ("a video over 300 s", "video", mediafiles.video(301, size=(64, 64), fps=1, audio=None), "v.mp4", True, 400,
+     "video_too_long"),
+    ("a picture named .mp4", "video", mediafiles.jpeg(), "v.mp4", True, 415, "not_a_video"),
+    ("text that claims to be a video", "video", b"hello, I am a film" * 10, "v.mp4", False, 415, "not_a_video"),
+    ("a truncated video", "video", mediafiles.video(2.0)[:12000], "v.mp4", False, 400, "invalid_video"),
+    ("a video in a codec kith does not take", "video", mediafiles.video(0.5, codec="mpeg4"), "v.mp4", True, 415,
+     "unsupported_video"),
     ("a path in the name", "file", b"abc", "../../etc/passwd", True, 400, "invalid_name"),
     ("a Windows path in the name", "file", b"abc", "..\\boot.ini", False, 400, "invalid_name"),
     ("a control character in the name", "file", b"abc", "a\x00b.txt", False, 400, "invalid_name"),
@@ -286,6 +321,18 @@ async def test_media_messages_reach_the_members(shared_server: Server, tmp_path:
     assert reply["message"]["reply_to"] == {"seq": seq, "sender_id": alice.id, "text": "", "kind": "voice"}
     history = await bob.ok("GET", f"/conversations/{chat}/messages")
     assert [m["kind"] for m in history["messages"]][-3:] == ["image", "voice", "text"]
+
+    # a video, quoted by kind; the other side fetches it and its poster
+    film = await uploaded(alice, mediafiles.video(1.0), "video", "clip.mp4")
+    sent = await alice.ok("POST", f"/conversations/{chat}/messages", json={"id": "vid-1", "media_id": film["id"]})
+    assert sent["message"]["kind"] == "video" and sent["message"]["media"] == film
+    events = [e for e in await bob.sync_all() if e["type"] == "message" and e["data"]["kind"] == "video"]
+    assert [e["data"]["media"]["id"] for e in events] == [film["id"]]
+    assert (await bob.call("GET", f"/media/{film['id']}")).headers["content-type"] == "video/mp4"
+    assert (await bob.call("GET", f"/media/{film['id']}/thumbnail")).headers["content-type"] == "image/jpeg"
+    seq = sent["message"]["seq"]
+    reply = await bob.ok("POST", f"/conversations/{chat}/messages", json={"id": "r-2", "text": "ha", "reply_to": seq})
+    assert reply["message"]["reply_to"]["kind"] == "video"
 
     # only one's own uploads can be sent, and text and media do not mix
     mine = await uploaded(bob, mediafiles.png(), "image")
@@ -425,6 +472,7 @@ async def test_unreferenced_media_are_swept_after_the_grace_period(make_server: 
     content = os.urandom(4000)
     kept = await uploaded(alice, mediafiles.jpeg(), "image")
     lost = await uploaded(alice, content, "file", "a")
+    await uploaded(alice, mediafiles.video(0.5), "video")  # and its poster: both files go
     recalled = await uploaded(alice, mediafiles.png(), "image")
     await alice.ok("POST", f"/conversations/{chat}/messages", json={"id": "k", "media_id": kept["id"]})
     sent = await alice.ok("POST", f"/conversations/{chat}/messages", json={"id": "r", "media_id": recalled["id"]})

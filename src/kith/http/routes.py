@@ -109,7 +109,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              response=Conversation, errors=(400, 404)),
     # media
     Endpoint("POST", V1 + "/media", media.upload,
-             "Upload an image, voice note or file (multipart, or the raw bytes streamed): its media id", "media",
+             "Upload an image, voice note, video or file (multipart, or the raw bytes streamed): its media id", "media",
              body=media.UploadBody, query=media.UploadQuery, response=Media, status=201, body_kind=UPLOAD,
              max_body="media_file_max_bytes", errors=(400, 413, 415, 429)),
     Endpoint("GET", V1 + "/media/{media_id}", media.download,
@@ -117,7 +117,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              response=bytes, media_type="application/octet-stream", errors=(404,),
              also=((206, "Part of the file (a Range request)"), (304, "Not modified (If-None-Match)"))),
     Endpoint("GET", V1 + "/media/{media_id}/thumbnail", media.thumbnail,
-             "An image's thumbnail (WebP, at most 400 px; the image itself until it is made)", "media",
+             "An image's thumbnail (WebP, at most 400 px; the image itself until it is made), a video's poster (JPEG)",
+             "media",
              response=bytes, media_type="image/webp", errors=(404,),
              also=((304, "Not modified (If-None-Match)"),)),
     # moments

@@ -1,4 +1,5 @@
-"""What an upload really is: images decoded and re-encoded clean, voice notes demuxed and timed.
+"""What an upload really is: images decoded and re-encoded clean, voice notes demuxed and timed,
+videos stream-copied into a clean container.
 
 These functions block (they decode), so the service runs them in a thread, a few at a time. Each
 raises a DomainError that says what is wrong with the content; none trusts what the client said.
@@ -9,11 +10,19 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kith.errors import DomainError, Invalid, TooLarge, Unsupported
 from kith.media.models import THUMBNAIL_EDGE
+
+if TYPE_CHECKING:  # PyAV is imported where it is used: it loads FFmpeg's libraries
+    from av.audio.stream import AudioStream
+    from av.container import InputContainer
+    from av.stream import Stream
+    from av.video.frame import VideoFrame
+    from av.video.stream import VideoStream
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 MAX_FRAMES = 1000
@@ -181,3 +190,159 @@ def voice(source: Path, max_ms: int) -> Probed:
     if duration_ms > max_ms + 500:  # half a second of slack: recorders stop a little late
         raise Invalid(f"a voice note may be at most {max_ms // 1000} s long", "voice_too_long")
     return Probed(mime, duration_ms=max(duration_ms, 1))
+
+
+# -- video ---------------------------------------------------------------------------------------
+
+# what a video may come in: the demuxer that reads it, the container it is written back into, its
+# type, and the codecs that container carries (stream copy: what comes in is what goes out)
+VIDEO_CONTAINERS = {
+    "mov": ("mp4", "video/mp4", {"h264", "vp9", "av1"}, {"aac", "opus"}),  # MP4 and QuickTime
+    "matroska": ("webm", "video/webm", {"vp8", "vp9", "av1"}, {"opus"}),  # WebM
+}
+_NOT_VIDEO = "a video must be MP4, QuickTime (.mov) or WebM"
+PACKETS_PER_SECOND = 500  # far more than video at 240 frames a second and its audio need
+
+
+def video_demuxer(head: bytes) -> str | None:
+    """The one demuxer that may read an upload whose first bytes are ``head``: no other format's
+    reader (FFmpeg has hundreds) ever sees what a user sent."""
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: Matroska, WebM
+        return "matroska"
+    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free"):  # ISO base media, QuickTime
+        return "mov"
+    return None
+
+
+def video(source: Path, target: Path, poster: Path, max_ms: int, max_pixels: int) -> Probed:
+    """Check a video and write it to ``target`` stream-copied (never re-encoded) into a fresh MP4
+    (its index first, so it plays while it loads) or WebM, with one video and at most one audio
+    stream and none of the container's metadata (creation time, GPS position, device names, data
+    tracks); a JPEG of its first frame, at most THUMBNAIL_EDGE px, goes to ``poster``.
+
+    Every packet is demuxed (the duration is measured, not taken from the header; a file that ends
+    before its index does is truncated), key frames are decoded (that the codec reads it at all,
+    without the cost of decoding every frame), audio is decoded whole."""
+    with open(source, "rb") as f:
+        demuxer = video_demuxer(f.read(16))
+    if demuxer is None:
+        raise Unsupported(_NOT_VIDEO, "not_a_video")
+    import av  # loaded on first use: it brings FFmpeg's libraries
+
+    out_format, mime, video_codecs, audio_codecs = VIDEO_CONTAINERS[demuxer]
+    try:
+        container = av.open(str(source), format=demuxer, metadata_errors="ignore")
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        raise Invalid(f"the video could not be read: {exc}", "invalid_video") from None
+    with container:
+        # a cover picture is a "video" stream of one still: not the film
+        films = [v for v in container.streams.video if not v.disposition & av.stream.Disposition.attached_pic]
+        if not films:
+            raise Unsupported("there is no video in this file", "not_a_video")
+        vstream = films[0]
+        astream = container.streams.audio[0] if container.streams.audio else None
+        vcodec = _codec_name(vstream)
+        if vcodec not in video_codecs:
+            raise Unsupported(
+                f"{out_format.upper()} video must be {', '.join(sorted(video_codecs)).upper()}, not {vcodec}",
+                "unsupported_video",
+            )  # fmt: skip
+        if astream is not None and _codec_name(astream) not in audio_codecs:
+            raise Unsupported(
+                f"the sound of {out_format.upper()} video must be {' or '.join(sorted(audio_codecs)).upper()},"
+                f" not {_codec_name(astream)}", "unsupported_video",
+            )  # fmt: skip
+        if (vstream.width or 0) * (vstream.height or 0) > max_pixels:
+            raise TooLarge(f"a video's frames may have at most {max_pixels} pixels", "video_too_large",
+                           limit=max_pixels)  # fmt: skip
+        if container.duration is not None and container.duration // 1000 > max_ms + 500:
+            raise _too_long(max_ms)  # what the header says is enough to refuse (not to accept)
+        # the decoder refuses frames larger than the limit, whatever the container claimed
+        vstream.codec_context.options = {"max_pixels": str(max_pixels)}
+        vstream.codec_context.skip_frame = "NONKEY"
+        try:
+            return _remux(container, vstream, astream, target, poster, out_format, mime, max_ms)
+        except DomainError:
+            raise
+        except (av.FFmpegError, ValueError, OSError) as exc:
+            raise Invalid(f"the video could not be decoded: {exc}", "invalid_video") from None
+
+
+def _codec_name(stream: Stream) -> str:
+    return str(stream.codec_context.codec.canonical_name) if stream.codec_context is not None else "none"
+
+
+def _too_long(max_ms: int) -> Invalid:
+    return Invalid(f"a video may be at most {max_ms // 1000} s long", "video_too_long")
+
+
+def _remux(
+    inp: InputContainer, vstream: VideoStream, astream: AudioStream | None, target: Path, poster: Path,
+    out_format: str, mime: str, max_ms: int,
+) -> Probed:  # fmt: skip
+    import av
+
+    streams: list[Stream] = [vstream] if astream is None else [vstream, astream]
+    options = {"fflags": "+bitexact"}  # no "encoder" tag naming the software that wrote it
+    if out_format == "mp4":
+        options["movflags"] = "+faststart"  # the index (moov) before the media data
+    frame: VideoFrame | None = None
+    packets: dict[int, int] = {}
+    ends: dict[int, float] = {}
+    audio_frames = 0
+    budget = max(1, max_ms // 1000 + 1) * PACKETS_PER_SECOND
+    with av.open(str(target), "w", format=out_format, options=options) as out:
+        copies = {s.index: out.add_stream_from_template(s, opaque=True) for s in streams}
+        for packet in inp.demux(streams):
+            if packet.size == 0:  # the demuxer's end-of-stream marker
+                continue
+            if packet.is_corrupt:
+                raise Invalid("the video is cut short or damaged", "invalid_video")
+            index = packet.stream.index
+            packets[index] = packets.get(index, 0) + 1
+            budget -= 1
+            if budget < 0:
+                raise Invalid("the video has too many frames for its length", "invalid_video")
+            if packet.pts is not None and packet.time_base is not None:
+                end = float((packet.pts - (packet.stream.start_time or 0) + (packet.duration or 0)) * packet.time_base)
+                ends[index] = max(ends.get(index, 0.0), end)
+                if end * 1000 > max_ms + 500:
+                    raise _too_long(max_ms)
+            if index == vstream.index:
+                for decoded in vstream.decode(packet):  # key frames only (skip_frame)
+                    if frame is None:
+                        frame = decoded
+            else:
+                audio_frames += len(packet.decode())
+            packet.stream = copies[index]
+            out.mux(packet)
+        for decoded in vstream.decode(None):  # what the decoder held back
+            if frame is None:
+                frame = decoded
+        for s in streams:
+            # an MP4's index lists every packet: if fewer arrived, the file was cut short
+            if out_format == "mp4" and packets.get(s.index, 0) < len(s.index_entries):
+                raise Invalid("the video is cut short", "invalid_video")
+    if frame is None:
+        raise Invalid("no frame of the video could be decoded", "invalid_video")
+    if astream is not None and audio_frames == 0:
+        raise Invalid("the video's sound could not be decoded", "invalid_video")
+    declared = inp.duration  # microseconds, from the header (a WebM's, if it has one)
+    measured = max(ends.values(), default=0.0)
+    if declared is not None and measured * 1000 < declared / 1000 - 1000:
+        raise Invalid("the video ends before its header says it does: it is cut short", "invalid_video")
+    rotation = round(frame.rotation / 90) * 90 % 360 if frame.rotation else 0
+    width, height = (frame.height, frame.width) if rotation in (90, 270) else (frame.width, frame.height)
+    _save_poster(frame, rotation, poster)
+    return Probed(mime, width, height, max(round(measured * 1000), 1))
+
+
+def _save_poster(frame: VideoFrame, rotation: int, target: Path) -> None:
+    """The frame scaled down by FFmpeg before it is ever an RGB picture (a 4K frame is not
+    converted whole), turned as the video is shown, as a JPEG."""
+    w, h = frame.width, frame.height
+    scale = min(1.0, THUMBNAIL_EDGE / max(w, h))
+    small = frame.reformat(width=max(2, round(w * scale)), height=max(2, round(h * scale)), format="rgb24").to_image()
+    if rotation:
+        small = small.rotate(rotation, expand=True)
+    small.save(target, "JPEG", quality=80)

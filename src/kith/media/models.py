@@ -10,7 +10,8 @@ import msgspec
 IMAGE = "image"
 VOICE = "voice"
 FILE = "file"
-KINDS = (IMAGE, VOICE, FILE)
+VIDEO = "video"
+KINDS = (IMAGE, VOICE, FILE, VIDEO)
 
 # what refers to a media file (media_refs.ref_kind)
 REF_MESSAGE = "message"
@@ -55,13 +56,16 @@ class MediaLimits:
     voice_max_bytes: int = 2 * 1024 * 1024
     voice_max_ms: int = 60_000
     file_max_bytes: int = 100 * 1024 * 1024
+    video_max_bytes: int = 50 * 1024 * 1024
+    video_max_ms: int = 300_000
     quota_bytes: int = 2 * 1024 * 1024 * 1024
     sweep_grace_ms: int = 86_400_000
     process_concurrency: int = 2
     uploads_at_once: int = 4  # per user and node
 
     def max_bytes(self, kind: str) -> int:
-        return {IMAGE: self.image_max_bytes, VOICE: self.voice_max_bytes}.get(kind, self.file_max_bytes)
+        limits = {IMAGE: self.image_max_bytes, VOICE: self.voice_max_bytes, VIDEO: self.video_max_bytes}
+        return limits.get(kind, self.file_max_bytes)
 
 
 def media_from_row(row: object) -> Media:

@@ -2,9 +2,10 @@
 
 An upload is streamed to a temporary file (hashed and counted as it arrives, refused the moment it
 passes its kind's limit), checked in a thread (images decoded and re-encoded clean, voice notes
-demuxed and timed; at most ``process_concurrency`` at once, since a decoded image holds its pixels
-in memory), and moved into place in the transaction that records it. Thumbnails and the sweep of
-media nothing refers to are outbox jobs: neither runs inside a user's request.
+demuxed and timed, videos stream-copied into a clean container with a poster made of their first
+frame; at most ``process_concurrency`` at once, since a decoded image holds its pixels in memory),
+and moved into place in the transaction that records it. Image thumbnails and the sweep of media
+nothing refers to are outbox jobs: neither runs inside a user's request.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from kith.media.models import (
     REF_MESSAGE,
     REF_MOMENT_POST,
     REF_USER_AVATAR,
+    VIDEO,
     VOICE,
     Media,
     MediaLimits,
@@ -88,6 +90,7 @@ class _Checked:
     sha256: str
     size: int
     probed: inspect.Probed
+    poster: tuple[Path, str, int] | None = None  # a video's first frame: its file, sha-256 and size
 
 
 class MediaService:
@@ -170,6 +173,14 @@ class MediaService:
             return _Checked(clean, sha256_of(clean), clean.stat().st_size, probed)
         if kind == VOICE:
             return _Checked(path, sha256, size, inspect.voice(path, self.caps.voice_max_ms))
+        if kind == VIDEO:
+            clean, poster = self.blobs.temporary(), self.blobs.temporary()
+            made.extend((clean, poster))
+            probed = inspect.video(path, clean, poster, self.caps.video_max_ms, self.caps.image_max_pixels)
+            fsync(clean)
+            fsync(poster)
+            shot = (poster, sha256_of(poster), poster.stat().st_size)
+            return _Checked(clean, sha256_of(clean), clean.stat().st_size, probed, shot)
         return _Checked(path, sha256, size, inspect.Probed("application/octet-stream"))
 
     def _over_quota(self) -> TooLarge:
@@ -187,11 +198,17 @@ class MediaService:
         # moved in under the blob's row lock, after counting the use: a sweep of the same file either
         # finished before (and the file is put back here) or waits and sees the use
         self.blobs.place(checked.path, checked.sha256)
+        thumb = None
+        if checked.poster is not None:  # a video's poster is its thumbnail, made with the check
+            poster, thumb, poster_size = checked.poster
+            store.use_blob(tx, thumb, poster_size, log.now)
+            self.blobs.place(poster, thumb)
         media_id = secrets.token_urlsafe(16)
         p = checked.probed
         store.insert_media(
             tx, id=media_id, owner_id=owner, kind=kind, mime=p.mime, size=checked.size, sha256=checked.sha256,
             name=name, width=p.width, height=p.height, duration_ms=p.duration_ms, created_at=log.now,
+            thumb_sha256=thumb,
         )  # fmt: skip
         payload = encode({"media_id": media_id})
         if kind == IMAGE:
@@ -217,11 +234,14 @@ class MediaService:
             if row is None or not self._may_see(tx, caller.user_id, row):
                 raise NotFound(_NO_MEDIA)
             if thumbnail:
-                if row["kind"] != IMAGE:
-                    raise NotFound("only images have thumbnails", "no_thumbnail")
+                if row["kind"] not in (IMAGE, VIDEO):
+                    raise NotFound("only images and videos have thumbnails", "no_thumbnail")
                 if row["thumb_sha256"]:
                     sha = row["thumb_sha256"]
-                    return Stored(self.blobs.path(sha), sha, "image/webp", 0, IMAGE, "")
+                    mime = "image/jpeg" if row["kind"] == VIDEO else "image/webp"  # a video's poster
+                    return Stored(self.blobs.path(sha), sha, mime, 0, IMAGE, "")
+                if row["kind"] == VIDEO:
+                    raise NotFound("this video has no poster", "no_thumbnail")
             sha = row["sha256"]
             return Stored(self.blobs.path(sha), sha, row["mime"], row["size"], row["kind"], row["name"])
 
