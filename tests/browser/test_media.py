@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import mediafiles
 from kithweb import DESKTOP, PHONE, Account, Api, App
 from PIL import Image, ImageDraw
 from playwright.sync_api import Locator, Page, expect
@@ -239,6 +240,46 @@ def test_a_voice_note_recorded_by_holding_the_button_is_played_by_a_friend(
 
     stored = [m for m in api.messages(bob, conversation) if m["kind"] == "voice"]
     assert len(stored) == 1 and 1000 <= stored[0]["media"]["duration_ms"] <= 3500, stored
+
+
+def test_a_video_is_sent_and_the_friend_sees_its_poster_and_plays_it(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob, conversation = friends_in_a_chat(api)
+    a = new_app("alice").signed_in_as(alice, f"chats/{conversation}")
+    b = new_app("bob", PHONE).signed_in_as(bob, "chats")
+    film = mediafiles.video(2.0, size=(480, 270))  # H.264 and AAC, a phone's metadata, its index at the end
+
+    pick(a, "Photo or video", [{"name": "harbour.mp4", "mimeType": "video/mp4", "buffer": film}])
+    preview = a.page.get_by_role("dialog", name="Send video")
+    expect(preview.locator(".video-length")).to_have_text("0:02")  # the browser read its length
+    preview.get_by_role("button", name="Send").click()
+    mine = a.page.locator(".msg.mine", has=a.page.locator(".msg-video"))
+    expect(mine).to_have_attribute("data-state", "sent")
+
+    # Bob, on his phone: the list says what it is, the chat shows the poster, sized like a picture
+    expect(b.chat_item("Alice Chen").locator(".chat-preview")).to_have_text("[Video] 0:02")
+    b.open_chat("Alice Chen")
+    video = b.page.locator(".msg.theirs .msg-video")
+    assert wait_loaded(b.page, video.locator(".video-poster img")) == 400  # the poster, at most 400 px
+    expect(video).to_have_class(re.compile(r"\bloaded\b"))
+    expect(video.locator(".video-length")).to_have_text("0:02")
+    box = video.bounding_box()
+    assert box and round(box["width"]) == 280 and round(box["height"]) == 158, box  # 480 x 270 fits 280 wide
+    b.screenshot("media-video-poster-phone")
+
+    # a tap: a player with controls takes the poster's place, loads the video and plays it
+    video.get_by_role("button", name="Play video").click()
+    player = video.locator("video.video-player")
+    expect(player).to_have_attribute("controls", "")
+    expect(player).to_have_attribute("preload", "none")
+    handle = player.element_handle()
+    b.page.wait_for_function("v => v.readyState > 0 && Math.abs(v.duration - 2) < 0.2", arg=handle)
+    b.page.wait_for_function("v => v.currentTime > 0 && v.videoWidth === 480", arg=handle)
+    expect(video).to_have_attribute("data-state", "playing")
+    b.screenshot("media-video-playing-phone")
+
+    stored = [m for m in api.messages(bob, conversation) if m["kind"] == "video"]
+    assert len(stored) == 1 and stored[0]["media"]["mime"] == "video/mp4"
+    assert (stored[0]["media"]["width"], stored[0]["media"]["height"]) == (480, 270)
 
 
 def test_files_keep_their_name_as_text_and_download_as_the_same_bytes(

@@ -192,6 +192,11 @@ export function seedMedia(id, blob, { thumbnail = false } = {}) {
   mediaCache.set(key, entry);
 }
 
+/** A media file's bytes, fetched afresh and not cached (a video: too big for the cache). */
+export function mediaBlob(id) {
+  return fetchMedia(`/media/${encodeURIComponent(id)}`);
+}
+
 /** Save a media file under its own name (a file message's Download). */
 export async function saveMedia(media) {
   const cached = cachedMediaUrl(media.id);

@@ -15,6 +15,7 @@ import { applyEvents, applyMessage, changed, loadSnapshot, reset, state } from '
 import { Sync } from './sync.js';
 import { acked, clearOutbox, disconnected, flush, loadOutbox, refused, useTransport } from './outbox.js';
 import { clearUploads } from './uploads.js';
+import { stopVideo } from './messages/video.js';
 import { useSignOut, useSync } from './actions.js';
 import { currentRoute, go, onRoute } from './router.js';
 import { mountShell } from './views/shell.js';
@@ -157,6 +158,7 @@ function endSession(notice) {
   clearSession();
   clearOutbox();
   clearUploads();
+  stopVideo();
   reset(null, null);
   delete root.dataset.connection;
   document.title = 'kith';

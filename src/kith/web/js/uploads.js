@@ -1,4 +1,4 @@
-// Pictures, voice notes and files on their way out. Each is uploaded (POST /media, the file as the
+// Pictures, voice notes, videos and files on their way out. Each is uploaded (POST /media, the file as the
 // raw body, with progress), then sent as a message referring to its media id. Like the outbox, each
 // gets a client id when it is written and keeps it through retries, so the server stores the
 // message once. The bytes live only in this page: a send still pending when the page goes away is
@@ -56,8 +56,8 @@ function progressed(item, fraction) {
 }
 
 /**
- * Send a file as a message of `kind` (image, voice or file). `details` may give width and height
- * (a picture) or duration_ms (a voice note) so the pending bubble has its final size at once, and
+ * Send a file as a message of `kind` (image, voice, video or file). `details` may give width and height
+ * (a picture, a video) or duration_ms (a voice note, a video) so the pending bubble has its final size at once, and
  * replyTo, the message it answers.
  */
 export function sendMedia(conversationId, file, kind, details = {}) {
@@ -72,7 +72,7 @@ export function sendMedia(conversationId, file, kind, details = {}) {
     width: details.width || null,
     height: details.height || null,
     duration_ms: details.duration_ms ?? null,
-    local_url: kind === 'image' || kind === 'voice' ? URL.createObjectURL(file) : null,
+    local_url: kind === 'file' ? null : URL.createObjectURL(file),
     progress: 0,
     state: 'sending',
     error: null,

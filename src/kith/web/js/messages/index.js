@@ -3,6 +3,7 @@ import './text.js';
 import './system.js';
 import './image.js';
 import './voice.js';
+import './video.js';
 import './file.js';
 import './news.js';
 import './location.js';

@@ -1,4 +1,4 @@
-// What the picture, voice and file kinds share: the media of a message, and the upload's progress.
+// What the picture, voice, video and file kinds share: the media of a message, and the upload's progress.
 
 import { h } from '../ui/dom.js';
 

@@ -24,8 +24,11 @@ const drafts = new Map(); // conversation id -> unsent text, kept while the page
 const ctx = { nameOf, isMe };
 const MAX_AT_ONCE = 10; // files sent from one pick, paste or drop
 const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif)$/; // what the server takes as a picture; others go as files
+const VIDEO_TYPES = /^video\/(mp4|quicktime|webm)$/; // what the server takes as a video (it checks the codecs)
 
 const NOT_A_PICTURE = new Set(['not_an_image', 'invalid_image', 'image_too_large']);
+// a video the server will not take as one may still go as a file (which is never played)
+const NOT_A_VIDEO = new Set(['not_a_video', 'invalid_video', 'unsupported_video', 'video_too_large', 'video_too_long', 'too_large']);
 const WEB = /^https?:\/\//i;
 const menuModes = new Map(); // conversation id -> whether an account's menu shows instead of the input
 
@@ -36,7 +39,7 @@ function retryable(m) {
   return !status || status === 429 || status >= 500;
 }
 
-const QUOTED = { image: '[Photo]', voice: '[Voice]', file: '[File]', location: '[Location]' };
+const QUOTED = { image: '[Photo]', voice: '[Voice]', video: '[Video]', file: '[File]', location: '[Location]' };
 
 /** What a reply's quote shows of the message it answers. */
 function quoteText(quote) {
@@ -102,7 +105,9 @@ export function mountChat(el, conversationId) {
     { class: 'send-btn mic-btn', type: 'button', 'aria-label': 'Hold to record a voice note', title: 'Hold to record, release to send' },
     icon('mic'),
   );
-  const imageInput = h('input', { type: 'file', accept: 'image/*', multiple: true, hidden: true, 'aria-label': 'Choose photos' });
+  const imageInput = h('input', {
+    type: 'file', accept: 'image/*,video/mp4,video/quicktime,video/webm', multiple: true, hidden: true, 'aria-label': 'Choose photos or videos',
+  });
   const fileInput = h('input', { type: 'file', multiple: true, hidden: true, 'aria-label': 'Choose files' });
   const attachButton = h(
     'button',
@@ -322,8 +327,8 @@ export function mountChat(el, conversationId) {
   // ---- pictures and files: the attach menu, paste, drag and drop ----
   attachButton.addEventListener('click', () =>
     openMenu(attachButton, [
-      { label: 'Photo', icon: 'image', action: () => imageInput.click() },
-      // an official account takes pictures and voice notes, not files
+      { label: 'Photo or video', icon: 'image', action: () => imageInput.click() },
+      // an official account takes pictures, videos and voice notes, not files
       ...(official() ? [] : [{ label: 'File', icon: 'file', action: () => fileInput.click() }]),
       ...('geolocation' in navigator ? [{ label: 'Location', icon: 'pin', action: () => shareLocation() }] : []),
     ], { label: 'Attach' }),
@@ -397,10 +402,11 @@ export function mountChat(el, conversationId) {
     stick = true;
   }
 
-  /** Pictures (and files) chosen, pasted or dropped: shown first, sent on Send. */
+  /** Pictures, videos (and files) chosen, pasted or dropped: shown first, sent on Send. */
   async function offerFiles(all) {
     if (all.length > MAX_AT_ONCE) toast(`Only ${MAX_AT_ONCE} go at once; the rest were left out.`);
-    const files = all.slice(0, MAX_AT_ONCE).map((file) => ({ file, kind: IMAGE_TYPES.test(file.type) ? 'image' : 'file', size: {}, preview: null }));
+    const kindOfFile = (file) => (IMAGE_TYPES.test(file.type) ? 'image' : VIDEO_TYPES.test(file.type) ? 'video' : 'file');
+    const files = all.slice(0, MAX_AT_ONCE).map((file) => ({ file, kind: kindOfFile(file), size: {}, preview: null }));
     const urls = [];
     // a picture the browser cannot draw is no picture to the server either: it goes as a file
     await Promise.all(
@@ -417,21 +423,42 @@ export function mountChat(el, conversationId) {
         }
       }),
     );
+    // a video's size and length, where the browser can read them (the server checks it either way)
+    await Promise.all(
+      files.filter((f) => f.kind === 'video').map(async (f) => {
+        const url = URL.createObjectURL(f.file);
+        urls.push(url);
+        const video = h('video', { class: 'preview-img', src: url, muted: true, preload: 'metadata', playsinline: true, 'aria-label': f.file.name || 'Video' });
+        f.preview = h('div', { class: 'preview-tile' }, video, h('span', { class: 'video-length' }, icon('video', { size: 14 })));
+        await new Promise((resolve) => {
+          video.addEventListener('loadedmetadata', resolve, { once: true });
+          video.addEventListener('error', resolve, { once: true });
+          setTimeout(resolve, 3000);
+        });
+        if (video.videoWidth && video.videoHeight) f.size = { width: video.videoWidth, height: video.videoHeight };
+        if (Number.isFinite(video.duration)) {
+          f.size.duration_ms = Math.round(video.duration * 1000);
+          f.preview.lastChild.append(duration(f.size.duration_ms));
+        }
+      }),
+    );
     if (destroyed) return;
     if (official() && files.some((f) => f.kind === 'file')) {
-      toast('An official account takes pictures and voice notes, not files.');
-      files.splice(0, files.length, ...files.filter((f) => f.kind === 'image'));
+      toast('An official account takes pictures, videos and voice notes, not files.');
+      files.splice(0, files.length, ...files.filter((f) => f.kind !== 'file'));
       if (!files.length) return;
     }
-    const images = files.filter((f) => f.kind === 'image');
-    const previews = images.map((f) => f.preview);
+    const shown = files.filter((f) => f.kind !== 'file'); // pictures and videos, with a preview each
+    const videos = files.filter((f) => f.kind === 'video');
+    const previews = shown.map((f) => f.preview);
     const others = files.filter((f) => f.kind === 'file').map((f) =>
       h('li', { class: 'preview-file' }, icon('file', { size: 22 }), h('span', { class: 'file-name' }, f.file.name || 'File'), h('span', { class: 'muted small' }, fileSize(f.file.size))),
     );
     const count = files.length;
-    const title = !others.length
+    const title = !others.length && !videos.length
       ? count === 1 ? 'Send photo' : `Send ${count} photos`
-      : !images.length ? (count === 1 ? 'Send file' : `Send ${count} files`) : `Send ${count} items`;
+      : !others.length && videos.length === count ? (count === 1 ? 'Send video' : `Send ${count} videos`)
+        : !shown.length ? (count === 1 ? 'Send file' : `Send ${count} files`) : `Send ${count} items`;
     let sent = false;
     openDialog({
       title,
@@ -791,7 +818,7 @@ export function mountChat(el, conversationId) {
               retryable(m)
                 ? h('button', { class: 'link-btn', type: 'button', 'data-focus': 'retry', onclick: () => (m.upload ? retryUpload(m.client_id) : retry(m.client_id)) }, 'Retry')
                 : null,
-              m.upload && m.kind === 'image' && NOT_A_PICTURE.has(m.error?.code)
+              m.upload && ((m.kind === 'image' && NOT_A_PICTURE.has(m.error?.code)) || (m.kind === 'video' && NOT_A_VIDEO.has(m.error?.code)))
                 ? h('button', { class: 'link-btn', type: 'button', 'data-focus': 'as-file', onclick: () => retryUpload(m.client_id, { asFile: true }) }, 'Send as a file')
                 : null,
               h('button', { class: 'link-btn', type: 'button', onclick: () => (m.upload ? discardUpload(m.client_id) : discard(m.client_id)) }, 'Delete'),
