@@ -365,3 +365,29 @@ def test_articles_arrive_as_cards_with_kiths_pictures_and_open_inside_kith(
     with r.watch.expect_problems("404"):
         page.reload()
         expect(page.get_by_text("Its publisher deleted this article.")).to_be_visible()
+
+
+def test_an_accounts_video_arrives_with_its_title_and_plays(
+    new_app: Callable[..., App], api: Api, kith: Server, bot: Bot
+) -> None:
+    owner, account = harbour_news(api, kith, bot)
+    secret = api.call(owner, "POST", f"/official-accounts/{account['id']}/secret")["app_secret"]
+    client = kith_client(kith.url, account["app_id"], secret)
+    reader = api.register("films", "Fay Films")
+    api.call(reader, "PUT", f"/official-accounts/{account['id']}/follow")
+    tour = client.media.upload("video", ("tour.mp4", mediafiles.video(2.0, size=(320, 240))))["media_id"]
+    words = ("The harbour at dawn", "Boats going out, filmed from the pier.")
+    made = client.media.upload_video(tour, *words)
+    client.message.send_mass_video(None, made["media_id"], is_to_all=True)
+
+    r = new_app("films").signed_in_as(reader, "chats")
+    page = r.page
+    page.locator("a.chat-item.subscriptions-item").click()
+    page.get_by_role("list", name="Subscriptions").locator("a.chat-item").filter(has_text=account["name"]).click()
+    message = page.locator(".msg.from-account", has=page.locator(".msg-video"))
+    expect(message.locator(".video-caption")).to_have_text("\n".join(words))
+    expect(message.locator(".msg-video")).to_have_class(re.compile(r"\bloaded\b"))
+    message.get_by_role("button", name="Play video").click()
+    player = message.locator("video.video-player")
+    page.wait_for_function("v => v.readyState > 0 && v.duration > 1.5", arg=player.element_handle())
+    r.screenshot("official-video-desktop")

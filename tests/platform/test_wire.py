@@ -9,11 +9,12 @@ import pytest
 import werobot.parser
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.replies import ArticlesReply, ImageReply, TextReply
+from wechatpy.replies import ArticlesReply, ImageReply, TextReply, VideoReply
 from wechatpy.utils import check_signature
 from werobot.crypto import MessageCrypt
 from werobot.replies import Article, process_function_reply
 from werobot.replies import ArticlesReply as RobotArticles
+from werobot.replies import VideoReply as RobotVideo
 
 from kith.platform.crypto import CryptoError, MessageCrypto, signature
 from kith.platform.envelope import AbnormalReply, parse_reply, render
@@ -60,6 +61,28 @@ def test_an_inbound_envelope_parses_in_both_libraries() -> None:
     assert (message.type, message.content, message.id, message.source) == ("text", text, 6054768590064713728, OPENID)
     robot = werobot.parser.process_message(werobot.parser.parse_xml(xml))
     assert (robot.type, robot.content, robot.source) == ("text", text, OPENID)
+
+
+def test_a_followers_video_parses_in_both_libraries() -> None:
+    video = "q2VdL0mA3c9XhYp1f7RZbQ"
+    xml = render({"ToUserName": GH, "FromUserName": OPENID, "CreateTime": 1700000000, "MsgType": "video",
+                  "MediaId": video, "ThumbMediaId": video + "-poster", "MsgId": 7})  # fmt: skip
+    message = parse_message(xml)
+    assert (message.type, message.media_id, message.thumb_media_id) == ("video", video, video + "-poster")
+    robot = werobot.parser.process_message(werobot.parser.parse_xml(xml))
+    assert (robot.type, robot.media_id, robot.thumb_media_id) == ("video", video, video + "-poster")
+
+
+def test_video_replies_from_both_libraries_are_accepted() -> None:
+    plain = {"ToUserName": GH, "FromUserName": OPENID, "CreateTime": 1, "MsgType": "video", "MediaId": "M", "MsgId": 1}
+    inbound = parse_message(render(plain))
+    bare = parse_reply(VideoReply(media_id="M1", message=inbound).render().encode(), OPENID, GH)
+    assert bare is not None and bare.fields["Video"] == {"MediaId": "M1"}  # wechatpy leaves out what is not given
+    full = VideoReply(media_id="M1", title="T", description="D", message=inbound).render().encode()
+    assert parse_reply(full, OPENID, GH).fields["Video"] == {"MediaId": "M1", "Title": "T", "Description": "D"}  # type: ignore[union-attr]
+    robot_message = werobot.parser.process_message(werobot.parser.parse_xml(render(plain)))
+    robot = RobotVideo(message=robot_message, media_id="M2").render().encode()  # werobot: always both, maybe empty
+    assert parse_reply(robot, OPENID, GH).fields["Video"] == {"MediaId": "M2", "Title": "", "Description": ""}  # type: ignore[union-attr]
 
 
 def test_replies_from_both_libraries_are_accepted() -> None:

@@ -81,7 +81,7 @@ class Message(msgspec.Struct):
     recalled: bool = False
     reply_to: Quote | None = None
     system: dict[str, Any] | None = None
-    media: Media | None = None  # of an image, voice or file message (docs/media.md)
+    media: Media | None = None  # of an image, voice, video or file message (docs/media.md)
     articles: list[Article] | None = None  # of a news message
     location: Location | None = None  # of a location message
 
@@ -139,8 +139,8 @@ def message_from_row(row: Any) -> Message:
         text = ""
     elif row["kind"] == SYSTEM:
         system, text = decode(text), ""
-    elif row["kind"] in MEDIA_KINDS:
-        media, text = _MEDIA.decode(text), ""
+    elif row["kind"] in MEDIA_KINDS:  # an account's video may come with a caption (its title)
+        media, text = _MEDIA.decode(text), _CAPTION.decode(text).caption
     elif row["kind"] == NEWS:
         articles, text = _ARTICLES.decode(text), ""
     elif row["kind"] == LOCATION:
@@ -172,7 +172,12 @@ def message_from_row(row: Any) -> Message:
     )
 
 
+class _Caption(msgspec.Struct):
+    caption: str = ""
+
+
 _MEDIA = msgspec.json.Decoder(Media)
+_CAPTION = msgspec.json.Decoder(_Caption)
 _ARTICLES = msgspec.json.Decoder(list[Article])
 _LOCATION = msgspec.json.Decoder(Location)
 

@@ -46,7 +46,7 @@ from kith.errors import Conflict, Forbidden, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
 from kith.media import access as media
-from kith.media.models import IMAGE, MEDIA_ID, REF_GROUP_AVATAR, REF_MESSAGE, VOICE
+from kith.media.models import IMAGE, MEDIA_ID, REF_GROUP_AVATAR, REF_MESSAGE, VIDEO, VOICE
 from kith.media.models import KINDS as MEDIA_KINDS
 from kith.platform import access as platform
 from kith.ratelimit import Limits
@@ -327,7 +327,7 @@ class ChatService:
         else:
             recipients = store.member_ids(tx, conversation_id)
         quote = self._quote(tx, row, me, reply_to) if reply_to is not None else None
-        allowed = (IMAGE, VOICE) if row["kind"] == OFFICIAL else MEDIA_KINDS  # an account takes no files
+        allowed = (IMAGE, VOICE, VIDEO) if row["kind"] == OFFICIAL else MEDIA_KINDS  # an account takes no files
         attached = media.own(tx, me, media_id, allowed) if media_id is not None else None
         if location is not None:
             kind, body = LOCATION, encode_str(location)

@@ -141,6 +141,10 @@ async def _upload_news(p: PlatformService, account: Any, _: Request, body: Any) 
     return await p.upload_news(account, body, permanent=False)
 
 
+async def _upload_video(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
+    return await p.upload_video(account, body)
+
+
 async def _add_news(p: PlatformService, account: Any, _: Request, body: Any) -> Any:
     return await p.upload_news(account, body, permanent=True)
 
@@ -278,7 +282,10 @@ def _download(services: Services) -> Callable[[Request], Awaitable[Response]]:
     async def view(request: Request) -> Response:
         try:
             account = await services.platform.by_token(request.query_params.get("access_token"))
-            return _file(await services.platform.media_file(account, request.query_params.get("media_id", "")))
+            stored = await services.platform.media_file(account, request.query_params.get("media_id", ""))
+            if stored.kind == "video" and "download" not in request.query_params:  # as WeChat: a link to it
+                return _answer({"video_url": str(request.url.include_query_params(download="1"))})
+            return _file(stored)
         except WeChatError as exc:
             return _answer({"errcode": exc.errcode, "errmsg": exc.message})
 
@@ -295,6 +302,7 @@ def routes(services: Services, upload_limit: int) -> list[BaseRoute]:
         ("/message/mass/get", "POST", _mass_get, {"body": True}),
         ("/message/mass/delete", "POST", _mass_delete, {"body": True}),
         ("/media/uploadnews", "POST", _upload_news, {"body": True}),
+        ("/media/uploadvideo", "POST", _upload_video, {"body": True}),
         ("/material/add_news", "POST", _add_news, {"body": True}),
         ("/draft/add", "POST", _draft_add, {"body": True}),
         ("/material/get_material", "POST", _material_get, {"body": True}),

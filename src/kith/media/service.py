@@ -247,9 +247,9 @@ class MediaService:
 
         return await self.db.read(read)
 
-    async def fetch_for_account(self, owner_id: int, account_id: int, media_id: str) -> Stored:
+    async def fetch_for_account(self, owner_id: int, account_id: int, media_id: str, *, poster: bool = False) -> Stored:
         """A file as an official account's server may fetch it: its owner's uploads, and what its
-        followers sent in their conversations with it."""
+        followers sent in their conversations with it; with ``poster``, a video's poster."""
 
         def read(tx: Tx) -> Stored:
             row = store.media(tx, media_id)
@@ -259,6 +259,10 @@ class MediaService:
                 messages = [r["ref_id"] for r in store.refs(tx, media_id) if r["ref_kind"] == REF_MESSAGE]
                 if account_id not in chats.accounts_of_messages(tx, messages):
                     raise NotFound(_NO_MEDIA)
+            if poster:
+                if row["kind"] != VIDEO or not row["thumb_sha256"]:
+                    raise NotFound(_NO_MEDIA)
+                return Stored(self.blobs.path(row["thumb_sha256"]), row["thumb_sha256"], "image/jpeg", 0, IMAGE, "")
             sha = row["sha256"]
             return Stored(self.blobs.path(sha), sha, row["mime"], row["size"], row["kind"], row["name"])
 

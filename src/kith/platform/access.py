@@ -12,7 +12,7 @@ from kith.jsonenc import decode, encode
 from kith.media import access as media
 from kith.media.models import REF_ACCOUNT_MATERIAL
 from kith.platform import store
-from kith.platform.models import WINDOW_MESSAGE, AccountCard
+from kith.platform.models import POSTER, WINDOW_MESSAGE, AccountCard
 from kith.storage.database import Row, Tx
 
 DELIVER = "platform.deliver"  # the outbox topic: one message or event to an account's webhook
@@ -67,6 +67,8 @@ def user_wrote(tx: Tx, log: EventLog, account_id: int, user_id: int, message: An
         fields = {"MsgType": kind, "MediaId": message.media.id}
         if kind == "voice":
             fields["Format"] = message.media.mime.split("/")[-1]
+        elif kind == "video":
+            fields["ThumbMediaId"] = message.media.id + POSTER
         else:
             fields["PicUrl"] = ""
     else:

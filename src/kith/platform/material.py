@@ -53,7 +53,7 @@ async def upload(
     try:
         return await media_service.do_upload(Caller(account["owner_id"], 0), kind, name, chunks, declared)
     except DomainError as exc:
-        if exc.code in ("too_large", "image_too_large", "quota_exceeded"):
+        if exc.code in ("too_large", "image_too_large", "video_too_large", "video_too_long", "quota_exceeded"):
             raise WeChatError(40006, f"invalid media size: {exc.message}") from None
         if exc.code == "voice_too_long":
             raise WeChatError(45007, f"voice playtime out of limit: {exc.message}") from None

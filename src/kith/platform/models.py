@@ -25,6 +25,7 @@ MAX_DESCRIPTION = 200
 MAX_URL = 1024
 WINDOW_MESSAGE = "message"  # opened by the user's message: 5 sends within 48 hours
 WINDOW_EVENT = "event"  # opened by a follow or a menu click: 3 sends within a minute
+POSTER = "-poster"  # a video's media id and this: the ThumbMediaId of its poster (media ids are 22 characters)
 
 
 class WeChatError(DomainError):

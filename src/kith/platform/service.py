@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import msgspec
+
 from kith import validation
 from kith.accounts.models import Caller
 from kith.chats import access as chats
@@ -31,7 +33,7 @@ from kith.errors import Conflict, DomainError, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode, encode, encode_str
 from kith.media import access as media
-from kith.media.models import IMAGE, MEDIA_ID, REF_ACCOUNT_AVATAR, REF_ACCOUNT_NEWS, REF_MASS_SEND, VOICE
+from kith.media.models import IMAGE, MEDIA_ID, REF_ACCOUNT_AVATAR, REF_ACCOUNT_NEWS, REF_MASS_SEND, VIDEO, VOICE
 from kith.platform import articles, material, store
 from kith.platform.access import DELIVER, card, enqueue_delivery
 from kith.platform.crypto import AES_KEY, TOKEN, CryptoError, MessageCrypto, signature, signature_matches
@@ -44,6 +46,7 @@ from kith.platform.models import (
     MAX_NAME,
     MAX_URL,
     MODES,
+    POSTER,
     SERVICE,
     SUBSCRIPTION,
     WINDOW_EVENT,
@@ -80,6 +83,8 @@ MAX_MENU_BUTTONS, MAX_SUB_BUTTONS = 3, 5
 MAX_ARTICLE_TEXT = 200
 MAX_NEWS_A_DAY, MAX_NEWS_KEPT = 1_000, 5_000  # article sets: uploadnews per day, permanent ones kept
 NO_REPLY_EVENTS = ("MASSSENDJOBFINISH", "TEMPLATESENDJOBFINISH")  # reports: a reply to one reaches nobody
+MAX_VIDEO_TITLE, MAX_VIDEO_DESCRIPTION = 64, 120  # as an article's title and digest
+MPVIDEO = "mpvideo-"  # media/uploadvideo's ids: this, then the video's id, title and description (base64 JSON)
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,37 @@ class NewsSet:
     """An ``mpnews`` message's content until it is sent: the media id of an uploaded article set."""
 
     media_id: str
+
+
+@dataclass(frozen=True)
+class VideoOut:
+    """A video message's content until it is sent: the media id of a video and its caption."""
+
+    media_id: str
+    title: str = ""
+    description: str = ""
+
+
+def _video(media_id: Any, title: Any, description: Any) -> VideoOut:
+    """A video message's fields, checked; a media/uploadvideo id brings its own title and description."""
+    if not isinstance(media_id, str) or not media_id:
+        raise WeChatError(40007, "invalid media_id")
+    if media_id.startswith(MPVIDEO):
+        try:
+            packed = decode(base64.urlsafe_b64decode(media_id[len(MPVIDEO) :] + "=="))
+            media_id, title, description = packed["m"], title or packed["t"], description or packed["d"]
+        except (ValueError, KeyError, TypeError):
+            raise WeChatError(40007, "invalid media_id") from None
+        if not isinstance(media_id, str) or not MEDIA_ID.match(media_id):
+            raise WeChatError(40007, "invalid media_id")
+    title, description = title or "", description or ""
+    if not isinstance(title, str) or not isinstance(description, str):
+        raise WeChatError(40035, "invalid parameter: a video's title and description are strings")
+    if len(title) > MAX_VIDEO_TITLE:
+        raise WeChatError(45003, f"title size out of limit: at most {MAX_VIDEO_TITLE} characters")
+    if len(description) > MAX_VIDEO_DESCRIPTION:
+        raise WeChatError(45004, f"description size out of limit: at most {MAX_VIDEO_DESCRIPTION} characters")
+    return VideoOut(media_id, title.strip(), description.strip())
 
 
 def _digest(secret: str) -> str:
@@ -417,7 +453,7 @@ class PlatformService:
         store.use_window(tx, follow["account_id"], follow["user_id"])
 
     def _outgoing(self, body: dict[str, Any]) -> tuple[str, Any]:
-        """(message kind, content) of an API message body: text, image, voice or news."""
+        """(message kind, content) of an API message body: text, image, voice, video or news."""
         msgtype = body.get("msgtype")
         payload = body.get(msgtype) if isinstance(msgtype, str) else None
         if not isinstance(payload, dict):
@@ -435,6 +471,8 @@ class PlatformService:
             if not isinstance(media_id, str):
                 raise WeChatError(40007, "invalid media_id")
             return msgtype, media_id
+        if msgtype in ("video", "mpvideo"):  # a customer-service video, a mass send's
+            return VIDEO, _video(payload.get("media_id"), payload.get("title"), payload.get("description"))
         if msgtype == "news":
             return NEWS, _articles(payload.get("articles"))
         if msgtype == "mpnews":
@@ -452,6 +490,13 @@ class PlatformService:
             except DomainError:
                 raise WeChatError(40007, "invalid media_id") from None
             return encode_str(found)
+        if kind == VIDEO:
+            try:
+                video = media.own(tx, account["owner_id"], content.media_id, (VIDEO,))
+            except DomainError:
+                raise WeChatError(40007, "invalid media_id: not a video the account uploaded") from None
+            caption = "\n".join(line for line in (content.title, content.description) if line)
+            return encode_str({**msgspec.structs.asdict(video), "caption": caption})
         if kind == NEWS:
             if isinstance(content, NewsSet):
                 return encode_str(self._set_cards(tx, account, content.media_id))
@@ -477,18 +522,36 @@ class PlatformService:
         self, account: Row, media_type: str, name: str | None, chunks: AsyncIterator[bytes], declared: int | None
     ) -> dict[str, Any]:
         """``/cgi-bin/media/upload``: an upload of the account's owner, checked like any other."""
-        kind = {"image": IMAGE, "thumb": IMAGE, "voice": VOICE}.get(media_type)
+        kind = {"image": IMAGE, "thumb": IMAGE, "voice": VOICE, "video": VIDEO}.get(media_type)
         if kind is None:
-            raise WeChatError(40004, "invalid media type: kith takes image, thumb and voice")
+            raise WeChatError(40004, "invalid media type: kith takes image, thumb, voice and video")
         uploaded = await material.upload(self.media_service, account, kind, name, chunks, declared)
         key = "thumb_media_id" if media_type == "thumb" else "media_id"
         return {"type": media_type, key: uploaded.id, "created_at": uploaded.created_at // 1000}
 
     async def media_file(self, account: Row, media_id: str) -> Stored:
+        """An upload of the owner's or a follower's, or (``<id>-poster``, a ThumbMediaId) a video's poster."""
+        poster = media_id.endswith(POSTER)
+        base = media_id.removesuffix(POSTER)
         try:
-            return await self.media_service.fetch_for_account(account["owner_id"], account["id"], media_id)
+            return await self.media_service.fetch_for_account(account["owner_id"], account["id"], base, poster=poster)
         except NotFound:
             raise WeChatError(40007, "invalid media_id") from None
+
+    async def upload_video(self, account: Row, body: dict[str, Any]) -> dict[str, Any]:
+        """``media/uploadvideo``: a video the account uploaded, with its title and description, as the
+        id a mass ``mpvideo`` sends. The id carries them itself: nothing is stored."""
+        video = _video(body.get("media_id"), body.get("title"), body.get("description"))
+        if video.media_id.startswith(MPVIDEO):
+            raise WeChatError(40007, "invalid media_id: give the id media/upload answered")
+
+        def check(tx: Tx, log: EventLog) -> None:
+            self._stored(tx, account, VIDEO, video)  # refuses what is not the owner's video
+
+        await self.writer.run(check)
+        packed = encode({"m": video.media_id, "t": video.title, "d": video.description})
+        media_id = MPVIDEO + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+        return {"type": "video", "media_id": media_id, "created_at": self.clock.now_ms() // 1000}
 
     # -- the developer's server: articles (mpnews) ---------------------------------------------
 
@@ -954,6 +1017,14 @@ class PlatformService:
             if not isinstance(media_id, str):
                 raise AbnormalReply(f"a {reply.msg_type} reply needs its MediaId")
             return reply.msg_type, media_id
+        if reply.msg_type == "video":
+            inner = reply.fields.get("Video")
+            if not isinstance(inner, dict):
+                raise AbnormalReply("a video reply needs its Video")
+            try:
+                return VIDEO, _video(inner.get("MediaId"), inner.get("Title"), inner.get("Description"))
+            except WeChatError as exc:
+                raise AbnormalReply(f"a video reply: {exc.message}") from None
         if reply.msg_type == "news":
             cards = [
                 {"title": a.get("Title", ""), "description": a.get("Description", ""), "url": a.get("Url", ""),

@@ -1,4 +1,5 @@
-// Videos: the poster (a JPEG of the first frame) sized like a picture, a play button and the length;
+// Videos: the poster (a JPEG of the first frame) sized like a picture, a play button and the length
+// (and the caption an official account gave it, its title and description, under it);
 // a tap fetches the video (with the bearer token, as all media) and puts a <video controls> in its
 // place. One plays at a time: starting another puts the last one back to its poster and lets its
 // bytes go. A bubble redrawn while its video plays takes the same <video> element, so it plays on.
@@ -112,11 +113,12 @@ function render(message) {
   if (!views.has(media.id)) views.set(media.id, new Set());
   views.get(media.id).add(view);
   view.update();
-  return frame;
+  // an official account's video may have a title and a description: its caption, under it
+  return message.text ? h('div', { class: 'msg-video-captioned', style: { width: size.width } }, frame, h('div', { class: 'video-caption' }, message.text)) : frame;
 }
 
 registerKind('video', {
   bubbleClass: 'bubble-media',
   render,
-  preview: (message) => `[Video] ${duration(mediaOf(message).duration_ms)}`,
+  preview: (message) => `[Video] ${message.text ? message.text.split('\n')[0] : duration(mediaOf(message).duration_ms)}`,
 });
