@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import time
 from typing import Any
 
@@ -160,10 +161,13 @@ async def test_bad_videos_are_refused_with_their_errcode_and_change_nothing(make
 
         async def raw(video: dict[str, Any]) -> int:
             body = {"touser": openid, "msgtype": "video", "video": video}
-            answer = await http.post("/message/custom/send", params={"access_token": token}, json=body)
+            content = json.dumps(body).encode()  # ASCII: a lone surrogate goes as its \u escape
+            answer = await http.post("/message/custom/send", params={"access_token": token}, content=content)
             return int(answer.json()["errcode"])
 
         assert await raw({"media_id": tour, "title": 5}) == 40035
+        assert await raw({"media_id": tour, "title": "bell\u0007"}) == 40035
+        assert await raw({"media_id": tour, "description": "half \ud800"}) == 40035
         assert await raw({"media_id": "mpvideo-eyJtIjogMX0"}) == 40007  # {"m": 1}
         assert await raw({"title": "no media id"}) == 40007
     assert await account_videos(reader, chat) == []  # none of it reached the follower

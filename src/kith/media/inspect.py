@@ -260,6 +260,7 @@ def video(source: Path, target: Path, poster: Path, max_ms: int, max_pixels: int
         # the decoder refuses frames larger than the limit, whatever the container claimed
         vstream.codec_context.options = {"max_pixels": str(max_pixels)}
         vstream.codec_context.skip_frame = "NONKEY"
+        vstream.codec_context.thread_count = 1  # one frame in memory at a time, not one per core
         try:
             return _remux(container, vstream, astream, target, poster, out_format, mime, max_ms)
         except DomainError:

@@ -118,6 +118,12 @@ def _video(media_id: Any, title: Any, description: Any) -> VideoOut:
     title, description = title or "", description or ""
     if not isinstance(title, str) or not isinstance(description, str):
         raise WeChatError(40035, "invalid parameter: a video's title and description are strings")
+    for line in (title, description):
+        try:
+            if line.strip():
+                validation.message_text(line, MAX_VIDEO_DESCRIPTION * 4)
+        except DomainError as exc:
+            raise WeChatError(40035, f"invalid parameter: a video's title or description: {exc.message}") from None
     if len(title) > MAX_VIDEO_TITLE:
         raise WeChatError(45003, f"title size out of limit: at most {MAX_VIDEO_TITLE} characters")
     if len(description) > MAX_VIDEO_DESCRIPTION:
