@@ -140,8 +140,11 @@ async def test_bad_material_input_is_refused_with_its_errcode_and_stores_nothing
     adds: list[tuple[str, Any, int]] = [
         ("a type kith does not keep", lambda: client.material.add("file", ("f.png", png)), 40004),
         ("no type", lambda: client.post("material/add_material", files={"media": ("f.png", png)}), 40004),
-        ("a video, until media have a video kind",
-         lambda: client.material.add("video", ("v.mp4", b"\0" * 64), title="Regatta", introduction="Boats"), 40004),
+        ("a video that is not one",
+         lambda: client.material.add("video", ("v.mp4", b"\0" * 64), title="Regatta", introduction="Boats"), 40005),
+        ("a video without its description",
+         lambda: client.post("material/add_material", params={"type": "video"}, files={"media": ("v.mp4", png)}),
+         40035),
         ("an empty file", lambda: client.material.add("image", ("e.png", b"")), 44001),
         ("no body at all", lambda: client.post("material/add_material", params={"type": "image"}), 44001),
         ("another field than media",

@@ -15,7 +15,7 @@ import mediafiles
 import pytest
 import wechatpy
 import werobot
-from helpers import User, free_port, kith_client, register, serve_wsgi
+from helpers import User, free_port, kith_client, kith_robot, register, serve_wsgi
 from PIL import Image
 from wechatpy.exceptions import WeChatClientException
 from werobot.replies import VideoReply
@@ -194,3 +194,53 @@ async def test_bad_videos_are_refused_with_their_errcode_and_change_nothing(make
         httpd.shutdown()
         httpd.server_close()
     assert await account_videos(reader, chat) == []
+
+
+async def test_video_material_is_kept_with_its_title_and_introduction(make_server: Any) -> None:
+    server = make_server(ALLOW_LOCAL)
+    owner, reader = await register(server), await register(server)
+    created = await owner.ok("POST", "/official-accounts", json={"name": "Quay Films", "kind": "service"})
+    account = created["account"]
+    client = kith_client(server.url, account["app_id"], created["app_secret"])
+    film = mediafiles.video(1.0)
+
+    # wechatpy sends the description in the query, werobot as a form field: both are kept
+    kept = await asyncio.to_thread(client.material.add, "video", ("tour.mp4", film), "Harbour tour", "At dawn")
+    async with httpx.AsyncClient(base_url=server.url + "/cgi-bin") as http:
+        token = (await http.get("/token", params={"grant_type": "client_credential", "appid": account["app_id"],
+                                                  "secret": created["app_secret"]})).json()["access_token"]  # fmt: skip
+        form = await http.post("/material/add_material", params={"access_token": token, "type": "video"},
+                               data={"description": json.dumps({"title": "Quay", "introduction": "Noon"})},
+                               files={"media": ("quay.mp4", film)})  # fmt: skip
+    second = form.json()
+    robot = kith_robot(server.url, account["app_id"], created["app_secret"])
+    assert robot.get_media_count()["video_count"] == 2
+    listed = await asyncio.to_thread(client.material.batchget, "video")
+    assert [(i["media_id"], i["name"]) for i in listed["item"]] == [
+        (second["media_id"], "quay.mp4"),
+        (kept["media_id"], "tour.mp4"),
+    ]
+
+    # get_material: its title and description, and a down_url the publisher's server can fetch
+    got = await asyncio.to_thread(client.material.get, kept["media_id"])
+    assert (got["title"], got["description"]) == ("Harbour tour", "At dawn")
+    async with httpx.AsyncClient() as http:
+        down = await http.get(got["down_url"])
+    served = await owner.call("GET", f"/media/{kept['media_id']}")
+    assert down.headers["content-type"] == "video/mp4" and down.content == served.content
+    assert b"iPhone" not in down.content  # kept as every upload is: clean
+
+    # material is the owner's upload: it goes out as any video does, and stays after the sweep would
+    chat = (await reader.ok("PUT", f"/official-accounts/{account['id']}/follow"))["conversation_id"]
+    openid = (await asyncio.to_thread(client.user.get_followers))["data"]["openid"][0]
+    await asyncio.to_thread(client.message.send_video, openid, kept["media_id"], "From the archive")
+    sent = await wait_for(lambda: account_videos(reader, chat))
+    assert sent[0]["media"]["id"] == kept["media_id"] and sent[0]["text"] == "From the archive"
+    await asyncio.to_thread(client.material.delete, second["media_id"])
+    assert (await asyncio.to_thread(client.material.get_count))["video_count"] == 1
+    with pytest.raises(WeChatClientException) as gone:
+        await asyncio.to_thread(client.material.get, second["media_id"])
+    assert gone.value.errcode == 40007
+    with pytest.raises(WeChatClientException) as long_title:
+        await asyncio.to_thread(client.material.add, "video", ("t.mp4", film), "t" * 65, "i")
+    assert long_title.value.errcode == 45003

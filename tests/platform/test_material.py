@@ -134,19 +134,20 @@ def test_a_videos_description_as_either_library_sends_it() -> None:
     assert material._description('{"title": "\u5e06\u8239"}') == ("\u5e06\u8239", "")
 
 
-async def test_videos_are_refused_until_media_have_a_video_kind_and_answer_as_wechat_does(kit: Kit) -> None:
+async def test_a_video_that_is_not_one_is_refused_and_a_kept_one_answers_as_wechat_does(kit: Kit) -> None:
     _, account = await an_account(kit)
     described = '{"title": "Regatta", "introduction": "Boats"}'
     with pytest.raises(WeChatError) as refused:
         await kit.platform.material.add(account, "video", "v.mp4", one(b"x"), None, described, BASE)
-    assert refused.value.errcode == 40004
+    assert refused.value.errcode == 40005
     assert await media_ids(kit) == set()
-    # the rest of the way is ready: a video row (here over a picture) answers with its description
+    # a video row (here over a picture) answers with its description and a link media/get serves
     media_id = await add(kit, account)
     await kit.db.write(lambda tx: tx.execute(
         "UPDATE account_material SET kind = 'video', title = 'Regatta', introduction = 'Boats'"))  # fmt: skip
-    assert await kit.platform.material.get(account, {"media_id": media_id}, BASE) == {
-        "title": "Regatta", "description": "Boats", "down_url": f"{BASE}/api/v1/media/{media_id}"}  # fmt: skip
+    down = f"{BASE}/cgi-bin/media/get?access_token=T&media_id={media_id}&download=1"
+    assert await kit.platform.material.get(account, {"media_id": media_id}, BASE, "T") == {
+        "title": "Regatta", "description": "Boats", "down_url": down}  # fmt: skip
     page = await kit.platform.material.batch(account, {"type": "video", "offset": 0, "count": 1}, BASE)
     assert [(i["media_id"], "url" in i) for i in page["item"]] == [(media_id, False)]
     assert (await kit.platform.material.count(account))["video_count"] == 1

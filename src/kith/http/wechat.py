@@ -154,7 +154,8 @@ async def _draft_add(p: PlatformService, account: Any, _: Request, body: Any) ->
 
 
 async def _material_get(p: PlatformService, account: Any, request: Request, body: Any) -> Any:
-    found = await p.material.get(account, body, str(request.base_url).rstrip("/"))
+    base, token = str(request.base_url).rstrip("/"), request.query_params.get("access_token", "")
+    found = await p.material.get(account, body, base, token)
     return found if isinstance(found, dict) else _file(found)
 
 

@@ -1,4 +1,4 @@
-"""Permanent material (``/cgi-bin/material/*``): the pictures and voice notes an official account keeps.
+"""Permanent material (``/cgi-bin/material/*``): the pictures, voice notes and videos an official account keeps.
 
 A temporary upload (``media/upload``) lives until nothing refers to it; material is an upload of
 the account's owner that the account keeps until it deletes it (``del_material``): a row in
@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from kith.accounts.models import Caller
 from kith.errors import DomainError, NotFound
 from kith.events import EventLog, Writer
 from kith.jsonenc import decode
 from kith.media import access as media
-from kith.media.models import IMAGE, MEDIA_ID, REF_ACCOUNT_MATERIAL, REF_ACCOUNT_NEWS, VOICE, Media
+from kith.media.models import IMAGE, MEDIA_ID, REF_ACCOUNT_MATERIAL, REF_ACCOUNT_NEWS, VIDEO, VOICE, Media
 from kith.platform import articles, store
 from kith.platform.models import MAX_DESCRIPTION, WeChatError
 from kith.storage.database import Database, Row, Tx
@@ -29,9 +30,9 @@ from kith.storage.database import Database, Row, Tx
 if TYPE_CHECKING:
     from kith.media.service import MediaService, Stored
 
-# WeChat's material types and the media kind each is stored as. A video is kept with its title and
-# introduction (``_description``) once media have a video kind: add ``"video": VIDEO`` here.
-KINDS = {"image": IMAGE, "thumb": IMAGE, "voice": VOICE}
+# WeChat's material types and the media kind each is stored as; a video is kept with its title and
+# introduction (``_description``)
+KINDS = {"image": IMAGE, "thumb": IMAGE, "voice": VOICE, "video": VIDEO}
 # what an account keeps of each (WeChat: 100,000 pictures, 1,000 of the others); the owner's storage
 # quota bounds their bytes as it bounds every upload of theirs
 MAX_KEPT = {"image": 5_000, "voice": 1_000, "video": 1_000}
@@ -121,7 +122,7 @@ class Material:
         articles' HTML, as ``media/uploadimg``'s)."""
         kind = KINDS.get(media_type)
         if kind is None:
-            raise WeChatError(40004, "invalid media type: kith keeps image, thumb and voice material")
+            raise WeChatError(40004, "invalid media type: kith keeps image, thumb, voice and video material")
         title, introduction = _description(description) if media_type == "video" else ("", "")
         group = _group(media_type)
         if await self.db.read(self._kept, account["id"], group) >= MAX_KEPT[group]:
@@ -150,17 +151,18 @@ class Material:
     def _full(group: str) -> WeChatError:
         return WeChatError(45009, f"reach max material limit: an account keeps at most {MAX_KEPT[group]} {group}")
 
-    async def get(self, account: Row, body: dict[str, Any], base_url: str) -> Stored | dict[str, Any]:
-        """``get_material``: a picture's or voice note's file, a video's description, or an article
-        set's ``news_item``."""
+    async def get(self, account: Row, body: dict[str, Any], base_url: str, token: str = "") -> Stored | dict[str, Any]:
+        """``get_material``: a picture's or voice note's file, a video's title, description and
+        ``down_url`` (``media/get`` with the caller's token), or an article set's ``news_item``."""
         media_id = _media_id(body)
         row = await self.db.read(store.material, account["id"], media_id)
         if row is None:
             news = _kept_set(await self.db.read(store.news, media_id), account)
             return {"news_item": articles.as_news_item(decode(news["articles"]), base_url, media_id)}
         if row["kind"] == "video":
+            query = urlencode({"access_token": token, "media_id": media_id, "download": "1"})
             return {"title": row["title"], "description": row["introduction"],
-                    "down_url": f"{base_url}/api/v1/media/{media_id}"}  # fmt: skip
+                    "down_url": f"{base_url}/cgi-bin/media/get?{query}"}  # fmt: skip
         try:
             return await self.media_service.fetch_for_account(account["owner_id"], account["id"], media_id)
         except NotFound:

@@ -670,8 +670,8 @@ class PlatformService:
             stored = self._stored(tx, account, kind, content)
             listed = encode_str(sorted(set(openids))) if openids is not None else None
             mass_id = store.insert_mass(tx, account["id"], kind, stored, listed, tag_id, day, log.now)
-            if kind in (IMAGE, VOICE):  # held until the fan-out is done: del_material may let go of it meanwhile
-                media.refer(tx, content, REF_MASS_SEND, mass_id)
+            if kind in (IMAGE, VOICE, VIDEO):  # held until the fan-out is done: del_material may let go of it meanwhile
+                media.refer(tx, content.media_id if kind == VIDEO else content, REF_MASS_SEND, mass_id)
             log.enqueue(MASS, encode({"mass_id": mass_id, "after": 0, "done": 0}))
             return mass_id
 
