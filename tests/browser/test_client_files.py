@@ -29,14 +29,14 @@ def test_every_module_import_resolves_and_nothing_comes_from_elsewhere() -> None
             target = match.group(1) or match.group(2)
             assert target.startswith("./") or target.startswith("../"), f"{script.name} imports {target}"
             assert (script.parent / target).resolve().is_file(), f"{script.name} imports missing {target}"
-    page = (WEB / "index.html").read_text() + (WEB / "app.css").read_text()
+    page = (WEB / "index.html").read_text() + "".join(p.read_text() for p in sorted(WEB.glob("*.css")))
     assert not re.search(r"""(src|href)=["']?(https?:)?//|url\((['"]?)(https?:)?//""", page), "external resource"
 
 
 def test_the_server_serves_the_client(kith: Server) -> None:
     index = httpx.get(kith.url + "/")
     assert index.status_code == 200 and '<script type="module" src="/js/main.js">' in index.text
-    for path in ("/js/main.js", "/js/views/chat.js", "/app.css", "/icon.svg"):
+    for path in ("/js/main.js", "/js/views/chat.js", "/app.css", "/moments.css", "/icon.svg"):
         response = httpx.get(kith.url + path)
         assert response.status_code == 200, path
     assert "javascript" in httpx.get(kith.url + "/js/main.js").headers["content-type"]

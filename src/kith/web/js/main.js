@@ -16,6 +16,8 @@ import { Sync } from './sync.js';
 import { acked, clearOutbox, disconnected, flush, loadOutbox, refused, useTransport } from './outbox.js';
 import { clearUploads } from './uploads.js';
 import { stopVideo } from './messages/video.js';
+import { catchUpNotes, forgetMoments, resetMoments } from './moments.js';
+import { dropDraft } from './views/moment-compose.js';
 import { useSignOut, useSync } from './actions.js';
 import { currentRoute, go, onRoute } from './router.js';
 import { mountShell } from './views/shell.js';
@@ -49,6 +51,7 @@ function start() {
   setToken(session.token);
   reset(session.user, session.device.id);
   loadOutbox(session.user.id);
+  resetMoments(session.user.id);
   shell = mountShell(root);
   shell.show(currentRoute());
   load();
@@ -81,6 +84,7 @@ async function load() {
   loading = true;
   try {
     await loadSnapshot();
+    catchUpNotes(state.since); // the likes and comments since the last visit
     if (loadAttempt > 0) {
       // an error was shown in the main pane: build the screens afresh
       loadAttempt = 0;
@@ -159,6 +163,8 @@ function endSession(notice) {
   clearOutbox();
   clearUploads();
   stopVideo();
+  forgetMoments();
+  dropDraft();
   reset(null, null);
   delete root.dataset.connection;
   document.title = 'kith';

@@ -7,7 +7,7 @@
 // States: "sending" (uploading, then sending the message) -> sent (leaves, becomes the message), or
 // "failed" (refused or unreachable) -> Retry, Send as a file (a picture refused as a picture), Delete.
 
-import { post, seedMedia, uploadMedia } from './api.js';
+import { ApiError, post, seedMedia, uploadMedia } from './api.js';
 import { applyMessage, changed, onMessage, state } from './store.js';
 
 const AT_ONCE = 3; // uploads in flight at once (the server takes 4 of a person's; one is left for an avatar)
@@ -153,6 +153,36 @@ function settle(item) {
   // the bubble that showed it is replaced by the message's; let it draw first
   if (item.local_url) setTimeout(() => URL.revokeObjectURL(item.local_url), 10_000);
   touch(item);
+}
+
+/**
+ * Upload a picture that is not a message (one of a Moments post's): it takes its turn with the
+ * other uploads, and what is uploaded is put in the media cache under its id (never fetched back).
+ * onprogress gets the fraction sent. Returns {promise (resolves to the Media), abort}.
+ */
+export function uploadImage(file, { onprogress = () => {} } = {}) {
+  let job = null;
+  let aborted = false;
+  const promise = (async () => {
+    await slot();
+    try {
+      if (aborted) throw Object.assign(new ApiError(0, 'aborted', 'upload cancelled'), { upload: 'image' });
+      job = uploadMedia(file, { kind: 'image', name: file.name || 'photo', onprogress });
+      const media = await job.promise;
+      seedMedia(media.id, file, { thumbnail: true });
+      seedMedia(media.id, file);
+      return media;
+    } finally {
+      release();
+    }
+  })();
+  return {
+    promise,
+    abort() {
+      aborted = true;
+      job?.abort();
+    },
+  };
 }
 
 export function retryUpload(clientId, { asFile = false } = {}) {

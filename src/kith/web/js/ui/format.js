@@ -62,6 +62,25 @@ export function relative(ms) {
   return fullDate.format(ms);
 }
 
+/** For Moments: "Just now", "5 minutes ago", "3 hours ago", "Yesterday", "4 days ago", or a date. */
+export function momentTime(ms) {
+  const diff = Date.now() - ms;
+  if (diff < 60 * 1000) return 'Just now';
+  if (diff < 3600 * 1000) {
+    const minutes = Math.floor(diff / 60000);
+    return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
+  }
+  const days = daysAgo(ms);
+  if (diff < DAY && days === 0) {
+    const hours = Math.floor(diff / 3600000);
+    return `${hours} hour${hours === 1 ? '' : 's'} ago`;
+  }
+  if (days <= 1) return 'Yesterday';
+  if (days < 7) return `${days} days ago`;
+  if (new Date(ms).getFullYear() === new Date().getFullYear()) return shortDate.format(ms);
+  return fullDate.format(ms);
+}
+
 /** A voice note's length: 0:07, 1:00. */
 export function duration(ms) {
   const seconds = Math.max(0, Math.round((Number(ms) || 0) / 1000));

@@ -281,7 +281,12 @@ function mountPerson(el, userId) {
         }
       });
       rows.push(
-        h('div', { class: 'actions-row' }, h('button', { class: 'btn primary', type: 'button', onclick: (e) => run(e.currentTarget, 'Opening…', () => openDirect(userId)) }, icon('chat', { size: 18 }), 'Message')),
+        h(
+          'div',
+          { class: 'actions-row' },
+          h('button', { class: 'btn primary', type: 'button', onclick: (e) => run(e.currentTarget, 'Opening…', () => openDirect(userId)) }, icon('chat', { size: 18 }), 'Message'),
+          blocked ? null : h('a', { class: 'btn', href: `#/moments/users/${userId}/posts` }, icon('moments', { size: 18 }), 'Moments'),
+        ),
         form,
       );
     }

@@ -85,8 +85,9 @@ export function openAddFriend(prefill = '') {
 
 // ---- pick friends -----------------------------------------------------------------------------
 
-function friendPicker({ exclude = new Set(), onChange }) {
-  const chosen = new Set();
+/** Friends to tick, with a search box. `initial`: the ids ticked at first. Returns {el, chosen}. */
+export function friendPicker({ exclude = new Set(), onChange, initial = [] }) {
+  const chosen = new Set(initial);
   const filter = h('input', { class: 'input', type: 'search', placeholder: 'Search friends', 'aria-label': 'Search friends' });
   const list = h('ul', { class: 'pick-list', 'aria-label': 'Friends' });
   const friends = sortedFriends().filter((f) => !exclude.has(f.user.id));

@@ -1,4 +1,5 @@
-// The Me tab: your profile, your signed-in devices, your password, your data, and signing out.
+// The Me tab: your profile, your signed-in devices, your password, Moments (how far back friends
+// see your posts), your data, and signing out.
 
 import { h, arrowNavigation, replace, isDesktop } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
@@ -8,11 +9,13 @@ import { deleteAccount, download, humanError } from '../api.js';
 import { changePassword, loadDevices, removeAvatar, revokeDevice, setAvatar, signOut, updateProfile } from '../actions.js';
 import { state, subscribe } from '../store.js';
 import { mountConsole } from './console.js';
+import { mountMomentSettings } from './moments.js';
 
 const SECTIONS = [
   { id: 'profile', label: 'Profile', icon: 'edit', mount: mountProfile },
   { id: 'devices', label: 'Devices', icon: 'device', mount: mountDevices },
   { id: 'password', label: 'Password', icon: 'lock', mount: mountPassword },
+  { id: 'moments', label: 'Moments', icon: 'moments', mount: mountMomentSettings },
   { id: 'accounts', label: 'Official accounts', icon: 'megaphone', mount: mountConsole },
   { id: 'data', label: 'Your data', icon: 'inbox', mount: mountData },
 ];

@@ -59,6 +59,8 @@ export function mountShell(root) {
       mainView.update?.(route);
     }
     root.classList.toggle('has-detail', tab.hasDetail(route));
+    // on a phone, a tab whose first screen is its main pane (the Moments feed) shows it, tabs below
+    root.classList.toggle('main-first', Boolean(tab.mainFirst?.(route)));
     root.dataset.tab = tab.id;
     for (const [id, link] of tabButtons) {
       if (id === tab.id) link.setAttribute('aria-current', 'page');

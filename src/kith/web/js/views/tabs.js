@@ -1,12 +1,15 @@
 // The app's tabs. A tab is a list pane (left column on desktop) and a main pane (right column;
 // on a phone, a full screen with a back button). Add a tab: write views/<tab>.js exporting
 // mountList(el, route) and mountMain(el, route) (each returns {update?(route), destroy()}),
-// then add an entry here.
+// then add an entry here. mainFirst(route): on a phone, show the main pane (with the tabs) where
+// the list pane would be.
 
 import * as chats from './chats.js';
 import * as contacts from './contacts.js';
 import * as me from './me.js';
+import * as momentsTab from './moments.js';
 import { incomingRequests, totalUnread } from '../store.js';
+import { unseenNotes } from '../moments.js';
 
 export const TABS = [
   {
@@ -29,6 +32,17 @@ export const TABS = [
     badge: () => incomingRequests().length,
     badgeLabel: (n) => `${n} friend request${n === 1 ? '' : 's'}`,
     hasDetail: (route) => route.path.length > 0,
+  },
+  {
+    id: 'moments',
+    label: 'Moments',
+    icon: 'moments',
+    view: momentsTab,
+    topics: ['moment-notes'],
+    badge: () => unseenNotes(),
+    badgeLabel: (n) => `${n} new notification${n === 1 ? '' : 's'}`,
+    hasDetail: (route) => route.path.length > 0,
+    mainFirst: (route) => route.path.length === 0, // the feed
   },
   {
     id: 'me',
