@@ -67,6 +67,7 @@ function imageGrid(post) {
         {
           class: 'moment-image',
           type: 'button',
+          'data-focus': `image-${index}`,
           'aria-label': count === 1 ? 'Photo. Open it full size' : `Photo ${index + 1} of ${count}. Open it full size`,
           onclick: () => openLightbox({ id: mediaId, name: 'Photo' }, img.currentSrc || null),
         },
@@ -88,6 +89,7 @@ function postText(post, ctx) {
   const toggle = h('button', {
     class: 'link-btn moment-more',
     type: 'button',
+    'data-focus': 'more',
     'aria-expanded': open ? 'true' : 'false',
     onclick: () => {
       if (ctx.expanded.has(post.id)) ctx.expanded.delete(post.id);
@@ -114,6 +116,7 @@ export function renderPost(post, ctx) {
     {
       class: `icon-btn small moment-like${post.liked ? ' on' : ''}`,
       type: 'button',
+      'data-focus': 'like',
       'aria-pressed': post.liked ? 'true' : 'false',
       'aria-label': 'Like',
       title: post.liked ? 'Unlike' : 'Like',
@@ -133,6 +136,7 @@ export function renderPost(post, ctx) {
   const comment = h('button', {
     class: 'icon-btn small moment-comment',
     type: 'button',
+    'data-focus': 'comment-btn',
     'aria-label': 'Comment',
     title: 'Comment',
     onclick: () => ctx.composer.open(post.id),
@@ -142,6 +146,7 @@ export function renderPost(post, ctx) {
     ? h('button', {
         class: 'link-btn moment-delete',
         type: 'button',
+        'data-focus': 'delete',
         onclick: async () => {
           const sure = await confirmDialog('Delete this post?', { detail: 'Its pictures, likes and comments go with it. This cannot be undone.', confirm: 'Delete', danger: true });
           if (!sure) return;
@@ -181,7 +186,7 @@ export function renderPost(post, ctx) {
     h(
       'div',
       { class: 'moment-main' },
-      h('a', { class: 'moment-author', href: albumHref(post.author.id), dir: 'auto' }, author),
+      h('a', { class: 'moment-author', href: albumHref(post.author.id), dir: 'auto', 'data-focus': 'author' }, author),
       postText(post, ctx),
       imageGrid(post),
       post.place ? h('div', { class: 'moment-place', dir: 'auto' }, icon('place', { size: 14 }), h('span', null, post.place)) : null,
@@ -191,7 +196,7 @@ export function renderPost(post, ctx) {
         h(
           'span',
           { class: 'moment-meta' },
-          ctx.detail ? timeNode : h('a', { class: 'moment-time', href: postHref(post.id) }, timeNode),
+          ctx.detail ? timeNode : h('a', { class: 'moment-time', href: postHref(post.id), 'data-focus': 'time' }, timeNode),
           audience ? icon(audience.icon, { size: 14, label: `Shared with: ${audienceLabel(post.audience, post.audience_ids)}`, className: 'moment-audience' }) : null,
           remove,
         ),
@@ -227,7 +232,7 @@ function commentRow(post, c, ctx) {
     { class: 'moment-comment-row', 'data-comment': c.id },
     h(
       'button',
-      { class: 'moment-comment-btn', type: 'button', 'aria-label': `${label}: ${c.text}`, title: momentTime(c.created_at), onclick: act },
+      { class: 'moment-comment-btn', type: 'button', 'data-focus': `comment-${c.id}`, 'aria-label': `${label}: ${c.text}`, title: momentTime(c.created_at), onclick: act },
       h('span', { class: 'comment-who', dir: 'auto' }, who(c.user)),
       c.reply_to ? [h('span', { class: 'comment-replied' }, ' replied to '), h('span', { class: 'comment-who', dir: 'auto' }, who(c.reply_to))] : null,
       h('span', { class: 'comment-colon' }, ': '),
@@ -245,7 +250,7 @@ export function commentComposer(rerender) {
   let target = null; // {postId, replyTo: Comment | null}
   const input = h('textarea', { class: 'comment-input input', rows: 1, dir: 'auto', 'aria-label': 'Comment', 'data-focus': 'comment' });
   const send = h('button', { class: 'btn small primary', type: 'submit', 'data-focus': 'comment-send' }, 'Send');
-  const cancel = h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Cancel', title: 'Cancel (Esc)', onclick: () => close() }, icon('close', { size: 16 }));
+  const cancel = h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Cancel', title: 'Cancel (Esc)', onclick: (event) => close({ keyboard: event.detail === 0 }) }, icon('close', { size: 16 }));
   const form = h('form', { class: 'comment-form' }, input, send, cancel);
   const grow = () => {
     input.style.height = 'auto';
@@ -259,7 +264,7 @@ export function commentComposer(rerender) {
     } else if (event.key === 'Escape') {
       event.preventDefault();
       event.stopPropagation();
-      close();
+      close({ keyboard: true });
     }
   });
   form.addEventListener('submit', async (event) => {
@@ -271,11 +276,12 @@ export function commentComposer(rerender) {
       return;
     }
     const { postId, replyTo } = target;
+    const keyboard = !event.submitter; // Enter in the box, not a tap on Send
     send.disabled = input.disabled = true;
     try {
       await addComment(postId, text, replyTo?.id);
       input.value = '';
-      close();
+      close({ keyboard });
     } catch (error) {
       toast(humanError(error), { kind: 'error' });
     } finally {
@@ -296,13 +302,13 @@ export function commentComposer(rerender) {
     });
   }
 
-  function close() {
+  function close({ keyboard = false } = {}) {
     if (!target) return;
     const postId = target.postId;
     target = null;
     rerender();
-    // back to the post's comment button, so the keyboard does not lose its place
-    document.querySelector(`.moment[data-post="${postId}"] .moment-comment`)?.focus({ preventScroll: true });
+    // back to the post's comment button, so the keyboard does not lose its place (no ring after a tap)
+    document.querySelector(`.moment[data-post="${postId}"] .moment-comment`)?.focus({ preventScroll: true, focusVisible: keyboard });
   }
 
   return {

@@ -175,7 +175,7 @@ function mountFeed(el, key, userId = null) {
     } else {
       title.textContent = 'Moments';
       const unseen = unseenNotes();
-      replace(noteLink, icon('bell'), badge(unseen, { label: `${unseen} new` }));
+      noteLink.classList.toggle('unseen', Boolean(unseen)); // a dot: the count is on the tab and the pill
       noteLink.setAttribute('aria-label', unseen ? `Notifications, ${unseen} new` : 'Notifications');
       if (unseen) {
         const newest = moments.notes[0];
@@ -197,7 +197,7 @@ function mountFeed(el, key, userId = null) {
           'button',
           { class: 'share-card', type: 'button', onclick: () => openCompose() },
           avatar(state.me?.display_name, state.me?.id, { size: 40, picture: state.me?.avatar }),
-          h('span', { class: 'share-prompt' }, 'Share a moment with your friends…'),
+          h('span', { class: 'share-prompt' }, 'Share a moment…'),
           h('span', { class: 'share-icon' }, icon('image', { size: 20 })),
         ),
       );

@@ -1,0 +1,299 @@
+"""Moments in the browser against a real server: posting with a picture, likes, comments and replies
+between friends (and what a friend of only one of them must not see), notifications, albums, the
+time window, a retried post stored once, and how it all looks at desktop and phone widths."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kithweb import DESKTOP, PHONE, Account, Api, App
+from PIL import Image, ImageDraw
+from playwright.sync_api import FilePayload, Locator, Page, Route, expect
+
+
+def photo(width: int = 1200, height: int = 800, sky: tuple[int, int, int] = (60, 130, 180)) -> bytes:
+    """A real JPEG (a sky, a sun, a hill), so a screenshot shows whether it is drawn right."""
+    image = Image.new("RGB", (width, height), sky)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([width * 0.65, height * 0.15, width * 0.8, height * 0.15 + width * 0.15], fill=(250, 214, 90))
+    draw.polygon([(0, height), (width * 0.45, height * 0.45), (width, height)], fill=(40, 90, 60))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def three_people(api: Api) -> tuple[Account, Account, Account]:
+    """Alice is friends with Bob and with Carol; Bob and Carol are not friends."""
+    alice, bob = api.register("alice", "Alice Chen"), api.register("bob", "Bob Martin")
+    carol = api.register("carol", "Carol Díaz")
+    api.befriend(alice, bob)
+    api.befriend(alice, carol)
+    return alice, bob, carol
+
+
+def post_card(page: Page, text: str) -> Locator:
+    return page.locator("article.moment", has=page.locator(".moment-text", has_text=text))
+
+
+def open_moments(app: App) -> None:
+    app.tab("Moments")
+    expect(app.page.locator(".feed-title")).to_have_text("Moments")
+
+
+def compose(app: App, text: str, pictures: Sequence[bytes] = (), place: str = "") -> Locator:
+    """New post → text, pictures (through the file chooser), a place; returns the dialog."""
+    page = app.page
+    page.get_by_role("button", name="New post").first.click()
+    dialog = page.get_by_role("dialog", name="New post")
+    dialog.get_by_role("textbox", name="Text").fill(text)
+    if pictures:
+        with page.expect_file_chooser() as chooser:
+            dialog.get_by_role("button", name="Add photos").click()
+        files: list[FilePayload] = [
+            {"name": f"photo{n}.jpg", "mimeType": "image/jpeg", "buffer": data} for n, data in enumerate(pictures)
+        ]
+        chooser.value.set_files(files)
+        expect(dialog.locator(".compose-tile.done")).to_have_count(len(pictures))
+    if place:
+        dialog.get_by_role("textbox", name="Place").fill(place)
+    return dialog
+
+
+def loaded(page: Page, image: Locator) -> None:
+    expect(image).to_be_attached()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+
+
+def test_friends_like_and_comment_and_a_friend_of_one_sees_neither(
+    new_app: Callable[..., App], api: Api, tmp_path: Path
+) -> None:
+    alice, bob, carol = three_people(api)
+    api.call(alice, "PATCH", f"/friends/{bob.id}", json={"remark": "Bobby"})  # Alice's name for Bob
+    a = new_app("alice").signed_in_as(alice)
+    b = new_app("bob", PHONE, is_mobile=True, has_touch=True).signed_in_as(bob)
+    c = new_app("carol").signed_in_as(carol)
+
+    # Alice posts a picture with a few words and a place
+    open_moments(a)
+    dialog = compose(a, "Sunrise over the bay. Worth the early start!", [photo()], place="North Pier")
+    a.page.screenshot(path=str(tmp_path / "desktop-compose.png"))
+    dialog.get_by_role("button", name="Post").click()
+    expect(dialog).to_be_hidden()
+    mine = post_card(a.page, "Sunrise over the bay")
+    expect(mine.locator(".moment-author")).to_have_text("Alice Chen")
+    expect(mine.locator(".moment-place")).to_have_text("North Pier")
+    expect(mine.locator(".moment-text")).to_have_attribute("dir", "auto")
+    expect(mine.locator(".moment-time")).to_have_text("Just now")
+    expect(mine.get_by_role("img", name="Shared with: All friends")).to_be_visible()  # only the author sees it
+    loaded(a.page, mine.locator(".moment-image img"))
+    [stored] = api.call(alice, "GET", "/moments/timeline")["posts"]
+    assert stored["text"] == "Sunrise over the bay. Worth the early start!" and len(stored["images"]) == 1
+
+    # Bob sees it on his phone, opens the picture, likes it and comments
+    open_moments(b)
+    theirs = post_card(b.page, "Sunrise over the bay")
+    expect(theirs.locator(".moment-author")).to_have_text("Alice Chen")
+    expect(theirs.locator(".moment-audience")).to_have_count(0)
+    expect(theirs.get_by_role("button", name="Delete", exact=True)).to_have_count(0)
+    loaded(b.page, theirs.locator(".moment-image img"))
+    theirs.get_by_role("button", name="Photo. Open it full size").click()
+    lightbox = b.page.locator("dialog.lightbox")
+    loaded(b.page, lightbox.locator("img"))
+    assert lightbox.locator("img").evaluate("img => img.naturalWidth") == 1200  # the full picture, not the thumbnail
+    b.page.keyboard.press("Escape")
+    expect(lightbox).to_be_hidden()
+    theirs.get_by_role("button", name="Like", exact=True).click()
+    expect(theirs.get_by_role("button", name="Like", exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(theirs.locator(".moment-likes")).to_have_text("Bob Martin")
+    theirs.get_by_role("button", name="Comment", exact=True).click()
+    box = theirs.get_by_role("textbox", name="Comment", exact=True)
+    expect(box).to_be_focused()
+    box.fill("Stunning. Which trail did you take?")
+    box.press("Enter")
+    expect(theirs.locator(".moment-comment-row")).to_have_text("Bob Martin: Stunning. Which trail did you take?")
+    expect(box).to_be_hidden()
+
+    # Alice is told at once: a badge on the tab, and the like and the comment on her post, by her name for Bob
+    expect(a.tab_badge("moments")).to_have_text("2")
+    expect(mine.locator(".moment-likes")).to_have_text("Bobby")
+    expect(mine.locator(".moment-comment-row")).to_have_text("Bobby: Stunning. Which trail did you take?")
+    pill = a.page.get_by_role("link", name="2 new notifications", exact=True)
+    expect(pill).to_be_visible()
+    a.page.screenshot(path=str(tmp_path / "desktop-feed.png"))
+    pill.click()
+    notes = a.page.get_by_role("list", name="Notifications").locator(".note-item")
+    expect(notes).to_have_count(2)
+    expect(notes.nth(0)).to_contain_text("Bobby")
+    expect(notes.nth(0)).to_contain_text("Stunning. Which trail did you take?")
+    expect(notes.nth(1)).to_contain_text("Liked your post")
+    expect(notes.nth(0)).to_have_class(re.compile(r"\bnew\b"))
+    expect(a.tab_badge("moments")).to_have_count(0)  # seen
+    loaded(a.page, notes.nth(0).locator(".note-thumb img"))
+    a.page.screenshot(path=str(tmp_path / "desktop-notifications.png"))
+    notes.nth(0).click()
+    expect(a.page).to_have_url(re.compile(r"#/moments/posts/\d+$"))
+    expect(a.page.locator(".pane-header h2")).to_have_text("Post")
+    single = post_card(a.page, "Sunrise over the bay")
+    expect(single.locator(".moment-comment-row")).to_have_count(1)
+
+    # Alice replies to Bob's comment (a tap on it: her post, so Reply or Delete)
+    single.locator(".moment-comment-row").click()
+    a.page.get_by_role("menuitem", name="Reply to Bobby").click()
+    reply = single.get_by_role("textbox", name="Reply to Bobby")
+    expect(reply).to_be_focused()
+    reply.fill("The cliff path, from the lighthouse")
+    reply.press("Enter")
+    expect(single.locator(".moment-comment-row").nth(1)).to_have_text(
+        "Alice Chen replied to Bobby: The cliff path, from the lighthouse"
+    )
+
+    # ... and Bob is told, and sees the reply under the post
+    expect(b.tab_badge("moments")).to_have_text("1")
+    expect(theirs.locator(".moment-comment-row").nth(1)).to_have_text(
+        "Alice Chen replied to Bob Martin: The cliff path, from the lighthouse"
+    )
+    b.page.locator(".moments-scroll").evaluate("el => el.scrollTo({top: 0})")
+    b.page.screenshot(path=str(tmp_path / "phone-feed.png"))
+    b.page.get_by_role("link", name="Notifications, 1 new").click()
+    expect(b.page.locator(".note-item")).to_have_count(1)
+    expect(b.page.locator(".note-item")).to_contain_text("Replied to you: The cliff path, from the lighthouse")
+    b.page.screenshot(path=str(tmp_path / "phone-notifications.png"))
+    b.page.get_by_role("link", name="Back to Moments").click()
+    expect(b.page.get_by_role("navigation", name="Main")).to_be_visible()
+
+    # Carol, Alice's friend but not Bob's, sees the post and Alice's reply as a plain comment: nothing of Bob's
+    open_moments(c)
+    hers = post_card(c.page, "Sunrise over the bay")
+    loaded(c.page, hers.locator(".moment-image img"))
+    expect(hers.locator(".moment-comment-row")).to_have_count(1)
+    expect(hers.locator(".moment-comment-row")).to_have_text("Alice Chen: The cliff path, from the lighthouse")
+    expect(hers.locator(".moment-likes")).to_have_count(0)
+    expect(c.page.get_by_text("Bob Martin")).to_have_count(0)
+    expect(c.page.get_by_text("Stunning")).to_have_count(0)
+    c.reload()  # and not after a fresh read either
+    expect(post_card(c.page, "Sunrise over the bay").locator(".moment-comment-row")).to_have_count(1)
+    expect(c.page.get_by_text("Stunning")).to_have_count(0)
+
+    # Bob takes his like back; Alice deletes Bob's comment on her post, then the post
+    theirs.get_by_role("button", name="Like", exact=True).click()
+    expect(theirs.get_by_role("button", name="Like", exact=True)).to_have_attribute("aria-pressed", "false")
+    expect(theirs.locator(".moment-likes")).to_have_count(0)
+    single.locator(".moment-comment-row").first.click()
+    a.page.get_by_role("menuitem", name="Delete comment").click()
+    expect(single.locator(".moment-comment-row")).to_have_count(1)
+    single.get_by_role("button", name="Delete", exact=True).click()
+    confirm = a.page.get_by_role("dialog", name="Delete this post?")
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(single).to_be_visible()
+    single.get_by_role("button", name="Delete", exact=True).click()
+    confirm.get_by_role("button", name="Delete").click()
+    expect(a.page).to_have_url(re.compile(r"#/moments$"))
+    expect(a.page.locator("article.moment")).to_have_count(0)
+    assert api.call(carol, "GET", "/moments/timeline")["posts"] == []
+
+
+def test_a_post_sent_again_after_a_lost_answer_is_stored_once(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob, _ = three_people(api)
+    a = new_app("alice").signed_in_as(alice, "moments")
+    dialog = compose(a, "Only once, please")
+
+    # the server stores the post, but its answer never arrives
+    lost = {"done": False}
+
+    def drop_the_answer(route: Route) -> None:
+        if lost["done"]:
+            route.continue_()
+            return
+        lost["done"] = True
+        route.fetch()  # the server gets it and stores it
+        route.abort()
+
+    a.page.route("**/api/v1/moments/posts", drop_the_answer)
+    with a.watch.expect_problems(r"request failed: POST .*/moments/posts", r"Failed to load resource: net::ERR_FAILED"):
+        dialog.get_by_role("button", name="Post").click()
+        expect(dialog.get_by_role("alert")).to_contain_text("Can't reach the server")
+    dialog.get_by_role("button", name="Post").click()  # the same client id again
+    expect(dialog).to_be_hidden()
+    expect(post_card(a.page, "Only once, please")).to_have_count(1)
+    assert [p["text"] for p in api.call(bob, "GET", "/moments/timeline")["posts"]] == ["Only once, please"]
+
+
+def test_audience_albums_and_the_time_window(new_app: Callable[..., App], api: Api, tmp_path: Path) -> None:
+    alice, bob, carol = three_people(api)
+    api.call(bob, "POST", "/moments/posts", json={"id": "b-1", "text": "Bob's first post"})
+    phone = new_app("alice", PHONE, is_mobile=True, has_touch=True).signed_in_as(alice)
+    page = phone.page
+    open_moments(phone)
+    expect(post_card(page, "Bob's first post")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()  # the feed is the tab's first screen
+
+    # only Carol may see this one: its icon says so, to Alice alone
+    dialog = compose(phone, "Just for Carol", [photo(800, 1000, (150, 110, 170)), photo(), photo(900, 900)])
+    dialog.locator(".compose-audience").click()
+    dialog.get_by_role("radio", name=re.compile("^Only…")).check()
+    post_button = dialog.get_by_role("button", name="Post")
+    expect(post_button).to_be_disabled()  # nobody picked yet
+    dialog.get_by_role("list", name="Friends").get_by_text("Carol Díaz").click()
+    expect(dialog.locator(".compose-audience-value")).to_have_text("Only Carol Díaz")
+    page.screenshot(path=str(tmp_path / "phone-compose.png"))
+    post_button.click()
+    expect(dialog).to_be_hidden()
+    mine = post_card(page, "Just for Carol")
+    expect(mine.get_by_role("img", name="Shared with: Only Carol Díaz")).to_be_visible()
+    expect(mine.locator(".moment-image")).to_have_count(3)
+    assert [p["text"] for p in api.call(bob, "GET", "/moments/timeline")["posts"]] == ["Bob's first post"]
+    assert "Just for Carol" in [p["text"] for p in api.call(carol, "GET", "/moments/timeline")["posts"]]
+    for n in range(3):
+        loaded(page, mine.locator(".moment-image img").nth(n))
+    page.screenshot(path=str(tmp_path / "phone-own-post.png"))
+
+    # tapping an author's name opens their album; so does Moments on a friend's profile
+    post_card(page, "Bob's first post").locator(".moment-author").click()
+    expect(page).to_have_url(re.compile(rf"#/moments/users/{bob.id}/posts$"))
+    expect(page.locator(".album-name")).to_have_text("Bob Martin")
+    expect(page.locator("article.moment")).to_have_count(1)
+    page.get_by_role("link", name="Back to Moments").click()
+    phone.tab("Contacts")
+    page.locator("a.contact-item", has_text="Carol Díaz").click()
+    page.get_by_role("link", name="Moments").last.click()
+    expect(page).to_have_url(re.compile(rf"#/moments/users/{carol.id}/posts$"))
+    expect(page.get_by_text("Carol Díaz has not shared anything with you, or nothing recent.")).to_be_visible()
+
+    # My posts, then Me → Moments: friends see only the last 3 days
+    page.goto(f"{phone.base_url}/#/moments")
+    page.get_by_role("link", name="My posts").click()
+    expect(page.locator(".pane-header h2")).to_have_text("My posts")
+    expect(page.locator("article.moment")).to_have_count(1)
+    page.get_by_role("link", name="Back to Moments").click()
+    phone.tab("Me")
+    page.get_by_role("link", name="Moments").last.click()
+    everything = page.get_by_role("radio", name=re.compile("^Everything"))
+    expect(everything).to_be_checked()
+    page.get_by_role("radio", name=re.compile("^The last 3 days")).check()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    assert api.call(alice, "GET", "/moments/settings") == {"window_days": 3}
+    phone.reload()
+    expect(page.get_by_role("radio", name=re.compile("^The last 3 days"))).to_be_checked()
+    page.screenshot(path=str(tmp_path / "phone-settings.png"))
+
+
+def test_a_long_feed_loads_as_you_scroll(new_app: Callable[..., App], api: Api, tmp_path: Path) -> None:
+    alice, bob, carol = three_people(api)
+    for n in range(1, 46):  # two authors: a person may post 30 times an hour
+        author = bob if n % 2 else carol
+        api.call(author, "POST", "/moments/posts", json={"id": f"many-{n}", "text": f"Post number {n}"})
+    app = new_app("alice", DESKTOP).signed_in_as(alice, "moments")
+    page = app.page
+    expect(post_card(page, "Post number 45")).to_be_visible()  # newest first
+    posts = page.locator("article.moment")
+    expect(posts).to_have_count(20)
+    page.screenshot(path=str(tmp_path / "desktop-long-feed.png"))
+    for count in (40, 45):
+        page.locator(".moments-scroll").evaluate("el => el.scrollTo({top: el.scrollHeight})")
+        expect(posts).to_have_count(count)
+    expect(page.get_by_text("That is everything.")).to_be_visible()
+    texts = page.locator("article.moment .moment-text").all_inner_texts()
+    assert texts == [f"Post number {n}" for n in range(45, 0, -1)]
