@@ -221,6 +221,36 @@ def test_a_post_sent_again_after_a_lost_answer_is_stored_once(new_app: Callable[
     assert [p["text"] for p in api.call(bob, "GET", "/moments/timeline")["posts"]] == ["Only once, please"]
 
 
+def test_notifications_outlast_a_reload_and_those_that_came_while_away_are_new(
+    new_app: Callable[..., App], api: Api
+) -> None:
+    alice, bob, _ = three_people(api)
+    post = api.call(alice, "POST", "/moments/posts", json={"id": "away-1", "text": "Back soon"})
+    a = new_app("alice").signed_in_as(alice, "moments")
+    expect(post_card(a.page, "Back soon")).to_be_visible()
+    api.call(bob, "PUT", f"/moments/posts/{post['id']}/like")
+    expect(a.tab_badge("moments")).to_have_text("1")
+    a.reload()
+    a.wait_online()
+    expect(a.tab_badge("moments")).to_have_text("1")
+
+    # the tab is closed; Bob comments meanwhile; back, the comment is new too
+    with a.watch.expect_problems(r"net::ERR_ABORTED", r"favicon\.ico", r"status of 404"):
+        a.page.goto(f"{a.base_url}/icon.svg")  # a page of the same site: the browser asks for its favicon
+        a.page.wait_for_load_state("networkidle")
+    api.call(bob, "POST", f"/moments/posts/{post['id']}/comments", json={"text": "Welcome back"})
+    a.open("moments")
+    a.wait_online()
+    expect(a.tab_badge("moments")).to_have_text("2")
+    expect(post_card(a.page, "Back soon").locator(".moment-comment-row")).to_have_text("Bob Martin: Welcome back")
+
+    # a browser that never saw them lists them from the log, as old news
+    other = new_app("alice-elsewhere").signed_in_as(alice, "moments/notifications")
+    expect(other.page.locator(".note-item")).to_have_count(2)
+    expect(other.page.locator(".note-item.new")).to_have_count(0)
+    expect(other.tab_badge("moments")).to_have_count(0)
+
+
 def test_audience_albums_and_the_time_window(new_app: Callable[..., App], api: Api, tmp_path: Path) -> None:
     alice, bob, carol = three_people(api)
     api.call(bob, "POST", "/moments/posts", json={"id": "b-1", "text": "Bob's first post"})

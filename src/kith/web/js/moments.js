@@ -8,7 +8,7 @@
 // them (at most the last 1,000 events, two pages).
 
 import { del, get, post, put } from './api.js';
-import { changed, isMe, onEvent, state } from './store.js';
+import { changed, isMe, onEvent, state, subscribe } from './store.js';
 
 const PAGE = 20;
 const KEEP_NOTES = 100;
@@ -85,6 +85,11 @@ window.addEventListener('pagehide', remember);
 document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && remember());
 
 // ---- posts and feeds --------------------------------------------------------------------------
+
+// a friend removed, blocked or unblocked changes what the server shows: feeds are read again when next shown
+subscribe(['friends', 'blocked'], () => {
+  for (const feed of moments.feeds.values()) feed.at = 0;
+});
 
 export function feedOf(key) {
   let feed = moments.feeds.get(key);
@@ -234,6 +239,7 @@ export function clearNotes() {
 function addNote(event, { seen = false } = {}) {
   if (moments.notes.some((n) => n.seq === event.seq)) return false;
   const note = { seq: event.seq, type: event.type, at: event.at || event.data?.created_at || Date.now(), data: event.data };
+  if (seen) note.old = true; // never shown as new
   moments.notes = [...moments.notes, note].sort((a, b) => b.seq - a.seq).slice(0, KEEP_NOTES);
   if (seen) moments.seen = Math.max(moments.seen, event.seq);
   return true;

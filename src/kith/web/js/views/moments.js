@@ -269,15 +269,20 @@ function mountFeed(el, key, userId = null) {
     render();
   });
   const stopClock = everyMinute(() => render());
+  // friends' new posts are not pushed: the feed is read again when it is shown after a while
+  const refresh = () => {
+    if (!feed.loading && (!feed.loaded || Date.now() - feed.at > STALE_MS)) loadFeed(key).catch(lost);
+  };
+  const onVisible = () => document.visibilityState === 'visible' && refresh();
+  document.addEventListener('visibilitychange', onVisible);
   render();
-  if (!feed.loaded || Date.now() - feed.at > STALE_MS) {
-    loadFeed(key).catch(lost);
-  }
+  refresh();
   return {
     destroy() {
       unsubscribe();
       stopClock();
       observer.disconnect();
+      document.removeEventListener('visibilitychange', onVisible);
     },
   };
 }
@@ -366,6 +371,7 @@ function mountNotes(el) {
   const list = h('ul', { class: 'note-list', 'aria-label': 'Notifications' });
   column.append(list);
   const newSince = moments.seen; // what was new when the list opened stays marked as new while it is open
+  const isNew = (n) => n.seq > newSince && !n.old;
 
   clear.addEventListener('click', () => {
     clearNotes();
@@ -382,7 +388,7 @@ function mountNotes(el) {
       list,
       moments.notes,
       (n) => n.seq,
-      (n) => JSON.stringify([n.seq > newSince, momentTime(n.at), who(n.data?.user || n.data?.comment?.user)]),
+      (n) => JSON.stringify([isNew(n), momentTime(n.at), who(n.data?.user || n.data?.comment?.user)]),
       (n) => {
         const user = n.data?.user || n.data?.comment?.user;
         return h(
@@ -390,7 +396,7 @@ function mountNotes(el) {
           null,
           h(
             'a',
-            { class: `note-item${n.seq > newSince ? ' new' : ''}`, href: postHref(n.data?.post?.id) },
+            { class: `note-item${isNew(n) ? ' new' : ''}`, href: postHref(n.data?.post?.id) },
             avatar(who(user), user?.id, { size: 40, picture: pictureOf(user) }),
             h('span', { class: 'note-main' }, h('span', { class: 'note-who', dir: 'auto' }, who(user)), noteLine(n), h('span', { class: 'note-time' }, momentTime(n.at))),
             notePreview(n),
