@@ -280,6 +280,21 @@ def test_audience_albums_and_the_time_window(new_app: Callable[..., App], api: A
         loaded(page, mine.locator(".moment-image img").nth(n))
     page.screenshot(path=str(tmp_path / "phone-own-post.png"))
 
+    # the full pictures, one after the other
+    mine.get_by_role("button", name="Photo 1 of 3. Open it full size").click()
+    lightbox = page.locator("dialog.lightbox")
+    expect(lightbox.locator(".lightbox-name")).to_have_text("Photo 1 of 3")
+    loaded(page, lightbox.locator("img"))
+    assert lightbox.locator("img").evaluate("img => img.naturalWidth") == 800
+    lightbox.get_by_role("button", name="Next photo").click()
+    expect(lightbox.locator(".lightbox-name")).to_have_text("Photo 2 of 3")
+    page.wait_for_function("() => document.querySelector('dialog.lightbox img')?.naturalWidth === 1200")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(lightbox.locator(".lightbox-name")).to_have_text("Photo 3 of 3")
+    page.keyboard.press("Escape")
+    expect(lightbox).to_have_count(0)
+
     # tapping an author's name opens their album; so does Moments on a friend's profile
     post_card(page, "Bob's first post").locator(".moment-author").click()
     expect(page).to_have_url(re.compile(rf"#/moments/users/{bob.id}/posts$"))

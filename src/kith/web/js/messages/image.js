@@ -57,8 +57,11 @@ function render(message) {
   return frame;
 }
 
-/** The full picture over everything; a lower-resolution one (the thumbnail) shows while it loads. */
-export function openLightbox(media, placeholderUrl = null) {
+/**
+ * The full picture over everything; a lower-resolution one (the thumbnail) shows while it loads.
+ * With {prev, next} (a post's pictures) it has buttons and the arrow keys to go to the others.
+ */
+export function openLightbox(media, placeholderUrl = null, { prev = null, next = null } = {}) {
   const previous = document.activeElement;
   const img = h('img', { class: 'lightbox-img', alt: media.name || 'Photo', draggable: 'false' });
   const close = () => {
@@ -80,10 +83,18 @@ export function openLightbox(media, placeholderUrl = null) {
     },
     icon('download'),
   );
+  const go = (to) => {
+    close();
+    to();
+  };
+  const step = (to, label, iconName) =>
+    to ? h('button', { class: 'icon-btn', type: 'button', 'aria-label': label, title: label, onclick: (event) => { event.stopPropagation(); go(to); } }, icon(iconName)) : null;
   const bar = h(
     'div',
     { class: 'lightbox-bar' },
     h('span', { class: 'lightbox-name' }, media.name || 'Photo'),
+    step(prev, 'Previous photo', 'back'),
+    step(next, 'Next photo', 'right'),
     media.id ? save : null,
     h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Close', title: 'Close (Esc)', onclick: close }, icon('close')),
   );
@@ -91,6 +102,12 @@ export function openLightbox(media, placeholderUrl = null) {
   dialog.addEventListener('cancel', (event) => {
     event.preventDefault();
     close();
+  });
+  dialog.addEventListener('keydown', (event) => {
+    const to = event.key === 'ArrowLeft' ? prev : event.key === 'ArrowRight' ? next : null;
+    if (!to) return;
+    event.preventDefault();
+    go(to);
   });
   dialog.addEventListener('click', (event) => {
     if (!event.target.closest('.lightbox-bar button')) close();

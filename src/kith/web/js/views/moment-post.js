@@ -54,6 +54,17 @@ function sizeSingle(frame, ratio) {
   frame.style.width = r >= 1 ? 'var(--single)' : `calc(var(--single) * ${r.toFixed(3)})`;
 }
 
+/** A post's picture full size; with several, the lightbox goes round them (buttons, arrow keys). */
+function showPicture(images, index) {
+  const count = images.length;
+  const at = (i) => () => showPicture(images, (i + count) % count);
+  openLightbox(
+    { id: images[index], name: count > 1 ? `Photo ${index + 1} of ${count}` : 'Photo' },
+    cachedMediaUrl(images[index], { thumbnail: true }),
+    count > 1 ? { prev: at(index - 1), next: at(index + 1) } : {},
+  );
+}
+
 function imageGrid(post) {
   const count = post.images.length;
   if (!count) return null;
@@ -69,7 +80,7 @@ function imageGrid(post) {
           type: 'button',
           'data-focus': `image-${index}`,
           'aria-label': count === 1 ? 'Photo. Open it full size' : `Photo ${index + 1} of ${count}. Open it full size`,
-          onclick: () => openLightbox({ id: mediaId, name: 'Photo' }, img.currentSrc || null),
+          onclick: () => showPicture(post.images, index),
         },
         img,
         h('span', { class: 'moment-image-broken' }, icon('image', { size: 22 })),
@@ -284,6 +295,8 @@ export function commentComposer(rerender) {
       close({ keyboard });
     } catch (error) {
       toast(humanError(error), { kind: 'error' });
+      send.disabled = input.disabled = false;
+      input.focus(); // what was typed is still there, to send again
     } finally {
       send.disabled = input.disabled = false;
     }
