@@ -240,7 +240,9 @@ class Reader:
 
 
 TABLES_SQL = {
-    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    # (message_search is SQLite's full-text index of message_tokens, with its shadow tables: derived data)
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    " AND name NOT LIKE 'message_search%' ORDER BY name",
     "postgres": "SELECT table_name FROM information_schema.tables"
     " WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
 }

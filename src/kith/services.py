@@ -12,7 +12,7 @@ from kith.accounts.service import AccountService
 from kith.bus.base import Bus
 from kith.chats import access as chats_access
 from kith.chats.models import ChatLimits
-from kith.chats.service import ChatService
+from kith.chats.service import SEARCH_BACKFILL, ChatService
 from kith.clock import Clock
 from kith.contacts.service import ContactService
 from kith.events import Writer
@@ -71,6 +71,7 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
         history_page_max=settings.history_page_max,
     )
     chats = ChatService(db, writer, clock, caps, limits)
+    outbox.register(SEARCH_BACKFILL, chats.on_search_backfill)
     media_caps = MediaLimits(
         image_max_bytes=settings.media_image_max_bytes,
         image_max_pixels=settings.media_image_max_pixels,

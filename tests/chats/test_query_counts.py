@@ -20,6 +20,7 @@ class CountingTx:
     def __init__(self, tx: Any, statements: list[str]) -> None:
         self._tx = tx
         self._statements = statements
+        self.dialect = tx.dialect
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._statements.append(sql)
@@ -121,10 +122,11 @@ async def test_a_send_costs_a_fixed_number_of_statements(kit: Kit) -> None:
     direct_statements = db.take()
     await services.chats.send(me, group.id, "x2", "group")
     group_statements = db.take()
-    # client id, membership, relation, seq, insert, read mark, then the log: one counter per recipient, one insert
-    assert len(direct_statements) == 9, direct_statements
-    # client id, membership, members, seq, insert, read mark, three counters, one insert
-    assert len(group_statements) == 10, group_statements
+    # client id, membership, relation, seq, insert, search tokens, read mark, then the log: one counter per
+    # recipient, one insert
+    assert len(direct_statements) == 10, direct_statements
+    # client id, membership, members, seq, insert, search tokens, read mark, three counters, one insert
+    assert len(group_statements) == 11, group_statements
     await services.chats.send(me, group.id, "x2", "group")  # a resend: found by its client id, nothing else
     assert len(db.take()) == 1
 

@@ -657,17 +657,30 @@ async def test_every_id_in_a_path_must_exist(world: World, endpoint: Any, value:
     assert_error(response, 404, None)
 
 
+def _required(endpoint: Any, probed: str) -> dict[str, str]:
+    """Valid values for the route's other required query parameters (a search needs its words)."""
+    return {"q": "ok"} if route_id(endpoint) == "GET /search/messages" and probed != "q" else {}
+
+
 @pytest.mark.parametrize("endpoint", QUERY_ROUTES, ids=route_id)
 @pytest.mark.parametrize("value", ["", "abc", "1.5", "-1", "true", "[1]", "\x00", "\ufffd"])
 async def test_every_query_parameter_refuses_garbage(world: World, endpoint: Any, value: str) -> None:
     for name in msgspec.structs.fields(endpoint.query):
         async with unchanged(world.server, world.alice):
             response = await world.alice.call(
-                endpoint.method, fill(endpoint.path, real_ids(world)), params={name.name: value}
+                endpoint.method,
+                fill(endpoint.path, real_ids(world)),
+                params={**_required(endpoint, name.name), name.name: value},
             )
         if route_id(endpoint) == "GET /official-accounts" and value.strip("\x00"):
             assert response.status_code == 200, response.text  # words to search for: nothing found
             assert response.json() == {"accounts": []}
+        elif route_id(endpoint) == "GET /search/messages" and name.name == "q" and value not in ("", "\x00"):
+            if any(c.isalnum() for c in value):
+                assert response.status_code == 200, response.text  # words to search for: nothing found
+                assert response.json() == {"messages": []}
+            else:
+                assert_error(response, 400, "nothing_to_find", "q")
         elif value in ("abc", "1.5", "true") and str in (name.type, getattr(name.type, "__origin__", None)):
             assert_error(response, 404, "no_such_handle")  # a well-formed handle nobody has
         else:

@@ -48,6 +48,7 @@ UNSAYABLE = {
     ("DELETE", "/api/v1/conversations/{conversation_id}/members/{user_id}", "invalid", "user_id"),  # yourself
     ("GET", "/api/v1/conversations/{conversation_id}/messages", "invalid", "before"),  # before and after
     ("GET", "/api/v1/sync", "since_ahead", None),  # past the head of your log
+    ("GET", "/api/v1/search/messages", "nothing_to_find", "q"),  # punctuation only: no word to look for
     ("POST", "/api/v1/moments/posts", "not_friends", "people"),  # an audience names your friends only
     # an upload: its kind in the query or in the form (either will do), and content that is what it
     # says it is (no schema can tell a JPEG from bytes that only start like one)

@@ -91,3 +91,8 @@ async def check_upgraded(kit: Any) -> None:
     bob_log = [e["seq"] for e in await kit.events(Caller(2, 0))]
     assert alice_log == list(range(1, len(alice_log) + 1)) and alice_log[-1] >= 5  # + device.added, message
     assert bob_log == [1, 2, 3]
+    # messages from before search existed are found once the migration's backfill job has run
+    assert [m.text for m in (await kit.chats.search(alice, "old days", None, None))["messages"]] == []
+    await kit.drain()
+    found = (await kit.chats.search(alice, "old days", None, None))["messages"]
+    assert [m.text for m in found] == ["hello from the old days"]

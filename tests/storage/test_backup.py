@@ -93,7 +93,7 @@ def at_cut(before: Dump, after: Dump, columns: dict[str, list[str]], cut: int) -
     """The source as it was when the traffic had stored its messages up to id ``cut``.
 
     ``before`` is the source before the traffic began, ``after`` once it ended; the traffic only
-    stores messages (with their events) and moves the counters a send moves.
+    stores messages (with their events and search tokens) and moves the counters a send moves.
     """
 
     def col(table: str, name: str) -> int:
@@ -104,6 +104,10 @@ def at_cut(before: Dump, after: Dump, columns: dict[str, list[str]], cut: int) -
     new_messages = [r for r in after["messages"] if r not in before["messages"] and r[mid] <= cut]
     expected["messages"] = sorted(before["messages"] + new_messages)
     new_ids = {r[mid] for r in new_messages}
+    tokens_of = col("message_tokens", "message_id")
+    expected["message_tokens"] = sorted(
+        before["message_tokens"] + [r for r in after["message_tokens"] if r[tokens_of] in new_ids]
+    )
     ekind, eref = col("events", "ref_kind"), col("events", "ref_id")
     expected["events"] = sorted(
         before["events"] + [r for r in after["events"] if r[ekind] == "message" and r[eref] in new_ids]

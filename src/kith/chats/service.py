@@ -13,7 +13,7 @@ from typing import Any
 from kith import validation
 from kith.accounts import access as accounts
 from kith.accounts.models import Caller, User, user_from_row
-from kith.chats import store
+from kith.chats import search, store
 from kith.chats.models import (
     CLIENT_ID,
     CONVERSATION_JOINED,
@@ -53,6 +53,8 @@ from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
 
 _NO_CONVERSATION = "no such conversation"
+SEARCH_BACKFILL = "chats.search_backfill"  # the outbox topic: index the next batch of older messages
+SEARCH_BATCH = 500  # messages a backfill job indexes in one transaction
 
 
 def _member(tx: Tx, conversation_id: int, user_id: int) -> Row:
@@ -187,6 +189,7 @@ class ChatService:
         self.max_members = caps.max_members
         self.recall_window_ms = caps.recall_window_ms
         self.history_page_max = caps.history_page_max
+        self.search_batch = SEARCH_BATCH
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -237,6 +240,45 @@ class ChatService:
             return {"messages": [message_from_row(r) for r in rows], "has_more": has_more}
 
         return await self.db.read(read)
+
+    # -- search ------------------------------------------------------------------------------
+
+    async def search(self, caller: Caller, query: str, before: int | None, limit: int | None) -> dict[str, Any]:
+        """Text messages matching ``query`` in the caller's conversations, newest first: only what
+        they can see in the conversation itself (from their join on, not recalled, not hidden).
+        ``next`` (absent at the end) is the ``before`` of the next page."""
+        if not isinstance(query, str) or not 0 < len(query) <= search.MAX_QUERY:
+            raise Invalid(f"q must be 1 to {search.MAX_QUERY} characters", field="q")
+        wanted = search.terms(query)
+        if not wanted:
+            raise Invalid("q must contain a word or a character to look for", "nothing_to_find", field="q")
+        limit = 20 if limit is None else limit
+        if not 1 <= limit <= 50:
+            raise Invalid("limit must be between 1 and 50", field="limit")
+        if before is not None:
+            validation.positive_id(before, "before")
+
+        def read(tx: Tx) -> dict[str, Any]:
+            match = search.fts5_query(wanted) if tx.dialect == "sqlite" else search.tsquery(wanted)
+            rows = store.search(tx, caller.user_id, match, before or validation.MAX_ID, limit + 1)
+            found = [message_from_row(r) for r in rows[:limit]]
+            page: dict[str, Any] = {"messages": found}
+            if len(rows) > limit:
+                page["next"] = found[-1].id
+            return page
+
+        return await self.db.read(read)
+
+    async def on_search_backfill(self, payload: bytes) -> None:
+        """Index one batch of the messages that were sent before search existed."""
+        job = decode(payload)
+        await self.writer.run(self._backfill, int(job["after"]), int(job["until"]))
+
+    def _backfill(self, tx: Tx, log: EventLog, after: int, until: int) -> None:
+        rows = store.text_messages_after(tx, after, until, self.search_batch)
+        store.index_messages(tx, [(r["id"], search.tokens(r["body"])) for r in rows])
+        if len(rows) == self.search_batch:
+            log.enqueue(SEARCH_BACKFILL, encode({"after": rows[-1]["id"], "until": until}))
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -342,6 +384,8 @@ class ChatService:
         )  # fmt: skip
         if attached is not None:
             media.refer(tx, attached.id, REF_MESSAGE, message_id)
+        elif kind == TEXT:
+            store.index_messages(tx, [(message_id, search.tokens(text))])
         store.set_read(tx, conversation_id, me, seq)  # sending implies having read what came before
         message = Message(
             message_id, conversation_id, seq, me, client_id, kind, text, now, reply_to=quote, media=attached,
@@ -389,6 +433,7 @@ class ChatService:
                     "recall_expired",
                 )
             store.recall(tx, msg["id"], log.now)
+            store.unindex_messages(tx, [msg["id"]])
             media.release(tx, log, REF_MESSAGE, [msg["id"]])  # its image, voice or file goes with it
             store.replace_quotes(tx, conversation_id, seq, encode_str({"sender_id": msg["sender_id"], "text": None}))
             recipients = [caller.user_id] if msg["only_sender"] else store.audience(tx, conversation_id, seq)
@@ -669,6 +714,8 @@ def post_from_account(tx: Tx, log: EventLog, account_id: int, user_id: int, kind
         return None
     seq = store.next_seq(tx, row["id"], log.now)
     message_id = store.insert_message(tx, row["id"], seq, None, None, kind, body, None, None, False, log.now)
+    if kind == TEXT:
+        store.index_messages(tx, [(message_id, search.tokens(body))])
     message = message_from_row(store.message_by_seq(tx, row["id"], seq))
     if message.media is not None:
         media.refer(tx, message.media.id, REF_MESSAGE, message_id)

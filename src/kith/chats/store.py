@@ -260,13 +260,20 @@ def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> list[
     message no user's log refers to (the user's, sent while alone in a group, or those of someone
     deleted before). Messages that others received stay: those others' logs refer to them.
     Returns the ids of those deleted."""
+    unseen = "SELECT id FROM messages WHERE sender_id = ? AND only_sender = 1"
+    tx.execute(f"DELETE FROM message_tokens WHERE message_id IN ({unseen})", (user_id,))
     rows = tx.all("DELETE FROM messages WHERE sender_id = ? AND only_sender = 1 RETURNING id", (user_id,))
+    unreferenced = " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.ref_kind = 'message' AND e.ref_id = messages.id)"
     for start in range(0, len(memberless), 500):
         chunk = memberless[start : start + 500]
         marks = ",".join("?" * len(chunk))
+        tx.execute(
+            "DELETE FROM message_tokens WHERE message_id IN"
+            f" (SELECT id FROM messages WHERE conversation_id IN ({marks}){unreferenced})",
+            chunk,
+        )
         rows += tx.all(
-            f"DELETE FROM messages WHERE conversation_id IN ({marks}) AND NOT EXISTS"
-            " (SELECT 1 FROM events e WHERE e.ref_kind = 'message' AND e.ref_id = messages.id) RETURNING id",
+            f"DELETE FROM messages WHERE conversation_id IN ({marks})" + unreferenced + " RETURNING id",
             chunk,
         )
     return [r["id"] for r in rows]
@@ -343,3 +350,49 @@ def accounts_of_messages(tx: Tx, message_ids: list[int]) -> set[int]:
         message_ids,
     )
     return {r["account_id"] for r in rows}
+
+
+# -- search (kith/chats/search.py holds the tokenizer) -------------------------------------------
+
+
+def index_messages(tx: Tx, rows: list[tuple[int, str]]) -> None:
+    """(message id, tokens) rows: searchable from now on (one already indexed is left as it is)."""
+    tx.executemany(
+        "INSERT INTO message_tokens (message_id, tokens) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [r for r in rows if r[1]],
+    )
+
+
+def unindex_messages(tx: Tx, message_ids: list[int]) -> None:
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start : start + 500]
+        tx.execute(f"DELETE FROM message_tokens WHERE message_id IN ({placeholders(len(chunk))})", chunk)
+
+
+def text_messages_after(tx: Tx, after: int, until: int, limit: int) -> list[Row]:
+    """Text messages (not recalled) with ids in (after, until], in id order: the backfill's next batch."""
+    return tx.all(
+        "SELECT id, body FROM messages WHERE id > ? AND id <= ? AND kind = 'text' AND recalled_at IS NULL"
+        " ORDER BY id LIMIT ?",
+        (after, until, limit),
+    )
+
+
+def search(tx: Tx, user_id: int, match: str, before: int, limit: int) -> list[Row]:
+    """The newest messages (id below ``before``) matching ``match`` that ``user_id`` can see: in a
+    conversation they are in, sent after they joined, not recalled, not hidden from them."""
+    seen = (
+        " JOIN members m ON m.conversation_id = g.conversation_id AND m.user_id = ?"
+        " WHERE g.id < ? AND g.seq > m.joined_seq AND g.recalled_at IS NULL AND (g.only_sender = 0 OR g.sender_id = ?)"
+    )
+    if tx.dialect == "sqlite":
+        return tx.all(
+            "SELECT g.* FROM message_search s JOIN messages g ON g.id = s.rowid" + seen
+            + " AND message_search MATCH ? ORDER BY s.rowid DESC LIMIT ?",
+            (user_id, before, user_id, match, limit),
+        )  # fmt: skip
+    return tx.all(
+        "SELECT g.* FROM message_tokens t JOIN messages g ON g.id = t.message_id" + seen
+        + " AND array_to_tsvector(string_to_array(t.tokens, ' ')) @@ ?::tsquery ORDER BY g.id DESC LIMIT ?",
+        (user_id, before, user_id, match, limit),
+    )  # fmt: skip

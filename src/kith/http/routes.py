@@ -179,6 +179,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "An official account's articles (a set sent as cards), to read: their HTML is already cleaned",
              "official accounts", response=Articles, errors=(404,)),
     # sync
+    Endpoint("GET", V1 + "/search/messages", chats.search,
+             "Find text messages in your conversations (Chinese and English alike), newest first", "chats",
+             query=chats.SearchQuery, response=chats.SearchOut, errors=(400,)),
     Endpoint("GET", V1 + "/sync", sync.sync, "Your events after `since`, in order, in pages", "sync",
              query=sync.SyncQuery, response=SyncPage, errors=(400,)),
 )  # fmt: skip

@@ -17,7 +17,10 @@ Row = Any  # a mapping-style row: row["column"]
 
 
 class Tx(Protocol):
-    """One open transaction. Rows are read by column name."""
+    """One open transaction. Rows are read by column name. ``dialect`` ("sqlite" or "postgres") is for
+    the few statements the two cannot share (full-text search)."""
+
+    dialect: str
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; returns the number of rows changed."""

@@ -58,6 +58,7 @@ class PgTx:
     """``kith.storage.database.Tx`` over a psycopg connection (rows are dicts)."""
 
     __slots__ = ("conn",)
+    dialect = "postgres"
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn

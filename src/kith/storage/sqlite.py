@@ -52,6 +52,7 @@ def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
 
 class SqliteTx:
     __slots__ = ("conn",)
+    dialect = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn

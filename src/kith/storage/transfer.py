@@ -30,6 +30,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("conversations", "id"),
     ("members", "conversation_id, user_id"),
     ("messages", "id"),
+    ("message_tokens", "message_id"),  # on SQLite its triggers fill the full-text index as it is copied
     ("blobs", "sha256"),
     ("media", "id"),
     ("media_refs", "media_id, ref_kind, ref_id"),

@@ -16,6 +16,7 @@ from kith.http.api.fields import (
     Id,
     MemberIds,
     PlaceLabel,
+    SearchText,
     Seq,
     Text,
     at_least_one,
@@ -85,6 +86,19 @@ class HistoryQuery(msgspec.Struct):
     limit: HistoryLimit | None = None
 
 
+class SearchQuery(msgspec.Struct):
+    q: SearchText
+    before: Id | None = None
+    limit: Annotated[int, Meta(extra_json_schema={"minimum": 1, "maximum": 50})] | None = None
+
+
+class SearchOut(msgspec.Struct, omit_defaults=True):
+    """Newest first; ``next``, absent at the end, is the ``before`` of the next page."""
+
+    messages: list[Message]
+    next: int | None = None
+
+
 class ConversationsOut(msgspec.Struct):
     conversations: list[Conversation]
 
@@ -147,6 +161,11 @@ async def remove_member(call: Call) -> None:
 
 async def leave(call: Call) -> None:
     await call.services.chats.leave(call.caller, _id(call))
+
+
+async def search(call: Call) -> SearchOut:
+    q: SearchQuery = call.query
+    return SearchOut(**await call.services.chats.search(call.caller, q.q, q.before, q.limit))
 
 
 async def history(call: Call) -> Any:

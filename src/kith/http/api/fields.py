@@ -96,6 +96,8 @@ Greeting = line(MAX_GREETING)
 Remark = line(MAX_REMARK)
 GroupName = line(MAX_GROUP_NAME)
 PlaceLabel = line(MAX_PLACE_LABEL)
+# a search that holds no letter, digit or CJK character (only punctuation) is refused: nothing_to_find
+SearchText = Annotated[str, Meta(extra_json_schema={"minLength": 1, "maxLength": 100})]
 MomentPlace = line(MAX_MOMENT_PLACE)
 PostText = text_of(MomentLimits.max_text_bytes)
 CommentText = text_of(MomentLimits.max_comment_bytes)
