@@ -38,6 +38,7 @@ LATIN = [
     "".join(random.Random(n).choice("abcdefghijklmnoprstuvwy") for _ in range(random.Random(-n).randint(3, 9)))
     for n in range(3000)
 ]
+KEEP = False  # --keep-database: leave the PostgreSQL database for a look (EXPLAIN) afterwards
 QUERIES = {
     "common English word": lambda: LATIN[1],
     "rare English word": lambda: LATIN[2500],
@@ -104,7 +105,10 @@ async def measure(messages: int, searches: int, database: str | None) -> dict[st
         await bus.close()
         await db.close()
         if database and url:
-            drop_database(database, url)
+            if KEEP:
+                print(f"  kept {url}")
+            else:
+                drop_database(database, url)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -118,7 +122,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--searches", type=int, default=50)
     parser.add_argument("--database", help="an admin postgresql://... URL: each run gets a fresh database there")
+    parser.add_argument("--keep-database", action="store_true", help="do not drop the PostgreSQL database")
     args = parser.parse_args()
+    global KEEP
+    KEEP = args.keep_database
     runs = []
     for run in range(1, args.runs + 1):
         print(f"run {run}:")
