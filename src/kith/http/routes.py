@@ -130,7 +130,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "moments", query=moments.PageQuery, response=Page, errors=(400,)),
     Endpoint("GET", M + "/users/{user_id:int}/posts", moments.album,
              "One person's album: what you may see of their posts, newest first", "moments",
-             query=moments.PageQuery, response=Page, errors=(400,)),
+             query=moments.PageQuery, response=Page, errors=(400, 404)),
     Endpoint("GET", P, moments.get_post, "One post, as you may see it", "moments", response=Post, errors=(404,)),
     Endpoint("DELETE", P, moments.delete_post, "Delete your post", "moments", errors=(404,)),
     Endpoint("PUT", P + "/like", moments.like, "Like a post (again changes nothing)", "moments", response=Post,
