@@ -76,3 +76,19 @@ def test_stats() -> None:
     assert percentile([0, 10], 99) == 9.9
     assert combine([3.0, 1.0, 2.0]) == 2.0
     assert combine([True, False]) is False
+
+
+def test_moments_bench_reads_every_post_once_and_fans_out_to_every_friend(tmp_path: Path) -> None:
+    out = tmp_path / "moments.json"
+    script = Path(__file__).resolve().parents[1] / "bench" / "moments.py"
+    command = [sys.executable, str(script), "--friends", "12", "--posts", "3", "--pages", "6", "--warmup", "1"]
+    command += ["--post-count", "2", "--runs", "1", "--timeout", "20", "--json", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ}, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "timeline page p99" in done.stdout and "post ack p99" in done.stdout  # the table was printed
+    (run,) = json.loads(out.read_text())["runs"]
+    assert run["correct"] and not run["problems"] and not run["timed_out"], run
+    # 36 posts: a page of 20, then one of 16 without a next, so 6 reads are three whole walks, each checked
+    assert run["pages_read"] == 6 and run["whole_walks"] == 3
+    assert run["posts_made"] == 2
+    assert run["page_p99_ms"] > 0 and run["ack_p99_ms"] > 0 and run["complete_p99_s"] > 0

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -98,14 +99,29 @@ class Target:
 
 
 class LocalServer(Target):
-    """Starts ``python -m kith serve`` on a free port of 127.0.0.1 with a fresh data directory."""
+    """Starts ``python -m kith serve`` on a free port of 127.0.0.1 with a fresh data directory.
 
-    def __init__(self, keep_data: bool = False, extra_env: dict[str, str] | None = None) -> None:
+    ``prepare(data_dir)``, if given, runs before the server starts, on the directory it will serve from:
+    a benchmark that builds a large world directly in the store does it there.
+    """
+
+    def __init__(
+        self,
+        keep_data: bool = False,
+        extra_env: dict[str, str] | None = None,
+        prepare: Callable[[Path], None] | None = None,
+    ) -> None:
         self.data_dir = Path(tempfile.mkdtemp(prefix="kith-bench-"))
         self.port = free_port()
         self.keep_data = keep_data
         self.log = self.data_dir / "server.log"
         env = {**os.environ, **FAST_SIGNUP_ENV, **(extra_env or {})}
+        if prepare is not None:
+            try:
+                prepare(self.data_dir / "data")
+            except BaseException:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+                raise
         command = [sys.executable, "-m", "kith", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--data-dir", str(self.data_dir / "data"), "--log-level", "warning"]
         with open(self.log, "ab") as logfile:
