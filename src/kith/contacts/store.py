@@ -9,6 +9,15 @@ def friend_ids(tx: Tx, user_id: int) -> list[int]:
     return [r["friend_id"] for r in tx.all("SELECT friend_id FROM friendships WHERE user_id = ?", (user_id,))]
 
 
+def friend_ids_after(tx: Tx, user_id: int, after: int, limit: int) -> list[int]:
+    """The user's friends with ids above ``after``, in id order, at most ``limit`` (a page of them)."""
+    rows = tx.all(
+        "SELECT friend_id FROM friendships WHERE user_id = ? AND friend_id > ? ORDER BY friend_id LIMIT ?",
+        (user_id, after, limit),
+    )
+    return [r["friend_id"] for r in rows]
+
+
 def are_friends(tx: Tx, user_id: int, other_id: int) -> bool:
     return tx.one("SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?", (user_id, other_id)) is not None
 

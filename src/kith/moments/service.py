@@ -185,7 +185,7 @@ class MomentService:
         row = store.post(tx, post_id)
         if row is None:
             return  # deleted meanwhile
-        batch = sorted(f for f in contacts.friend_ids(tx, row["author_id"]) if f > after)[: self.caps.fanout_batch]
+        batch = contacts.friend_ids_after(tx, row["author_id"], after, self.caps.fanout_batch)
         if not batch:
             return
         readers = batch
