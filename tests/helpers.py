@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -332,3 +332,23 @@ def serve_wsgi(app: Any, port: int, *, threaded: bool = False) -> Any:
     httpd = make_server("127.0.0.1", port, app, server_class=Threaded if threaded else WSGIServer, handler_class=Quiet)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd
+
+
+async def wait_for(check: Callable[[], Awaitable[Any]], timeout: float = 10.0) -> Any:
+    """Await ``check()`` until it returns something true (and return that), for at most ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def account_messages(user: User, conversation_id: int, kind: str | None = None) -> list[dict[str, Any]]:
+    """The messages an official account sent in ``user``'s conversation with it (of ``kind``, if given)."""
+    history = await user.ok("GET", f"/conversations/{conversation_id}/messages")
+    return [
+        m for m in history["messages"]
+        if m["sender_id"] is None and m["kind"] != "system" and (kind is None or m["kind"] == kind)
+    ]  # fmt: skip

@@ -4,7 +4,6 @@ real HTTP server on 127.0.0.1 registered as an account's webhook, and wechatpy c
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,7 @@ import mediafiles
 import pytest
 import wechatpy
 import werobot
-from helpers import PASSWORD, User, free_port, kith_client, register, serve_wsgi
+from helpers import PASSWORD, User, account_messages, free_port, kith_client, register, serve_wsgi, wait_for
 from wechatpy.exceptions import WeChatClientException
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -67,21 +66,6 @@ def bot() -> Iterator[Bot]:
     yield Bot(robot, f"http://127.0.0.1:{port}/wechat", seen)
     httpd.shutdown()
     httpd.server_close()
-
-
-async def wait_for(check: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
-async def account_messages(user: User, conversation_id: int) -> list[dict[str, Any]]:
-    history = await user.ok("GET", f"/conversations/{conversation_id}/messages")
-    return [m for m in history["messages"] if m["sender_id"] is None and m["kind"] != "system"]
 
 
 async def new_account(owner: User, name: str, kind: str = "subscription") -> dict[str, Any]:

@@ -9,7 +9,6 @@ template sends nothing more."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 import wechatpy
 import werobot
-from helpers import User, free_port, kith_client, register, serve_wsgi
+from helpers import User, free_port, kith_client, register, serve_wsgi, wait_for
 from wechatpy.exceptions import WeChatClientException
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -58,16 +57,6 @@ def bot() -> Iterator[Bot]:
     yield hook
     httpd.shutdown()
     httpd.server_close()
-
-
-async def wait_for(check: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def from_account(user: User, conversation_id: int) -> list[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import time
 from typing import Any
 
 import httpx
@@ -15,7 +14,7 @@ import mediafiles
 import pytest
 import wechatpy
 import werobot
-from helpers import User, free_port, kith_client, kith_robot, register, serve_wsgi
+from helpers import User, account_messages, free_port, kith_client, kith_robot, register, serve_wsgi, wait_for
 from PIL import Image
 from wechatpy.exceptions import WeChatClientException
 from werobot.replies import VideoReply
@@ -30,21 +29,6 @@ def mass_video(client: Any, media_id: str) -> Any:
     if wechatpy.__version__.startswith("1."):
         return client.message.send_mass_video(None, media_id, is_to_all=True)
     return client.message.send_mass_video(media_id, None, is_to_all=True)
-
-
-async def wait_for(check: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
-async def account_videos(user: User, conversation_id: int) -> list[dict[str, Any]]:
-    history = await user.ok("GET", f"/conversations/{conversation_id}/messages")
-    return [m for m in history["messages"] if m["sender_id"] is None and m["kind"] == "video"]
 
 
 async def test_videos_between_a_follower_and_a_bot(make_server: Any) -> None:
@@ -77,7 +61,7 @@ async def test_videos_between_a_follower_and_a_bot(make_server: Any) -> None:
         clip = await reader.ok("POST", "/media", params={"kind": "video", "name": "boat.mp4"},
                                content=mediafiles.video(1.0), headers={"Content-Type": "video/mp4"})  # fmt: skip
         await reader.ok("POST", f"/conversations/{chat}/messages", json={"id": "v1", "media_id": clip["id"]})
-        answer = (await wait_for(lambda: account_videos(reader, chat)))[0]
+        answer = (await wait_for(lambda: account_messages(reader, chat, "video")))[0]
         assert answer["media"]["id"] == tour["media_id"] and answer["text"] == "Harbour tour\nAt dawn"
         assert answer["media"]["kind"] == "video" and answer["media"]["mime"] == "video/mp4"
         poster = await reader.call("GET", f"/media/{tour['media_id']}/thumbnail")
@@ -112,7 +96,7 @@ async def test_videos_between_a_follower_and_a_bot(make_server: Any) -> None:
 
 
 async def _count(user: User, chat: int, n: int) -> list[dict[str, Any]] | None:
-    videos = await account_videos(user, chat)
+    videos = await account_messages(user, chat, "video")
     return videos if len(videos) == n else None
 
 
@@ -170,7 +154,7 @@ async def test_bad_videos_are_refused_with_their_errcode_and_change_nothing(make
         assert await raw({"media_id": tour, "description": "half \ud800"}) == 40035
         assert await raw({"media_id": "mpvideo-eyJtIjogMX0"}) == 40007  # {"m": 1}
         assert await raw({"title": "no media id"}) == 40007
-    assert await account_videos(reader, chat) == []  # none of it reached the follower
+    assert await account_messages(reader, chat, "video") == []  # none of it reached the follower
     assert server.rows("SELECT COUNT(*) FROM media") == [(3,)]  # the picture and the two videos, no more
 
     # a passive reply may only show the owner's uploads: a follower's video, or none at all, is abnormal
@@ -193,7 +177,7 @@ async def test_bad_videos_are_refused_with_their_errcode_and_change_nothing(make
     finally:
         httpd.shutdown()
         httpd.server_close()
-    assert await account_videos(reader, chat) == []
+    assert await account_messages(reader, chat, "video") == []
 
 
 async def test_video_material_is_kept_with_its_title_and_introduction(make_server: Any) -> None:
@@ -234,7 +218,7 @@ async def test_video_material_is_kept_with_its_title_and_introduction(make_serve
     chat = (await reader.ok("PUT", f"/official-accounts/{account['id']}/follow"))["conversation_id"]
     openid = (await asyncio.to_thread(client.user.get_followers))["data"]["openid"][0]
     await asyncio.to_thread(client.message.send_video, openid, kept["media_id"], "From the archive")
-    sent = await wait_for(lambda: account_videos(reader, chat))
+    sent = await wait_for(lambda: account_messages(reader, chat, "video"))
     assert sent[0]["media"]["id"] == kept["media_id"] and sent[0]["text"] == "From the archive"
     await asyncio.to_thread(client.material.delete, second["media_id"])
     assert (await asyncio.to_thread(client.material.get_count))["video_count"] == 1
