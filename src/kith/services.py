@@ -17,6 +17,7 @@ from kith.clock import Clock
 from kith.contacts.service import ContactService
 from kith.events import Writer
 from kith.events.outbox import OutboxLimits, OutboxWorker
+from kith.invitekey import InviteKey
 from kith.media.access import SWEEP as MEDIA_SWEEP
 from kith.media.blobs import LocalBlobs
 from kith.media.models import MediaLimits
@@ -63,14 +64,15 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
     limits = from_settings(settings, clock)
     failures = Rate.parse(settings.sign_in_failures, "sign_in_failures")
     accounts = AccountService(db, writer, passwords, clock, settings.registration_open, limits, failures)
-    contacts = ContactService(db, writer, settings.max_friends, limits)
+    key = InviteKey.load(settings.invite_key, settings.data_dir)
+    contacts = ContactService(db, writer, settings.max_friends, limits, key)
     caps = ChatLimits(
         max_text_bytes=settings.max_text_bytes,
         max_members=settings.max_group_members,
         recall_window_ms=settings.recall_window_seconds * 1000,
         history_page_max=settings.history_page_max,
     )
-    chats = ChatService(db, writer, clock, caps, limits)
+    chats = ChatService(db, writer, clock, caps, limits, key)
     outbox.register(SEARCH_BACKFILL, chats.on_search_backfill)
     media_caps = MediaLimits(
         image_max_bytes=settings.media_image_max_bytes,

@@ -186,6 +186,12 @@ TABLE: tuple[Setting, ...] = (
     Setting("rate_media_user", str, "60/60", "Media uploads per user."),
     Setting("rate_moment_user", str, "30/3600", "Moments posts per user."),
     Setting("rate_moment_interaction_user", str, "300/600", "Likes and comments on Moments per user."),
+    Setting(
+        "rate_invite_user",
+        str,
+        "60/600",
+        "Invite links (a person's or a group's) opened, used to ask someone to be friends or to join, per user.",
+    ),
     Setting("rate_platform_token", str, "20/60", "Access tokens an official account may fetch (`/cgi-bin/token`)."),
     Setting("rate_platform_app", str, "600/60", "Calls to `/cgi-bin/` per official account."),
     Setting(
@@ -208,6 +214,14 @@ TABLE: tuple[Setting, ...] = (
         "",
         "Addresses of reverse proxies whose `X-Forwarded-For` header names the client (comma-separated,"
         " CIDR allowed); empty: the peer's address is the client's.",
+    ),
+    Setting(
+        "invite_key",
+        str,
+        "",
+        "The secret invite links are derived from (64 hex digits); empty: kept in `invite.key` in the data"
+        " directory, made on first start. Several nodes must share it (see docs/contacts.md). It is never"
+        " in the database, so a copy of the database yields no working link.",
     ),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error.", flag=True),
     Setting(
@@ -292,11 +306,13 @@ class Settings:
     rate_media_user: str = "60/60"
     rate_moment_user: str = "30/3600"
     rate_moment_interaction_user: str = "300/600"
+    rate_invite_user: str = "60/600"
     rate_platform_token: str = "20/60"
     rate_platform_app: str = "600/60"
     rate_platform_template_follower: str = "10/86400"
     rate_limit_exempt: str = ""
     trusted_proxies: str = ""
+    invite_key: str = ""
     log_level: str = "info"
     log_format: str = "text"
     metrics_enabled: bool = True

@@ -124,6 +124,37 @@ class Conversation(msgspec.Struct):
     account: AccountCard | None = None  # the official account of an official conversation
 
 
+# group invite links (docs/contacts.md)
+LINK_MIN_SECONDS = 60
+LINK_MAX_SECONDS = 7 * 86400
+LINK_DEFAULT_SECONDS = 7 * 86400
+MAX_LINK_USES = 1000
+MAX_GROUP_LINKS = 20  # live links per group
+
+
+class GroupLink(msgspec.Struct):
+    """An invite link of a group, as those who may manage it see it."""
+
+    id: int
+    conversation_id: int
+    token: str | None  # None for a link made under another invite key: revoke it and make another
+    created_by: int
+    created_at: int
+    expires_at: int
+    max_uses: int | None
+    uses: int
+
+
+class GroupCard(msgspec.Struct, omit_defaults=True):
+    """What a group invite link shows the one who opens it."""
+
+    name: str
+    member_count: int
+    avatar: str | None = None  # shown through the link (POST /group-links/picture), members see it anyway
+    is_member: bool = False
+    conversation_id: int | None = None  # only to a member, who knows it already
+
+
 class Ack(msgspec.Struct):
     """What a sender learns once its message is durable."""
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import msgspec
+
 from kith import validation
 from kith.accounts import access as accounts
 from kith.accounts.models import Caller, User, user_from_row
@@ -22,8 +24,13 @@ from kith.chats.models import (
     CONVERSATION_READ,
     DIRECT,
     GROUP,
+    LINK_DEFAULT_SECONDS,
+    LINK_MAX_SECONDS,
+    LINK_MIN_SECONDS,
     LOCATION,
+    MAX_GROUP_LINKS,
     MAX_GROUP_NAME,
+    MAX_LINK_USES,
     MAX_PLACE_LABEL,
     MESSAGE,
     MESSAGE_RECALLED,
@@ -34,6 +41,8 @@ from kith.chats.models import (
     Ack,
     ChatLimits,
     Conversation,
+    GroupCard,
+    GroupLink,
     Location,
     Member,
     Message,
@@ -44,6 +53,7 @@ from kith.clock import Clock
 from kith.contacts import access as contacts
 from kith.errors import Conflict, Forbidden, Invalid, NotFound
 from kith.events import EventLog, Writer
+from kith.invitekey import InviteKey, check_token, digest
 from kith.jsonenc import decode, encode, encode_str
 from kith.media import access as media
 from kith.media.models import IMAGE, MEDIA_ID, REF_GROUP_AVATAR, REF_MESSAGE, VIDEO, VOICE
@@ -168,6 +178,7 @@ def leave_all(tx: Tx, log: EventLog, user_id: int, actor: User) -> tuple[set[int
             store.update_conversation(tx, conversation_id, owner_id=owner)
             extra["owner"] = user_from_row(accounts.users(tx, [owner])[owner])
         post_system(tx, log, conversation_id, remaining, action="member_left", actor=actor, **extra)
+    store.forget_links_of(tx, user_id)
     store.forget_memberships(tx, user_id)
     return shared, store.memberless(tx, [row["id"] for row in memberships])
 
@@ -180,7 +191,10 @@ def forget_orphans(tx: Tx, log: EventLog, user_id: int, memberless: list[int]) -
 
 
 class ChatService:
-    def __init__(self, db: Database, writer: Writer, clock: Clock, caps: ChatLimits, limits: Limits) -> None:
+    def __init__(
+        self, db: Database, writer: Writer, clock: Clock, caps: ChatLimits, limits: Limits, key: InviteKey
+    ) -> None:
+        self.key = key
         self.db = db
         self.limits = limits
         self.writer = writer
@@ -593,6 +607,7 @@ class ChatService:
             if store.membership(tx, conversation_id, user_id) is None:
                 raise NotFound("not a member of this group", "not_a_member")
             store.remove_member(tx, conversation_id, user_id)
+            store.sweep_links(tx, conversation_id, log.now)  # theirs stop working
             log.append(user_id, CONVERSATION_LEFT, encode({"conversation_id": conversation_id, "reason": "removed"}))
             post_system(
                 tx, log, conversation_id, store.member_ids(tx, conversation_id),
@@ -615,6 +630,7 @@ class ChatService:
                 store.update_conversation(tx, conversation_id, owner_id=new_owner)
                 if new_owner is not None:
                     extra["owner"] = _profiles(tx, [new_owner])[0]
+            store.sweep_links(tx, conversation_id, log.now)  # the links they made stop working
             if remaining:
                 post_system(
                     tx, log, conversation_id, remaining, action="member_left", actor=_profiles(tx, [me])[0], **extra
@@ -662,6 +678,7 @@ class ChatService:
                     tx, log, conversation_id, members,
                     action="owner_changed", actor=actor, owner=_profiles(tx, [owner_id])[0],
                 )  # fmt: skip
+            store.sweep_links(tx, conversation_id, log.now)  # only the owner may add: the others' links stop
             return _view(tx, conversation_id, me)
 
         return await self.writer.run(update)
@@ -687,6 +704,165 @@ class ChatService:
             return _view(tx, conversation_id, me)
 
         return await self.writer.run(update)
+
+    # -- group invite links ------------------------------------------------------------------
+
+    def _link_model(self, row: Row) -> GroupLink:
+        return GroupLink(
+            id=row["id"],
+            conversation_id=row["conversation_id"],
+            token=self.key.recoverable(row["nonce"], row["token_hash"]),
+            created_by=row["created_by"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            max_uses=row["max_uses"],
+            uses=row["uses"],
+        )
+
+    @staticmethod
+    def _may_invite(row: Row, me: int) -> None:
+        """Who may make a group's links: whoever may add members (the owner, or any member unless
+        only the owner may add)."""
+        if row["owner_only_adds"]:
+            _require_owner(row, me)
+
+    async def create_link(
+        self, caller: Caller, conversation_id: int, expires_in: int = LINK_DEFAULT_SECONDS, max_uses: int | None = None
+    ) -> GroupLink:
+        """A new invite link of a group, working for ``expires_in`` seconds and ``max_uses`` joins."""
+        if not LINK_MIN_SECONDS <= expires_in <= LINK_MAX_SECONDS:
+            raise Invalid(f"expires_in is {LINK_MIN_SECONDS} to {LINK_MAX_SECONDS} seconds", field="expires_in")
+        if max_uses is not None and not 1 <= max_uses <= MAX_LINK_USES:
+            raise Invalid(f"max_uses is 1 to {MAX_LINK_USES}", field="max_uses")
+        token, nonce, token_hash = self.key.new()
+        me = caller.user_id
+
+        def create(tx: Tx, log: EventLog) -> GroupLink:
+            row = _group_member(tx, conversation_id, me)
+            self._may_invite(row, me)
+            store.sweep_links(tx, conversation_id, log.now)
+            if len(store.links(tx, conversation_id)) >= MAX_GROUP_LINKS:
+                raise Conflict(
+                    f"a group has at most {MAX_GROUP_LINKS} invite links: revoke one first", "too_many_links",
+                    limit=MAX_GROUP_LINKS,
+                )  # fmt: skip
+            link_id = store.insert_link(
+                tx, conversation_id, me, token_hash, nonce, log.now + expires_in * 1000, max_uses, log.now
+            )
+            made = store.link(tx, link_id)
+            assert made is not None
+            return msgspec.structs.replace(self._link_model(made), token=token)
+
+        return await self.writer.run(create)
+
+    def _managed(self, tx: Tx, conversation_id: int, me: int) -> tuple[Row, int | None]:
+        """The group and whose links the caller manages: all (None) for the owner, their own for a
+        member who may invite."""
+        row = _group_member(tx, conversation_id, me)
+        self._may_invite(row, me)
+        return row, None if row["owner_id"] == me else me
+
+    def _managed_link(self, tx: Tx, conversation_id: int, me: int, link_id: int) -> Row:
+        _, maker = self._managed(tx, conversation_id, me)
+        row = store.link(tx, link_id)
+        if row is None or row["conversation_id"] != conversation_id or maker not in (None, row["created_by"]):
+            raise NotFound("no such invite link", "no_such_link")
+        return row
+
+    async def links(self, caller: Caller, conversation_id: int) -> list[GroupLink]:
+        """The group's working links: all of them for its owner, a member's own for a member."""
+
+        def read(tx: Tx, log: EventLog) -> list[GroupLink]:
+            _, maker = self._managed(tx, conversation_id, caller.user_id)
+            store.sweep_links(tx, conversation_id, log.now)
+            return [self._link_model(row) for row in store.links(tx, conversation_id, maker)]
+
+        return await self.writer.run(read)
+
+    async def link(self, caller: Caller, conversation_id: int, link_id: int) -> GroupLink:
+        """One working link, to one who manages it (NotFound otherwise, as for one that never was)."""
+
+        def read(tx: Tx) -> GroupLink:
+            row = self._managed_link(tx, conversation_id, caller.user_id, link_id)
+            if row["expires_at"] <= self.clock.now_ms():
+                raise NotFound("no such invite link", "no_such_link")
+            return self._link_model(row)
+
+        return await self.db.read(read)
+
+    async def revoke_link(self, caller: Caller, conversation_id: int, link_id: int) -> None:
+        """Revoke a link: it stops working at once (the owner may revoke any, a member their own)."""
+
+        def revoke(tx: Tx, log: EventLog) -> None:
+            self._managed_link(tx, conversation_id, caller.user_id, link_id)
+            store.delete_link(tx, link_id)
+
+        await self.writer.run(revoke)
+
+    def _working_link(self, tx: Tx, token: str, me: int) -> Row:
+        row = store.link_for(tx, digest(token), me, self.clock.now_ms())
+        if row is None:
+            raise NotFound("this invite link does not work (any more)", "no_such_invite")
+        return row
+
+    async def open_link(self, caller: Caller, token: str) -> GroupCard:
+        """What a group's invite link shows the caller: its name, picture and member count. A link
+        that does not work, whyever, is the one NotFound."""
+        check_token(token)
+        await self.limits.take("invite_user", caller.user_id)
+
+        def read(tx: Tx) -> GroupCard:
+            row = self._working_link(tx, token, caller.user_id)
+            member = bool(row["is_member"])
+            return GroupCard(
+                name=row["name"],
+                member_count=row["member_count"],
+                avatar=row["avatar_id"],
+                is_member=member,
+                conversation_id=row["conversation_id"] if member else None,
+            )
+
+        return await self.db.read(read)
+
+    async def link_picture(self, caller: Caller, token: str) -> str:
+        """The media id of the picture of the group a working link leads to (NotFound if it has none)."""
+        check_token(token)
+        await self.limits.take("invite_user", caller.user_id)
+
+        def read(tx: Tx) -> str:
+            row = self._working_link(tx, token, caller.user_id)
+            if row["avatar_id"] is None:
+                raise NotFound("this group has no picture", "no_picture")
+            return str(row["avatar_id"])
+
+        return await self.db.read(read)
+
+    async def join(self, caller: Caller, token: str) -> Conversation:
+        """Join a group by one of its invite links, as if added: the members see a notice, the
+        newcomer sees nothing from before. Joining a group one is in already changes nothing."""
+        check_token(token)
+        await self.limits.take("invite_user", caller.user_id)
+        me = caller.user_id
+
+        def join(tx: Tx, log: EventLog) -> Conversation:
+            row = self._working_link(tx, token, me)
+            conversation_id = row["conversation_id"]
+            if row["is_member"]:
+                return _view(tx, conversation_id, me)
+            current = store.member_ids(tx, conversation_id)
+            if len(current) + 1 > self.max_members:
+                raise Conflict(f"a group has at most {self.max_members} members", "group_full")
+            store.use_link(tx, row["id"], row["uses"], row["max_uses"])
+            # joined_seq is the seq before the notice, so the newcomer sees their own "joined" notice
+            store.add_members(tx, conversation_id, [me], row["last_seq"], log.now)
+            self._joined(tx, log, conversation_id, [me])
+            post_system(
+                tx, log, conversation_id, [*current, me],
+                action="joined_by_link", actor=_profiles(tx, [me])[0], inviter=_profiles(tx, [row["created_by"]])[0],
+            )  # fmt: skip
+            return _view(tx, conversation_id, me)
+
+        return await self.writer.run(join)
 
 
 # -- official accounts (kith.chats.access, for kith.platform) ----------------------------------------

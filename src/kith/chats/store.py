@@ -279,12 +279,92 @@ def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> list[
     return [r["id"] for r in rows]
 
 
+# -- group invite links --------------------------------------------------------------------------
+
+_LINK = (
+    "SELECT id, conversation_id, created_by, token_hash, nonce, expires_at, max_uses, uses, created_at FROM group_links"
+)
+
+
+def insert_link(
+    tx: Tx, conversation_id: int, created_by: int, token_hash: bytes, nonce: bytes, expires_at: int,
+    max_uses: int | None, now: int,
+) -> int:  # fmt: skip
+    return int(
+        tx.value(
+            "INSERT INTO group_links (conversation_id, created_by, token_hash, nonce, expires_at, max_uses, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (conversation_id, created_by, token_hash, nonce, expires_at, max_uses, now),
+        )
+    )
+
+
+def link(tx: Tx, link_id: int) -> Row | None:
+    return tx.one(f"{_LINK} WHERE id = ?", (link_id,))
+
+
+def links(tx: Tx, conversation_id: int, created_by: int | None = None) -> list[Row]:
+    """The group's links (only those ``created_by`` made, when given), oldest first."""
+    if created_by is None:
+        return tx.all(f"{_LINK} WHERE conversation_id = ? ORDER BY id", (conversation_id,))
+    return tx.all(f"{_LINK} WHERE conversation_id = ? AND created_by = ? ORDER BY id", (conversation_id, created_by))
+
+
+def delete_link(tx: Tx, link_id: int) -> None:
+    tx.execute("DELETE FROM group_links WHERE id = ?", (link_id,))
+
+
+def sweep_links(tx: Tx, conversation_id: int, now: int) -> None:
+    """Delete the group's expired links, and those whose maker may no longer add members: they left,
+    or only the owner may add and they are not the owner. What is left are links that work."""
+    tx.execute(
+        "DELETE FROM group_links WHERE conversation_id = ? AND (expires_at <= ?"
+        " OR NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = group_links.conversation_id"
+        "   AND m.user_id = group_links.created_by)"
+        " OR EXISTS (SELECT 1 FROM conversations c WHERE c.id = group_links.conversation_id"
+        "   AND c.owner_only_adds = 1 AND (c.owner_id IS NULL OR c.owner_id != group_links.created_by)))",
+        (conversation_id, now),
+    )
+
+
+def link_for(tx: Tx, token_hash: bytes, visitor_id: int, now: int) -> Row | None:
+    """A working link and its group, for ``visitor_id``: None for a token nobody has, a revoked,
+    expired or used-up link, one whose maker may no longer add members, and one whose maker or
+    group owner blocked the visitor. One statement for all of them, so none answers differently."""
+    return tx.one(
+        "SELECT l.id, l.conversation_id, l.created_by, l.max_uses, l.uses, c.name, c.avatar_id, c.last_seq,"
+        " (SELECT COUNT(*) FROM members x WHERE x.conversation_id = c.id) AS member_count,"
+        " EXISTS (SELECT 1 FROM members v WHERE v.conversation_id = c.id AND v.user_id = ?) AS is_member"
+        " FROM group_links l JOIN conversations c ON c.id = l.conversation_id"
+        " WHERE l.token_hash = ? AND l.expires_at > ? AND (l.max_uses IS NULL OR l.uses < l.max_uses)"
+        " AND EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = c.id AND m.user_id = l.created_by)"
+        " AND (c.owner_only_adds = 0 OR l.created_by = c.owner_id)"
+        " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocked_id = ?"
+        "   AND (b.user_id = l.created_by OR b.user_id = c.owner_id))",
+        (visitor_id, token_hash, now, visitor_id),
+    )
+
+
+def use_link(tx: Tx, link_id: int, uses: int, max_uses: int | None) -> None:
+    """Count one more join; the last use a link allows deletes it."""
+    if max_uses is not None and uses + 1 >= max_uses:
+        tx.execute("DELETE FROM group_links WHERE id = ?", (link_id,))
+    else:
+        tx.execute("UPDATE group_links SET uses = uses + 1 WHERE id = ?", (link_id,))
+
+
+def forget_links_of(tx: Tx, user_id: int) -> None:
+    """Every group link the user made (their account is being deleted)."""
+    tx.execute("DELETE FROM group_links WHERE created_by = ?", (user_id,))
+
+
 def forget_empty_conversations(tx: Tx, conversation_ids: list[int]) -> list[int]:
     """Delete those of the conversations left with no member and no message; their ids."""
     deleted: list[int] = []
     for start in range(0, len(conversation_ids), 500):
         chunk = conversation_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
+        tx.execute(f"DELETE FROM group_links WHERE conversation_id IN ({marks})", chunk)
         rows = tx.all(
             f"DELETE FROM conversations WHERE id IN ({marks})"
             " AND NOT EXISTS (SELECT 1 FROM members m WHERE m.conversation_id = conversations.id)"

@@ -45,3 +45,22 @@ class Relationship(msgspec.Struct):
     outgoing_request_id: int | None
     incoming_request_id: int | None
     blocked: bool
+
+
+class InviteLink(msgspec.Struct):
+    """Your own invite link: whoever opens it may ask you to be friends."""
+
+    token: str
+    created_at: int
+
+
+class InviteCard(msgspec.Struct, omit_defaults=True):
+    """What an invite link shows the one who opens it: the inviter's name and picture, never the
+    handle (docs/contacts.md); and where the visitor stands with them."""
+
+    display_name: str
+    avatar: str | None
+    is_self: bool = False
+    is_friend: bool = False
+    requested: bool = False  # the visitor already asked them (pending)
+    user_id: int | None = None  # only to a friend (or the inviter), who knows it already

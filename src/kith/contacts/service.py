@@ -31,10 +31,13 @@ from kith.contacts.models import (
     MAX_REMARK,
     Friend,
     FriendRequest,
+    InviteCard,
+    InviteLink,
     Relationship,
 )
 from kith.errors import Conflict, Invalid, NotFound
 from kith.events import EventLog, Writer
+from kith.invitekey import InviteKey, check_token, digest
 from kith.jsonenc import encode
 from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
@@ -104,30 +107,51 @@ def _user_by_handle(tx: Tx, handle: str) -> Row:
     return row
 
 
-def _target(user_id: int | None, handle: str | None) -> str | None:
-    """Check that exactly one of ``user_id`` and ``handle`` is given; the handle, normalized."""
-    if (user_id is None) == (handle is None):
-        raise Invalid("give user_id or handle (one of them)", field="user_id" if user_id is None else "handle")
+def _target(user_id: int | None, handle: str | None, invite: str | None = None) -> str | None:
+    """Check that exactly one of ``user_id``, ``handle`` and ``invite`` is given; the handle, normalized."""
+    values = (("user_id", user_id), ("handle", handle), ("invite", invite))
+    given = [name for name, value in values if value is not None]
+    if len(given) != 1:
+        names = "user_id, handle or invite" if invite is not None or not given else "user_id or handle"
+        raise Invalid(f"give {names} (one of them)", field=given[-1] if given else "user_id")
     if user_id is not None:
         validation.positive_id(user_id, "user_id")
+        return None
+    if invite is not None:
+        check_token(invite, "invite")
         return None
     assert handle is not None
     return accounts.check_handle(handle)
 
 
-def _resolve(tx: Tx, me: int, user_id: int | None, handle: str | None) -> Row:
+_NO_INVITE = "this invite link does not work (any more)"
+
+
+def _inviter(tx: Tx, me: int, token: str) -> Row:
+    """The owner of an invite link as ``me`` may see it: the same NotFound for a token nobody has, a
+    rotated one, a deleted account's and one whose owner blocked ``me``."""
+    row = store.inviter(tx, digest(token), me)
+    if row is None:
+        raise NotFound(_NO_INVITE, "no_such_invite")
+    return row
+
+
+def _resolve(tx: Tx, me: int, user_id: int | None, handle: str | None, invite: str | None = None) -> Row:
     if handle is not None:
         return _user_by_handle(tx, handle)
+    if invite is not None:
+        return _inviter(tx, me, invite)
     assert user_id is not None
     return _known_user(tx, me, user_id)
 
 
 class ContactService:
-    def __init__(self, db: Database, writer: Writer, max_friends: int, limits: Limits) -> None:
+    def __init__(self, db: Database, writer: Writer, max_friends: int, limits: Limits, key: InviteKey) -> None:
         self.limits = limits
         self.db = db
         self.writer = writer
         self.max_friends = max_friends
+        self.key = key
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -170,12 +194,21 @@ class ContactService:
     # -- requests ----------------------------------------------------------------------------
 
     async def send_request(
-        self, caller: Caller, user_id: int | None = None, greeting: str = "", *, handle: str | None = None
+        self,
+        caller: Caller,
+        user_id: int | None = None,
+        greeting: str = "",
+        *,
+        handle: str | None = None,
+        invite: str | None = None,
     ) -> dict[str, Any]:
-        """Ask someone to be friends: a stranger by ``handle``, someone the caller already knows by
-        ``user_id``. If they already asked the caller, this accepts instead."""
+        """Ask someone to be friends: a stranger by ``handle`` or through their ``invite`` link's
+        token, someone the caller already knows by ``user_id``. If they already asked the caller,
+        this accepts instead."""
         await self.limits.take("friend_request_user", caller.user_id)
-        handle = _target(user_id, handle)
+        handle = _target(user_id, handle, invite)
+        if invite is not None:
+            await self.limits.take("invite_user", caller.user_id)
         greeting = validation.line(greeting, "greeting", MAX_GREETING, allow_empty=True)
         me = caller.user_id
         if user_id == me:
@@ -183,9 +216,9 @@ class ContactService:
 
         def send(tx: Tx, log: EventLog) -> dict[str, Any]:
             now = log.now
-            other = _resolve(tx, me, user_id, handle)["id"]
+            other = _resolve(tx, me, user_id, handle, invite)["id"]
             if other == me:
-                raise Invalid("you cannot befriend yourself", "self_request", field="handle")
+                raise Invalid("you cannot befriend yourself", "self_request", field="invite" if invite else "handle")
             if store.are_friends(tx, me, other):
                 raise Conflict("you are already friends", "already_friends")
             if store.has_blocked(tx, me, other):
@@ -271,6 +304,49 @@ class ContactService:
         if not row["silenced"] and not quietly:
             log.append(row["to_id"], FRIEND_REQUEST, data)
         return request
+
+    # -- invite links ------------------------------------------------------------------------
+
+    async def invite_link(self, caller: Caller) -> InviteLink:
+        """The caller's invite link, made on first use (and made again if it was made with another key)."""
+        row = await self.db.read(store.invite_link, caller.user_id)
+        token = self.key.recoverable(row["nonce"], row["token_hash"]) if row is not None else None
+        if row is not None and token is not None:
+            return InviteLink(token, row["created_at"])
+        return await self.rotate_invite(caller)
+
+    async def rotate_invite(self, caller: Caller) -> InviteLink:
+        """A new invite link for the caller: the old one stops working at once."""
+        token, nonce, token_hash = self.key.new()
+
+        def rotate(tx: Tx, log: EventLog) -> InviteLink:
+            store.set_invite_link(tx, caller.user_id, token_hash, nonce, log.now)
+            return InviteLink(token, log.now)
+
+        return await self.writer.run(rotate)
+
+    async def open_invite(self, caller: Caller, token: str) -> InviteCard:
+        """What someone's invite link shows the caller: their name and picture, and where the two
+        stand. A link that does not work, whyever, is the one NotFound."""
+        check_token(token)
+        await self.limits.take("invite_user", caller.user_id)
+        me = caller.user_id
+
+        def read(tx: Tx) -> InviteCard:
+            row = _inviter(tx, me, token)
+            other = row["id"]
+            user = user_from_row(row)
+            friends = store.are_friends(tx, me, other)
+            return InviteCard(
+                display_name=user.display_name,
+                avatar=user.avatar,
+                is_self=other == me,
+                is_friend=friends,
+                requested=store.pending_request(tx, me, other) is not None,
+                user_id=other if friends or other == me else None,
+            )
+
+        return await self.db.read(read)
 
     # -- friends -----------------------------------------------------------------------------
 

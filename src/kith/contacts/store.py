@@ -206,6 +206,36 @@ def blocked(tx: Tx, user_id: int) -> list[Row]:
     )
 
 
+# -- invite links -----------------------------------------------------------------------------
+
+
+def invite_link(tx: Tx, user_id: int) -> Row | None:
+    return tx.one("SELECT user_id, token_hash, nonce, created_at FROM invite_links WHERE user_id = ?", (user_id,))
+
+
+def set_invite_link(tx: Tx, user_id: int, token_hash: bytes, nonce: bytes, now: int) -> None:
+    """The user's one link, made or replaced (the old token stops working at once)."""
+    tx.execute(
+        "INSERT INTO invite_links (user_id, token_hash, nonce, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, nonce = excluded.nonce,"
+        " created_at = excluded.created_at",
+        (user_id, token_hash, nonce, now),
+    )
+
+
+def inviter(tx: Tx, token_hash: bytes, visitor_id: int) -> Row | None:
+    """The profile behind a link, for ``visitor_id``: None for a link nobody has, a rotated one, a
+    disabled or deleted account's, and one whose owner blocked the visitor. One statement for all
+    of them, so that none of them answers differently (nor in another time)."""
+    return tx.one(
+        "SELECT u.id, u.handle, u.display_name, u.status, u.avatar_id FROM invite_links i"
+        " JOIN users u ON u.id = i.user_id"
+        " WHERE i.token_hash = ? AND u.disabled = 0"
+        " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user_id = i.user_id AND b.blocked_id = ?)",
+        (token_hash, visitor_id),
+    )
+
+
 # -- account deletion (kith.accounts.deletion) -------------------------------------------------
 
 
@@ -220,7 +250,8 @@ def blockers(tx: Tx, user_id: int) -> list[int]:
 
 
 def forget_user(tx: Tx, user_id: int) -> None:
-    """Delete the user's friendships (both sides), friend requests and blocks (both directions)."""
+    """Delete the user's friendships (both sides), friend requests, blocks (both directions) and invite link."""
+    tx.execute("DELETE FROM invite_links WHERE user_id = ?", (user_id,))
     tx.execute("DELETE FROM friendships WHERE user_id = ? OR friend_id = ?", (user_id, user_id))
     tx.execute("DELETE FROM friend_requests WHERE from_id = ? OR to_id = ?", (user_id, user_id))
     tx.execute("DELETE FROM blocks WHERE user_id = ? OR blocked_id = ?", (user_id, user_id))

@@ -97,6 +97,7 @@ RULES: dict[str, Rule] = {
     "media_user": Rule("rate_media_user", "too many uploads", "user"),
     "moment_user": Rule("rate_moment_user", "too many posts", "user"),
     "moment_interaction_user": Rule("rate_moment_interaction_user", "too many likes and comments", "user"),
+    "invite_user": Rule("rate_invite_user", "too many invite links opened", "user"),
     "platform_token": Rule("rate_platform_token", "too many access tokens fetched", "user"),
     "platform_app": Rule("rate_platform_app", "too many API calls", "user"),
     "platform_template": Rule("rate_platform_template_follower", "too many template messages to this follower", "user"),
