@@ -164,6 +164,8 @@ VALID_BODIES: dict[str, Any] = {
     "PostIn": {"id": "intruder-1", "text": "posted by an intruder"},
     "CommentIn": {"text": "written by an intruder"},
     "SettingsIn": {"window_days": 3},
+    "TokenIn": {"token": "AAAAAAAAAAAAAAAAAAAAAAAA"},
+    "GroupLinkIn": {"expires_in": 3600, "max_uses": 5},
     "UploadBody": None,  # an upload: refused for its credentials before its body is read
 }
 

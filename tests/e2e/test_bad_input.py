@@ -580,6 +580,8 @@ VALID_BODIES: dict[str, Any] = {
     "PostIn": {"id": "fine", "text": "fine"},
     "CommentIn": {"text": "fine"},
     "SettingsIn": {"window_days": 3},
+    "TokenIn": {"token": "AAAAAAAAAAAAAAAAAAAAAAAA"},
+    "GroupLinkIn": {"expires_in": 3600},
 }
 
 

@@ -109,6 +109,12 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         said = await kit.moments.comment(bob, post.id, "early bird!")
         await kit.moments.comment(carol, post.id, "jealous", reply_to=said.id)
         await kit.moments.set_window(alice, 30)
+        # invite links: alice's own (rotated once), and two of the group's
+        await kit.contacts.invite_link(alice)
+        await kit.contacts.rotate_invite(alice)
+        await kit.contacts.invite_link(bob)
+        await kit.chats.create_link(alice, group.id)
+        await kit.chats.create_link(alice, group.id, expires_in=3600, max_uses=10)
         await kit.outbox.drain_once()  # the fan-out writes the timelines
         # work still waiting in the outbox moves with the deployment
         await Writer(kit.db, kit.bus, kit.clock).run(lambda tx, log: log.enqueue("webhook", b'{"to": "x"}'))

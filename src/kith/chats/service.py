@@ -824,16 +824,16 @@ class ChatService:
 
         return await self.db.read(read)
 
-    async def link_picture(self, caller: Caller, token: str) -> str:
-        """The media id of the picture of the group a working link leads to (NotFound if it has none)."""
+    async def link_picture(self, caller: Caller, token: str) -> tuple[int, str]:
+        """The group a working link leads to and the media id of its picture (NotFound if it has none)."""
         check_token(token)
         await self.limits.take("invite_user", caller.user_id)
 
-        def read(tx: Tx) -> str:
+        def read(tx: Tx) -> tuple[int, str]:
             row = self._working_link(tx, token, caller.user_id)
             if row["avatar_id"] is None:
                 raise NotFound("this group has no picture", "no_picture")
-            return str(row["avatar_id"])
+            return int(row["conversation_id"]), str(row["avatar_id"])
 
         return await self.db.read(read)
 

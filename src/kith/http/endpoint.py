@@ -40,6 +40,7 @@ class Call:
     query: Any = None
     ip: str = ""  # the client's address (through trusted proxies: see the trusted_proxies setting)
     headers: Mapping[str, str] = field(default_factory=dict)  # the request's (conditional requests read them)
+    base_url: str = ""  # where the client reached kith, without a final slash (the links kith hands out)
 
 
 Handler = Callable[[Call], Awaitable[Any]]
@@ -109,7 +110,8 @@ def make_view(
                 caller = await services.accounts.authenticate(bearer_token(request.headers.get("authorization")))
             client = request.client
             ip = services.limits.client_ip(client.host if client else None, request.headers.get("x-forwarded-for"))
-            call = Call(services, caller, path, ip=ip, headers=request.headers)
+            base = str(request.base_url).rstrip("/")
+            call = Call(services, caller, path, ip=ip, headers=request.headers, base_url=base)
             if kind is not None:
                 call.body = await kind.read(request, endpoint.body, limit)  # type: ignore[arg-type]
             if endpoint.query is not None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kith.accounts.models import Session, User
-from kith.chats.models import Ack, Conversation, Message
-from kith.contacts.models import Friend, Relationship
-from kith.http.api import accounts, chats, contacts, media, moments, platform, sync
+from kith.chats.models import Ack, Conversation, GroupCard, Message
+from kith.contacts.models import Friend, InviteCard, Relationship
+from kith.http.api import accounts, chats, contacts, invites, media, moments, platform, sync
 from kith.http.bodies import UPLOAD
 from kith.http.endpoint import Endpoint
 from kith.media.models import Media, Usage
@@ -75,6 +75,37 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "Block someone you already know (they are not told)", "contacts", errors=(400, 404)),
     Endpoint("DELETE", V1 + "/blocks/{user_id:int}", contacts.unblock, "Unblock someone", "contacts",
              errors=(404,)),
+    # invite links
+    Endpoint("GET", V1 + "/me/invite-link", invites.my_link,
+             "Your invite link: whoever opens it may ask you to be friends (made on first use)", "invites",
+             response=invites.InviteLinkOut),
+    Endpoint("POST", V1 + "/me/invite-link", invites.rotate_link,
+             "A new invite link for you: the old one stops working", "invites", response=invites.InviteLinkOut),
+    Endpoint("GET", V1 + "/me/invite-link/qr", invites.my_link_qr, "Your invite link as a QR code (SVG)",
+             "invites", response=bytes, media_type="image/svg+xml"),
+    Endpoint("POST", V1 + "/invite-links/open", invites.open_invite,
+             "What someone's invite link shows you: their name and picture (then ask with `invite` in"
+             " POST /friend-requests)", "invites", body=invites.TokenIn, response=InviteCard, errors=(400, 404, 429)),
+    Endpoint("POST", C + "/invite-links", invites.create_group_link,
+             "Make an invite link to the group (whoever may add members may), for up to 7 days", "invites",
+             body=invites.GroupLinkIn, response=invites.GroupLinkOut, status=201, errors=(400, 403, 404, 409)),
+    Endpoint("GET", C + "/invite-links", invites.group_links,
+             "The group's working invite links (the owner's: all; a member's: their own)", "invites",
+             response=invites.GroupLinksOut, errors=(400, 403, 404)),
+    Endpoint("DELETE", C + "/invite-links/{link_id:int}", invites.revoke_group_link,
+             "Revoke an invite link: it stops working at once", "invites", errors=(400, 403, 404)),
+    Endpoint("GET", C + "/invite-links/{link_id:int}/qr", invites.group_link_qr,
+             "An invite link of the group as a QR code (SVG)", "invites", response=bytes,
+             media_type="image/svg+xml", errors=(400, 403, 404)),
+    Endpoint("POST", V1 + "/group-links/open", invites.open_group_link,
+             "What a group's invite link shows you: its name, picture and member count", "invites",
+             body=invites.TokenIn, response=GroupCard, errors=(400, 404, 429)),
+    Endpoint("POST", V1 + "/group-links/picture", invites.group_link_picture,
+             "The picture of the group an invite link leads to", "invites", body=invites.TokenIn,
+             response=bytes, media_type="image/webp", errors=(400, 404, 429)),
+    Endpoint("POST", V1 + "/group-links/join", invites.join_group,
+             "Join the group an invite link leads to (as if added: no history from before)", "invites",
+             body=invites.TokenIn, response=Conversation, errors=(400, 404, 409, 429)),
     # chats
     Endpoint("GET", V1 + "/conversations", chats.conversations, "Your conversations, pinned first, newest first",
              "chats", response=chats.ConversationsOut),

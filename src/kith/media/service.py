@@ -247,6 +247,25 @@ class MediaService:
 
         return await self.db.read(read)
 
+    async def fetch_group_picture(self, conversation_id: int, media_id: str) -> Stored:
+        """The thumbnail (or, until it is made, the image) of a group's picture, for someone who is
+        not a member but holds a working invite link of the group (kith.chats checked the link)."""
+
+        def read(tx: Tx) -> Stored:
+            row = store.media(tx, media_id)
+            refs = store.refs(tx, media_id) if row is not None else []
+            if (
+                row is None
+                or row["kind"] != IMAGE
+                or not any(r["ref_kind"] == REF_GROUP_AVATAR and r["ref_id"] == conversation_id for r in refs)
+            ):
+                raise NotFound(_NO_MEDIA)
+            if row["thumb_sha256"]:
+                return Stored(self.blobs.path(row["thumb_sha256"]), row["thumb_sha256"], "image/webp", 0, IMAGE, "")
+            return Stored(self.blobs.path(row["sha256"]), row["sha256"], row["mime"], row["size"], IMAGE, "")
+
+        return await self.db.read(read)
+
     async def fetch_for_account(self, owner_id: int, account_id: int, media_id: str, *, poster: bool = False) -> Stored:
         """A file as an official account's server may fetch it: its owner's uploads, and what its
         followers sent in their conversations with it; with ``poster``, a video's poster."""

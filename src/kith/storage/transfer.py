@@ -51,12 +51,14 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("moment_likes", "post_id, user_id"),
     ("moment_comments", "id"),
     ("moment_settings", "user_id"),
+    ("invite_links", "user_id"),
+    ("group_links", "id"),
     ("events", "user_id, seq"),
     ("outbox", "id"),
 )
 _IDENTITY_TABLES = (
     "users", "devices", "friend_requests", "conversations", "messages", "outbox", "official_accounts",
-    "webhook_deliveries", "mass_sends", "account_news", "moment_posts", "moment_comments",
+    "webhook_deliveries", "mass_sends", "account_news", "moment_posts", "moment_comments", "group_links",
 )  # fmt: skip
 BATCH = 2000
 

@@ -7,7 +7,7 @@ import msgspec
 from kith.accounts.models import User
 from kith.contacts.models import Friend, FriendRequest, Relationship
 from kith.http.api.accounts import Strict
-from kith.http.api.fields import Greeting, Handle, Id, Remark, exactly_one
+from kith.http.api.fields import Greeting, Handle, Id, InviteToken, Remark, exactly_one
 from kith.http.endpoint import Call
 
 
@@ -16,13 +16,15 @@ class LookupQuery(msgspec.Struct):
 
 
 class RequestIn(Strict):
-    """Give ``handle`` for someone you found by their handle, or ``user_id`` for someone you already
-    know (a friend, a pending request, someone you blocked, someone you share a conversation with)."""
+    """Give ``handle`` for someone you found by their handle, ``invite`` for the token of someone's
+    invite link, or ``user_id`` for someone you already know (a friend, a pending request, someone you
+    blocked, someone you share a conversation with)."""
 
-    schema_extra = exactly_one("user_id", "handle")
+    schema_extra = exactly_one("user_id", "handle", "invite")
 
     user_id: Id | None = None
     handle: Handle | None = None
+    invite: InviteToken | None = None
     greeting: Greeting = ""
 
 
@@ -74,7 +76,9 @@ async def requests(call: Call) -> RequestsOut:
 
 async def send_request(call: Call) -> RequestOut:
     b: RequestIn = call.body
-    result = await call.services.contacts.send_request(call.caller, b.user_id, b.greeting, handle=b.handle)
+    result = await call.services.contacts.send_request(
+        call.caller, b.user_id, b.greeting, handle=b.handle, invite=b.invite
+    )
     return RequestOut(**result)
 
 

@@ -27,6 +27,7 @@ from kith.accounts.models import (
 )
 from kith.chats.models import CLIENT_ID, MAX_GROUP_NAME, MAX_PLACE_LABEL
 from kith.contacts.models import MAX_GREETING, MAX_REMARK
+from kith.invitekey import TOKEN as INVITE_TOKEN
 from kith.moments.models import MAX_PLACE as MAX_MOMENT_PLACE
 from kith.moments.models import MomentLimits
 from kith.platform.models import MAX_DESCRIPTION as MAX_ACCOUNT_DESCRIPTION
@@ -86,6 +87,9 @@ Id = Annotated[int, Meta(extra_json_schema={"minimum": 1, "maximum": validation.
 Seq = Annotated[int, Meta(extra_json_schema={"minimum": 0, "maximum": validation.MAX_SEQ, "format": "int64"})]
 Since = Annotated[int, Meta(extra_json_schema={"minimum": 0, "maximum": validation.MAX_ID, "format": "int64"})]
 Handle = Annotated[str, Meta(extra_json_schema={"pattern": ecma(HANDLE)})]
+InviteToken = Annotated[
+    str, Meta(description="The token of an invite link", extra_json_schema={"pattern": ecma(INVITE_TOKEN)})
+]
 Password = Annotated[str, Meta(extra_json_schema={"minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD})]
 AnyPassword = Annotated[str, Meta(extra_json_schema={"maxLength": MAX_PASSWORD})]  # checked against the hash only
 DeviceKey = Annotated[str, Meta(extra_json_schema={"pattern": ecma(SIGN_IN_KEY)})]
