@@ -81,11 +81,13 @@ export const patch = (path, body) => api('PATCH', path, body);
 export const put = (path, body) => api('PUT', path, body);
 export const del = (path) => api('DELETE', path);
 
-/** GET a file from the API with the token; an error answer becomes an ApiError. */
-async function fetchFile(path) {
+/** GET a file from the API with the token (or POST `body` as JSON); an error answer becomes an ApiError. */
+async function fetchFile(path, body = undefined) {
   let response;
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   try {
-    response = await fetch(`/api/v1${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    response = await fetch(`/api/v1${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new ApiError(0, 'network', 'network error');
   }
@@ -100,6 +102,11 @@ async function fetchFile(path) {
     throw new ApiError(response.status, code, message, fields);
   }
   return response;
+}
+
+/** A picture the API draws or serves (a QR code, a group's picture through its invite link), as a blob: URL. */
+export async function imageUrl(path, body = undefined) {
+  return URL.createObjectURL(await (await fetchFile(path, body)).blob());
 }
 
 /** Download a file from the API (e.g. the zip of one's data) and hand it to the browser to save. */
@@ -296,6 +303,9 @@ const FRIENDLY = {
   not_a_member: 'They are not in this group.',
   already_members: 'They are already in the group.',
   group_full: 'The group is full.',
+  no_such_invite: 'This invite link does not work. It may have been changed, withdrawn or used up, or it has expired.',
+  no_such_link: 'That invite link is no longer there.',
+  too_many_links: 'This group has as many invite links as it can. Revoke one first.',
   too_large: 'That is too long.',
   client_id_conflict: 'This message clashed with another one. Delete it and send it again.',
   not_following: 'Follow this account again to write to it.',

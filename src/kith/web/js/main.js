@@ -19,7 +19,7 @@ import { stopVideo } from './messages/video.js';
 import { catchUpNotes, forgetMoments, resetMoments } from './moments.js';
 import { dropDraft } from './views/moment-compose.js';
 import { useSignOut, useSync } from './actions.js';
-import { currentRoute, go, onRoute } from './router.js';
+import { currentRoute, go, isInviteLink, onRoute } from './router.js';
 import { mountShell } from './views/shell.js';
 import { mountAuth } from './views/auth.js';
 import { h, replace } from './ui/dom.js';
@@ -58,17 +58,23 @@ function start() {
 }
 
 function showAuth(notice = '') {
+  // an invite link opened before signing in is where signing in leads
+  const pending = isInviteLink(location.hash) ? location.hash : sessionStorage.getItem(INVITE_KEY);
+  if (pending) sessionStorage.setItem(INVITE_KEY, pending);
   if (!['', '#/', '#/sign-in'].includes(location.hash)) history.replaceState(null, '', '#/');
   mountAuth(root, {
     notice,
     onSession(newSession) {
       saveSession(newSession);
-      history.replaceState(null, '', '#/chats');
+      const next = sessionStorage.getItem(INVITE_KEY);
+      sessionStorage.removeItem(INVITE_KEY);
+      history.replaceState(null, '', next && isInviteLink(next) ? next : '#/chats');
       start();
     },
   });
 }
 
+const INVITE_KEY = 'kith.invite'; // sessionStorage: the invite link to open once signed in
 let loadAttempt = 0; // failed loads in a row
 let loading = false;
 let retryTimer = null;

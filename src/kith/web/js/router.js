@@ -3,9 +3,18 @@
 
 let handler = () => {};
 
+// where invite links lead (views/invites.js): #/invite/<token> in Contacts, #/join/<token> in Chats
+const LINKS = { invite: 'contacts', join: 'chats' };
+
 export function parseRoute(hash = location.hash) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  if (LINKS[parts[0]]) return { tab: LINKS[parts[0]], path: parts.slice(0, 2), raw: parts.join('/') };
   return { tab: parts[0] || 'chats', path: parts.slice(1), raw: parts.join('/') };
+}
+
+/** Whether a hash is where an invite link leads (kept across signing in). */
+export function isInviteLink(hash) {
+  return /^#\/(invite|join)\/[A-Za-z0-9_-]+$/.test(hash);
 }
 
 export function go(path, { replace = false } = {}) {

@@ -147,12 +147,12 @@ export function isMe(userId) {
 }
 
 /** What to call someone: "You", your remark for them, or their display name. */
-export function nameOf(userId, { you = 'You' } = {}) {
+export function nameOf(userId, { you = 'You', unknown = 'Someone' } = {}) {
   if (userId === null || userId === undefined) return '';
   if (isMe(userId)) return you;
   const friend = state.friends.get(userId);
   if (friend?.remark) return friend.remark;
-  return friend?.user.display_name || state.users.get(userId)?.display_name || 'Someone';
+  return friend?.user.display_name || state.users.get(userId)?.display_name || unknown;
 }
 
 export function conversationTitle(conv) {

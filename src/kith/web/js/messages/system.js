@@ -9,7 +9,8 @@ function list(names) {
 }
 
 export function describeSystem(s, ctx) {
-  const who = (user) => (user ? (ctx.isMe(user.id) ? 'You' : ctx.nameOf(user.id) || user.display_name) : 'Someone');
+  // the notice names each person as they were then: shown so unless the reader knows them better
+  const who = (user) => (user ? (ctx.isMe(user.id) ? 'You' : ctx.nameOf(user.id, { unknown: '' }) || user.display_name) : 'Someone');
   const whom = (user) => (user && ctx.isMe(user.id) ? 'you' : who(user));
   const actor = who(s.actor);
   const users = list((s.users || []).map(whom));
@@ -18,6 +19,8 @@ export function describeSystem(s, ctx) {
       return `${actor} created the group${s.name ? ` “${s.name}”` : ''}${users ? ` with ${users}` : ''}`;
     case 'members_added':
       return `${actor} added ${users}`;
+    case 'joined_by_link':
+      return `${actor} joined by ${s.inviter && ctx.isMe(s.inviter.id) ? 'your' : `${who(s.inviter)}’s`} invite link`;
     case 'member_removed':
       return `${actor} removed ${users}`;
     case 'member_left':

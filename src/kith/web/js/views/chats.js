@@ -12,6 +12,7 @@ import { conversationTitle, isMe, nameOf, sortedConversations, state, subscribe,
 import { markRead, setPrefs } from '../actions.js';
 import { humanError } from '../api.js';
 import { mountChat } from './chat.js';
+import { mountJoinCard } from './invites.js';
 import { openAddFriend, openNewGroup } from './dialogs.js';
 
 const ctx = { nameOf, isMe };
@@ -285,6 +286,7 @@ async function prefs(conversationId, change) {
 }
 
 export function mountMain(el, route) {
+  if (route.path[0] === 'join') return mountJoinCard(el, route.path[1] || '');
   if (route.path[0] === 'article') return mountArticle(el, route.path[1] || '', Number(route.path[2]) || 0);
   if (route.path[0] === SUBSCRIPTIONS) {
     const id = Number(route.path[1]);

@@ -15,6 +15,7 @@ import {
 import { go } from '../router.js';
 import { openAddFriend, openNewGroup } from './dialogs.js';
 import { mountAccountPage, mountAccountSearch, mountScan } from './official.js';
+import { mountInviteCard } from './invites.js';
 
 export function mountList(el, route) {
   let selected = route.path.join('/');
@@ -137,6 +138,7 @@ export function mountMain(el, route) {
   if (section === 'requests') return mountRequests(el);
   if (section === 'accounts') return mountAccountSearch(el);
   if (section === 'scan' && id) return mountScan(el, id);
+  if (section === 'invite' && id) return mountInviteCard(el, id);
   if (section === 'account' && Number(id)) return mountAccountPage(el, Number(id));
   if (section === 'user' && Number(id)) return mountPerson(el, Number(id));
   el.replaceChildren(

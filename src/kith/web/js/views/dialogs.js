@@ -10,6 +10,7 @@ import {
 } from '../actions.js';
 import { chatOf, conversationTitle, ensureMembers, isMe, nameOf, sortedFriends, state, subscribe } from '../store.js';
 import { go } from '../router.js';
+import { openGroupInvites } from './invites.js';
 
 // ---- add a friend -----------------------------------------------------------------------------
 
@@ -224,7 +225,12 @@ export function openChatInfo(initial) {
       const amOwner = isMe(conv.owner_id);
       const canAdd = !conv.owner_only_adds || amOwner;
       rows.push(
-        h('div', { class: 'section-title' }, `${conv.member_count} members`, canAdd ? h('button', { class: 'btn small', type: 'button', 'data-focus': 'add', onclick: () => openAddMembers(conv) }, icon('plus', { size: 16 }), 'Add') : null),
+        h(
+          'div',
+          { class: 'section-title' },
+          `${conv.member_count} members`,
+          canAdd ? h('span', { class: 'row' }, h('button', { class: 'btn small', type: 'button', 'data-focus': 'invite', onclick: () => openGroupInvites(conv) }, icon('link', { size: 16 }), 'Invite link'), h('button', { class: 'btn small', type: 'button', 'data-focus': 'add', onclick: () => openAddMembers(conv) }, icon('plus', { size: 16 }), 'Add')) : null,
+        ),
         h(
           'ul',
           { class: 'member-list', 'aria-label': 'Members' },

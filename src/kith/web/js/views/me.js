@@ -10,9 +10,11 @@ import { changePassword, loadDevices, removeAvatar, revokeDevice, setAvatar, sig
 import { state, subscribe } from '../store.js';
 import { mountConsole } from './console.js';
 import { mountMomentSettings } from './moments.js';
+import { mountMyInvite } from './invites.js';
 
 const SECTIONS = [
   { id: 'profile', label: 'Profile', icon: 'edit', mount: mountProfile },
+  { id: 'invite', label: 'My invite link', icon: 'qr', mount: mountMyInvite },
   { id: 'devices', label: 'Devices', icon: 'device', mount: mountDevices },
   { id: 'password', label: 'Password', icon: 'lock', mount: mountPassword },
   { id: 'moments', label: 'Moments', icon: 'moments', mount: mountMomentSettings },
