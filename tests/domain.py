@@ -26,6 +26,7 @@ from kith.events.outbox import OutboxWorker
 from kith.media.service import MediaService
 from kith.moments.service import MomentService
 from kith.platform.service import PlatformService
+from kith.push.service import PushService
 from kith.services import build_services
 from kith.settings import Settings
 from kith.storage.database import Tx
@@ -66,6 +67,7 @@ class Kit:
     media: MediaService
     platform: PlatformService
     moments: MomentService
+    push: PushService
     sync: SyncService
     outbox: OutboxWorker  # not started: a test starts it (or drains it) when it wants
     deletion: AccountDeletion
@@ -99,6 +101,7 @@ class Kit:
             media=services.media,
             platform=services.platform,
             moments=services.moments,
+            push=services.push,
             sync=services.sync,
             outbox=services.outbox,
             deletion=services.deletion,
@@ -106,6 +109,7 @@ class Kit:
 
     async def close(self) -> None:
         await self.outbox.close()
+        await self.push.close()
         await self.bus.close()
         await self.db.close()
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).parents[1] / "src" / "kith"
-DOMAINS = {"accounts", "contacts", "chats", "sync", "media", "moments", "platform"}
+DOMAINS = {"accounts", "contacts", "chats", "sync", "media", "moments", "platform", "push"}
 CORE = {"events", "storage", "bus"}
 TRANSPORT = {"http", "ws"}
 SHARED_WITH_OTHERS = {"access", "models"}

@@ -151,11 +151,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Kith:
         await bus.start()
         await gateway.start()
         await services.media.start()
+        await services.push.start()
         await services.outbox.start()
         try:
             yield
         finally:
             await services.outbox.close()
+            await services.push.close()
             await services.platform.close()
             await services.limits.close()
             await gateway.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from kith.accounts.deletion import FINISH as DELETION_FINISH
 from kith.accounts.deletion import AccountDeletion
@@ -29,10 +30,14 @@ from kith.platform.access import DELIVER as WEBHOOK_DELIVERY
 from kith.platform.models import PlatformLimits
 from kith.platform.service import MASS as MASS_FANOUT
 from kith.platform.service import PlatformService
+from kith.push.models import PUSH, PushLimits
+from kith.push.service import PushService
 from kith.ratelimit import Limits, Rate, from_settings
 from kith.settings import Settings
 from kith.storage.database import Database
 from kith.sync.service import SyncService
+
+VAPID_FILE = "vapid-private.pem"  # in the data directory, unless push_vapid_key_file names another
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Services:
     media: MediaService
     platform: PlatformService
     moments: MomentService
+    push: PushService
     sync: SyncService
     outbox: OutboxWorker  # started by the app's lifespan; domains register their topics' handlers
     deletion: AccountDeletion
@@ -100,6 +106,15 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
     outbox.register(MASS_FANOUT, platform.on_mass)
     moments = MomentService(db, writer, clock, MomentLimits(), limits, settings.max_friends)
     outbox.register(MOMENTS_FANOUT, moments.on_fanout)
+    push_caps = PushLimits(
+        contact=settings.push_contact,
+        allow_insecure=settings.push_allow_insecure_endpoints,
+        coalesce_ms=settings.push_coalesce_seconds * 1000,
+        timeout_s=settings.push_timeout_seconds,
+    )
+    key_file = Path(settings.push_vapid_key_file) if settings.push_vapid_key_file else settings.data_dir / VAPID_FILE
+    push = PushService(db, writer, bus, clock, push_caps, key_file)
+    outbox.register(PUSH, push.on_push)
     deletion = AccountDeletion(db, writer, accounts)
     outbox.register(DELETION_FINISH, deletion.on_finish)
     return Services(
@@ -109,6 +124,7 @@ def build_services(settings: Settings, db: Database, bus: Bus, clock: Clock) -> 
         media=media,
         platform=platform,
         moments=moments,
+        push=push,
         sync=SyncService(db, settings.sync_page_max, {"message": chats_access.render_messages}),
         outbox=outbox,
         deletion=deletion,

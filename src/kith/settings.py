@@ -125,6 +125,33 @@ TABLE: tuple[Setting, ...] = (
         5.0,
         "How long a webhook delivery waits for the publisher's answer (a passive reply), per try; 3 tries.",
     ),
+    Setting(
+        "push_vapid_key_file",
+        str,
+        "",
+        "The server's VAPID private key (PEM) for Web Push; empty: `vapid-private.pem` in the data directory,"
+        " made on first start. Every node of a deployment must use the same key (docs/push.md).",
+    ),
+    Setting(
+        "push_contact",
+        str,
+        "mailto:postmaster@localhost",
+        "Who runs this server, told to push services with each push (VAPID `sub`): a `mailto:` or `https:` URL.",
+    ),
+    Setting(
+        "push_allow_insecure_endpoints",
+        bool,
+        False,
+        "Allow push subscriptions whose endpoint is `http://` on a loopback address (a local push service,"
+        " for tests); otherwise an endpoint is `https://` on port 443 and must resolve to a public address.",
+    ),
+    Setting(
+        "push_coalesce_seconds",
+        int,
+        15,
+        "At most one push per conversation per user in this many seconds (later messages wait for the open app).",
+    ),
+    Setting("push_timeout_seconds", float, 5.0, "How long one push waits for the push service's answer, per try."),
     Setting("sync_page_max", int, 500, "Most events returned by one sync page."),
     Setting("history_page_max", int, 200, "Most messages returned by one history page."),
     Setting("ws_auth_timeout_seconds", float, 10.0, "Time a new WebSocket has to send its `hello` frame."),
@@ -283,6 +310,11 @@ class Settings:
     platform_allow_private_webhooks: bool = False
     platform_token_ttl_seconds: int = 7200
     platform_webhook_timeout_seconds: float = 5.0
+    push_vapid_key_file: str = ""
+    push_contact: str = "mailto:postmaster@localhost"
+    push_allow_insecure_endpoints: bool = False
+    push_coalesce_seconds: int = 15
+    push_timeout_seconds: float = 5.0
     sync_page_max: int = 500
     history_page_max: int = 200
     ws_auth_timeout_seconds: float = 10.0

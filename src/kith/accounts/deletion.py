@@ -41,6 +41,7 @@ from kith.media import access as media
 from kith.media.models import REF_USER_AVATAR
 from kith.moments import access as moments
 from kith.platform import access as platform
+from kith.push import access as push
 from kith.storage.database import Database, Tx
 
 REWRITE_BATCH = 500
@@ -63,6 +64,7 @@ def forget(tx: Tx, log: EventLog, user_id: int) -> list[int]:
     platform.forget_follower(tx, user_id)
     moments.forget_user(tx, log, user_id)
     accounts_store.forget_sign_in_keys(tx, user_id)
+    push.forget_user(tx, user_id)  # before the devices its subscriptions refer to
     for device_id in accounts_store.forget_devices(tx, user_id):
         log.append(user_id, DEVICE_REVOKED, encode({"device_id": device_id}))
     related = contacts.forget_user(tx, log, user_id)

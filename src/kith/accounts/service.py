@@ -33,6 +33,7 @@ from kith.events import EventLog, Writer
 from kith.jsonenc import encode
 from kith.media import access as media
 from kith.media.models import IMAGE, MEDIA_ID, REF_USER_AVATAR
+from kith.push import access as push
 from kith.ratelimit import Limits, Rate
 from kith.storage.database import Database, Tx
 
@@ -68,6 +69,7 @@ def _device_name(name: str | None) -> str:
 def _revoke_all(tx: Tx, log: EventLog, user_id: int, keep: int | None) -> None:
     for device_id in store.device_ids(tx, user_id):
         if device_id != keep:
+            push.forget_device(tx, device_id)
             store.delete_device(tx, user_id, device_id)
             log.append(user_id, DEVICE_REVOKED, encode({"device_id": device_id}))
 
@@ -198,8 +200,10 @@ class AccountService:
 
     async def revoke_device(self, caller: Caller, device_id: int) -> None:
         def revoke(tx: Tx, log: EventLog) -> None:
-            if not store.delete_device(tx, caller.user_id, device_id):
+            if device_id not in store.device_ids(tx, caller.user_id):
                 raise NotFound("no such device")
+            push.forget_device(tx, device_id)  # before the device: the subscription refers to it
+            store.delete_device(tx, caller.user_id, device_id)
             log.append(caller.user_id, DEVICE_REVOKED, encode({"device_id": device_id}))
 
         await self.writer.run(revoke)

@@ -42,3 +42,9 @@ class Bus(Protocol):
     def unsubscribe(self, user_id: int, listener: Listener) -> None:
         """Stop calling ``listener`` (the very object given to ``subscribe``)."""
         ...
+
+    async def present(self, user_id: int) -> bool:
+        """Whether some node has a listener for ``user_id`` now (one per open WebSocket): a push
+        need not wake the user's phone for what their open app already shows. When the bus cannot
+        tell (Redis unreachable), False: better a push too many than a message nobody hears of."""
+        ...

@@ -44,3 +44,6 @@ class MemoryBus:
 
     def has_listeners(self, user_id: int) -> bool:
         return user_id in self._listeners
+
+    async def present(self, user_id: int) -> bool:
+        return user_id in self._listeners

@@ -116,6 +116,20 @@ class RedisBus:
             self._pending[channel] = False
             self._changed.set()
 
+    async def present(self, user_id: int) -> bool:
+        """A listener here, or any node subscribed to the user's channel (Redis counts them). A node
+        that just lost its last listener may still count for the moment its unsubscribe takes."""
+        if self.local.has_listeners(user_id):
+            return True
+        if self._redis is None:
+            return False
+        try:
+            counts = await self._redis.pubsub_numsub(self.prefix + str(user_id))
+        except Exception as exc:
+            log.warning("redis presence check failed: %s", exc)
+            return False
+        return bool(counts) and int(counts[0][1]) > 0
+
     # -- background tasks --------------------------------------------------------------------
 
     async def _publish_loop(self) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from kith.chats.models import message_json
 from kith.chats.service import forget_orphans, leave_all, open_official, post_from_account
-from kith.chats.store import accounts_of_messages, is_member, set_body, system_notices_naming, visible_messages
+from kith.chats.store import (
+    accounts_of_messages,
+    is_member,
+    message_for_push,
+    muted_of,
+    set_body,
+    system_notices_naming,
+    visible_messages,
+)
 from kith.storage.database import Tx, placeholders
 
 __all__ = [
@@ -12,6 +20,8 @@ __all__ = [
     "forget_orphans",
     "is_member",
     "leave_all",
+    "message_for_push",
+    "muted_of",
     "open_official",
     "post_from_account",
     "render_messages",

@@ -59,6 +59,7 @@ from kith.media import access as media
 from kith.media.models import IMAGE, MEDIA_ID, REF_GROUP_AVATAR, REF_MESSAGE, VIDEO, VOICE
 from kith.media.models import KINDS as MEDIA_KINDS
 from kith.platform import access as platform
+from kith.push import access as push
 from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
 
@@ -407,6 +408,8 @@ class ChatService:
         )  # fmt: skip
         if row["kind"] == OFFICIAL:  # on its way to the account's webhook, through the outbox
             platform.user_wrote(tx, log, row["account_id"], me, message)
+        else:  # to the others' browsers, if no app of theirs is open (after the commit, from the outbox)
+            push.notify_message(tx, log, conversation_id, message_id, [r for r in recipients if r != me])
         log.append_ref(recipients, MESSAGE, message_id, encode(message))
         return Ack(message)
 

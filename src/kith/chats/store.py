@@ -476,3 +476,25 @@ def search(tx: Tx, user_id: int, match: str, before: int, limit: int) -> list[Ro
         + " AND array_to_tsvector(string_to_array(t.tokens, ' ')) @@ ?::tsquery ORDER BY g.id DESC LIMIT ?",
         (user_id, before, user_id, match, limit),
     )  # fmt: skip
+
+
+# -- what a push says (kith.chats.access, for kith.push) ---------------------------------------
+
+
+def message_for_push(tx: Tx, message_id: int) -> Row | None:
+    """A message with its conversation's kind and name."""
+    return tx.one(
+        "SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.kind, m.body, m.recalled_at,"
+        " c.kind AS conversation_kind, c.name AS conversation_name"
+        " FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = ?",
+        (message_id,),
+    )
+
+
+def muted_of(tx: Tx, conversation_id: int, user_ids: list[int]) -> dict[int, bool]:
+    """Whether each of ``user_ids`` who is a member now muted the conversation (non-members are absent)."""
+    rows = tx.all(
+        f"SELECT user_id, muted FROM members WHERE conversation_id = ? AND user_id IN ({placeholders(len(user_ids))})",
+        (conversation_id, *user_ids),
+    )
+    return {r["user_id"]: bool(r["muted"]) for r in rows}

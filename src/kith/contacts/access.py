@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from kith.contacts.service import forget_user
-from kith.contacts.store import are_friends, friend_ids, friend_ids_after, relation, relations, remarks
+from kith.contacts.store import are_friends, friend_ids, friend_ids_after, relation, relations, remarks, request
 
-__all__ = ["are_friends", "forget_user", "friend_ids", "friend_ids_after", "relation", "relations", "remarks"]
+__all__ = [
+    "are_friends",
+    "forget_user",
+    "friend_ids",
+    "friend_ids_after",
+    "relation",
+    "relations",
+    "remarks",
+    "request",
+]

@@ -39,6 +39,7 @@ from kith.errors import Conflict, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.invitekey import InviteKey, check_token, digest
 from kith.jsonenc import encode
+from kith.push import access as push
 from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
 
@@ -240,6 +241,7 @@ class ContactService:
             log.append(me, FRIEND_REQUEST, data)
             if not silenced:
                 log.append(other, FRIEND_REQUEST, data)
+                push.notify_request(tx, log, other, request_id)
             return {"request": request, "friend": None}
 
         return await self.writer.run(send)

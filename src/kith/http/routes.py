@@ -5,12 +5,14 @@ from __future__ import annotations
 from kith.accounts.models import Session, User
 from kith.chats.models import Ack, Conversation, GroupCard, Message
 from kith.contacts.models import Friend, InviteCard, Relationship
-from kith.http.api import accounts, chats, contacts, invites, media, moments, platform, sync
+from kith.http.api import accounts, chats, contacts, invites, media, moments, platform, push, sync
 from kith.http.bodies import UPLOAD
 from kith.http.endpoint import Endpoint
 from kith.media.models import Media, Usage
 from kith.moments.models import Comment, Page, Post, Settings
 from kith.platform.models import AccountCard, Articles, Console, Created
+from kith.push.models import MAX_BODY as PUSH_BODY
+from kith.push.models import PushKey, PushSettings, Subscription
 from kith.sync.models import SyncPage
 
 V1 = "/api/v1"
@@ -209,6 +211,23 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", V1 + "/articles/{media_id}", platform.articles,
              "An official account's articles (a set sent as cards), to read: their HTML is already cleaned",
              "official accounts", response=Articles, errors=(404,)),
+    # push
+    Endpoint("GET", V1 + "/push/key", push.key,
+             "The server's VAPID public key: the applicationServerKey of pushManager.subscribe", "push",
+             response=PushKey, auth=False),
+    Endpoint("POST", V1 + "/push/subscriptions", push.subscribe,
+             "Take pushes on this device: its PushSubscription (replaces this device's last one)", "push",
+             body=push.PushSubscriptionIn, response=Subscription, status=201, max_body=PUSH_BODY,
+             errors=(400, 409), also=((200, "This device's subscription, replaced"),)),
+    Endpoint("GET", V1 + "/push/subscriptions", push.subscriptions, "Your devices that take pushes", "push",
+             response=push.SubscriptionsOut),
+    Endpoint("DELETE", V1 + "/push/subscriptions/current", push.unsubscribe, "Take no more pushes on this device",
+             "push"),
+    Endpoint("GET", V1 + "/push/settings", push.settings,
+             "Whether pushes show text, and whether this device takes pushes", "push", response=PushSettings),
+    Endpoint("PUT", V1 + "/push/settings", push.set_settings,
+             "Let pushes show the sender and the text, or only \"New message\"", "push",
+             body=push.PushSettingsIn, response=PushSettings, errors=(400,)),
     # sync
     Endpoint("GET", V1 + "/search/messages", chats.search,
              "Find text messages in your conversations (Chinese and English alike), newest first", "chats",

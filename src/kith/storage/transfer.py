@@ -53,12 +53,16 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("moment_settings", "user_id"),
     ("invite_links", "user_id"),
     ("group_links", "id"),
+    ("push_subscriptions", "id"),
+    ("push_settings", "user_id"),
+    ("push_coalesce", "user_id, conversation_id"),
     ("events", "user_id, seq"),
     ("outbox", "id"),
 )
 _IDENTITY_TABLES = (
     "users", "devices", "friend_requests", "conversations", "messages", "outbox", "official_accounts",
     "webhook_deliveries", "mass_sends", "account_news", "moment_posts", "moment_comments", "group_links",
+    "push_subscriptions",
 )  # fmt: skip
 BATCH = 2000
 
