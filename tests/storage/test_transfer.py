@@ -19,10 +19,12 @@ import pytest
 from backends import Reader, Store, create_database, drop_database, only_on, query, scale_out_env
 from domain import Kit
 from helpers import PASSWORD, Server, befriend, register, sign_in
+from pushservice import Receiver
 
 from kith.accounts.models import Caller
 from kith.events import Writer
 from kith.platform import store as store_platform
+from kith.push import store as push_store
 from kith.storage.transfer import TABLES, TransferError, copy
 
 pytestmark = only_on("postgres")
@@ -116,6 +118,11 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         await kit.chats.create_link(alice, group.id)
         await kit.chats.create_link(alice, group.id, expires_in=3600, max_uses=10)
         await kit.outbox.drain_once()  # the fan-out writes the timelines
+        # Web Push: a device's subscription, a preview setting, a coalescing mark
+        browser = Receiver("https://push.example.org/wpush/v2/alice-phone").subscription()
+        await kit.push.subscribe(alice, browser["endpoint"], browser["keys"]["p256dh"], browser["keys"]["auth"])
+        await kit.push.set_settings(bob, previews=True)
+        await kit.db.write(lambda tx: push_store.claim(tx, alice.user_id, ab.id, kit.clock.now_ms(), 15_000))
         # work still waiting in the outbox moves with the deployment
         await Writer(kit.db, kit.bus, kit.clock).run(lambda tx, log: log.enqueue("webhook", b'{"to": "x"}'))
         return {"group": group.id, "direct": ab.id}
