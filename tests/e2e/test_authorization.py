@@ -166,6 +166,11 @@ VALID_BODIES: dict[str, Any] = {
     "SettingsIn": {"window_days": 3},
     "TokenIn": {"token": "AAAAAAAAAAAAAAAAAAAAAAAA"},
     "GroupLinkIn": {"expires_in": 3600, "max_uses": 5},
+    "PushSubscriptionIn": {
+        "endpoint": "https://push.example.com/wpush/intruder",
+        "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22},
+    },
+    "PushSettingsIn": {"previews": True},
     "UploadBody": None,  # an upload: refused for its credentials before its body is read
 }
 

@@ -22,6 +22,7 @@ import pytest_asyncio
 import websockets
 from e2e.dbsnapshot import LogWatch, no_change, unchanged
 from helpers import PASSWORD, Server, User, direct, register
+from pushservice import Receiver
 
 from kith.http.bodies import UPLOAD
 from kith.http.routes import ENDPOINTS
@@ -123,6 +124,14 @@ SEND = "/conversations/{direct}/messages"
 READ = "/conversations/{direct}/read"
 HISTORY = "/conversations/{direct}/messages"
 GROUP = "/conversations/{group}"
+
+
+_BROWSER = Receiver("https://push.example.com/wpush/x").subscription()
+
+
+def push_body(endpoint: str = "https://push.example.com/wpush/x", **keys: str) -> dict[str, Any]:
+    """A browser's subscription, with ``endpoint`` and any of its ``keys`` changed."""
+    return {"endpoint": endpoint, "keys": {**_BROWSER["keys"], **keys}}
 
 
 def signup(**fields: Any) -> dict[str, Any]:
@@ -470,6 +479,30 @@ CASES = [
         status=404,
         code="no_such_handle",
     ),
+    # push subscriptions: an endpoint that could reach inside (SSRF), keys that are not keys
+    *[
+        case(
+            f"push_{label}",
+            "POST",
+            "/push/subscriptions",
+            push_body(endpoint=url),
+            code="endpoint_refused",
+            field="endpoint",
+        )
+        for label, url in (
+            ("http", "http://push.example.com/x"),
+            ("loopback", "https://127.0.0.1/x"),
+            ("private", "https://10.0.0.7/x"),
+            ("metadata", "https://169.254.169.254/latest"),
+            ("localhost", "https://localhost/x"),
+            ("bare_name", "https://intranet/x"),
+            ("other_port", "https://push.example.com:8443/x"),
+        )
+    ],
+    case("push_not_on_curve", "POST", "/push/subscriptions", push_body(p256dh="B" + "A" * 86), field="keys.p256dh"),
+    case("push_short_auth", "POST", "/push/subscriptions", push_body(auth="AAAA"), field="keys.auth"),
+    case("push_no_keys", "POST", "/push/subscriptions", {"endpoint": "https://push.example.com/x"}),
+    case("push_settings_not_bool", "PUT", "/push/settings", {"previews": "yes"}, field="previews"),
     # unauthorized and conflicting requests
     case(
         "sign_in_wrong_password",
@@ -582,6 +615,8 @@ VALID_BODIES: dict[str, Any] = {
     "SettingsIn": {"window_days": 3},
     "TokenIn": {"token": "AAAAAAAAAAAAAAAAAAAAAAAA"},
     "GroupLinkIn": {"expires_in": 3600},
+    "PushSubscriptionIn": push_body(),
+    "PushSettingsIn": {"previews": True},
 }
 
 
@@ -641,9 +676,12 @@ def real_ids(world: World) -> dict[str, int]:
 async def test_every_route_with_a_body_refuses_garbage(
     world: World, endpoint: Any, kind: str, body: Callable[[], Any], status: int
 ) -> None:
+    content = body()
+    if isinstance(content, bytes) and len(content) > endpoint.body_limit(MAX_BODY):
+        status = 413  # past the route's own limit, smaller than the default
     async with unchanged(world.server, world.alice):
         response = await world.alice.call(
-            endpoint.method, fill(endpoint.path, real_ids(world)), content=body(), headers=JSON_TYPE
+            endpoint.method, fill(endpoint.path, real_ids(world)), content=content, headers=JSON_TYPE
         )
     assert_error(response, status, None)
 

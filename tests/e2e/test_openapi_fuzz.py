@@ -50,6 +50,10 @@ UNSAYABLE = {
     ("GET", "/api/v1/sync", "since_ahead", None),  # past the head of your log
     ("GET", "/api/v1/search/messages", "nothing_to_find", "q"),  # punctuation only: no word to look for
     ("POST", "/api/v1/moments/posts", "not_friends", "people"),  # an audience names your friends only
+    # a push endpoint's host must be a push service's on the internet (not 10.0.0.1, not a bare
+    # name), and a browser's key a point of the P-256 curve: no pattern says either
+    ("POST", "/api/v1/push/subscriptions", "endpoint_refused", "endpoint"),
+    ("POST", "/api/v1/push/subscriptions", "invalid", "keys.p256dh"),
     # an upload: its kind in the query or in the form (either will do), and content that is what it
     # says it is (no schema can tell a JPEG from bytes that only start like one)
     ("POST", "/api/v1/media", "invalid", "kind"),

@@ -214,7 +214,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     # push
     Endpoint("GET", V1 + "/push/key", push.key,
              "The server's VAPID public key: the applicationServerKey of pushManager.subscribe", "push",
-             response=PushKey, auth=False),
+             response=PushKey),
     Endpoint("POST", V1 + "/push/subscriptions", push.subscribe,
              "Take pushes on this device: its PushSubscription (replaces this device's last one)", "push",
              body=push.PushSubscriptionIn, response=Subscription, status=201, max_body=PUSH_BODY,
