@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
 from e2e.dbsnapshot import unchanged
@@ -290,10 +289,11 @@ async def test_a_bad_subscription_is_refused_and_nothing_stored(
 
 async def test_the_vapid_key_is_kept_across_restarts(make_server: Callable[..., Server]) -> None:
     server = make_server()
-    key_url = server.url + "/api/v1/push/key"
-    before = (await asyncio.to_thread(httpx.get, key_url)).json()["public_key"]
+    user = await register(server)
+    before = (await user.ok("GET", "/push/key"))["public_key"]
     key_file = server.data_dir / "vapid-private.pem"
     assert key_file.stat().st_mode & 0o077 == 0, "the private key is readable by its owner only"
     server.stop()
     server.start()
-    assert (await asyncio.to_thread(httpx.get, key_url)).json()["public_key"] == before
+    assert (await user.ok("GET", "/push/key"))["public_key"] == before
+    await user.aclose()
