@@ -74,11 +74,14 @@ def web_root() -> Path:
 
 class WebClient(StaticFiles):
     """The web client's files, revalidated on every load (ETag), so an upgrade never mixes old and
-    new modules in a browser's cache."""
+    new modules in a browser's cache. The service worker is /sw.js, so its scope is the whole site;
+    the app manifest gets its own media type."""
 
-    def file_response(self, *args: Any, **kwargs: Any) -> Response:
-        response = super().file_response(*args, **kwargs)
+    def file_response(self, full_path: Any, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(full_path, *args, **kwargs)
         response.headers["Cache-Control"] = "no-cache"
+        if str(full_path).endswith(".webmanifest"):
+            response.headers["Content-Type"] = "application/manifest+json"
         return response
 
 

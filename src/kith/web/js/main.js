@@ -5,6 +5,7 @@
 //   sync.js     the WebSocket: resume from the last seq, reconnect, catch up
 //   outbox.js   sends waiting for their ack (retries reuse the client id)
 //   actions.js  what people do (REST calls that update the state)
+//   notify.js   notifications: a hidden tab's own, and Web Push through the service worker (/sw.js)
 //   views/      the screens; views/tabs.js lists the tabs
 //   messages/   how each kind of message is shown
 
@@ -24,6 +25,7 @@ import { mountShell } from './views/shell.js';
 import { mountAuth } from './views/auth.js';
 import { h, replace } from './ui/dom.js';
 import { emptyState } from './ui/widgets.js';
+import { notifyHidden, resume as resumeNotifications, startWorker } from './notify.js';
 
 const root = document.getElementById('app');
 let shell = null;
@@ -99,6 +101,7 @@ async function load() {
       shell.show(currentRoute());
     }
     connect();
+    resumeNotifications();
   } catch (error) {
     if (error.status !== 401 && session) showLoadError(error); // a 401 has signed us out already
   } finally {
@@ -124,7 +127,11 @@ function connect() {
   sync?.stop();
   sync = new Sync(session.token, {
     since: () => state.since,
-    events: (events) => applyEvents(events),
+    events(events) {
+      const fresh = events.filter((e) => e.seq > state.since);
+      applyEvents(events);
+      notifyHidden(fresh); // a hidden tab tells of new messages itself (docs/push.md)
+    },
     ack(frame) {
       if (!frame.message) return; // the ack of a read
       state.serverOffset = frame.message.created_at - Date.now();
@@ -179,4 +186,5 @@ function endSession(notice) {
 }
 
 if (location.hash === '' && loadSession()) go('chats', { replace: true });
+startWorker();
 start();

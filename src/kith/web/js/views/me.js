@@ -11,11 +11,13 @@ import { state, subscribe } from '../store.js';
 import { mountConsole } from './console.js';
 import { mountMomentSettings } from './moments.js';
 import { mountMyInvite } from './invites.js';
+import { mountNotifications } from './notifications.js';
 
 const SECTIONS = [
   { id: 'profile', label: 'Profile', icon: 'edit', mount: mountProfile },
   { id: 'invite', label: 'My invite link', icon: 'qr', mount: mountMyInvite },
   { id: 'devices', label: 'Devices', icon: 'device', mount: mountDevices },
+  { id: 'notifications', label: 'Notifications', icon: 'bell', mount: mountNotifications },
   { id: 'password', label: 'Password', icon: 'lock', mount: mountPassword },
   { id: 'moments', label: 'Moments', icon: 'moments', mount: mountMomentSettings },
   { id: 'accounts', label: 'Official accounts', icon: 'megaphone', mount: mountConsole },
