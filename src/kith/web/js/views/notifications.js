@@ -8,7 +8,7 @@ import { humanError } from '../api.js';
 import { enabled, loadSettings, previewsOn, setEnabled, setPreviews, support } from '../notify.js';
 
 function switchRow(label, iconName, hint, onToggle) {
-  const box = h('input', { type: 'checkbox', role: 'switch', class: 'switch', onchange: () => onToggle(box) });
+  const box = h('input', { type: 'checkbox', role: 'switch', class: 'switch', 'aria-label': label, onchange: () => onToggle(box) });
   const row = h('label', { class: 'toggle-row' }, icon(iconName, { size: 20 }), h('span', null, label, hint ? h('span', { class: 'muted small block' }, hint) : null), box);
   return { row, box };
 }
