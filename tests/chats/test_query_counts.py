@@ -122,11 +122,12 @@ async def test_a_send_costs_a_fixed_number_of_statements(kit: Kit) -> None:
     direct_statements = db.take()
     await services.chats.send(me, group.id, "x2", "group")
     group_statements = db.take()
-    # client id, membership, relation, seq, insert, search tokens, read mark, then the log: one counter per
-    # recipient, one insert
-    assert len(direct_statements) == 10, direct_statements
-    # client id, membership, members, seq, insert, search tokens, read mark, three counters, one insert
-    assert len(group_statements) == 11, group_statements
+    # client id, membership, relation, seq, insert, search tokens, read mark, who of the others takes pushes
+    # (docs/push.md), then the log: one counter per recipient, one insert
+    assert len(direct_statements) == 11, direct_statements
+    # client id, membership, members, seq, insert, search tokens, read mark, who takes pushes, three counters,
+    # one insert
+    assert len(group_statements) == 12, group_statements
     await services.chats.send(me, group.id, "x2", "group")  # a resend: found by its client id, nothing else
     assert len(db.take()) == 1
 
