@@ -352,3 +352,11 @@ async def account_messages(user: User, conversation_id: int, kind: str | None = 
         m for m in history["messages"]
         if m["sender_id"] is None and m["kind"] != "system" and (kind is None or m["kind"] == kind)
     ]  # fmt: skip
+
+
+def add_articles(client: Any, articles: list[dict[str, Any]]) -> Any:
+    """A permanent article set through wechatpy: ``material.add_articles`` (material/add_news) in 1.8,
+    ``draft.add`` (draft/add) in 2.x, which dropped the former as WeChat did."""
+    if hasattr(client.material, "add_articles"):
+        return client.material.add_articles(articles)
+    return client.draft.add(articles)

@@ -13,7 +13,7 @@ import mediafiles
 import pytest
 import wechatpy
 import werobot
-from helpers import User, account_messages, free_port, kith_client, register, serve_wsgi, wait_for
+from helpers import User, account_messages, add_articles, free_port, kith_client, register, serve_wsgi, wait_for
 from wechatpy.exceptions import WeChatClientException
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -235,7 +235,7 @@ async def test_customer_service_articles_with_werobot_and_permanent_sets(make_se
     robot = KithRobot({"APP_ID": account["app_id"], "APP_SECRET": client.secret}, server.url)
     made = robot.upload_news([{"thumb_media_id": thumb, "title": "Tide tables", "content": "<p>High at noon</p>"}])
     robot.send_news_message(openid, made["media_id"])
-    kept = client.material.add_articles([{"thumb_media_id": thumb, "title": "Kept", "content": "<h2>Always</h2>"}])
+    kept = add_articles(client, [{"thumb_media_id": thumb, "title": "Kept", "content": "<h2>Always</h2>"}])
     client.message.send_articles(openid, kept["media_id"])  # inside the window: 2 of its 5
     draft = client.post("draft/add", data={"articles": [{"thumb_media_id": thumb, "title": "Draft",
                                                           "content": "<p>d</p>"}]})  # fmt: skip

@@ -12,7 +12,7 @@ from typing import Any
 
 import mediafiles
 import pytest
-from helpers import User, kith_client, kith_robot, register
+from helpers import User, add_articles, kith_client, kith_robot, register
 from wechatpy.exceptions import WeChatClientException
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -66,7 +66,7 @@ async def test_material_through_wechatpy_and_werobot(make_server: Any) -> None:
     voice = client.material.add("voice", ("hail.wav", mediafiles.wav(0.5)))
     assert set(voice) == {"media_id"}
     thumb = client.material.add("thumb", ("cover.png", mediafiles.png(64, 64)))
-    news = client.material.add_articles([{"thumb_media_id": thumb["media_id"], "title": "Tide tables",
+    news = add_articles(client, [{"thumb_media_id": thumb["media_id"], "title": "Tide tables",
                                           "content": "<p>High at noon</p>"}])  # fmt: skip
 
     # werobot's client: add, count, list
@@ -128,7 +128,7 @@ async def test_bad_material_input_is_refused_with_its_errcode_and_stores_nothing
     kept = client.material.add("image", ("kept.png", mediafiles.png(20, 20)))["media_id"]
     theirs = other.material.add("image", ("theirs.png", mediafiles.png(20, 20)))["media_id"]
     temporary = client.media.upload("image", ("t.png", mediafiles.png(20, 20)))["media_id"]
-    their_set = other.material.add_articles([{"thumb_media_id": theirs, "title": "t", "content": "<p>c</p>"}])
+    their_set = add_articles(other, [{"thumb_media_id": theirs, "title": "t", "content": "<p>c</p>"}])
     uploaded = client.media.upload_articles([{"thumb_media_id": temporary, "title": "t", "content": "<p>c</p>"}])
     deadline = time.monotonic() + 10  # the pictures' thumbnails are made in the background: let them be
     while server.rows("SELECT id FROM media WHERE kind = 'image' AND thumb_sha256 IS NULL"):
