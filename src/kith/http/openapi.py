@@ -1,7 +1,9 @@
 """The OpenAPI document, generated from the route table.
 
 Bodies, queries and responses come from the routes' msgspec types, with the limits their fields
-state (``kith.http.api.fields``; settings filled in from the server's ``Settings``). Every route
+state (``kith.http.api.fields``; settings filled in from the server's ``Settings``) and what they
+mean: the descriptions on their annotations, and for the domains' own types the table in
+``kith.http.api.descriptions``. Every route
 documents its errors in the one shape, ``Error``: those its declaration implies (a bad body or query
 is 400, an oversized body 413, an id in the path that names nothing 404, a missing sign-in 401) and
 those it declares.
@@ -15,6 +17,7 @@ from typing import Any
 import msgspec
 
 from kith import __version__, validation
+from kith.http.api.descriptions import FIELDS
 from kith.http.api.fields import SETTING
 from kith.http.endpoint import Endpoint
 from kith.settings import Settings
@@ -27,10 +30,15 @@ _ERROR = {
     "properties": {
         "error": {
             "type": "object",
+            "description": "The error",
             "required": ["code", "message"],
             "properties": {
-                "code": {"type": "string", "minLength": 1},
-                "message": {"type": "string", "minLength": 1},
+                "code": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "What went wrong, as a stable word for programs (e.g. `not_found`, `too_large`)",
+                },
+                "message": {"type": "string", "minLength": 1, "description": "What went wrong, for people"},
                 "field": {"type": "string", "description": "The input the error is about"},
                 "limit": {"type": "integer", "description": "The limit that was exceeded"},
                 "retry_after": {"type": "integer", "description": "Seconds to wait before trying again"},
@@ -53,6 +61,55 @@ _ERROR_TEXT = {
 
 # a path parameter that is not a number: a media id (128 random bits, URL-safe base64)
 _TOKEN = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$"}
+# what each path parameter names (the routes use these names, and no other)
+PATH_PARAMETERS = {
+    "account_id": "The official account's id",
+    "comment_id": "The comment's id",
+    "conversation_id": "The conversation's id",
+    "device_id": "The device's id (GET /api/v1/me/devices lists them)",
+    "media_id": "The media id (22 URL-safe characters)",
+    "post_id": "The post's id",
+    "request_id": "The friend request's id",
+    "seq": "The message's seq in the conversation",
+    "user_id": "The user's id",
+}
+
+
+def _describe(components: dict[str, Any], types: list[Any]) -> None:
+    """Each property's description: the domain types' from ``FIELDS``, and the others' hoisted out of
+    ``anyOf`` (an optional field's type carries it on the branch that is not null) to the property."""
+    named = {t.__name__ if t.__name__ in components else f"{t.__module__}.{t.__qualname__}": t for t in types}
+    for name, schema in components.items():
+        t = named.get(name)
+        table = FIELDS.get(t, {}) if t is not None else {}
+        for field, prop in schema.get("properties", {}).items():
+            described = [c.pop("description") for c in prop.get("anyOf", ()) if "description" in c]
+            if field in table:
+                prop["description"] = table[field]
+            elif described and "description" not in prop:
+                prop["description"] = described[0]
+
+
+def _struct_types(roots: list[Any]) -> list[Any]:
+    """Every Struct type the ``roots`` reach, themselves too."""
+    found: dict[Any, None] = {}
+
+    def walk(info: Any) -> None:
+        if isinstance(info, msgspec.inspect.StructType):
+            if info.cls in found:
+                return
+            found[info.cls] = None
+            for f in info.fields:
+                walk(f.type)
+            return
+        for attr in ("type", "item_type", "key_type", "value_type", "types", "item_types"):
+            value = getattr(info, attr, None)
+            for child in value if isinstance(value, tuple) else (value,) if value is not None else ():
+                walk(child)
+
+    for info in msgspec.inspect.multi_type_info(roots):
+        walk(info)
+    return list(found)
 
 
 def _settle(schema: Any, settings: Settings) -> Any:
@@ -94,6 +151,7 @@ def build(
         if getattr(t, "schema_extra", None):
             components[t.__name__].update(t.schema_extra)
     components = _settle(components, settings)
+    _describe(components, _struct_types(types))
     components["Error"] = _ERROR
     paths: dict[str, Any] = {}
     for e in endpoints:
@@ -102,17 +160,27 @@ def build(
         id_range = {"type": "integer", "minimum": 1, "maximum": validation.MAX_ID}
         convertors = dict(re.findall(r"\{(\w+)(?::(\w+))?\}", e.path))
         params = [
-            {"name": n, "in": "path", "required": True, "schema": id_range if kind == "int" else _TOKEN}
+            {
+                "name": n,
+                "in": "path",
+                "required": True,
+                "description": PATH_PARAMETERS[n],
+                "schema": id_range if kind == "int" else _TOKEN,
+            }
             for n, kind in convertors.items()
         ]
         if e.query is not None:
             for f in msgspec.structs.fields(e.query):
                 schema = _settle(msgspec.json.schema(f.type), settings)
                 # a query parameter is given or left out: null is not a value it can have
+                said = schema.pop("description", None)
                 choices = [c for c in schema.get("anyOf", ()) if c != {"type": "null"}]
                 if len(choices) == 1:
-                    schema = choices[0]
-                params.append({"name": f.name, "in": "query", "required": f.required, "schema": schema})
+                    schema = dict(choices[0])
+                own = schema.pop("description", None)  # an optional parameter's type's, if it has none of its own
+                said = said or own
+                param = {"name": f.name, "in": "query", "required": f.required, "schema": schema}
+                params.append({**param, "description": said} if said else param)
         if params:
             op["parameters"] = params
         if e.body is not None:

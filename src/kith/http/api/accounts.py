@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import msgspec
+from msgspec import Meta
 from starlette.responses import Response, StreamingResponse
 
 from kith.accounts.models import Device, Session, User
@@ -20,7 +21,8 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RegisterIn(Strict):
-    handle: Handle
+    handle: Annotated[Handle, Meta(description="Your handle, unique (stored in lower case): people find you by typing "
+                                   "it exactly, and it cannot be changed")]  # fmt: skip
     display_name: DisplayName
     password: Password
     device_name: DeviceName | None = None
@@ -28,7 +30,7 @@ class RegisterIn(Strict):
 
 
 class SignInIn(Strict):
-    handle: Handle
+    handle: Annotated[Handle, Meta(description="Your handle")]
     password: AnyPassword
     device_name: DeviceName | None = None
     device_key: DeviceKey | None = None
@@ -42,16 +44,19 @@ class ProfileIn(Strict):
 
 
 class PasswordIn(Strict):
-    old_password: AnyPassword
-    new_password: Password
+    old_password: Annotated[AnyPassword, Meta(description="Your current password")]
+    new_password: Annotated[Password, Meta(description="The new password: at least 8 characters and hard to guess "
+                                           "(a weak one is refused with `weak_password` and advice)")]  # fmt: skip
 
 
 class DeleteAccountIn(Strict):
-    password: AnyPassword
+    password: Annotated[AnyPassword, Meta(description="Your password, to confirm that it is you")]
 
 
 class DevicesOut(msgspec.Struct):
-    devices: list[Device]
+    devices: Annotated[
+        list[Device], Meta(description="Your signed-in devices, oldest first (the one asking: `current`)")
+    ]
 
 
 async def register(call: Call) -> Session:

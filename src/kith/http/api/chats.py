@@ -26,46 +26,53 @@ from kith.http.endpoint import Call
 
 
 class DirectIn(Strict):
-    user_id: Id
+    user_id: Annotated[Id, Meta(description="The friend to talk with")]
 
 
 class GroupIn(Strict):
-    user_ids: MemberIds
+    user_ids: Annotated[MemberIds, Meta(description="The friends to add; you are a member, and the owner, without "
+                                        "being named")]  # fmt: skip
     name: GroupName = ""
 
 
 class GroupUpdateIn(Strict):
     schema_extra = at_least_one("name", "owner_id", "owner_only_adds")
 
-    name: GroupName | None = None
-    owner_id: Id | None = None
-    owner_only_adds: bool | None = None
+    name: Annotated[GroupName | None, Meta(description="A new name (any member may rename the group)")] = None
+    owner_id: Annotated[Id | None, Meta(description="Hand the group to this member (owner only)")] = None
+    owner_only_adds: Annotated[
+        bool | None, Meta(description="true: only the owner may add members; false: any member may (owner only)")
+    ] = None
 
 
 class PrefsIn(Strict):
     schema_extra = at_least_one("muted", "pinned")
 
-    muted: bool | None = None
-    pinned: bool | None = None
+    muted: Annotated[bool | None, Meta(description="Mute it: its messages still arrive, without a notification")] = None
+    pinned: Annotated[bool | None, Meta(description="Pin it to the top of your conversation list")] = None
 
 
 class ReadIn(Strict):
-    seq: Seq
+    seq: Annotated[
+        Seq, Meta(description="The seq of the last message you have read (a read position only moves forward)")
+    ]
 
 
 class ReadOut(msgspec.Struct):
-    read_seq: int
+    read_seq: Annotated[int, Meta(description="Your read position now (the higher of the one you gave and the one "
+                                  "you had)")]  # fmt: skip
 
 
 class MembersIn(Strict):
-    user_ids: MemberIds
+    user_ids: Annotated[MemberIds, Meta(description="The friends to add")]
 
 
 class LocationIn(Strict):
-    latitude: Annotated[float, Meta(ge=-90, le=90)]
-    longitude: Annotated[float, Meta(ge=-180, le=180)]
+    latitude: Annotated[float, Meta(ge=-90, le=90, description="Degrees north of the equator (south: negative)")]
+    longitude: Annotated[float, Meta(ge=-180, le=180, description="Degrees east of Greenwich (west: negative)")]
     label: PlaceLabel = ""
-    scale: Annotated[int, Meta(ge=1, le=20)] = 15
+    scale: Annotated[int, Meta(ge=1, le=20, description="How closely to show it on a map: a zoom level from 1 (the "
+                                          "world) to 20 (a building)")] = 15  # fmt: skip
 
 
 class SendIn(Strict):
@@ -73,43 +80,64 @@ class SendIn(Strict):
 
     schema_extra = exactly_one("text", "media_id", "location")
 
-    id: ClientId
+    id: Annotated[ClientId, Meta(description="Your idempotency key for this send, one per message of yours: resending "
+                                 "the same id returns the original acknowledgement (200, `duplicate: true`) and stores "
+                                 "nothing; the same id for a different message is refused (409 `client_id_conflict`). "
+                                 "Members see it as the message's `client_id`")]  # fmt: skip
     text: Text | None = None
-    reply_to: Annotated[Seq, Meta(extra_json_schema={"minimum": 1})] | None = None
-    media_id: Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{22}$")] | None = None
-    location: LocationIn | None = None
+    reply_to: Annotated[
+        Annotated[Seq, Meta(extra_json_schema={"minimum": 1})] | None,
+        Meta(description="The seq of the message this one answers: it is quoted (the first 200 characters)"),
+    ] = None
+    media_id: Annotated[
+        Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{22}$")] | None,
+        Meta(description="An upload of yours (POST /api/v1/media) to send: an image, voice note, video or file "
+             "message, as its kind"),
+    ] = None  # fmt: skip
+    location: Annotated[LocationIn | None, Meta(description="A place to share: a location message")] = None
 
 
 class HistoryQuery(msgspec.Struct):
-    before: Seq | None = None
-    after: Seq | None = None
+    before: Annotated[Seq | None, Meta(description="The page of messages just before this seq (not with `after`)")] = (
+        None
+    )
+    after: Annotated[Seq | None, Meta(description="The page of messages just after this seq (not with `before`)")] = (
+        None
+    )
     limit: HistoryLimit | None = None
 
 
 class SearchQuery(msgspec.Struct):
     q: SearchText
-    before: Id | None = None
-    limit: Annotated[int, Meta(extra_json_schema={"minimum": 1, "maximum": 50})] | None = None
+    before: Annotated[Id | None, Meta(description="The `next` of the page before: messages older than that")] = None
+    limit: Annotated[
+        Annotated[int, Meta(extra_json_schema={"minimum": 1, "maximum": 50})] | None,
+        Meta(description="At most this many messages (default 20)"),
+    ] = None
 
 
 class SearchOut(msgspec.Struct, omit_defaults=True):
     """Newest first; ``next``, absent at the end, is the ``before`` of the next page."""
 
-    messages: list[Message]
-    next: int | None = None
+    messages: Annotated[list[Message], Meta(description="The messages found, newest first")]
+    next: Annotated[int | None, Meta(description="Pass as `before` for the next page; absent at the end")] = None
 
 
 class ConversationsOut(msgspec.Struct):
-    conversations: list[Conversation]
+    conversations: Annotated[
+        list[Conversation],
+        Meta(description="Yours: pinned first, then the latest activity first"),
+    ]
 
 
 class MembersOut(msgspec.Struct):
-    members: list[Member]
+    members: Annotated[list[Member], Meta(description="Everyone in the conversation, you too")]
 
 
 class HistoryOut(msgspec.Struct):
-    messages: list[Message]
-    has_more: bool
+    messages: Annotated[list[Message], Meta(description="The messages you may see, oldest first (by seq)")]
+    has_more: Annotated[bool, Meta(description="Whether there are more in the direction asked for: before the first "
+                                   "(newest page or `before`) or after the last (`after`)")]  # fmt: skip
 
 
 def _id(call: Call) -> int:

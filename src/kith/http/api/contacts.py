@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
+from msgspec import Meta
 
 from kith.accounts.models import User
 from kith.contacts.models import Friend, FriendRequest, Relationship
@@ -12,7 +15,7 @@ from kith.http.endpoint import Call
 
 
 class LookupQuery(msgspec.Struct):
-    handle: Handle
+    handle: Annotated[Handle, Meta(description="The exact handle of the person to find")]
 
 
 class RequestIn(Strict):
@@ -22,14 +25,18 @@ class RequestIn(Strict):
 
     schema_extra = exactly_one("user_id", "handle", "invite")
 
-    user_id: Id | None = None
-    handle: Handle | None = None
-    invite: InviteToken | None = None
+    user_id: Annotated[Id | None, Meta(description="Someone you already know (give this, `handle` or `invite`)")] = None
+    handle: Annotated[Handle | None, Meta(description="Whom to ask, by handle (give this, `user_id` or `invite`)")] = (
+        None
+    )
+    invite: Annotated[
+        InviteToken | None, Meta(description="The token of their invite link (give this, `user_id` or `handle`)")
+    ] = None
     greeting: Greeting = ""
 
 
 class BlockIn(Strict):
-    handle: Handle
+    handle: Annotated[Handle, Meta(description="The handle of the person to block")]
 
 
 class RemarkIn(Strict):
@@ -37,21 +44,22 @@ class RemarkIn(Strict):
 
 
 class FriendsOut(msgspec.Struct):
-    friends: list[Friend]
+    friends: Annotated[list[Friend], Meta(description="Your friends")]
 
 
 class RequestsOut(msgspec.Struct):
-    incoming: list[FriendRequest]
-    outgoing: list[FriendRequest]
+    incoming: Annotated[list[FriendRequest], Meta(description="Pending requests to you")]
+    outgoing: Annotated[list[FriendRequest], Meta(description="Pending requests you sent")]
 
 
 class RequestOut(msgspec.Struct):
-    request: FriendRequest
-    friend: Friend | None = None
+    request: Annotated[FriendRequest, Meta(description="The request as it is now")]
+    friend: Annotated[Friend | None, Meta(description="Your new friend, when the request made you friends (an accept, "
+                                         "or a request meeting theirs); otherwise null")] = None  # fmt: skip
 
 
 class BlockedOut(msgspec.Struct):
-    users: list[User]
+    users: Annotated[list[User], Meta(description="The people you have blocked")]
 
 
 async def lookup(call: Call) -> Relationship:

@@ -15,26 +15,40 @@ from kith.http.bodies import Upload
 from kith.http.endpoint import Call
 from kith.media.models import KINDS, MEDIA_ID, Media, Usage
 
-MediaId = Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{22}$")]
-Kind = Annotated[str, Meta(extra_json_schema={"enum": list(KINDS)})]
+MediaId = Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{22}$", description="A media id (22 URL-safe characters)")]
+Kind = Annotated[
+    str,
+    Meta(
+        description="What the upload is meant to be, checked against its content: `image`, `voice`, `video` or "
+        "`file` (given in the query or as a form field)",
+        extra_json_schema={"enum": list(KINDS)},
+    ),
+]
+Name = Annotated[
+    str,
+    Meta(
+        description="The file's name, shown and offered as the download's name (default: the file part's filename); "
+        "at most 255 bytes of UTF-8, no `/`, `\\` or control characters"
+    ),
+]
 
 
 class UploadQuery(msgspec.Struct):
     kind: Kind | None = None
-    name: str | None = None
+    name: Name | None = None
 
 
 class UploadBody(msgspec.Struct, forbid_unknown_fields=True):
     """A multipart form with one file part named ``file`` (``kind`` and ``name`` may come before
     it), or the raw bytes with any other Content-Type."""
 
-    file: bytes
+    file: Annotated[bytes, Meta(description="The file itself (the form's last part)")]
     kind: Kind | None = None
-    name: str | None = None
+    name: Name | None = None
 
 
 class AvatarIn(Strict):
-    media_id: MediaId
+    media_id: Annotated[MediaId, Meta(description="An image you uploaded (POST /api/v1/media, kind `image`)")]
 
 
 # what an id names never changes; only those allowed may fetch it, so no shared cache may keep it

@@ -16,11 +16,41 @@ _CAPS = MomentLimits()
 MediaId = Annotated[str, Meta(pattern="^[A-Za-z0-9_-]{22}$")]
 
 
-Audience = Annotated[str, Meta(extra_json_schema={"enum": list(AUDIENCES)})]
-People = Annotated[list[Id], Meta(extra_json_schema={"minItems": 1, SETTING: {"maxItems": ["max_friends", 1]}})]
-Images = Annotated[list[MediaId], Meta(extra_json_schema={"minItems": 1, "maxItems": MAX_IMAGES, "uniqueItems": True})]
-PageLimit = Annotated[int, Meta(extra_json_schema={"minimum": 1, "maximum": _CAPS.page_max})]
-WindowDays = Annotated[int, Meta(extra_json_schema={"enum": list(WINDOWS)})]
+Audience = Annotated[
+    str,
+    Meta(
+        description="Who may see it: `friends` (all of them, the default), `only` the `people` named, all friends "
+        "`except` them, or `me` alone",
+        extra_json_schema={"enum": list(AUDIENCES)},
+    ),
+]
+People = Annotated[
+    list[Id],
+    Meta(
+        description="Your friends' user ids, for an `only` or `except` audience",
+        extra_json_schema={"minItems": 1, SETTING: {"maxItems": ["max_friends", 1]}},
+    ),
+]
+Images = Annotated[
+    list[MediaId],
+    Meta(
+        description="Up to 9 images you uploaded (their media ids), in the order to show them",
+        extra_json_schema={"minItems": 1, "maxItems": MAX_IMAGES, "uniqueItems": True},
+    ),
+]
+PageLimit = Annotated[
+    int,
+    Meta(
+        description="At most this many posts (default 20)", extra_json_schema={"minimum": 1, "maximum": _CAPS.page_max}
+    ),
+]
+WindowDays = Annotated[
+    int,
+    Meta(
+        description="How far back your friends may see your posts, in days: 0 (everything), 3, 30 or 180",
+        extra_json_schema={"enum": list(WINDOWS)},
+    ),
+]
 
 
 class PostIn(Strict):
@@ -43,7 +73,8 @@ class PostIn(Strict):
         ]
     }
 
-    id: ClientId
+    id: Annotated[ClientId, Meta(description="Your idempotency key for this post: posting again with the same id "
+                                 "returns the first post (200) and stores nothing")]  # fmt: skip
     text: PostText | None = None
     images: Images | None = None
     place: MomentPlace = ""
@@ -55,11 +86,11 @@ class CommentIn(Strict):
     """``reply_to``: the id of a comment on the same post that you see."""
 
     text: CommentText
-    reply_to: Id | None = None
+    reply_to: Annotated[Id | None, Meta(description="The id of the comment (on the same post) this one answers")] = None
 
 
 class PageQuery(msgspec.Struct):
-    before: Id | None = None
+    before: Annotated[Id | None, Meta(description="The `next` of the page before: the posts older than those")] = None
     limit: PageLimit | None = None
 
 

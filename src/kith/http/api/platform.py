@@ -27,7 +27,14 @@ Url = Annotated[str, Meta(max_length=MAX_URL)]
 
 class AccountIn(Strict):
     name: Name
-    kind: Annotated[str, Meta(extra_json_schema={"enum": list(ACCOUNT_KINDS)})]
+    kind: Annotated[
+        str,
+        Meta(
+            description="`subscription` (mass sends once a day) or `service` (template messages; followers get at "
+            "most 4 mass sends a month), as in WeChat",
+            extra_json_schema={"enum": list(ACCOUNT_KINDS)},
+        ),
+    ]
     description: Description = ""
 
 
@@ -38,42 +45,78 @@ class WebhookIn(Strict):
         "then": {"properties": {"encoding_aes_key": {"minLength": 43}}, "required": ["encoding_aes_key"]},
     }
 
-    webhook_url: Url
-    token: Annotated[str, Meta(pattern="^[A-Za-z0-9]{3,32}$")]
-    encoding_aes_key: Annotated[str, Meta(pattern="^([A-Za-z0-9]{43})?$")] = ""
-    mode: Annotated[str, Meta(extra_json_schema={"enum": list(MODES)})] = "plain"
+    webhook_url: Annotated[
+        Url,
+        Meta(
+            description="Your server, where followers' messages and events are delivered (empty: none). Before it is "
+            "saved it gets WeChat's `echostr` handshake, which it must answer"
+        ),
+    ]
+    token: Annotated[
+        str,
+        Meta(
+            pattern="^[A-Za-z0-9]{3,32}$",
+            description="Your Token, 3 to 32 letters and digits: every delivery is signed with it, as WeChat signs",
+        ),
+    ]
+    encoding_aes_key: Annotated[
+        str,
+        Meta(
+            pattern="^([A-Za-z0-9]{43})?$",
+            description="Your EncodingAESKey, 43 letters and digits: deliveries are encrypted with it in `compatible` "
+            "and `safe` mode (empty: none, for `plain`)",
+        ),
+    ] = ""
+    mode: Annotated[
+        str,
+        Meta(
+            description="`plain` (messages in clear), `compatible` (in clear and encrypted) or `safe` (encrypted only)",
+            extra_json_schema={"enum": list(MODES)},
+        ),
+    ] = "plain"
 
 
 class MenuEventIn(Strict):
     schema_extra = exactly_one("key", "url")
 
-    key: Annotated[str, Meta(max_length=128)] | None = None
-    url: Url | None = None
+    key: Annotated[
+        Annotated[str, Meta(max_length=128)] | None, Meta(description="The key of the `click` button tapped")
+    ] = None
+    url: Annotated[Url | None, Meta(description="The URL of the `view` button tapped")] = None
 
 
 class ScanIn(Strict):
-    ticket: Annotated[str, Meta(min_length=1, max_length=64)]
+    ticket: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=64,
+            description="The ticket of a QR code the account made (/cgi-bin/qrcode/create), as the code's URL holds it",
+        ),
+    ]
 
 
 class SearchQuery(msgspec.Struct):
-    q: Name
+    q: Annotated[Name, Meta(description="Part of the account's name, in any case")]
 
 
 class ConsolesOut(msgspec.Struct):
-    accounts: list[Console]
+    accounts: Annotated[list[Console], Meta(description="The accounts you own")]
 
 
 class CardsOut(msgspec.Struct):
-    accounts: list[AccountCard]
+    accounts: Annotated[
+        list[AccountCard], Meta(description="Up to 20 accounts whose names hold the words: exact, then prefix, first")
+    ]
 
 
 class DeliveriesOut(msgspec.Struct):
-    deliveries: list[Delivery]
+    deliveries: Annotated[list[Delivery], Meta(description="The last 100 deliveries to the webhook, newest first")]
 
 
 class FollowOut(msgspec.Struct):
-    account: AccountCard
-    conversation_id: int
+    account: Annotated[AccountCard, Meta(description="The account, as you see it now")]
+    conversation_id: Annotated[int, Meta(description="Your conversation with the account, where its messages arrive")]
 
 
 def _id(call: Call) -> int:
