@@ -116,6 +116,12 @@ async def test_every_route_documents_its_errors_in_the_one_shape(world: World) -
             assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
 
 
+async def test_operation_ids_are_unique(world: World) -> None:
+    ids = [op["operationId"] for ops in world.doc["paths"].values() for op in ops.values() if "operationId" in op]
+    assert len(ids) == len(ENDPOINTS) and len(set(ids)) == len(ids)
+    assert {"chats_search", "platform_search", "send", "sign_out"} <= set(ids)
+
+
 # -- what the schemathesis run found -------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ those it declares.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 import msgspec
@@ -154,9 +155,13 @@ def build(
     _describe(components, _struct_types(types))
     components["Error"] = _ERROR
     paths: dict[str, Any] = {}
+    names = Counter(e.handler.__name__ for e in endpoints)
     for e in endpoints:
         path = re.sub(r"\{(\w+):\w+\}", r"{\1}", e.path)
-        op: dict[str, Any] = {"summary": e.summary, "tags": [e.tag], "operationId": e.handler.__name__}
+        # the handler's name; where two share one (each module has its `search`), with its module's
+        name = e.handler.__name__
+        operation_id = name if names[name] == 1 else f"{e.handler.__module__.rpartition('.')[2]}_{name}"
+        op: dict[str, Any] = {"summary": e.summary, "tags": [e.tag], "operationId": operation_id}
         id_range = {"type": "integer", "minimum": 1, "maximum": validation.MAX_ID}
         convertors = dict(re.findall(r"\{(\w+)(?::(\w+))?\}", e.path))
         params = [
