@@ -79,6 +79,7 @@ class Recorder:
         self.operations: dict[str, dict[str, Any]] = {}
         self.secrets: dict[str, str] = {PASSWORD: PLACEHOLDERS["password"], NEW_PASSWORD: PLACEHOLDERS["new_password"]}
         self.paused = False
+        self.error: dict[str, Any] = {}
 
     @contextmanager
     def pause(self) -> Iterator[None]:
@@ -139,6 +140,7 @@ class Recorder:
         return {
             "about": f"One real exchange per operation, put into /openapi.json. Regenerate: {COMMAND}",
             "operations": operations,
+            "error": _swap(self.error, swaps),
         }
 
 
@@ -218,6 +220,9 @@ def story(server: Server, rec: Recorder, bot_url: str) -> None:
 
     # accounts
     ada = sign_up("ada", "Ada", device_name="Ada's laptop", device_key=DEVICE_KEY)
+    taken = anon.post("/api/v1/accounts", json={"handle": "ada", "display_name": "Ada", "password": PASSWORD})
+    assert taken.status_code == 409, taken.text
+    rec.error = taken.json()  # the example of an Error
     with rec.pause():
         grace, alan, linus, mallory, tmp, leaver = [
             sign_up(handle, handle.title()) for handle in ("grace", "alan", "linus", "mallory", "tmp", "leaver")

@@ -11,8 +11,10 @@ those it declares.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from importlib import resources
 from typing import Any
 
 import msgspec
@@ -139,10 +141,36 @@ def error_statuses(e: Endpoint) -> list[int]:
     return sorted(implied)
 
 
+def load_examples() -> dict[str, Any]:
+    """The exchanges recorded from a real server (``examples.json``, made by scripts/record-examples)."""
+    return json.loads(resources.files("kith.http").joinpath("examples.json").read_text())  # type: ignore[no-any-return]
+
+
+def _exemplify(op: dict[str, Any], recorded: dict[str, Any] | None) -> None:
+    """Put an operation's recorded exchange into it: each parameter's value, the body, each answer."""
+    if not recorded:
+        return
+    for param in op.get("parameters", ()):
+        if param["name"] in recorded.get(param["in"], {}):
+            param["example"] = recorded[param["in"]][param["name"]]
+    body = op.get("requestBody", {}).get("content", {}).get("application/json")
+    if body is not None and "body" in recorded:
+        body["example"] = recorded["body"]
+    for status, said in recorded["responses"].items():
+        content = op["responses"].get(status, {}).get("content", {}).get("application/json")
+        if content is not None and said is not None:
+            content["example"] = said
+
+
 def build(
-    endpoints: tuple[Endpoint, ...], extra_paths: dict[str, Any] | None = None, settings: Settings | None = None
+    endpoints: tuple[Endpoint, ...],
+    extra_paths: dict[str, Any] | None = None,
+    settings: Settings | None = None,
+    examples: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The document; ``examples``: the recorded exchanges (default: those the server ships)."""
     settings = settings or Settings()
+    recorded = load_examples() if examples is None else examples
     types: list[Any] = []
     for e in endpoints:
         types += [t for t in (e.body, e.query, e.response) if t is not None and t is not bytes]
@@ -153,7 +181,7 @@ def build(
             components[t.__name__].update(t.schema_extra)
     components = _settle(components, settings)
     _describe(components, _struct_types(types))
-    components["Error"] = _ERROR
+    components["Error"] = {**_ERROR, **({"examples": [recorded["error"]]} if "error" in recorded else {})}
     paths: dict[str, Any] = {}
     names = Counter(e.handler.__name__ for e in endpoints)
     for e in endpoints:
@@ -197,14 +225,19 @@ def build(
                     **{t: {"schema": s} for t, s in getattr(e.body_kind, "alternatives", {}).items()},
                 },
             }
-        ok: dict[str, Any] = {"description": "OK" if e.response is not None else "Done, no content"}
-        if e.response is bytes:  # a file, e.g. a zip
-            ok["content"] = {e.media_type: {"schema": {"type": "string", "format": "binary"}}}
-        elif e.response is not None:
-            ok["content"] = {"application/json": {"schema": by_type[e.response]}}
-        responses: dict[str, Any] = {str(e.status if e.response is not None else 204): ok}
+
+        def answer(description: str, e: Endpoint = e) -> dict[str, Any]:
+            ok: dict[str, Any] = {"description": description}
+            if e.response is bytes:  # a file, e.g. a zip
+                ok["content"] = {e.media_type: {"schema": {"type": "string", "format": "binary"}}}
+            elif e.response is not None:
+                ok["content"] = {"application/json": {"schema": by_type[e.response]}}
+            return ok
+
+        done = (str(e.status), "OK") if e.response is not None else ("204", "Done, no content")
+        responses: dict[str, Any] = {done[0]: answer(done[1])}
         for status, meaning in e.also:
-            responses[str(status)] = {**ok, "description": meaning}
+            responses[str(status)] = answer(meaning)
         for status in error_statuses(e):
             responses[str(status)] = {
                 "description": _ERROR_TEXT[status],
@@ -213,6 +246,7 @@ def build(
         op["responses"] = responses
         if e.auth:
             op["security"] = [{"bearer": []}]
+        _exemplify(op, recorded["operations"].get(f"{e.method} {path}"))
         paths.setdefault(path, {})[e.method.lower()] = op
     paths.update(extra_paths or {})
     return {
