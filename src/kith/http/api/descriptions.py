@@ -56,8 +56,8 @@ FIELDS: dict[type, dict[str, str]] = {
         "user": "The person found",
         "is_friend": "Whether you are friends",
         "is_self": "Whether it is you",
-        "outgoing_request_id": "Your pending friend request to them, if any",
-        "incoming_request_id": "Their pending friend request to you, if any",
+        "outgoing_request_id": "The id of your pending friend request to them (null: none)",
+        "incoming_request_id": "The id of their pending friend request to you (null: none)",
         "blocked": "Whether you have blocked them",
     },
     Friend: {
@@ -79,7 +79,7 @@ FIELDS: dict[type, dict[str, str]] = {
     Conversation: {
         "id": "The conversation's id",
         "kind": "`direct` (you and one friend), `group`, or `official` (you and an official account)",
-        "name": "A group's name (empty for other kinds, and for a group without one)",
+        "name": "A group's name, or the official account's (empty for a direct conversation and a group without one)",
         "owner_id": "A group's owner (null for other kinds)",
         "owner_only_adds": "Whether only the owner may add members to the group",
         "member_count": "How many members it has",
@@ -129,7 +129,7 @@ FIELDS: dict[type, dict[str, str]] = {
     Article: {
         "title": "The card's title",
         "description": "A line under the title",
-        "url": "Where a card from the account's own server links (empty for a card of kith's articles)",
+        "url": "Where the card links, when it does not open the account's articles in kith (empty otherwise)",
         "picurl": "The picture the account named, never loaded by kith (empty: none)",
         "picture": f"The card's picture as kith serves it, {MEDIA_ID} (empty: none)",
         "page": "For a card of the account's articles: `<media id>/<index>`, read at GET /api/v1/articles/{media id} "
@@ -149,7 +149,7 @@ FIELDS: dict[type, dict[str, str]] = {
         "id": "The media id, 22 URL-safe characters (128 random bits): how a message, a post or an avatar refers to "
         "the file",
         "kind": "`image`, `voice`, `video` or `file`",
-        "mime": "The file's type as the server made it (e.g. `image/jpeg`; a file's: `application/octet-stream`)",
+        "mime": "The file's type, as the server found it (e.g. `image/jpeg`)",
         "size": "The file's size in bytes, as stored (an image is re-encoded, a video remuxed)",
         "name": "The file's name, as the uploader gave it (empty: none)",
         "width": "An image's or a video's width in pixels, as shown (null for other kinds)",
