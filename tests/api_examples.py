@@ -5,8 +5,8 @@ route of ``kith.http.routes``: people sign up and befriend each other, chat, pos
 them runs an official account whose bot (real werobot, a real HTTP server) answers. For each
 operation the first successful answer of each success status is kept with its request (path and
 query parameters, body). Secrets are replaced by placeholders (``PLACEHOLDERS``): bearer tokens,
-passwords, the AppSecret, a QR code's ticket; the bot's address by an example.org one. Everything
-else is what the server answered.
+passwords, the AppSecret, a QR code's ticket, invite links' tokens; the server's and the bot's
+addresses by example.org ones. Everything else is what the server answered.
 
 Run it after adding or changing a route (a new route needs a step in ``story``):
 
@@ -51,6 +51,10 @@ PLACEHOLDERS = {
     "app_secret": "<AppSecret, shown once>",
     "ticket": "<ticket from the QR code>",
 }
+# an invite link's token: 24 URL-safe characters, as a body's `token` must be
+INVITE_TOKENS = {"/#/invite/": "YourInviteTokenFromALink", "/#/join/": "GroupInviteTokenFromLink"}
+# what a field named for a secret may hold in examples.json
+SAFE = {*PLACEHOLDERS.values(), *INVITE_TOKENS.values(), WEBHOOK_TOKEN, ""}
 
 
 def key(e: Endpoint) -> str:
@@ -94,13 +98,27 @@ class Recorder:
         self.secrets[value] = placeholder
         return value
 
+    def learn(self, body: Any) -> None:
+        """The secrets an answer holds: a session's token, an AppSecret, an invite link's token."""
+        if isinstance(body, list):
+            for item in body:
+                self.learn(item)
+        if not isinstance(body, dict):
+            return
+        token, url = body.get("token"), body.get("url")
+        if isinstance(token, str) and "user" in body:  # a Session
+            self.secret(token, PLACEHOLDERS["token"])
+        if isinstance(token, str) and isinstance(url, str):  # an invite link
+            self.secret(token, next(p for kind, p in INVITE_TOKENS.items() if kind in url))
+        if isinstance(body.get("app_secret"), str):
+            self.secret(body["app_secret"], PLACEHOLDERS["app_secret"])
+        for value in body.values():
+            self.learn(value)
+
     def hear(self, response: httpx.Response) -> None:
         response.read()
         body = response.json() if response.headers.get("content-type", "").startswith("application/json") else None
-        if isinstance(body, dict) and isinstance(body.get("token"), str) and "user" in body:  # a Session
-            self.secret(body["token"], PLACEHOLDERS["token"])
-        if isinstance(body, dict) and isinstance(body.get("app_secret"), str):
-            self.secret(body["app_secret"], PLACEHOLDERS["app_secret"])
+        self.learn(body)
         request = response.request
         match = next(
             (
@@ -162,7 +180,7 @@ def _secrets_left(value: Any, where: str = "") -> list[str]:
     left = []
     if isinstance(value, dict):
         for k, v in value.items():
-            if k in PLACEHOLDERS and isinstance(v, str) and v not in {*PLACEHOLDERS.values(), WEBHOOK_TOKEN, ""}:
+            if k in PLACEHOLDERS and isinstance(v, str) and v not in SAFE:
                 left.append(f"{where}.{k}")
             left += _secrets_left(v, f"{where}.{k}")
     elif isinstance(value, list):
@@ -300,6 +318,21 @@ def story(server: Server, rec: Recorder, bot_url: str) -> None:
         ada.ok("POST", f"/conversations/{group}/messages", json={"id": "0f4e2a6c-race", "text": "Race on Sunday?"})
     grace.ok("GET", "/conversations")
     grace.ok("GET", f"/conversations/{chat}")
+
+    # invite links
+    ada.ok("GET", "/me/invite-link")
+    mine = ada.ok("POST", "/me/invite-link")["token"]  # a new one: the old stops working
+    ada.ok("GET", "/me/invite-link/qr")
+    linus.ok("POST", "/invite-links/open", json={"token": mine})
+    link = ada.ok("POST", f"/conversations/{group}/invite-links", json={"expires_in": 86400, "max_uses": 10})
+    with rec.pause():
+        spare = ada.ok("POST", f"/conversations/{group}/invite-links", json={"expires_in": 3600})
+    ada.ok("GET", f"/conversations/{group}/invite-links")
+    ada.ok("GET", f"/conversations/{group}/invite-links/{link['id']}/qr")
+    ada.ok("DELETE", f"/conversations/{group}/invite-links/{spare['id']}")
+    linus.ok("POST", "/group-links/open", json={"token": link["token"]})
+    linus.ok("POST", "/group-links/picture", json={"token": link["token"]})
+    linus.ok("POST", "/group-links/join", json={"token": link["token"]})
     ada.ok("DELETE", f"/conversations/{group}/members/{alan.id}")
     grace.ok("POST", f"/conversations/{group}/leave")
     ada.ok("GET", "/search/messages", params={"q": "ferry"})

@@ -18,7 +18,7 @@ import jsonschema_rs
 import msgspec
 import pytest
 import pytest_asyncio
-from api_examples import COMMAND, DEVICE_KEY, PLACEHOLDERS, WEBHOOK_TOKEN, key, success_statuses
+from api_examples import COMMAND, DEVICE_KEY, PLACEHOLDERS, SAFE, key, success_statuses
 from helpers import Server, User, befriend, direct, register
 
 from kith.http import openapi
@@ -157,7 +157,8 @@ async def test_every_property_and_parameter_says_what_it_is(world: World) -> Non
         for method, op in ops.items():
             for param in op.get("parameters", ()):
                 if not param.get("description"):
-                    undescribed.append(f"{method.upper()} {path} parameter {param['name']}")
+                    where = "PATH_PARAMETERS in kith/http/openapi.py" if param["in"] == "path" else "its query type"
+                    undescribed.append(f"{method.upper()} {path} parameter {param['name']}: describe it in {where}")
     assert undescribed == [], "properties without a description:\n" + "\n".join(undescribed)
     send = world.doc["components"]["schemas"]["SendIn"]["properties"]["id"]["description"]
     assert "idempotency key" in send and "stores nothing" in send
@@ -302,9 +303,11 @@ def secret_fields(value: Any) -> list[tuple[str, Any]]:
 async def test_the_examples_hold_placeholders_for_secrets() -> None:
     fields = secret_fields(EXAMPLES)
     assert {k for k, _ in fields} == set(PLACEHOLDERS)  # every kind of secret is there, to be checked
-    assert [(k, v) for k, v in fields if v not in {*PLACEHOLDERS.values(), WEBHOOK_TOKEN, ""}] == []
-    # nothing like a token anywhere: a bearer token is 64 URL-safe characters, an AppSecret 32 hex digits
-    assert [s for s in strings(EXAMPLES) if re.fullmatch(r"[A-Za-z0-9_-]{30,}", s) and s != DEVICE_KEY] == []
+    assert [(k, v) for k, v in fields if v not in SAFE] == []
+    # nothing like a token anywhere: a bearer token is 64 URL-safe characters, an AppSecret 32 hex
+    # digits, an invite link's 24 URL-safe characters (a media id, 22, is no secret)
+    said = [re.sub("|".join(re.escape(v) for v in {*SAFE, DEVICE_KEY} if v), "", s) for s in strings(EXAMPLES)]
+    assert [s for s in said if re.search(r"[A-Za-z0-9_-]{24,}", s)] == []
     assert not [s for s in strings(EXAMPLES) if "127.0.0.1" in s or "localhost" in s]
 
 

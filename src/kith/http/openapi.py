@@ -70,6 +70,7 @@ PATH_PARAMETERS = {
     "comment_id": "The comment's id",
     "conversation_id": "The conversation's id",
     "device_id": "The device's id (GET /api/v1/me/devices lists them)",
+    "link_id": "The invite link's id (GET /api/v1/conversations/{conversation_id}/invite-links lists them)",
     "media_id": "The media id (22 URL-safe characters)",
     "post_id": "The post's id",
     "request_id": "The friend request's id",
@@ -197,7 +198,7 @@ def build(
                 "name": n,
                 "in": "path",
                 "required": True,
-                "description": PATH_PARAMETERS[n],
+                **({"description": PATH_PARAMETERS[n]} if n in PATH_PARAMETERS else {}),
                 "schema": id_range if kind == "int" else _TOKEN,
             }
             for n, kind in convertors.items()

@@ -14,8 +14,8 @@ All times are milliseconds since the Unix epoch; all sizes are bytes.
 from __future__ import annotations
 
 from kith.accounts.models import Device, Session, User
-from kith.chats.models import Ack, Article, Conversation, Location, Member, Message, Quote
-from kith.contacts.models import Friend, FriendRequest, Relationship
+from kith.chats.models import Ack, Article, Conversation, GroupCard, Location, Member, Message, Quote
+from kith.contacts.models import Friend, FriendRequest, InviteCard, Relationship
 from kith.media.models import Media, Usage
 from kith.moments.models import Comment, Like, Page, Post, Settings
 from kith.platform.models import AccountCard, ArticlePage, Articles, Console, Created, Delivery
@@ -75,6 +75,14 @@ FIELDS: dict[type, dict[str, str]] = {
         "created_at": f"When it was sent, {MS}",
         "updated_at": f"When its status last changed, {MS}",
     },
+    InviteCard: {
+        "display_name": "The inviter's display name (never their handle)",
+        "avatar": f"The inviter's picture, {MEDIA_ID}; null when none",
+        "is_self": "Present, and true, when it is your own link",
+        "is_friend": "Present, and true, when you are friends already",
+        "requested": "Present, and true, when you have asked them already (pending)",
+        "user_id": "The inviter's id: only to a friend, or to the inviter, who know it already",
+    },
     # chats
     Conversation: {
         "id": "The conversation's id",
@@ -108,8 +116,8 @@ FIELDS: dict[type, dict[str, str]] = {
         "recalled": "Whether its sender recalled it: its text and media are gone",
         "reply_to": "The message it answers, quoted",
         "system": "What changed, for a `system` notice: `action` (`created`, `members_added`, `member_removed`, "
-        "`member_left`, `renamed`, `owner_changed`, `settings_changed`, `avatar_changed`), `actor`, and what applies "
-        "of `users`, `name`, `owner`, `owner_only_adds` and `avatar`",
+        "`member_left`, `joined_by_link`, `renamed`, `owner_changed`, `settings_changed`, `avatar_changed`), `actor`, "
+        "and what applies of `users`, `name`, `owner`, `inviter` (who made the link), `owner_only_adds` and `avatar`",
         "media": "The upload of an image, voice, video or file message (null once recalled)",
         "articles": "The cards of a `news` message",
         "location": "The place of a `location` message",
@@ -134,6 +142,13 @@ FIELDS: dict[type, dict[str, str]] = {
         "picture": f"The card's picture as kith serves it, {MEDIA_ID} (empty: none)",
         "page": "For a card of the account's articles: `<media id>/<index>`, read at GET /api/v1/articles/{media id} "
         "(empty otherwise)",
+    },
+    GroupCard: {
+        "name": "The group's name (empty: none)",
+        "member_count": "How many members it has",
+        "avatar": "Present when the group has a picture: fetch it with POST /api/v1/group-links/picture {token}",
+        "is_member": "Present, and true, when you are in the group already",
+        "conversation_id": "The group's id: only to a member, who knows it already",
     },
     Member: {
         "user": "The member's profile",

@@ -55,25 +55,31 @@ class GroupLinkIn(Strict):
 
 
 class InviteLinkOut(msgspec.Struct):
-    token: str
-    url: str  # <base>/#/invite/<token>
-    created_at: int
+    token: Annotated[str, Meta(description="The link's token (24 URL-safe characters): what opening and asking "
+                               "through the link take, in the body")]  # fmt: skip
+    url: Annotated[str, Meta(description="The link to share, `<base>/#/invite/<token>` (shown as the QR code)")]
+    created_at: Annotated[int, Meta(description="When the link was made, milliseconds since the Unix epoch")]
 
 
 class GroupLinkOut(msgspec.Struct):
-    id: int
-    conversation_id: int
-    token: str | None  # None for a link made under another invite key (docs/contacts.md): revoke it
-    url: str | None  # <base>/#/join/<token>
-    created_by: int
-    created_at: int
-    expires_at: int
-    max_uses: int | None
-    uses: int
+    id: Annotated[int, Meta(description="The link's id (to revoke it)")]
+    conversation_id: Annotated[int, Meta(description="The group it leads to")]
+    # None for a link made under another invite key (docs/contacts.md): revoke it
+    token: Annotated[str | None, Meta(description="The link's token (24 URL-safe characters); null for a link made "
+                                      "under another invite key, which no longer works: revoke it")]  # fmt: skip
+    url: Annotated[str | None, Meta(description="The link to share, `<base>/#/join/<token>` (null with the token)")]
+    created_by: Annotated[int, Meta(description="The member who made it")]
+    created_at: Annotated[int, Meta(description="When it was made, milliseconds since the Unix epoch")]
+    expires_at: Annotated[int, Meta(description="When it stops working, milliseconds since the Unix epoch")]
+    max_uses: Annotated[int | None, Meta(description="How many may join by it (null: no limit but its time)")]
+    uses: Annotated[int, Meta(description="How many have joined by it")]
 
 
 class GroupLinksOut(msgspec.Struct):
-    links: list[GroupLinkOut]
+    links: Annotated[
+        list[GroupLinkOut],
+        Meta(description="The group's working links: all of them to the owner, a member's own to them"),
+    ]
 
 
 def _invite_out(call: Call, link: InviteLink) -> InviteLinkOut:
