@@ -135,7 +135,7 @@ async def test_operation_ids_are_unique(world: World) -> None:
 
 ROUTE_TYPES = [t for e in ENDPOINTS for t in (e.body, e.query, e.response) if t not in (None, bytes)]
 # the domains' own values, which kith.http.api.descriptions describes
-DOMAIN_TYPES = {t.__name__: t for t in openapi._struct_types(ROUTE_TYPES) if not t.__module__.startswith("kith.http")}
+DOMAIN_TYPES = {t.__name__: t for t in openapi.struct_types(ROUTE_TYPES) if not t.__module__.startswith("kith.http")}
 
 
 def where_to_describe(struct: str) -> str:

@@ -3,10 +3,10 @@
 Bodies, queries and responses come from the routes' msgspec types, with the limits their fields
 state (``kith.http.api.fields``; settings filled in from the server's ``Settings``) and what they
 mean: the descriptions on their annotations, and for the domains' own types the table in
-``kith.http.api.descriptions``. Every route
-documents its errors in the one shape, ``Error``: those its declaration implies (a bad body or query
-is 400, an oversized body 413, an id in the path that names nothing 404, a missing sign-in 401) and
-those it declares.
+``kith.http.api.descriptions``. Every route documents its errors in the one shape, ``Error``: those
+its declaration implies (a bad body or query is 400, an oversized body 413, an id in the path that
+names nothing 404, a missing sign-in 401) and those it declares. Each operation shows the exchange
+recorded for it from a real server (``examples.json``, made by scripts/record-examples).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def _describe(components: dict[str, Any], types: list[Any]) -> None:
                 prop["description"] = described[0]
 
 
-def _struct_types(roots: list[Any]) -> list[Any]:
+def struct_types(roots: list[Any]) -> list[Any]:
     """Every Struct type the ``roots`` reach, themselves too."""
     found: dict[Any, None] = {}
 
@@ -181,7 +181,7 @@ def build(
         if getattr(t, "schema_extra", None):
             components[t.__name__].update(t.schema_extra)
     components = _settle(components, settings)
-    _describe(components, _struct_types(types))
+    _describe(components, struct_types(types))
     components["Error"] = {**_ERROR, **({"examples": [recorded["error"]]} if "error" in recorded else {})}
     paths: dict[str, Any] = {}
     names = Counter(e.handler.__name__ for e in endpoints)
