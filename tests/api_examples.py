@@ -15,6 +15,7 @@ Run it after adding or changing a route (a new route needs a step in ``story``):
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import sys
@@ -27,6 +28,8 @@ from typing import Any
 
 import httpx
 import msgspec
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -55,6 +58,10 @@ PLACEHOLDERS = {
 INVITE_TOKENS = {"/#/invite/": "YourInviteTokenFromALink", "/#/join/": "GroupInviteTokenFromLink"}
 # what a field named for a secret may hold in examples.json
 SAFE = {*PLACEHOLDERS.values(), *INVITE_TOKENS.values(), WEBHOOK_TOKEN, ""}
+# a browser's push subscription: its push service's URL and auth secret stand-ins (its key is real)
+PUSH_ENDPOINT = "https://push.example.org/send/your-subscription"
+PUSH_AUTH = "YourBrowsersAuthSecret"  # 22 URL-safe characters: 16 bytes
+PUBLIC_KEYS = {"p256dh", "public_key"}  # the fields of public keys: long, random, and no secrets
 
 
 def key(e: Endpoint) -> str:
@@ -408,6 +415,19 @@ def story(server: Server, rec: Recorder, bot_url: str) -> None:
         head = grace.ok("GET", "/sync", params={"limit": 1})["head"]
     grace.ok("GET", "/sync", params={"since": head - 3, "limit": 3})
 
+    # push: at the end, so that nothing is pushed to the (made-up) push service
+    alan.ok("GET", "/push/key")
+    browser = ec.generate_private_key(ec.SECP256R1()).public_key()  # a browser's key pair, made as one makes it
+    point = browser.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    keys = {"p256dh": base64.urlsafe_b64encode(point).decode().rstrip("="), "auth": PUSH_AUTH}
+    subscription = {"endpoint": PUSH_ENDPOINT, "keys": keys, "expirationTime": None}
+    alan.ok("POST", "/push/subscriptions", json=subscription)
+    alan.ok("POST", "/push/subscriptions", json=subscription)  # again: this device's one, replaced (200)
+    alan.ok("GET", "/push/subscriptions")
+    alan.ok("GET", "/push/settings")
+    alan.ok("PUT", "/push/settings", json={"previews": False})
+    alan.ok("DELETE", "/push/subscriptions/current")
+
     # your data, and leaving
     ada.ok("GET", "/me/export")
     tmp.ok("POST", "/me/password", json={"old_password": PASSWORD, "new_password": NEW_PASSWORD})
@@ -449,8 +469,13 @@ def record() -> dict[str, Any]:
             server.stop()
             httpd.shutdown()
             httpd.server_close()
-    missing = [key(e) for e in ENDPOINTS if key(e) not in rec.operations]
-    assert not missing, f"the story in {__file__} reaches no successful answer of: {', '.join(missing)}"
+    missing = [
+        f"{key(e)} ({status})"
+        for e in ENDPOINTS
+        for status in sorted(success_statuses(e))
+        if str(status) not in rec.operations.get(key(e), {}).get("responses", {})
+    ]
+    assert not missing, f"story() in {__file__} gets no answer of: {', '.join(missing)}"
     return rec.document(server.url, bot_url)
 
 

@@ -19,6 +19,7 @@ from kith.contacts.models import Friend, FriendRequest, InviteCard, Relationship
 from kith.media.models import Media, Usage
 from kith.moments.models import Comment, Like, Page, Post, Settings
 from kith.platform.models import AccountCard, ArticlePage, Articles, Console, Created, Delivery
+from kith.push.models import PushKey, PushSettings, Subscription
 from kith.sync.models import SyncPage
 
 MS = "milliseconds since the Unix epoch"
@@ -257,6 +258,21 @@ FIELDS: dict[type, dict[str, str]] = {
         "source_url": "The “read more” link (empty: none)",
         "picture": f"The cover, {MEDIA_ID}; null when it is not shown",
         "deleted": "true when the account withdrew it: its `content` is gone",
+    },
+    # push
+    PushKey: {
+        "public_key": "The server's VAPID public key, the uncompressed P-256 point in URL-safe base64: the "
+        "`applicationServerKey` to give `pushManager.subscribe`",
+    },
+    Subscription: {
+        "id": "The subscription's id",
+        "device_id": "The device that takes the pushes (GET /api/v1/me/devices lists them)",
+        "origin": "The push service's origin (the endpoint itself is a capability: never shown)",
+        "created_at": f"When the device subscribed, {MS}",
+    },
+    PushSettings: {
+        "previews": "Whether pushes show the sender's name and the message's text (false: only “New message”)",
+        "subscribed": "Whether this device takes pushes (has a subscription)",
     },
     # sync
     SyncPage: {

@@ -40,18 +40,23 @@ class PushSubscriptionIn(Strict):
     the first. At most 10 devices of a user take pushes."""
 
     endpoint: Endpoint
-    keys: PushKeysIn
-    expirationTime: int | None = None
+    keys: Annotated[PushKeysIn, Meta(description="The subscription's keys, as the browser gives them")]
+    expirationTime: Annotated[
+        int | None,
+        Meta(description="When the browser says the subscription ends, milliseconds since the Unix epoch (not used)"),
+    ] = None
 
 
 class PushSettingsIn(Strict):
     """``previews``: pushes may show the sender's name and the message's text (off: only "New message")."""
 
-    previews: bool
+    previews: Annotated[
+        bool, Meta(description="Let pushes show the sender's name and the message's text (false: only “New message”)")
+    ]
 
 
 class SubscriptionsOut(msgspec.Struct):
-    subscriptions: list[Subscription]
+    subscriptions: Annotated[list[Subscription], Meta(description="Your devices that take pushes")]
 
 
 async def key(call: Call) -> Any:
