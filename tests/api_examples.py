@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 sys.path.insert(0, str(Path(__file__).parent))
 
 import mediafiles
-from helpers import PASSWORD, Server, free_port, kith_client, serve_wsgi
+from helpers import PASSWORD, Server, add_articles, free_port, kith_client, serve_wsgi
 
 from kith.http.endpoint import Endpoint
 from kith.http.routes import ENDPOINTS
@@ -399,7 +399,7 @@ def story(server: Server, rec: Recorder, bot_url: str) -> None:
     alan.ok("POST", "/official-accounts/scan", json={"ticket": ticket})
     alan.ok("DELETE", f"{a}/follow")
     thumb = client.media.upload("image", ("cover.png", mediafiles.png(120, 60)))["media_id"]
-    news = client.material.add_articles([{"thumb_media_id": thumb, "title": "Ferry timetable for the summer",
+    news = add_articles(client, [{"thumb_media_id": thumb, "title": "Ferry timetable for the summer",
                                           "author": "Harbour office", "digest": "More crossings from June",
                                           "content": "<p>From June the ferry runs <b>every 30 minutes</b>.</p>",
                                           "content_source_url": "https://harbour.example.org/ferries",
