@@ -34,6 +34,8 @@ HANZI = (
     "小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长"
     "知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话"
 )
+
+
 def _word(n: int) -> str:
     rng = random.Random(n)
     return "".join(rng.choice("abcdefghijklmnoprstuvwy") for _ in range(rng.randint(3, 9)))
