@@ -19,7 +19,7 @@ def test_a_browser_that_signed_in_before_gets_in_while_strangers_are_locked_out(
     key = app.page.evaluate("localStorage.getItem('kith.device-key')")
     assert key and len(key) >= 22
 
-    app.page.get_by_role("navigation", name="Main").get_by_role("link", name="Me").click()
+    app.page.get_by_role("navigation", name="Main").get_by_role("link", name="Me", exact=True).click()
     app.page.get_by_role("button", name="Sign out", exact=True).click()
     app.page.get_by_role("dialog").get_by_role("button", name="Sign out").click()
     expect(app.page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
