@@ -57,7 +57,10 @@ export const state = {
   connection: 'connecting', // connecting | online | offline
   users: new Map(), // id -> User, everyone we have seen (friends, members, requesters)
   conversations: new Map(), // id -> Conversation (docs/sync.md)
-  chats: new Map(), // conversation id -> {items: Map(seq -> Message), loaded, hasMore, loading, members}
+  // conversation id -> {items: Map(seq -> Message), loaded, hasMore, loading, members, windowEnd}:
+  // windowEnd is the newest seq of the history read so far, Infinity while it reaches the newest
+  // message (a chat opened at an older message reads newer pages as it is scrolled down)
+  chats: new Map(),
   friends: new Map(), // user id -> Friend
   requests: new Map(), // request id -> FriendRequest (pending ones only)
   blocked: new Map(), // user id -> User
@@ -240,7 +243,7 @@ export function serverNow() {
 export function chatOf(conversationId) {
   let chat = state.chats.get(conversationId);
   if (!chat) {
-    chat = { items: new Map(), loaded: false, hasMore: true, loading: false, members: null, membersLoading: false };
+    chat = { items: new Map(), loaded: false, hasMore: true, loading: false, members: null, membersLoading: false, windowEnd: Infinity };
     state.chats.set(conversationId, chat);
   }
   return chat;
@@ -273,11 +276,89 @@ export async function loadLatest(conversationId) {
     const page = await get(`/conversations/${conversationId}/messages?limit=${PAGE}`);
     storeMessages(conversationId, page.messages);
     chat.hasMore = page.has_more;
+    chat.windowEnd = Infinity;
     chat.loaded = true;
   } finally {
     chat.loading = false;
     changed(`messages:${conversationId}`);
   }
+}
+
+/** The messages shown of a conversation: those of the history read so far, in seq order. */
+export function shownMessages(conversationId) {
+  const end = chatOf(conversationId).windowEnd;
+  const all = sortedMessages(conversationId);
+  return end === Infinity ? all : all.filter((m) => m.seq <= end);
+}
+
+const AROUND = 20; // messages read on each side of one opened in the middle of its history
+
+/**
+ * Read the history around the message at ``seq`` (the one at or after it, and those before), for a
+ * chat opened at a search result, a quote or the first unread message. What was read before stays
+ * only if it joins up with it; otherwise the chat shows this part of its history, the newer pages
+ * read as it is scrolled down (``loadNewer``).
+ */
+export async function loadAround(conversationId, seq) {
+  const chat = chatOf(conversationId);
+  if (chat.loading) return;
+  chat.loading = true;
+  changed(`messages:${conversationId}`);
+  try {
+    const base = `/conversations/${conversationId}/messages`;
+    const [older, newer] = await Promise.all([
+      get(`${base}?before=${seq}&limit=${AROUND}`),
+      get(`${base}?after=${Math.max(seq - 1, 0)}&limit=${AROUND}`),
+    ]);
+    const got = [...older.messages, ...newer.messages];
+    const known = chat.loaded ? [...chat.items.keys()].filter((s) => s <= chat.windowEnd) : [];
+    const low = got.length ? got[0].seq : seq;
+    const high = newer.has_more ? (got.length ? got[got.length - 1].seq : seq) : Infinity;
+    const oldest = known.length ? Math.min(...known) : null;
+    if (oldest !== null && oldest <= high && chat.windowEnd >= low) {
+      // it overlaps what was read: one stretch of history
+      if (low < oldest) chat.hasMore = older.has_more;
+      chat.windowEnd = Math.max(chat.windowEnd, high);
+    } else {
+      // a stretch of its own: what was read before it goes (what is after it is hidden until reached)
+      for (const s of [...chat.items.keys()]) if (s < low) chat.items.delete(s);
+      chat.hasMore = older.has_more;
+      chat.windowEnd = high;
+    }
+    storeMessages(conversationId, got);
+    chat.loaded = true;
+  } finally {
+    chat.loading = false;
+    changed(`messages:${conversationId}`);
+  }
+}
+
+/** The page after the newest message read, while the history read does not reach the newest. */
+export async function loadNewer(conversationId) {
+  const chat = chatOf(conversationId);
+  if (!chat.loaded || chat.loading || chat.windowEnd === Infinity) return;
+  chat.loading = true;
+  changed(`messages:${conversationId}`);
+  try {
+    const page = await get(`/conversations/${conversationId}/messages?after=${chat.windowEnd}&limit=${PAGE}`);
+    storeMessages(conversationId, page.messages);
+    const last = page.messages.length ? page.messages[page.messages.length - 1].seq : chat.windowEnd;
+    chat.windowEnd = page.has_more ? last : Infinity;
+  } finally {
+    chat.loading = false;
+    changed(`messages:${conversationId}`);
+  }
+}
+
+/** Back to the newest messages, from a part of the history further up. */
+export async function loadLatestAgain(conversationId) {
+  const chat = chatOf(conversationId);
+  if (chat.windowEnd === Infinity || chat.loading) return;
+  chat.items.clear();
+  chat.loaded = false;
+  chat.hasMore = true;
+  chat.windowEnd = Infinity;
+  await loadLatest(conversationId);
 }
 
 /** The page before the oldest message we have. */

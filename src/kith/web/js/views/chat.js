@@ -6,8 +6,8 @@ import { clockTime, dayKey, dayLabel, dateTime, duration, fileSize } from '../ui
 import { avatar, confirmDialog, emptyState, openDialog, openMenu, toast } from '../ui/widgets.js';
 import { isNotice, kindOf, previewOf } from '../messages/index.js';
 import {
-  chatOf, conversationTitle, ensureMembers, isMe, lastLeft, loadLatest, loadOlder, nameOf, senderName, serverNow,
-  sortedMessages, state, subscribe, unfollowed,
+  changed, chatOf, conversationTitle, ensureMembers, isMe, lastLeft, loadAround, loadLatest, loadLatestAgain, loadNewer,
+  loadOlder, nameOf, senderName, serverNow, shownMessages, state, subscribe, unfollowed,
 } from '../store.js';
 import { discard, pendingFor, retry, sendText } from '../outbox.js';
 import { discardUpload, retryUpload, sendMedia, uploadsFor, watchProgress } from '../uploads.js';
@@ -40,6 +40,16 @@ function retryable(m) {
 }
 
 const QUOTED = { image: '[Photo]', voice: '[Voice]', video: '[Video]', file: '[File]', location: '[Location]' };
+
+const jumps = new Map(); // conversation id -> the seq of a message to show when its chat opens
+
+/** Open a conversation at one of its messages (a search result): its context loaded, the message
+ * highlighted. */
+export function openMessage(conv, seq) {
+  jumps.set(conv.id, seq);
+  changed(`jump:${conv.id}`); // the chat, if it is open already
+  go(conv.kind === 'official' ? `chats/subscriptions/${conv.id}` : `chats/${conv.id}`);
+}
 
 /** What a reply's quote shows of the message it answers. */
 function quoteText(quote) {
@@ -83,11 +93,12 @@ export function mountChat(el, conversationId) {
   const edge = h('div', { class: 'history-edge', 'aria-live': 'polite' });
   const list = h('div', { class: 'msg-list' });
   const scroller = h('div', { class: 'messages', tabindex: '0', role: 'log', 'aria-label': 'Messages' }, edge, list);
+  const pillLabel = h('span', null, 'New messages');
   const pill = h(
     'button',
-    { class: 'new-pill', type: 'button', hidden: true, onclick: () => scrollToBottom(true) },
+    { class: 'new-pill', type: 'button', hidden: true, onclick: () => toLatest() },
     icon('down', { size: 16 }),
-    'New messages',
+    pillLabel,
   );
 
   // ---- composer ----
@@ -246,6 +257,21 @@ export function mountChat(el, conversationId) {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
   }
 
+  /** Whether the newest messages are read (not so while a part of the history further up is shown). */
+  const atLatest = () => chat().windowEnd === Infinity;
+
+  async function toLatest() {
+    if (!atLatest()) {
+      try {
+        await loadLatestAgain(id);
+      } catch (error) {
+        toast(humanError(error), { kind: 'error' });
+        return;
+      }
+    }
+    scrollToBottom(true);
+  }
+
   function scrollToBottom(smooth = false) {
     stick = true;
     pill.hidden = true;
@@ -254,19 +280,21 @@ export function mountChat(el, conversationId) {
   }
 
   function maybeMarkRead() {
-    if (destroyed || !chat().loaded || !stick || document.visibilityState !== 'visible') return;
+    if (destroyed || !chat().loaded || !stick || !atLatest() || document.visibilityState !== 'visible') return;
     markRead(id);
   }
 
   scroller.addEventListener(
     'scroll',
     () => {
-      stick = nearBottom();
+      const bottom = nearBottom();
+      stick = bottom && atLatest();
       if (stick) {
         pill.hidden = true;
         maybeMarkRead();
       }
       if (scroller.scrollTop < 400) older();
+      if (!atLatest() && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 400) newer();
     },
     { passive: true },
   );
@@ -274,6 +302,11 @@ export function mountChat(el, conversationId) {
   function older() {
     if (!chat().loaded || chat().loading || !chat().hasMore) return;
     loadOlder(id).catch((error) => toast(humanError(error), { kind: 'error' }));
+  }
+
+  function newer() {
+    if (!chat().loaded || chat().loading || atLatest()) return;
+    loadNewer(id).catch((error) => toast(humanError(error), { kind: 'error' }));
   }
 
   // arrow keys move between messages; Tab then reaches the focused message's actions
@@ -399,6 +432,7 @@ export function mountChat(el, conversationId) {
     if (!conv()) return;
     sendMedia(id, file, kind, { ...details, replyTo });
     setReply(null); // the reply goes with the first of them
+    if (!atLatest()) toLatest();
     stick = true;
   }
 
@@ -613,6 +647,7 @@ export function mountChat(el, conversationId) {
     const c = conv();
     if (!c) return;
     sendText(id, text, replyTo);
+    if (!atLatest()) toLatest();
     input.value = '';
     drafts.delete(id);
     setReply(null);
@@ -649,16 +684,38 @@ export function mountChat(el, conversationId) {
     }
   }
 
-  function jumpTo(seq) {
-    const row = list.querySelector(`[data-seq="${seq}"]`);
+  /** Show the message at ``seq``, highlighted; the history around it is read first if need be. */
+  async function jumpTo(seq, { smooth = true } = {}) {
+    let row = list.querySelector(`.msg[data-seq="${seq}"]`);
     if (!row) {
-      toast('That message is further up. Scroll up to find it.');
+      try {
+        await loadAround(id, seq);
+      } catch (error) {
+        toast(humanError(error), { kind: 'error' });
+        return;
+      }
+      if (destroyed) return;
+      render();
+      row = list.querySelector(`.msg[data-seq="${seq}"]`);
+      smooth = false;
+    }
+    if (!row) {
+      toast('That message is no longer here.');
       return;
     }
-    row.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    stick = false;
+    row.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'instant' });
     row.classList.remove('flash');
     void row.offsetWidth;
     row.classList.add('flash');
+    if (!smooth) row.focus({ preventScroll: true });
+  }
+
+  function takeJump() {
+    const seq = jumps.get(id);
+    if (seq === undefined || !state.ready) return;
+    jumps.delete(id);
+    jumpTo(seq, { smooth: false });
   }
 
   // ---- rendering ----
@@ -704,7 +761,8 @@ export function mountChat(el, conversationId) {
     const c = conv();
     const group = c?.kind === 'group';
     const byAccount = c?.kind === 'official'; // the account's messages show its avatar
-    const all = [...sortedMessages(id), ...pendingMessages()];
+    // what is being sent shows after the newest messages, not after an older part of the history
+    const all = [...shownMessages(id), ...(atLatest() ? pendingMessages() : [])];
     const out = [];
     let prevDay = null;
     let prev = null;
@@ -951,7 +1009,7 @@ export function mountChat(el, conversationId) {
     }
     renderHeader();
     renderComposerState();
-    if (!chat().loaded && !chat().loading) {
+    if (!chat().loaded && !chat().loading && !jumps.has(id)) {
       loadLatest(id).catch((error) => toast(humanError(error), { kind: 'error' }));
       if (c.kind === 'group') ensureMembers(id);
     }
@@ -990,6 +1048,13 @@ export function mountChat(el, conversationId) {
       if (!wasAtBottom && lastSeenSeq && !isMe(newest.m.sender_id)) pill.hidden = false;
       lastSeenSeq = newestSeq;
     }
+    // reading further up the history: the way back to the newest messages
+    const mode = atLatest() ? 'new' : 'latest';
+    if (mode !== pill.dataset.mode) {
+      pill.dataset.mode = mode;
+      pillLabel.textContent = mode === 'new' ? 'New messages' : 'Latest messages';
+      pill.hidden = mode === 'new';
+    }
     maybeMarkRead();
     // not enough history to fill the screen: fetch more so scrolling up is possible
     if (chat().loaded && chat().hasMore && !chat().loading && scroller.scrollHeight <= scroller.clientHeight + 40) older();
@@ -1002,14 +1067,17 @@ export function mountChat(el, conversationId) {
     [`messages:${id}`, `members:${id}`, 'conversations', 'users', 'friends', 'blocked', 'ready', 'connection'],
     render,
   );
+  const unsubscribeJumps = subscribe([`jump:${id}`, 'ready'], takeJump);
   function cleanup() {
     cancelRecording();
     unsubscribe();
+    unsubscribeJumps();
     clearInterval(tick);
     document.removeEventListener('visibilitychange', onVisible);
   }
   render();
-  if (isDesktop() && !form.hidden) input.focus({ preventScroll: true });
+  if (isDesktop() && !form.hidden && !jumps.has(id)) input.focus({ preventScroll: true });
+  takeJump();
 
   return {
     destroy() {

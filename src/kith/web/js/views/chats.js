@@ -14,6 +14,7 @@ import { humanError } from '../api.js';
 import { mountChat } from './chat.js';
 import { mountJoinCard } from './invites.js';
 import { openAddFriend, openNewGroup } from './dialogs.js';
+import { messageSearch } from './search.js';
 
 const ctx = { nameOf, isMe };
 const pictureOf = (conv) => (conv.kind === 'group' ? conv.avatar : conv.kind === 'official' ? conv.account?.avatar : conv.peer?.avatar) || null;
@@ -175,11 +176,12 @@ function mountChatList(el, route) {
   const search = h('input', {
     class: 'search-input',
     type: 'search',
-    placeholder: 'Search chats',
-    'aria-label': 'Search chats',
+    placeholder: 'Search chats and messages',
+    'aria-label': 'Search chats and messages',
     autocomplete: 'off',
     oninput: () => {
       filter = search.value.trim().toLocaleLowerCase();
+      found.search(search.value);
       render();
     },
     onkeydown: (event) => {
@@ -191,10 +193,12 @@ function mountChatList(el, route) {
   });
   const list = h('ul', { class: 'chat-list', 'aria-label': 'Chats' });
   const empty = h('div', { class: 'list-empty' });
+  const found = messageSearch(conversationAvatar); // the messages found, under the chats found
+  const chatsHeading = h('h2', { class: 'list-heading', hidden: true }, 'Chats');
   el.replaceChildren(
     h('header', { class: 'pane-header' }, h('h1', null, 'Chats'), newButton),
     h('div', { class: 'search' }, icon('search', { size: 16 }), search),
-    h('div', { class: 'pane-scroll' }, list, empty),
+    h('div', { class: 'pane-scroll' }, chatsHeading, list, empty, found.el),
   );
   arrowNavigation(list, 'a.chat-item');
 
@@ -251,8 +255,9 @@ function mountChatList(el, route) {
       (item) => (item.conv ? itemSignature(item.conv, selected) : item.sig),
       (item) => (item.conv ? chatItem(item.conv, selected, item.conv.kind === 'official' ? `#/chats/${SUBSCRIPTIONS}/${item.conv.id}` : `#/chats/${item.conv.id}`) : item.node()),
     );
+    chatsHeading.hidden = !filter;
     if (items.length) empty.replaceChildren();
-    else if (filter) empty.replaceChildren(emptyState('search', 'No chats found', `Nothing matches “${search.value}”.`));
+    else if (filter) empty.replaceChildren(h('p', { class: 'found-status' }, `No chat is called “${search.value.trim()}”.`));
     else {
       empty.replaceChildren(
         emptyState(
@@ -273,7 +278,10 @@ function mountChatList(el, route) {
       selected = Number(next.path[0]) || null;
       render();
     },
-    destroy: unsubscribe,
+    destroy() {
+      unsubscribe();
+      found.destroy();
+    },
   };
 }
 
