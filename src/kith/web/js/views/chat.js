@@ -2,6 +2,7 @@
 
 import { h, reconcile, isDesktop } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
+import { emojiPicker } from '../ui/emoji.js';
 import { clockTime, dayKey, dayLabel, dateTime, duration, fileSize } from '../ui/format.js';
 import { avatar, confirmDialog, emptyState, openDialog, openMenu, toast } from '../ui/widgets.js';
 import { isNotice, kindOf, previewOf } from '../messages/index.js';
@@ -151,6 +152,8 @@ export function mountChat(el, conversationId) {
   const form = h('form', { class: 'composer-row' }, menuToggle, attachButton, imageInput, fileInput, input, recordBar, micButton, sendButton);
   const blockedBar = h('div', { class: 'composer-notice', hidden: true });
   const composer = h('footer', { class: 'composer' }, replyBar, blockedBar, form, menuBar);
+  const emoji = emojiPicker(input, composer);
+  input.after(emoji.button);
 
   const dropHint = h('div', { class: 'drop-hint', 'aria-hidden': 'true' }, h('div', null, icon('attach', { size: 28 }), h('span', null, 'Drop to send')));
   const body = h('div', { class: 'chat-body' }, scroller, pill, dropHint);
@@ -1070,6 +1073,7 @@ export function mountChat(el, conversationId) {
   const unsubscribeJumps = subscribe([`jump:${id}`, 'ready'], takeJump);
   function cleanup() {
     cancelRecording();
+    emoji.close();
     unsubscribe();
     unsubscribeJumps();
     clearInterval(tick);
