@@ -68,6 +68,10 @@ export function mountChat(el, conversationId) {
   let gone = false; // showing "you left this group" instead of the chat
   let recording = null; // a voice note being recorded: {recorder, cancelled, released, timer}
   let accountFresh = false; // an account's card (its menu) has been read since the chat opened
+  // what was unread when the chat opened: the divider goes before the first of it (null: none)
+  let unreadFrom;
+  let unreadCount = 0;
+  let unreadSeen = false; // the divider has been in view (or jumped to): no button for it any more
 
   // ---- header ----
   const title = h('h2', { class: 'chat-title' });
@@ -156,7 +160,14 @@ export function mountChat(el, conversationId) {
   input.after(emoji.button);
 
   const dropHint = h('div', { class: 'drop-hint', 'aria-hidden': 'true' }, h('div', null, icon('attach', { size: 28 }), h('span', null, 'Drop to send')));
-  const body = h('div', { class: 'chat-body' }, scroller, pill, dropHint);
+  const unreadLabel = h('span', null);
+  const unreadJump = h(
+    'button',
+    { class: 'unread-jump', type: 'button', hidden: true, onclick: () => toFirstUnread() },
+    icon('up', { size: 16 }),
+    unreadLabel,
+  );
+  const body = h('div', { class: 'chat-body' }, scroller, pill, unreadJump, dropHint);
   const pane = h('section', { class: 'chat', 'aria-label': 'Chat' }, header, body, composer);
   el.replaceChildren(pane);
 
@@ -298,9 +309,50 @@ export function mountChat(el, conversationId) {
       }
       if (scroller.scrollTop < 400) older();
       if (!atLatest() && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 400) newer();
+      checkUnreadSeen();
     },
     { passive: true },
   );
+
+  const divider = () => list.querySelector('.unread-sep');
+
+  /** Whether the unread divider has come into view; the button to it shows until it has. */
+  function checkUnreadSeen() {
+    if (unreadFrom === null || unreadFrom === undefined || unreadSeen) {
+      unreadJump.hidden = true;
+      return;
+    }
+    const sep = divider();
+    if (sep) {
+      const top = sep.getBoundingClientRect().top;
+      const box = scroller.getBoundingClientRect();
+      if (top >= box.top - 1 && top < box.bottom) unreadSeen = true;
+    }
+    unreadJump.hidden = unreadSeen || !chat().loaded;
+  }
+
+  async function toFirstUnread() {
+    unreadSeen = true;
+    unreadJump.hidden = true;
+    if (!divider()) {
+      try {
+        await loadAround(id, unreadFrom + 1);
+      } catch (error) {
+        toast(humanError(error), { kind: 'error' });
+        return;
+      }
+      if (destroyed) return;
+      stick = false;
+      render();
+    }
+    const sep = divider();
+    if (!sep) return;
+    stick = false;
+    scroller.scrollTop += sep.getBoundingClientRect().top - scroller.getBoundingClientRect().top - 8;
+    // the first unread message takes the focus, for the keyboard to go on from there
+    const first = sep.nextElementSibling;
+    if (first?.classList.contains('msg')) first.focus({ preventScroll: true });
+  }
 
   function older() {
     if (!chat().loaded || chat().loading || !chat().hasMore) return;
@@ -769,12 +821,23 @@ export function mountChat(el, conversationId) {
     const out = [];
     let prevDay = null;
     let prev = null;
+    let divided = false; // the place of the unread divider has been found
+    let readBefore = false; // a message read before the unread ones is shown
     for (const m of all) {
       const day = dayKey(m.created_at);
       if (day !== prevDay) {
         out.push({ type: 'day', key: `d:${day}`, label: dayLabel(m.created_at) });
         prev = null;
         prevDay = day;
+      }
+      // before the first unread message: one known to be it (a read one before it, or nothing before)
+      if (!divided && unreadFrom !== null && m.seq <= unreadFrom) readBefore = true;
+      if (!divided && unreadFrom !== null && m.seq > unreadFrom && !m.pending && !isMe(m.sender_id) && m.kind !== 'system') {
+        divided = true;
+        if (readBefore || !chat().hasMore) {
+          out.push({ type: 'unread', key: 'unread' });
+          prev = null;
+        }
       }
       const notice = isNotice(m);
       const cont = Boolean(prev && !notice && !isNotice(prev) && prev.sender_id === m.sender_id && m.created_at - prev.created_at < RUN_GAP_MS);
@@ -787,6 +850,7 @@ export function mountChat(el, conversationId) {
 
   function signature(e) {
     if (e.type === 'day') return e.label;
+    if (e.type === 'unread') return 'unread';
     const m = e.m;
     const mine = isMe(m.sender_id);
     return JSON.stringify([
@@ -800,6 +864,7 @@ export function mountChat(el, conversationId) {
 
   function renderEntry(e) {
     if (e.type === 'day') return h('div', { class: 'day-sep', role: 'separator' }, h('span', null, e.label));
+    if (e.type === 'unread') return h('div', { class: 'unread-sep', role: 'separator', 'aria-label': 'Unread messages' }, h('span', null, 'Unread messages'));
     const m = e.m;
     if (isNotice(m)) {
       const kind = kindOf(m);
@@ -1010,6 +1075,12 @@ export function mountChat(el, conversationId) {
       stick = true;
       el.replaceChildren(pane);
     }
+    if (unreadFrom === undefined) {
+      // what was unread as the chat opened, before it is marked read
+      unreadFrom = c.unread > 0 ? c.read_seq : null;
+      unreadCount = c.unread;
+      unreadLabel.textContent = `${unreadCount > 999 ? '999+' : unreadCount} unread message${unreadCount === 1 ? '' : 's'}`;
+    }
     renderHeader();
     renderComposerState();
     if (!chat().loaded && !chat().loading && !jumps.has(id)) {
@@ -1059,6 +1130,7 @@ export function mountChat(el, conversationId) {
       pill.hidden = mode === 'new';
     }
     maybeMarkRead();
+    checkUnreadSeen();
     // not enough history to fill the screen: fetch more so scrolling up is possible
     if (chat().loaded && chat().hasMore && !chat().loading && scroller.scrollHeight <= scroller.clientHeight + 40) older();
   }
@@ -1079,6 +1151,8 @@ export function mountChat(el, conversationId) {
     clearInterval(tick);
     document.removeEventListener('visibilitychange', onVisible);
   }
+  // a chat opens at its newest messages, even if it was left further up its history
+  if (!atLatest() && !jumps.has(id)) loadLatestAgain(id).catch((error) => toast(humanError(error), { kind: 'error' }));
   render();
   if (isDesktop() && !form.hidden && !jumps.has(id)) input.focus({ preventScroll: true });
   takeJump();
