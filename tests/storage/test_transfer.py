@@ -59,6 +59,7 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         oops = await kit.chats.send(carol, group.id, "g3", "wrong chat, sorry")
         await kit.chats.recall(carol, group.id, oops.message.seq)
         await kit.chats.send(dave, group.id, "g4", "a 'quote' \"and\" a \\ backslash; DROP TABLE users")
+        await kit.chats.send(bob, group.id, "g6", "@Carol Ünïcode 🙂 you too?", mentions=[carol.user_id])
         await kit.chats.mark_read(bob, group.id, first.message.seq)
         # media: a photo in the group, an avatar
         photo = await kit.media.do_upload(alice, "image", "beach.jpg", chunks(mediafiles.jpeg(64, 48)))

@@ -18,6 +18,7 @@ from kith.platform.models import AccountCard
 CLIENT_ID = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")  # \Z: `$` would also match before a final newline
 MAX_GROUP_NAME = 64
 QUOTE_CHARS = 200
+MAX_MENTIONS = 50  # members one message may name
 
 # message kinds
 # the events chats emit (docs/sync.md lists them all)
@@ -84,6 +85,7 @@ class Message(msgspec.Struct):
     media: Media | None = None  # of an image, voice, video or file message (docs/media.md)
     articles: list[Article] | None = None  # of a news message
     location: Location | None = None  # of a location message
+    mentions: list[int] | None = None  # the members a group's text message names (@), by user id
 
 
 class Member(msgspec.Struct):
@@ -122,6 +124,7 @@ class Conversation(msgspec.Struct):
     last_message: Message | None = None
     avatar: str | None = None  # a group's picture: a media id
     account: AccountCard | None = None  # the official account of an official conversation
+    mentioned: bool = False  # a message since the member's read position names them
 
 
 # group invite links (docs/contacts.md)
@@ -165,6 +168,7 @@ class Ack(msgspec.Struct):
 def message_from_row(row: Any) -> Message:
     recalled = row["recalled_at"] is not None
     system = media = articles = location = None
+    mentions = None if recalled or not row["mentions"] else _MENTIONS.decode(row["mentions"])
     text = row["body"]
     if recalled:
         text = ""
@@ -200,6 +204,7 @@ def message_from_row(row: Any) -> Message:
         media=media,
         articles=articles,
         location=location,
+        mentions=mentions,
     )
 
 
@@ -211,6 +216,7 @@ _MEDIA = msgspec.json.Decoder(Media)
 _CAPTION = msgspec.json.Decoder(_Caption)
 _ARTICLES = msgspec.json.Decoder(list[Article])
 _LOCATION = msgspec.json.Decoder(Location)
+_MENTIONS = msgspec.json.Decoder(list[int])
 
 
 def message_json(row: Any) -> bytes:

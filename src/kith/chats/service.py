@@ -31,6 +31,7 @@ from kith.chats.models import (
     MAX_GROUP_LINKS,
     MAX_GROUP_NAME,
     MAX_LINK_USES,
+    MAX_MENTIONS,
     MAX_PLACE_LABEL,
     MESSAGE,
     MESSAGE_RECALLED,
@@ -126,6 +127,7 @@ def _views(tx: Tx, rows: list[Row], viewer: int, *, with_counts: bool = True) ->
                 last_message=message_from_row(last) if last else None,
                 avatar=row["avatar_id"],
                 account=cards.get(row["account_id"]) if row["kind"] == OFFICIAL else None,
+                mentioned=bool(row["mentioned"]) if with_counts else False,
             )
         )
     return views
@@ -306,10 +308,12 @@ class ChatService:
         reply_to: int | None = None,
         media_id: str | None = None,
         location: Location | None = None,
+        mentions: list[int] | None = None,
     ) -> asyncio.Future[Ack]:
         """Store a text message, an image, voice note or file (an upload of the sender's, by
         ``media_id``), or a place (``location``; the last two have no text); returns a future of its
-        Ack, settled once it is durable.
+        Ack, settled once it is durable. A group's text may name members (``mentions``, user ids):
+        each of them but the sender finds the conversation marked until they have read it.
 
         Validation happens now and the write is queued before this returns, so the messages of
         one sender are stored in the order ``send`` was called (the WebSocket relies on that).
@@ -332,8 +336,17 @@ class ChatService:
             raise Invalid("media_id must be the id of an upload", field="media_id")
         if reply_to is not None and not 0 < reply_to < 2**62:
             raise Invalid("reply_to must be the seq of an earlier message", field="reply_to")
+        named: list[int] | None = None
+        if mentions:  # an empty list names nobody, as none does
+            if media_id is not None or location is not None:
+                raise Invalid("mentions go with a text", field="mentions")
+            for uid in mentions:
+                validation.positive_id(uid, "mentions")
+            named = list(dict.fromkeys(mentions))
+            if len(named) > MAX_MENTIONS:
+                raise Invalid(f"a message may name at most {MAX_MENTIONS} members", field="mentions")
         return self.writer.run(
-            self._send, caller.user_id, conversation_id, client_id, text, reply_to, media_id, location,
+            self._send, caller.user_id, conversation_id, client_id, text, reply_to, media_id, location, named,
             order_key=caller.user_id,
         )  # fmt: skip
 
@@ -348,11 +361,14 @@ class ChatService:
         reply_to: int | None,
         media_id: str | None,
         location: Location | None,
+        mentions: list[int] | None,
     ) -> Ack:
         existing = store.message_by_client_id(tx, me, client_id)
         if existing is not None:
             recalled = existing["recalled_at"] is not None  # its body is gone: a resend still gets its ack
-            if location is not None:
+            if not recalled and (decode(existing["mentions"]) if existing["mentions"] else None) != mentions:
+                same_content = False
+            elif location is not None:
                 same_content = recalled or (existing["kind"] == LOCATION and existing["body"] == encode_str(location))
             elif media_id is None:
                 same_content = recalled or existing["body"] == text
@@ -383,6 +399,12 @@ class ChatService:
             recipients = [me]
         else:
             recipients = store.member_ids(tx, conversation_id)
+        if mentions is not None:
+            if row["kind"] != GROUP:
+                raise Invalid("only a group's members can be mentioned", "not_a_group", field="mentions")
+            strangers = sorted(set(mentions) - set(recipients))
+            if strangers:
+                raise Invalid("only members can be mentioned", "not_a_member", field="mentions", user_ids=strangers)
         quote = self._quote(tx, row, me, reply_to) if reply_to is not None else None
         allowed = (IMAGE, VOICE, VIDEO) if row["kind"] == OFFICIAL else MEDIA_KINDS  # an account takes no files
         attached = media.own(tx, me, media_id, allowed) if media_id is not None else None
@@ -395,8 +417,13 @@ class ChatService:
         message_id = store.insert_message(
             tx, conversation_id, seq, me, client_id, kind, body, reply_to,
             encode_str({"sender_id": quote.sender_id, "text": quote.text, "kind": quote.kind}) if quote else None,
-            only_sender, now,
+            only_sender, now, encode_str(mentions) if mentions is not None else None,
         )  # fmt: skip
+        if mentions is not None:
+            # nobody is pinged by someone they blocked (the message itself they see, as in any group)
+            named = [u for u in mentions if u != me]
+            relations = contacts.relations(tx, me, named) if named else {}
+            store.add_mentions(tx, conversation_id, seq, message_id, [u for u in named if not relations[u][2]])
         if attached is not None:
             media.refer(tx, attached.id, REF_MESSAGE, message_id)
         elif kind == TEXT:
@@ -404,7 +431,7 @@ class ChatService:
         store.set_read(tx, conversation_id, me, seq)  # sending implies having read what came before
         message = Message(
             message_id, conversation_id, seq, me, client_id, kind, text, now, reply_to=quote, media=attached,
-            location=location,
+            location=location, mentions=mentions,
         )  # fmt: skip
         if row["kind"] == OFFICIAL:  # on its way to the account's webhook, through the outbox
             platform.user_wrote(tx, log, row["account_id"], me, message)

@@ -39,7 +39,7 @@ def membership(tx: Tx, conversation_id: int, user_id: int) -> Row | None:
 
 _MESSAGE_COLUMNS = (
     "id", "conversation_id", "seq", "sender_id", "client_id", "kind", "body", "reply_to_seq", "reply_preview",
-    "only_sender", "recalled_at", "created_at",
+    "only_sender", "recalled_at", "created_at", "mentions",
 )  # fmt: skip
 UNREAD_CAP = 999  # unread counts stop here ("999+"): counting further costs time and tells nobody anything
 
@@ -51,7 +51,10 @@ _CHAT_LIST = (
     # from others: a member, or (no sender, not a notice) the official account of the conversation
     "   AND u.only_sender = 0 AND u.recalled_at IS NULL"
     "   AND (u.sender_id != m.user_id OR (u.sender_id IS NULL AND u.kind != 'system'))"
-    f"  LIMIT {UNREAD_CAP}) AS r) AS unread, "
+    f"  LIMIT {UNREAD_CAP}) AS r) AS unread,"
+    # a mention of the member since their read position (the mentions of a recalled message are gone)
+    " EXISTS (SELECT 1 FROM mentions x WHERE x.user_id = m.user_id AND x.conversation_id = c.id"
+    "   AND x.seq > m.read_seq) AS mentioned, "
     + ", ".join(f"lm.{column} AS lm_{column}" for column in _MESSAGE_COLUMNS)
     + " FROM members m JOIN conversations c ON c.id = m.conversation_id"
     # the last message the member can see: after their join, and not one hidden from them
@@ -170,11 +173,12 @@ def insert_message(
     reply_preview: str | None,
     only_sender: bool,
     now: int,
+    mentions: str | None = None,
 ) -> int:
     return int(
         tx.value(
             "INSERT INTO messages (conversation_id, seq, sender_id, client_id, kind, body, reply_to_seq,"
-            " reply_preview, only_sender, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " reply_preview, only_sender, created_at, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 conversation_id,
                 seq,
@@ -186,8 +190,17 @@ def insert_message(
                 reply_preview,
                 int(only_sender),
                 now,
+                mentions,
             ),
         )
+    )
+
+
+def add_mentions(tx: Tx, conversation_id: int, seq: int, message_id: int, user_ids: list[int]) -> None:
+    """The members a message names: each finds the conversation marked until they have read it."""
+    tx.executemany(
+        "INSERT INTO mentions (user_id, conversation_id, seq, message_id) VALUES (?, ?, ?, ?)",
+        [(uid, conversation_id, seq, message_id) for uid in user_ids],
     )
 
 
@@ -200,7 +213,8 @@ def message_by_seq(tx: Tx, conversation_id: int, seq: int) -> Row | None:
 
 
 def recall(tx: Tx, message_id: int, now: int) -> None:
-    tx.execute("UPDATE messages SET body = '', recalled_at = ? WHERE id = ?", (now, message_id))
+    tx.execute("UPDATE messages SET body = '', mentions = NULL, recalled_at = ? WHERE id = ?", (now, message_id))
+    tx.execute("DELETE FROM mentions WHERE message_id = ?", (message_id,))
 
 
 def replace_quotes(tx: Tx, conversation_id: int, seq: int, preview: str) -> None:
@@ -262,16 +276,18 @@ def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> list[
     Returns the ids of those deleted."""
     unseen = "SELECT id FROM messages WHERE sender_id = ? AND only_sender = 1"
     tx.execute(f"DELETE FROM message_tokens WHERE message_id IN ({unseen})", (user_id,))
+    tx.execute(f"DELETE FROM mentions WHERE message_id IN ({unseen})", (user_id,))
     rows = tx.all("DELETE FROM messages WHERE sender_id = ? AND only_sender = 1 RETURNING id", (user_id,))
     unreferenced = " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.ref_kind = 'message' AND e.ref_id = messages.id)"
     for start in range(0, len(memberless), 500):
         chunk = memberless[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        tx.execute(
-            "DELETE FROM message_tokens WHERE message_id IN"
-            f" (SELECT id FROM messages WHERE conversation_id IN ({marks}){unreferenced})",
-            chunk,
-        )
+        for table in ("message_tokens", "mentions"):
+            tx.execute(
+                f"DELETE FROM {table} WHERE message_id IN"
+                f" (SELECT id FROM messages WHERE conversation_id IN ({marks}){unreferenced})",
+                chunk,
+            )
         rows += tx.all(
             f"DELETE FROM messages WHERE conversation_id IN ({marks})" + unreferenced + " RETURNING id",
             chunk,

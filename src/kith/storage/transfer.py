@@ -31,6 +31,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("members", "conversation_id, user_id"),
     ("messages", "id"),
     ("message_tokens", "message_id"),  # on SQLite its triggers fill the full-text index as it is copied
+    ("mentions", "user_id, conversation_id, seq"),
     ("blobs", "sha256"),
     ("media", "id"),
     ("media_refs", "media_id, ref_kind, ref_id"),

@@ -253,7 +253,7 @@ class Connection:
                         # validates and queues the write now, so this sender's messages keep their order
                         sent = chats.send(
                             self.caller, frame.conversation_id, frame.id, frame.text, frame.reply_to, frame.media_id,
-                            frame.location,
+                            frame.location, frame.mentions,
                         )  # fmt: skip
                     except DomainError as exc:
                         self._queue(p.error_frame(frame.id, exc.code, exc.message, exc.fields))

@@ -41,6 +41,7 @@ class Send(Frame, tag="send"):
     reply_to: int | None = None
     media_id: str | None = None  # an image, voice note or file uploaded before (docs/media.md)
     location: Location | None = None  # a place shared
+    mentions: list[int] | None = None  # the members of a group the text names (@)
 
 
 class Read(Frame, tag="read"):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
-from kith.chats.models import Ack, Conversation, Location, Member, Message
+from kith.chats.models import MAX_MENTIONS, Ack, Conversation, Location, Member, Message
 from kith.http.api.accounts import Strict
 from kith.http.api.fields import (
     ClientId,
@@ -95,6 +95,11 @@ class SendIn(Strict):
              "message, as its kind"),
     ] = None  # fmt: skip
     location: Annotated[LocationIn | None, Meta(description="A place to share: a location message")] = None
+    mentions: Annotated[
+        Annotated[list[Id], Meta(max_length=MAX_MENTIONS)] | None,
+        Meta(description="Members of the group the text names (@), by user id: each of them (but you) finds the "
+             "conversation marked (`mentioned`) until they have read it, and hears of it even if they muted it"),
+    ] = None  # fmt: skip
 
 
 class HistoryQuery(msgspec.Struct):
@@ -204,7 +209,9 @@ async def history(call: Call) -> Any:
 async def send(call: Call) -> tuple[Ack, int]:
     b: SendIn = call.body
     place = Location(**msgspec.structs.asdict(b.location)) if b.location is not None else None
-    ack: Ack = await call.services.chats.send(call.caller, _id(call), b.id, b.text or "", b.reply_to, b.media_id, place)
+    ack: Ack = await call.services.chats.send(
+        call.caller, _id(call), b.id, b.text or "", b.reply_to, b.media_id, place, b.mentions
+    )
     return ack, 200 if ack.duplicate else 201
 
 
