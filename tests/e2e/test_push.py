@@ -135,6 +135,24 @@ async def test_a_muted_chat_sends_no_push(push_server: Server, stand_in: PushSer
     assert len(await wait_pushes(stand_in, pair.receiver)) == 1
 
 
+async def test_a_mention_pushes_even_in_a_muted_group(push_server: Server, stand_in: PushService, pair: Pair) -> None:
+    carol = await register(push_server, display_name="Carol")
+    await befriend(pair.alice, carol)
+    group = await pair.alice.ok("POST", "/conversations/groups", json={"user_ids": [pair.bob.id, carol.id]})
+    await pair.bob.ok("PATCH", f"/conversations/{group['id']}/prefs", json={"muted": True})
+    await settled(push_server)
+    before = len(stand_in.to(pair.receiver))
+    await send(carol, group["id"], "chatter bob mutes")
+    body = {"id": f"m{next(_names)}", "text": "@Bob are you in?", "mentions": [pair.bob.id]}
+    called = await carol.ok("POST", f"/conversations/{group['id']}/messages", json=body)
+    pushes = await wait_pushes(stand_in, pair.receiver, before + 1)
+    payload = pair.receiver.decrypt(pushes[-1])
+    assert payload["conversation_id"] == group["id"] and payload["seq"] == called["message"]["seq"]
+    await settled(push_server)
+    assert len(stand_in.to(pair.receiver)) == before + 1  # the chatter was not pushed
+    await carol.aclose()
+
+
 async def test_no_push_while_a_socket_of_the_user_is_open(
     push_server: Server, stand_in: PushService, pair: Pair
 ) -> None:

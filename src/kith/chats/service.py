@@ -419,11 +419,13 @@ class ChatService:
             encode_str({"sender_id": quote.sender_id, "text": quote.text, "kind": quote.kind}) if quote else None,
             only_sender, now, encode_str(mentions) if mentions is not None else None,
         )  # fmt: skip
+        pinged: list[int] = []  # those a mention reaches (their chat marked, a push even when muted)
         if mentions is not None:
             # nobody is pinged by someone they blocked (the message itself they see, as in any group)
             named = [u for u in mentions if u != me]
             relations = contacts.relations(tx, me, named) if named else {}
-            store.add_mentions(tx, conversation_id, seq, message_id, [u for u in named if not relations[u][2]])
+            pinged = [u for u in named if not relations[u][2]]
+            store.add_mentions(tx, conversation_id, seq, message_id, pinged)
         if attached is not None:
             media.refer(tx, attached.id, REF_MESSAGE, message_id)
         elif kind == TEXT:
@@ -436,7 +438,8 @@ class ChatService:
         if row["kind"] == OFFICIAL:  # on its way to the account's webhook, through the outbox
             platform.user_wrote(tx, log, row["account_id"], me, message)
         else:  # to the others' browsers, if no app of theirs is open (after the commit, from the outbox)
-            push.notify_message(tx, log, conversation_id, message_id, [r for r in recipients if r != me])
+            others = [r for r in recipients if r != me]
+            push.notify_message(tx, log, conversation_id, message_id, others, loud=pinged)
         log.append_ref(recipients, MESSAGE, message_id, encode(message))
         return Ack(message)
 
