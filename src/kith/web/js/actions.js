@@ -17,7 +17,7 @@ export function useSync(instance) {
 export function markRead(conversationId) {
   const conv = state.conversations.get(conversationId);
   if (!conv || (conv.read_seq >= conv.last_seq && !conv.unread)) return;
-  state.conversations.set(conversationId, { ...conv, read_seq: conv.last_seq, unread: 0 });
+  state.conversations.set(conversationId, { ...conv, read_seq: conv.last_seq, unread: 0, mentioned: false });
   changed('conversations');
   sync?.read(conversationId, conv.last_seq);
 }

@@ -7,7 +7,7 @@
 
 import { del, get, post, put } from './api.js';
 import { go } from './router.js';
-import { conversationTitle, isMe, nameOf, serverNow, state } from './store.js';
+import { conversationTitle, isMe, mentionsMe, nameOf, serverNow, state } from './store.js';
 import { previewOf } from './messages/registry.js';
 
 const RECENT_MS = 2 * 60 * 1000; // a catch-up after a long sleep notifies of no older message than this
@@ -121,7 +121,8 @@ export function notifyHidden(events) {
     if (event.type !== 'message') continue;
     const m = event.data;
     const conv = state.conversations.get(m.conversation_id);
-    if (!conv || conv.muted || conv.kind === 'official') continue;
+    // a muted chat is silent, but for a mention of you
+    if (!conv || (conv.muted && !mentionsMe(m)) || conv.kind === 'official') continue;
     if (isMe(m.sender_id) || m.sender_id === null || m.recalled || serverNow() - m.created_at > RECENT_MS) continue;
     show(conv, m);
   }

@@ -54,11 +54,12 @@ function newClientId() {
 }
 
 /** Queue a text message; it is sent now if we are connected. */
-export function sendText(conversationId, text, replyTo = null) {
+export function sendText(conversationId, text, replyTo = null, { mentions = [] } = {}) {
   const item = {
     client_id: newClientId(),
     conversation_id: conversationId,
     text,
+    mentions, // the ids of the group's members it names (@)
     reply_to: replyTo ? replyTo.seq : null,
     quote: replyTo ? { seq: replyTo.seq, sender_id: replyTo.sender_id, text: replyTo.text, kind: replyTo.kind, media: replyTo.media } : null,
     created_at: Date.now(),
@@ -97,6 +98,7 @@ export function discard(clientId) {
 function transmit(item) {
   const frame = { type: 'send', id: item.client_id, conversation_id: item.conversation_id, text: item.text };
   if (item.reply_to) frame.reply_to = item.reply_to;
+  if (item.mentions?.length) frame.mentions = item.mentions;
   if (transport?.send(frame)) item.sent_at = Date.now();
   watch();
 }

@@ -183,6 +183,11 @@ export function sortedConversations() {
   );
 }
 
+/** Whether a message names us (@): it notifies even in a muted chat, and marks the chat in the list. */
+export function mentionsMe(m) {
+  return Boolean(m?.mentions?.length) && !m.recalled && !isMe(m.sender_id) && m.mentions.some((id) => isMe(id));
+}
+
 export function totalUnread() {
   let total = 0;
   for (const conv of state.conversations.values()) if (!conv.muted && !unfollowed(conv)) total += conv.unread;
@@ -488,6 +493,7 @@ export function applyMessage(m) {
     next.unread = 0;
   } else if (m.kind !== 'system' && !m.recalled && m.seq > conv.read_seq) {
     next.unread = conv.unread + 1;
+    if (mentionsMe(m)) next.mentioned = true;
   }
   if (m.kind === 'system') applySystem(next, m.system || {});
   state.conversations.set(conv.id, next);
@@ -562,7 +568,7 @@ onEvent('message.recalled', ({ conversation_id: cid, seq }) => {
     changed('conversations');
   }
   // an unread message that disappears changes the count: ask the server rather than guess
-  if (seq > conv.read_seq && !(m && isMe(m.sender_id)) && conv.unread > 0) refreshConversation(cid);
+  if (seq > conv.read_seq && !(m && isMe(m.sender_id)) && (conv.unread > 0 || conv.mentioned)) refreshConversation(cid);
 });
 
 onEvent('conversation.joined', ({ conversation }) => {
@@ -589,7 +595,7 @@ onEvent('conversation.read', ({ conversation_id: cid, read_seq: readSeq }) => {
   const conv = state.conversations.get(cid);
   if (!conv || readSeq <= conv.read_seq) return;
   if (readSeq >= conv.last_seq) {
-    state.conversations.set(cid, { ...conv, read_seq: readSeq, unread: 0 });
+    state.conversations.set(cid, { ...conv, read_seq: readSeq, unread: 0, mentioned: false });
     changed('conversations');
   } else {
     state.conversations.set(cid, { ...conv, read_seq: readSeq });

@@ -1,4 +1,4 @@
-// Text messages: line breaks kept, web links clickable.
+// Text messages: line breaks kept, web links clickable, the members a message names marked.
 
 import { h } from '../ui/dom.js';
 import { registerKind } from './registry.js';
@@ -17,7 +17,31 @@ function linkify(text) {
   return parts;
 }
 
+/** The text with the members it names (@Name, by their ids in ``mentions``) marked, and links. */
+function withMentions(message, ctx) {
+  const text = message.text;
+  const spans = [];
+  for (const id of message.mentions || []) {
+    for (const name of new Set([ctx.shownName?.(id), ctx.nameOf(id)].filter(Boolean))) {
+      const written = `@${name}`;
+      for (let at = text.indexOf(written); at !== -1; at = text.indexOf(written, at + 1)) spans.push([at, at + written.length, id]);
+    }
+  }
+  if (!spans.length) return linkify(text);
+  spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const parts = [];
+  let last = 0;
+  for (const [a, b, id] of spans) {
+    if (a < last) continue; // inside one already marked
+    if (a > last) parts.push(...linkify(text.slice(last, a)));
+    parts.push(h('span', { class: `mention${ctx.isMe(id) ? ' me' : ''}` }, text.slice(a, b)));
+    last = b;
+  }
+  if (last < text.length) parts.push(...linkify(text.slice(last)));
+  return parts;
+}
+
 registerKind('text', {
-  render: (message) => h('div', { class: 'msg-text' }, linkify(message.text)),
+  render: (message, ctx) => h('div', { class: 'msg-text' }, withMentions(message, ctx)),
   preview: (message) => message.text.replace(/\s+/g, ' ').trim(),
 });

@@ -3,6 +3,7 @@
 import { h, reconcile, isDesktop } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { emojiPicker } from '../ui/emoji.js';
+import { mentionPicker } from './mentions.js';
 import { clockTime, dayKey, dayLabel, dateTime, duration, fileSize } from '../ui/format.js';
 import { avatar, confirmDialog, emptyState, openDialog, openMenu, toast } from '../ui/widgets.js';
 import { isNotice, kindOf, previewOf } from '../messages/index.js';
@@ -22,7 +23,7 @@ const RECALL_WINDOW_MS = 120 * 1000;
 const RUN_GAP_MS = 5 * 60 * 1000;
 const MAX_TEXT_BYTES = 16 * 1024;
 const drafts = new Map(); // conversation id -> unsent text, kept while the page lives
-const ctx = { nameOf, isMe };
+const ctx = { nameOf, isMe, shownName: (id) => state.users.get(id)?.display_name };
 const MAX_AT_ONCE = 10; // files sent from one pick, paste or drop
 const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif)$/; // what the server takes as a picture; others go as files
 const VIDEO_TYPES = /^video\/(mp4|quicktime|webm)$/; // what the server takes as a video (it checks the codecs)
@@ -158,6 +159,8 @@ export function mountChat(el, conversationId) {
   const composer = h('footer', { class: 'composer' }, replyBar, blockedBar, form, menuBar);
   const emoji = emojiPicker(input, composer);
   input.after(emoji.button);
+  // in a group, @ offers its members (registered before the composer's keys: it may take Enter)
+  const mentions = mentionPicker(input, composer, () => (conv()?.kind === 'group' ? chat().members : null));
 
   const dropHint = h('div', { class: 'drop-hint', 'aria-hidden': 'true' }, h('div', null, icon('attach', { size: 28 }), h('span', null, 'Drop to send')));
   const unreadLabel = h('span', null);
@@ -701,7 +704,7 @@ export function mountChat(el, conversationId) {
     }
     const c = conv();
     if (!c) return;
-    sendText(id, text, replyTo);
+    sendText(id, text, replyTo, { mentions: c.kind === 'group' ? mentions.take(text) : [] });
     if (!atLatest()) toLatest();
     input.value = '';
     drafts.delete(id);
@@ -1146,6 +1149,7 @@ export function mountChat(el, conversationId) {
   function cleanup() {
     cancelRecording();
     emoji.close();
+    mentions.close();
     unsubscribe();
     unsubscribeJumps();
     clearInterval(tick);

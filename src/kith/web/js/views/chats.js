@@ -30,7 +30,7 @@ export function conversationAvatar(conv, size) {
 const previewLine = (conv) => previewOf(conv.last_message, ctx, { withSender: conv.kind === 'group' });
 
 function itemSignature(c, selected) {
-  return JSON.stringify([conversationTitle(c), c.unread, c.muted, c.pinned, c.last_activity_at, c.id === selected, pictureOf(c), previewLine(c)]);
+  return JSON.stringify([conversationTitle(c), c.unread, c.muted, c.pinned, c.last_activity_at, c.id === selected, pictureOf(c), previewLine(c), c.mentioned]);
 }
 
 /** One conversation in a list: avatar and unread badge, name, time, last message, pin and mute. */
@@ -66,7 +66,13 @@ function chatItem(conv, selected, href) {
         h(
           'span',
           { class: 'chat-bottom' },
-          h('span', { class: 'chat-preview' }, previewLine(conv) || (conv.kind === 'group' ? 'New group' : conv.kind === 'official' ? 'No messages yet' : 'Say hello')),
+          h(
+            'span',
+            { class: 'chat-preview' },
+            // until it is read, a mention of you heads the line (muted or not)
+            conv.mentioned ? h('span', { class: 'mention-flag' }, '[You were mentioned] ') : null,
+            previewLine(conv) || (conv.kind === 'group' ? 'New group' : conv.kind === 'official' ? 'No messages yet' : 'Say hello'),
+          ),
           conv.pinned ? icon('pin', { size: 14, label: 'Pinned', className: 'chat-flag' }) : null,
           conv.muted ? icon('mute', { size: 14, label: 'Muted', className: 'chat-flag' }) : null,
         ),
