@@ -93,6 +93,21 @@ async def _sender(ws_url: str, token: str, conversation: int, prefix: str, count
     return acked
 
 
+async def test_typing_crosses_nodes_and_stays_out_of_the_log(nodes: list[Server]) -> None:
+    alice, bob = await register(nodes[0]), await register(nodes[0])
+    await befriend(alice, bob)
+    chat = (await alice.ok("POST", "/conversations/direct", json={"user_id": bob.id}))["id"]
+    writer = await Socket.connect(await _on(nodes[1], alice))
+    reader = await Socket.connect(await _on(nodes[2], bob))
+    head = reader.ready["head"]
+    await writer.send_json({"type": "typing", "conversation_id": chat})
+    frames = await reader.wait_for(lambda: [f for f in reader.frames if f["type"] == "typing"])
+    assert frames == [{"type": "typing", "conversation_id": chat, "user_id": alice.id}]
+    assert (await bob.ok("GET", "/sync", params={"since": 0}))["head"] == head
+    await writer.close()
+    await reader.close()
+
+
 async def test_killing_a_node_loses_nothing(nodes: list[Server]) -> None:
     receiver = await register(nodes[0], "receiver")
     senders = [await register(nodes[0], f"sender{i}") for i in range(9)]

@@ -3,6 +3,11 @@
 The store is the truth. A wake-up may carry the new events' frames so that a local subscriber can
 push them without a read; a subscriber that sees a gap (or no frames) reads from the store.
 A lost wake-up therefore delays an event until the next catch-up; it never loses one.
+
+A wake-up of seq ``EPHEMERAL`` (0, which no log reaches) is no wake-up: its frames are WebSocket
+frames to push as they are to the user's live sockets (a typing indicator), never stored and never
+in the log. Where nobody listens it is dropped, and a subscriber that does not know it drops it too
+(seq 0 is never ahead of a cursor).
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ from typing import Protocol
 
 import msgspec
 
+EPHEMERAL = 0  # the seq of a wake-up that carries frames to push as they are, not events
+
 
 class Wakeup(msgspec.Struct, array_like=True):
     user_id: int
     seq: int  # the user's head after these events
-    frames: list[bytes] | None = None  # the events ending at ``seq``, in order, when known
+    frames: list[bytes] | None = None  # the events ending at ``seq``, in order, when known (EPHEMERAL: frames)
 
 
 Listener = Callable[[Wakeup], None]

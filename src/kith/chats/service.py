@@ -490,6 +490,23 @@ class ChatService:
 
         return await self.writer.run(recall)
 
+    async def typing_peer(self, caller: Caller, conversation_id: int) -> int | None:
+        """Whom the caller's typing in a conversation is shown to: the other person of a direct chat,
+        while they are friends and neither has blocked the other (None otherwise, which is never
+        told: a block is not revealed). NotFound for a non-member; only direct chats show typing."""
+
+        def read(tx: Tx) -> int | None:
+            row = _member(tx, conversation_id, caller.user_id)
+            if row["kind"] != DIRECT:
+                raise Invalid("typing is shown in direct chats only", "not_direct", field="conversation_id")
+            peer = store.direct_peer(row["direct_key"], caller.user_id)
+            relation = contacts.relation(tx, caller.user_id, peer)
+            if not relation["friends"] or relation["blocked"] or relation["blocked_by"]:
+                return None
+            return peer
+
+        return await self.db.read(read)
+
     # -- per-member state ---------------------------------------------------------------------
 
     def mark_read(self, caller: Caller, conversation_id: int, seq: int) -> asyncio.Future[int]:

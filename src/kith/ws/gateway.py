@@ -40,7 +40,7 @@ from starlette.types import Receive, Scope, Send
 
 from kith.accounts.models import Caller
 from kith.accounts.service import AccountService
-from kith.bus.base import Bus, Wakeup
+from kith.bus.base import EPHEMERAL, Bus, Wakeup
 from kith.chats.service import ChatService
 from kith.errors import DomainError, NotFound, Unauthenticated
 from kith.jsonenc import decode, encode
@@ -57,6 +57,7 @@ _REVOKED = b'"type":"device.revoked"'
 _TYPE_WITHIN = 64  # a frame starts {"seq":N,"type":...: its type is within its first bytes
 CLOSE_TRY_AGAIN = 1013  # too much queued for a client that does not read: reconnect and resume
 CLOSE_WAIT_SECONDS = 10.0  # how long a close frame may wait for a peer that does not read
+TYPING_EVERY_SECONDS = 1.0  # a connection's typing frames past one a second are dropped
 
 
 class _Close(Exception):
@@ -174,6 +175,8 @@ class Connection:
         "resume",
         "send",
         "target",
+        "typing_after",
+        "typing_task",
     )
 
     def __init__(self, gateway: Gateway, send: Send) -> None:
@@ -192,6 +195,8 @@ class Connection:
         self.resume: asyncio.Future[None] | None = None  # set while reading waits for acks to drain
         self.closed = False
         self.closing: asyncio.Task[None] | None = None  # the close frame on its way after an overflow
+        self.typing_after = 0.0  # the loop time before which typing frames are dropped
+        self.typing_task: asyncio.Task[None] | None = None  # a typing frame being checked and passed on
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -264,6 +269,8 @@ class Connection:
                     self._on_read(frame)
                 elif isinstance(frame, p.Ping):
                     self._queue(encode({"type": "pong", "ref": frame.ref}).decode())
+                elif isinstance(frame, p.Typing):
+                    self._on_typing(frame)
                 else:
                     self._queue(p.error_frame(None, "invalid_frame", "already said hello"))
         finally:
@@ -304,6 +311,13 @@ class Connection:
 
     def _on_wakeup(self, wakeup: Wakeup) -> None:
         if self.closed:
+            return
+        if wakeup.seq == EPHEMERAL:  # frames to push as they are (a typing indicator), never stored
+            for frame in wakeup.frames or ():
+                text = frame.decode()
+                # a client that does not read loses these, not its connection
+                if self.queued + len(text) <= self.gateway.settings.ws_max_queued_bytes:
+                    self._queue(text)
             return
         size = 0
         if wakeup.frames is not None:
@@ -426,6 +440,31 @@ class Connection:
             self.resume = None
             resume.set_result(None)
         self._queue(_answer(ref, sent, lambda ack: p.ack_frame(ref, message=ack.message, duplicate=ack.duplicate)))
+
+    def _on_typing(self, frame: p.Typing) -> None:
+        """Pass a typing indicator on, at most one a second and one at a time: it is checked (a direct
+        chat of the caller's, with a friend, no block either way) and published to the peer's sockets,
+        never stored. One that would not reach the peer is dropped without a word."""
+        now = asyncio.get_running_loop().time()
+        if now < self.typing_after or self.typing_task is not None:
+            return
+        self.typing_after = now + TYPING_EVERY_SECONDS
+        self.typing_task = asyncio.get_running_loop().create_task(self._typing(frame.conversation_id))
+
+    async def _typing(self, conversation_id: int) -> None:
+        try:
+            if not 0 < conversation_id <= p.MAX_ID:  # as a REST path id: no such conversation
+                raise NotFound("no such conversation")
+            peer = await self.gateway.chats.typing_peer(self.caller, conversation_id)
+            if peer is not None and not self.closed and not self.ended:
+                frame = p.typing_frame(conversation_id, self.caller.user_id)
+                self.gateway.bus.publish([Wakeup(peer, EPHEMERAL, [frame])])
+        except DomainError as exc:
+            self._queue(p.error_frame(None, exc.code, exc.message, exc.fields))
+        except Exception:
+            log.exception("a typing indicator failed")
+        finally:
+            self.typing_task = None
 
     def _on_read(self, frame: p.Read) -> None:
         try:

@@ -1,7 +1,7 @@
 """WebSocket frames: JSON text frames with a ``type`` field. See docs/websocket.md.
 
-Client -> server: ``hello`` (first, once), ``send``, ``read``, ``ping``.
-Server -> client: ``ready``, ``events``, ``ack``, ``error``, ``pong``.
+Client -> server: ``hello`` (first, once), ``send``, ``read``, ``ping``, ``typing``.
+Server -> client: ``ready``, ``events``, ``ack``, ``error``, ``pong``, ``typing``.
 """
 
 from __future__ import annotations
@@ -54,12 +54,22 @@ class Ping(Frame, tag="ping"):
     ref: str | None = None
 
 
-ClientFrame = Hello | Send | Read | Ping
+class Typing(Frame, tag="typing"):
+    """The sender is typing in a direct conversation: passed on to the other person's live sockets."""
+
+    conversation_id: int
+
+
+ClientFrame = Hello | Send | Read | Ping | Typing
 decoder = msgspec.json.Decoder(ClientFrame)
 
 
 def events_frame(frames: list[bytes]) -> str:
     return (b'{"type":"events","events":[' + b",".join(frames) + b"]}").decode()
+
+
+def typing_frame(conversation_id: int, user_id: int) -> bytes:
+    return encode({"type": "typing", "conversation_id": conversation_id, "user_id": user_id})
 
 
 def ack_frame(ref: str | None, **payload: Any) -> str:
