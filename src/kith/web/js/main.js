@@ -26,6 +26,7 @@ import { mountAuth } from './views/auth.js';
 import { h, replace } from './ui/dom.js';
 import { emptyState } from './ui/widgets.js';
 import { notifyHidden, resume as resumeNotifications, startWorker } from './notify.js';
+import { clearTyping, heardTyping, useTypingTransport } from './typing.js';
 
 const root = document.getElementById('app');
 let shell = null;
@@ -141,6 +142,7 @@ function connect() {
     error(frame) {
       if (frame.ref) refused(frame.ref, frame.error);
     },
+    typing: heardTyping,
     state(name) {
       state.connection = name;
       root.dataset.connection = name; // for styling, and for tests to wait on
@@ -160,6 +162,7 @@ function connect() {
   });
   useTransport(sync);
   useSync(sync);
+  useTypingTransport(sync);
   sync.start();
 }
 
@@ -175,6 +178,7 @@ function endSession(notice) {
   clearSession();
   clearOutbox();
   clearUploads();
+  clearTyping();
   stopVideo();
   forgetMoments();
   dropDraft();

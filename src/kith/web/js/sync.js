@@ -110,6 +110,9 @@ export class Sync {
       case 'error':
         this.on.error(frame);
         break;
+      case 'typing':
+        this.on.typing?.(frame); // not an event: no seq, nothing to resume
+        break;
       default:
         break; // pong, or something newer than this client
     }

@@ -4,6 +4,7 @@ import { h, reconcile, isDesktop } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { emojiPicker } from '../ui/emoji.js';
 import { mentionPicker } from './mentions.js';
+import { isTyping, typed } from '../typing.js';
 import { clockTime, dayKey, dayLabel, dateTime, duration, fileSize } from '../ui/format.js';
 import { avatar, confirmDialog, emptyState, openDialog, openMenu, toast } from '../ui/widgets.js';
 import { isNotice, kindOf, previewOf } from '../messages/index.js';
@@ -390,6 +391,7 @@ export function mountChat(el, conversationId) {
     }
   });
   input.addEventListener('input', () => {
+    if (input.value.trim()) typed(id); // a direct chat's other person sees that you are typing
     drafts.set(id, input.value);
     autosize();
     updateSendButton();
@@ -988,7 +990,10 @@ export function mountChat(el, conversationId) {
       : c.kind === 'official'
         ? [kinds[c.account?.kind] || 'Official account', unfollowed(c) ? 'Not followed' : null].filter(Boolean).join(' · ')
         : c.peer && !c.peer.deleted ? `@${c.peer.handle}` : '';
-    subtitle.textContent = [base, ...flags].join(' · ');
+    // the other person of a direct chat typing, for a few seconds (nothing else: no "last seen")
+    const typing = c.kind === 'direct' && isTyping(id);
+    subtitle.classList.toggle('typing', typing);
+    subtitle.textContent = typing ? 'typing…' : [base, ...flags].join(' · ');
   }
 
   function renderComposerState() {
@@ -1146,12 +1151,14 @@ export function mountChat(el, conversationId) {
     render,
   );
   const unsubscribeJumps = subscribe([`jump:${id}`, 'ready'], takeJump);
+  const unsubscribeTyping = subscribe([`typing:${id}`, 'typing'], renderHeader);
   function cleanup() {
     cancelRecording();
     emoji.close();
     mentions.close();
     unsubscribe();
     unsubscribeJumps();
+    unsubscribeTyping();
     clearInterval(tick);
     document.removeEventListener('visibilitychange', onVisible);
   }

@@ -9,6 +9,7 @@ import { deleteAccount, download, humanError } from '../api.js';
 import { changePassword, loadDevices, removeAvatar, revokeDevice, setAvatar, signOut, updateProfile } from '../actions.js';
 import { state, subscribe } from '../store.js';
 import { mountConsole } from './console.js';
+import { mountPrivacy } from './privacy.js';
 import { mountMomentSettings } from './moments.js';
 import { mountMyInvite } from './invites.js';
 import { mountNotifications } from './notifications.js';
@@ -18,6 +19,7 @@ const SECTIONS = [
   { id: 'invite', label: 'My invite link', icon: 'qr', mount: mountMyInvite },
   { id: 'devices', label: 'Devices', icon: 'device', mount: mountDevices },
   { id: 'notifications', label: 'Notifications', icon: 'bell', mount: mountNotifications },
+  { id: 'privacy', label: 'Privacy', icon: 'eye', mount: mountPrivacy },
   { id: 'password', label: 'Password', icon: 'lock', mount: mountPassword },
   { id: 'moments', label: 'Moments', icon: 'moments', mount: mountMomentSettings },
   { id: 'accounts', label: 'Official accounts', icon: 'megaphone', mount: mountConsole },

@@ -1,0 +1,32 @@
+// Me > Privacy: typing indicators, on or off in this browser (off: it neither sends nor shows them).
+
+import { h, replace } from '../ui/dom.js';
+import { icon } from '../ui/icons.js';
+import { setTypingEnabled, typingEnabled } from '../typing.js';
+
+export function mountPrivacy(body) {
+  const box = h('input', {
+    type: 'checkbox',
+    role: 'switch',
+    class: 'switch',
+    'aria-label': 'Typing indicators',
+    checked: typingEnabled(),
+    onchange: () => setTypingEnabled(box.checked),
+  });
+  replace(
+    body,
+    h(
+      'div',
+      { class: 'toggles' },
+      h(
+        'label',
+        { class: 'toggle-row' },
+        icon('chat', { size: 20 }),
+        h('span', null, 'Typing indicators', h('span', { class: 'muted small block' }, 'In direct chats, “typing…” while you or they write. Off: you neither show it nor see it.')),
+        box,
+      ),
+    ),
+    h('p', { class: 'muted' }, 'kith never shows when you were last online, nor whether you are. This choice is kept in this browser.'),
+  );
+  return { destroy() {} };
+}
