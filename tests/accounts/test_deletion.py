@@ -32,6 +32,7 @@ USER_COLUMNS = {
     "events": ["user_id"],
     "event_heads": ["user_id"],
     "conversations": ["owner_id"],
+    "mentions": ["user_id"],
 }
 
 
@@ -59,7 +60,7 @@ async def world(kit: Kit) -> dict[str, Any]:
 
     group = await kit.chats.create_group(zed, "Zed's group", [bob.user_id, carol.user_id])
     await kit.chats.send(zed, group.id, "g1", "hi group")
-    await kit.chats.send(carol, group.id, "g2", "hi zed")
+    await kit.chats.send(carol, group.id, "g2", "hi zed", mentions=[zed.user_id])
     # a group the others left: zed goes on writing there alone
     lonely = await kit.chats.create_group(zed, "lonely", [bob.user_id])
     await kit.chats.send(zed, lonely.id, "l1", "bob saw this one")

@@ -264,6 +264,7 @@ def memberless(tx: Tx, conversation_ids: list[int]) -> list[int]:
 
 def forget_memberships(tx: Tx, user_id: int) -> None:
     tx.execute("DELETE FROM members WHERE user_id = ?", (user_id,))
+    tx.execute("DELETE FROM mentions WHERE user_id = ?", (user_id,))  # who was named stays in the messages
 
 
 def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> list[int]:
