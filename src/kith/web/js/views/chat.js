@@ -1091,8 +1091,9 @@ export function mountChat(el, conversationId) {
     }
     renderHeader();
     renderComposerState();
-    if (!chat().loaded && !chat().loading && !jumps.has(id)) {
-      loadLatest(id).catch((error) => toast(humanError(error), { kind: 'error' }));
+    if (!chat().loaded && !chat().loading) {
+      // (a chat opened at a message reads the history around it instead: jumpTo)
+      if (!jumps.has(id)) loadLatest(id).catch((error) => toast(humanError(error), { kind: 'error' }));
       if (c.kind === 'group') ensureMembers(id);
     }
     if (c.kind === 'official' && !accountFresh && c.account) {
