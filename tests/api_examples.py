@@ -322,7 +322,8 @@ def story(server: Server, rec: Recorder, bot_url: str) -> None:
     ada.ok("DELETE", f"/conversations/{group}/avatar")
     with rec.pause():
         ada.ok("PUT", f"/conversations/{group}/avatar", json={"media_id": photo})
-        ada.ok("POST", f"/conversations/{group}/messages", json={"id": "0f4e2a6c-race", "text": "Race on Sunday?"})
+        ada.ok("POST", f"/conversations/{group}/messages",
+               json={"id": "0f4e2a6c-race", "text": "@Grace race on Sunday?", "mentions": [grace.id]})  # fmt: skip
     grace.ok("GET", "/conversations")
     grace.ok("GET", f"/conversations/{chat}")
 

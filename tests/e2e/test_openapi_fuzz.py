@@ -50,6 +50,7 @@ UNSAYABLE = {
     ("GET", "/api/v1/sync", "since_ahead", None),  # past the head of your log
     ("GET", "/api/v1/search/messages", "nothing_to_find", "q"),  # punctuation only: no word to look for
     ("POST", "/api/v1/moments/posts", "not_friends", "people"),  # an audience names your friends only
+    ("POST", "/api/v1/conversations/{conversation_id}/messages", "not_a_member", "mentions"),  # the group's members
     # a push endpoint's host must be a push service's on the internet (not 10.0.0.1, not a bare
     # name), and a browser's key a point of the P-256 curve: no pattern says either
     ("POST", "/api/v1/push/subscriptions", "endpoint_refused", "endpoint"),

@@ -21,6 +21,7 @@ from kith.http.api.fields import (
     Text,
     at_least_one,
     exactly_one,
+    only_with,
 )
 from kith.http.endpoint import Call
 
@@ -78,7 +79,7 @@ class LocationIn(Strict):
 class SendIn(Strict):
     """A text message, or an image, voice note or file (``media_id``: an upload of yours)."""
 
-    schema_extra = exactly_one("text", "media_id", "location")
+    schema_extra = {**exactly_one("text", "media_id", "location"), **only_with("mentions", "text")}
 
     id: Annotated[ClientId, Meta(description="Your idempotency key for this send, one per message of yours: resending "
                                  "the same id returns the original acknowledgement (200, `duplicate: true`) and stores "

@@ -103,6 +103,7 @@ FIELDS: dict[type, dict[str, str]] = {
         "last_message": "The last message you may see in it",
         "avatar": f"A group's picture, {MEDIA_ID}",
         "account": "The official account of an `official` conversation",
+        "mentioned": "Whether a message after your read position names you (@): until you have read it",
     },
     Message: {
         "id": "The message's id, unique on the server",
@@ -122,6 +123,7 @@ FIELDS: dict[type, dict[str, str]] = {
         "media": "The upload of an image, voice, video or file message (null once recalled)",
         "articles": "The cards of a `news` message",
         "location": "The place of a `location` message",
+        "mentions": "The members of the group a text names (@), by user id; null when none, and once recalled",
     },
     Quote: {
         "seq": "The quoted message's seq",

@@ -89,6 +89,18 @@ def exactly_one(*names: str) -> dict[str, Any]:
     return {"oneOf": at_least_one(*names)["anyOf"]}
 
 
+def only_with(name: str, needed: str) -> dict[str, Any]:
+    """A body schema rule: ``name``, when given and not null or empty, comes with ``needed`` (not null)."""
+    return {
+        "anyOf": [
+            {"not": {"required": [name]}},
+            {"properties": {name: {"type": "null"}}},
+            {"properties": {name: {"maxItems": 0}}},
+            {"required": [needed], "properties": {needed: {"not": {"type": "null"}}}},
+        ]
+    }
+
+
 Id = Annotated[
     int,
     Meta(
