@@ -192,8 +192,9 @@ async def sign_in(server: Server, handle: str, device_name: str = "device") -> U
     return User(server, body["user"]["id"], handle, body["token"], body["device"]["id"], _client(server, body["token"]))
 
 
-async def befriend(a: User, b: User) -> None:
-    sent = await a.ok("POST", "/friend-requests", json={"handle": b.handle, "greeting": "hi"})
+async def befriend(a: User, b: User, greeting: str = "") -> None:
+    """Make a and b friends (which opens their chat: empty, unless a greeting starts it)."""
+    sent = await a.ok("POST", "/friend-requests", json={"handle": b.handle, "greeting": greeting})
     await b.ok("POST", f"/friend-requests/{sent['request']['id']}/accept")
 
 

@@ -92,8 +92,9 @@ class Api:
     def call(self, account: Account, method: str, path: str, **kwargs: Any) -> Any:
         return self._call(method, path, token=account.token, **kwargs)
 
-    def befriend(self, a: Account, b: Account) -> None:
-        sent = self.call(a, "POST", "/friend-requests", json={"handle": b.handle, "greeting": "hi"})
+    def befriend(self, a: Account, b: Account, greeting: str = "") -> None:
+        """Make a and b friends (which opens their chat: empty, unless a greeting starts it)."""
+        sent = self.call(a, "POST", "/friend-requests", json={"handle": b.handle, "greeting": greeting})
         self.call(b, "POST", f"/friend-requests/{sent['request']['id']}/accept")
 
     def direct(self, a: Account, b: Account) -> int:

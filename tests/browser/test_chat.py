@@ -109,13 +109,14 @@ def test_two_people_sign_up_become_friends_and_chat_live(new_app: Callable[..., 
     expect(alice.page.locator(".chat-title")).to_have_text("Bob Martin")
     expect(alice.message("We start at 9")).to_be_visible()
     expect(alice.log.get_by_text("You recalled a message")).to_be_visible()
-    assert alice.bubbles()[0] == "Hi Bob! 👋"
+    assert alice.bubbles()[:2] == ["Hi Bob, it's Alice from the climbing gym", "Hi Bob! 👋"]  # the greeting first
 
     # the server holds each message once
     conversation = int(alice.page.evaluate("location.hash").rsplit("/", 1)[1])
     stored = api.messages(bob.account(), conversation)
     texts = [m["text"] for m in stored if m["kind"] == "text" and not m["recalled"]]
     assert texts == [
+        "Hi Bob, it's Alice from the climbing gym",
         "Hi Bob! 👋",
         "Hey Alice, good to see you here",
         "Line one\nline two",

@@ -62,3 +62,51 @@ def test_remarks_requests_and_blocking(new_app: Callable[..., App], api: Api) ->
     page.get_by_role("dialog", name="Remove Bob Martin from your friends?").get_by_role("button", name="Remove").click()
     expect(page.get_by_text("No friends yet")).to_be_visible()
     assert api.call(bob, "GET", "/friends")["friends"] == []
+
+
+def test_accepting_a_request_opens_the_chat_on_both_sides_with_the_greeting(
+    new_app: Callable[..., App], api: Api
+) -> None:
+    alice, bob, carol, dan = (
+        api.register("alice", "Alice Chen"),
+        api.register("bob", "Bob Martin"),
+        api.register("carol", "Carol Díaz"),
+        api.register("dan", "Dan Okafor"),
+    )
+    for person in (alice, bob):  # both have a chat going already
+        api.befriend(carol, person)
+        api.say(carol, api.direct(carol, person), "Lunch tomorrow?")
+    a = new_app("alice").signed_in_as(alice)
+    b = new_app("bob").signed_in_as(bob, "contacts")
+    names = "a.chat-item .chat-name"
+    expect(a.page.locator(names)).to_have_text(["Carol Díaz"])
+
+    greeting = "Hi Bob, it's Alice from the climbing gym"
+    api.call(alice, "POST", "/friend-requests", json={"handle": bob.handle, "greeting": greeting})
+    b.page.get_by_role("link", name=re.compile("New friends")).click()
+    b.page.locator(".request", has_text="Alice Chen").get_by_role("button", name="Accept").click()
+
+    # the requester hears of it, and both find the chat on top, the greeting as its start
+    expect(a.page.locator(".toast")).to_contain_text("Bob Martin accepted your friend request")
+    expect(a.page.locator(names)).to_have_text(["Bob Martin", "Carol Díaz"])
+    expect(a.chat_item("Bob Martin").locator(".chat-preview")).to_have_text(greeting)
+    b.tab("Chats")
+    expect(b.page.locator(names)).to_have_text(["Alice Chen", "Carol Díaz"])
+    expect(b.chat_item("Alice Chen").locator(".chat-preview")).to_have_text(greeting)
+    expect(b.chat_item("Alice Chen").locator(".badge")).to_have_count(0)  # he read it in the request
+    expect(b.tab_badge("chats")).to_have_text("1")  # Carol's lunch, not the greeting
+    for app, side in ((a, "mine"), (b, "theirs")):
+        app.open_chat("Bob Martin" if app is a else "Alice Chen")
+        expect(app.page.locator(".msg .msg-text")).to_have_text([greeting])
+        expect(app.message(greeting)).to_have_class(re.compile(side))
+    b.send("Hey Alice! Good to see you here")
+    expect(a.message("Hey Alice! Good to see you here")).to_be_visible()
+
+    # with no greeting, the chat is there all the same, waiting for a first word
+    api.call(dan, "POST", "/friend-requests", json={"handle": alice.handle})
+    a.tab("Contacts")
+    a.page.get_by_role("link", name=re.compile("New friends")).click()
+    a.page.locator(".request", has_text="Dan Okafor").get_by_role("button", name="Accept").click()
+    a.tab("Chats")
+    expect(a.page.locator(names).first).to_have_text("Dan Okafor")
+    expect(a.chat_item("Dan Okafor").locator(".chat-preview")).to_have_text("Say hello")

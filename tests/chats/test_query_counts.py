@@ -96,9 +96,10 @@ async def test_the_chat_list_costs_the_same_statements_for_3_or_1000_conversatio
         me, _ = await world(kit, directs, groups)
         services, db = counted(kit)
         listed = await services.chats.conversations(me)
-        assert len(listed) == directs + groups
-        assert all(c.unread == 1 and c.last_message is not None for c in listed)
-        assert sum(c.peer is not None for c in listed) == directs
+        # a chat with each friend (the friendship opens it), only the first ones written in
+        assert len(listed) == max(directs, 2) + groups
+        assert sum(c.unread == 1 and c.last_message is not None for c in listed) == directs + groups
+        assert sum(c.peer is not None for c in listed) == max(directs, 2)
         counts[directs + groups] = len(db.take())
     assert counts == {3: 3, 1000: 3}, "the conversations, the peers' profiles, the remarks"
 

@@ -105,13 +105,58 @@ async def test_accepting_makes_both_friends(kit: Kit, people: tuple[Caller, ...]
     assert result["friend"].user.id == alice.user_id
 
     for me, other, since in ((alice, bob, a0), (bob, alice, b0)):
-        [event] = await kit.events(me, since)
+        event, joined, greeting, *read = await kit.events(me, since)
         assert event["type"] == "friend.added"
         assert event["data"]["friend"]["user"]["id"] == other.user_id
         assert event["data"]["request_id"] == request.id
+        # their chat opens on both sides, in the same transaction, the greeting (alice's) its start
+        assert (joined["type"], joined["data"]["conversation"]["id"]) == (
+            "conversation.joined",
+            result["conversation_id"],
+        )
+        assert (greeting["type"], greeting["data"]["text"], greeting["data"]["seq"]) == ("message", "hi", 1)
+        assert greeting["data"]["sender_id"] == alice.user_id
+        # bob read it in the request: it is not unread for him
+        assert [(e["type"], e["data"]["read_seq"]) for e in read] == ([("conversation.read", 1)] if me == bob else [])
     assert await friend_ids(kit, alice) == [bob.user_id]
+    for me in (alice, bob):
+        [chat] = await kit.chats.conversations(me)
+        assert (chat.id, chat.unread, chat.last_message and chat.last_message.text) == (
+            result["conversation_id"],
+            0,
+            "hi",
+        )
     assert await friend_ids(kit, bob) == [alice.user_id]
     assert (await kit.contacts.requests(bob))["incoming"] == []
+
+
+async def test_asking_back_opens_the_chat_with_both_greetings_and_friends_again_reuse_it(
+    kit: Kit, people: tuple[Caller, ...]
+) -> None:
+    alice, bob, carol = people
+    await ask(kit, alice, bob, "hi Bob, it's Alice")
+    result = await ask(kit, bob, alice, "hello Alice!")  # asking back accepts, his greeting too
+    assert result["request"].status == "accepted"
+    chat = result["conversation_id"]
+    said = [(m.sender_id, m.text) for m in (await kit.chats.history(bob, chat, None, None, None))["messages"]]
+    assert said == [(alice.user_id, "hi Bob, it's Alice"), (bob.user_id, "hello Alice!")]
+    assert [(c.id, c.unread) for c in await kit.chats.conversations(alice)] == [(chat, 1)]  # bob's, for her
+    assert [(c.id, c.unread) for c in await kit.chats.conversations(bob)] == [(chat, 0)]
+
+    # no greeting: the chat opens empty, on top of both lists
+    accepted = await kit.contacts.accept(carol, (await ask(kit, alice, carol))["request"].id)
+    for me in (alice, carol):
+        first = (await kit.chats.conversations(me))[0]
+        assert (first.id, first.last_message, first.unread) == (accepted["conversation_id"], None, 0)
+
+    # friends again after a removal: the same chat, the new greeting added to it
+    await kit.contacts.remove_friend(bob, alice.user_id)
+    again = await kit.contacts.accept(alice, (await ask(kit, bob, alice, "friends again?"))["request"].id)
+    assert again["conversation_id"] == chat
+    assert [m.text for m in (await kit.chats.history(alice, chat, None, None, None))["messages"]][
+        -1
+    ] == "friends again?"
+    assert await kit.rows("SELECT COUNT(*) FROM conversations WHERE kind = 'direct'") == [(2,)]
 
 
 async def test_only_the_recipient_accepts_or_declines_and_only_the_sender_cancels(

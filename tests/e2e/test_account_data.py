@@ -71,7 +71,8 @@ async def test_the_export_holds_what_the_user_sees_and_nothing_of_others(make_se
     names = set(zf.namelist())
     conversations = await alice.ok("GET", "/conversations")
     ids = sorted(c["id"] for c in conversations["conversations"])
-    assert ids == sorted([to_bob, to_dave, group["id"]])
+    with_carol = await direct(alice, carol)  # opened by their friendship, never written in
+    assert ids == sorted([to_bob, to_dave, group["id"], with_carol])
     assert names == {
         "profile.json",
         "devices.json",

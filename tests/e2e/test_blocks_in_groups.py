@@ -18,6 +18,8 @@ async def test_after_a_block_the_blocked_cannot_reach_the_blocker_through_a_new_
     await befriend(c, b)
     shared = await a.ok("POST", "/conversations/groups", json={"name": "before", "user_ids": [b.id, c.id]})
     await b.ok("PUT", f"/blocks/{a.id}")
+    chats_of_b = {conv["id"] for conv in (await b.ok("GET", "/conversations"))["conversations"]}
+    assert shared["id"] in chats_of_b  # with the direct chats their friendships opened
 
     as_stranger = await a.call("POST", "/conversations/groups", json={"user_ids": [stranger.id]})
     created = await a.call("POST", "/conversations/groups", json={"user_ids": [b.id]})
@@ -29,8 +31,8 @@ async def test_after_a_block_the_blocked_cannot_reach_the_blocker_through_a_new_
     own = await a.ok("POST", "/conversations/groups", json={"name": "later", "user_ids": [c.id]})
     added = await a.call("POST", f"/conversations/{own['id']}/members", json={"user_ids": [b.id]})
     assert added.status_code == 403 and added.json()["error"]["code"] == "not_friends"
-    # b was never told of either attempt, and is in no conversation of a's but the shared group
-    assert {conv["id"] for conv in (await b.ok("GET", "/conversations"))["conversations"]} == {shared["id"]}
+    # b was never told of either attempt, and is in no new conversation of a's
+    assert {conv["id"] for conv in (await b.ok("GET", "/conversations"))["conversations"]} == chats_of_b
     # the group they already shared goes on
     await a.ok("POST", f"/conversations/{shared['id']}/messages", json={"id": "x1", "text": "still here"})
     history = await b.ok("GET", f"/conversations/{shared['id']}/messages")

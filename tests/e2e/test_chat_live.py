@@ -20,24 +20,28 @@ async def test_two_friends_chat_both_ways_live(server: Server) -> None:
     added = await a_ws.wait_for(lambda: [e for e in a_ws.events if e["type"] == "friend.added"])
     assert added[0]["data"]["friend"]["user"]["handle"] == "bob"
 
+    # their chat opened with the accept, live on both sides, the greeting its first message
     conversation = await direct(alice, bob)
+    for ws in (a_ws, b_ws):
+        got = await ws.wait_for(lambda ws=ws: ws.messages(conversation))
+        assert [(m["seq"], m["sender_id"], m["text"]) for m in got] == [(1, alice.id, "it's Alice")]
     ack = await a_ws.send_text(conversation, "hello bob")
-    assert ack["type"] == "ack" and ack["message"]["seq"] == 1
-    got = await b_ws.wait_for(lambda: b_ws.messages(conversation))
-    assert [m["text"] for m in got] == ["hello bob"]
-    assert got[0]["sender_id"] == alice.id
+    assert ack["type"] == "ack" and ack["message"]["seq"] == 2
+    got = await b_ws.wait_for(lambda: len(b_ws.messages(conversation)) == 2 and b_ws.messages(conversation))
+    assert [m["text"] for m in got] == ["it's Alice", "hello bob"]
+    assert got[1]["sender_id"] == alice.id
 
-    reply = await b_ws.send_text(conversation, "hi alice", reply_to=1)
-    assert reply["message"]["reply_to"] == {"seq": 1, "sender_id": alice.id, "text": "hello bob"}
-    got = await a_ws.wait_for(lambda: len(a_ws.messages(conversation)) == 2 and a_ws.messages(conversation))
-    assert [m["text"] for m in got] == ["hello bob", "hi alice"]
+    reply = await b_ws.send_text(conversation, "hi alice", reply_to=2)
+    assert reply["message"]["reply_to"] == {"seq": 2, "sender_id": alice.id, "text": "hello bob"}
+    got = await a_ws.wait_for(lambda: len(a_ws.messages(conversation)) == 3 and a_ws.messages(conversation))
+    assert [m["text"] for m in got] == ["it's Alice", "hello bob", "hi alice"]
     # the sender's own devices learn of its messages too, through the same log (that push races
     # the one to alice: wait for it)
-    mine = await b_ws.wait_for(lambda: len(b_ws.messages(conversation)) >= 2 and b_ws.messages(conversation))
-    assert [m["text"] for m in mine] == ["hello bob", "hi alice"]
+    mine = await b_ws.wait_for(lambda: len(b_ws.messages(conversation)) >= 3 and b_ws.messages(conversation))
+    assert [m["text"] for m in mine] == ["it's Alice", "hello bob", "hi alice"]
 
     history = await alice.ok("GET", f"/conversations/{conversation}/messages")
-    assert [m["text"] for m in history["messages"]] == ["hello bob", "hi alice"]
+    assert [m["text"] for m in history["messages"]] == ["it's Alice", "hello bob", "hi alice"]
     await a_ws.close()
     await b_ws.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kith.chats.models import message_json
-from kith.chats.service import forget_orphans, leave_all, open_official, post_from_account
+from kith.chats.service import befriended, forget_orphans, leave_all, open_official, post_from_account
 from kith.chats.store import (
     accounts_of_messages,
     is_member,
@@ -17,6 +17,7 @@ from kith.storage.database import Tx, placeholders
 
 __all__ = [
     "accounts_of_messages",
+    "befriended",
     "forget_orphans",
     "is_member",
     "leave_all",

@@ -947,3 +947,40 @@ def post_from_account(tx: Tx, log: EventLog, account_id: int, user_id: int, kind
         media.refer(tx, message.media.id, REF_MESSAGE, message_id)
     log.append_ref([user_id], MESSAGE, message_id, encode(message))
     return message
+
+
+# -- new friends (kith.chats.access, for kith.contacts) ------------------------------------------
+
+
+def befriended(tx: Tx, log: EventLog, requester: int, accepter: int, greetings: list[tuple[int, str]]) -> int:
+    """Open the chat of two people who just became friends, as WeChat does: made (and joined) if
+    they never had one, so both find it on top of their list, with each greeting as a message from
+    whoever wrote it (the requester's first). The accepter read the greetings in the request: their
+    read position moves past them. Returns the conversation's id."""
+    existing = store.direct_conversation(tx, requester, accepter)
+    if existing is None:
+        conversation_id = store.insert_conversation(
+            tx, DIRECT, "", None, store.direct_key(requester, accepter), log.now
+        )
+        store.add_members(tx, conversation_id, [requester, accepter], 0, log.now)
+        for uid in (requester, accepter):
+            view = _view(tx, conversation_id, uid, with_counts=False)
+            log.append(uid, CONVERSATION_JOINED, encode({"conversation": view}))
+    else:
+        conversation_id = existing["id"]
+    seq = 0
+    for sender, text in greetings:
+        if not text:
+            continue
+        seq = store.next_seq(tx, conversation_id, log.now)
+        message_id = store.insert_message(
+            tx, conversation_id, seq, sender, None, TEXT, text, None, None, False, log.now
+        )  # fmt: skip
+        store.index_messages(tx, [(message_id, search.tokens(text))])
+        store.set_read(tx, conversation_id, sender, seq)
+        message = message_from_row(store.message_by_seq(tx, conversation_id, seq))
+        log.append_ref([requester, accepter], MESSAGE, message_id, encode(message))
+    if seq:
+        store.set_read(tx, conversation_id, accepter, seq)
+        log.append(accepter, CONVERSATION_READ, encode({"conversation_id": conversation_id, "read_seq": seq}))
+    return conversation_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kith.contacts.service import forget_user
+from kith.contacts.forget import forget_user
 from kith.contacts.store import are_friends, friend_ids, friend_ids_after, relation, relations, remarks, request
 
 __all__ = [

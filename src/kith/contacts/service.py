@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
 from kith import validation
 from kith.accounts import access as accounts
 from kith.accounts.models import Caller, User, user_from_row
+from kith.chats import access as chats
 from kith.contacts import store
 from kith.contacts.models import (
     CONTACT_BLOCKED,
@@ -35,6 +34,7 @@ from kith.contacts.models import (
     InviteLink,
     Relationship,
 )
+from kith.contacts.views import friend_model, request_model
 from kith.errors import Conflict, Invalid, NotFound
 from kith.events import EventLog, Writer
 from kith.invitekey import InviteKey, check_token, digest
@@ -42,52 +42,6 @@ from kith.jsonenc import encode
 from kith.push import access as push
 from kith.ratelimit import Limits
 from kith.storage.database import Database, Row, Tx
-
-
-def _request_model(tx: Tx, row: Row) -> FriendRequest:
-    users = accounts.users(tx, [row["from_id"], row["to_id"]])
-    return FriendRequest(
-        id=row["id"],
-        from_user=user_from_row(users[row["from_id"]]),
-        to_user=user_from_row(users[row["to_id"]]),
-        greeting=row["greeting"],
-        status=row["status"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
-def _friend_model(tx: Tx, user_id: int, friend_id: int) -> Friend:
-    friendship = store.friendship(tx, user_id, friend_id)
-    assert friendship is not None
-    return Friend(
-        user=user_from_row(accounts.user(tx, friend_id)),
-        remark=friendship["remark"],
-        since=friendship["created_at"],
-        blocked=store.has_blocked(tx, user_id, friend_id),
-    )
-
-
-def forget_user(tx: Tx, log: EventLog, user_id: int) -> set[int]:
-    """A deleted account's friendships, requests and blocks go, each other side told; returns who was."""
-    friends = store.friend_ids(tx, user_id)
-    requests = store.requests_of(tx, user_id)
-    blockers = store.blockers(tx, user_id)
-    for friend_id in friends:
-        log.append(friend_id, FRIEND_REMOVED, encode({"user_id": user_id}))
-    counterparts = set()
-    for row in requests:
-        other = row["to_id"] if row["from_id"] == user_id else row["from_id"]
-        counterparts.add(other)
-        # a pending request ends; one the other side never saw (silenced) stays unseen
-        if row["status"] == "pending" and not (row["from_id"] == user_id and row["silenced"]):
-            ended = msgspec.structs.replace(_request_model(tx, row), status="cancelled")
-            log.append(other, FRIEND_REQUEST, encode({"request": ended}))
-    for blocker in blockers:
-        log.append(blocker, CONTACT_UNBLOCKED, encode({"user_id": user_id}))
-    store.forget_user(tx, user_id)
-    return set(friends) | counterparts | set(blockers)
-
 
 _NO_USER = "no such user"
 
@@ -184,7 +138,7 @@ class ContactService:
             result: dict[str, list[FriendRequest]] = {"incoming": [], "outgoing": []}
             for row in store.open_requests(tx, caller.user_id):
                 side = "outgoing" if row["from_id"] == caller.user_id else "incoming"
-                result[side].append(_request_model(tx, row))
+                result[side].append(request_model(tx, row))
             return result
 
         return await self.db.read(read)
@@ -226,7 +180,7 @@ class ContactService:
                 raise Conflict("you have blocked this person; unblock them first", "blocked_by_you")
             theirs = store.pending_request(tx, other, me)
             if theirs is not None and not theirs["silenced"]:
-                return self._accept(tx, log, theirs)
+                return self._accept(tx, log, theirs, greeting)  # both asked: both greetings open the chat
             if store.friend_count(tx, me) >= self.max_friends:
                 raise Conflict(f"you already have {self.max_friends} friends", "friend_limit")
             mine = store.pending_request(tx, me, other)
@@ -236,17 +190,19 @@ class ContactService:
             else:
                 silenced = store.has_blocked(tx, other, me)
                 request_id = store.insert_request(tx, me, other, greeting, silenced, now)
-            request = _request_model(tx, store.request(tx, request_id))
+            request = request_model(tx, store.request(tx, request_id))
             data = encode({"request": request})
             log.append(me, FRIEND_REQUEST, data)
             if not silenced:
                 log.append(other, FRIEND_REQUEST, data)
                 push.notify_request(tx, log, other, request_id)
-            return {"request": request, "friend": None}
+            return {"request": request, "friend": None, "conversation_id": None}
 
         return await self.writer.run(send)
 
-    def _accept(self, tx: Tx, log: EventLog, row: Row) -> dict[str, Any]:
+    def _accept(self, tx: Tx, log: EventLog, row: Row, reply: str = "") -> dict[str, Any]:
+        """Make the two friends and open their chat, the greeting (and ``reply``, the accepter's
+        own when they asked back) at its start, in the same transaction (docs/contacts.md)."""
         requester, accepter = row["from_id"], row["to_id"]
         if store.friend_count(tx, accepter) >= self.max_friends:
             raise Conflict(f"you already have {self.max_friends} friends", "friend_limit")
@@ -258,10 +214,13 @@ class ContactService:
             store.update_request(tx, reverse["id"], log.now, status="accepted")
         store.add_friendship(tx, requester, accepter, log.now)
         for me, other in ((requester, accepter), (accepter, requester)):
-            log.append(me, FRIEND_ADDED, encode({"friend": _friend_model(tx, me, other), "request_id": row["id"]}))
+            log.append(me, FRIEND_ADDED, encode({"friend": friend_model(tx, me, other), "request_id": row["id"]}))
+        greetings = [(requester, row["greeting"]), (accepter, reply)]
+        conversation_id = chats.befriended(tx, log, requester, accepter, greetings)
         return {
-            "request": _request_model(tx, store.request(tx, row["id"])),
-            "friend": _friend_model(tx, accepter, requester),
+            "request": request_model(tx, store.request(tx, row["id"])),
+            "friend": friend_model(tx, accepter, requester),
+            "conversation_id": conversation_id,
         }
 
     def _own_pending(self, tx: Tx, request_id: int, caller: Caller, side: str) -> Row:
@@ -288,7 +247,7 @@ class ContactService:
 
     def _decline(self, tx: Tx, log: EventLog, row: Row) -> FriendRequest:
         store.update_request(tx, row["id"], log.now, status="declined")
-        request = _request_model(tx, store.request(tx, row["id"]))
+        request = request_model(tx, store.request(tx, row["id"]))
         log.append(row["to_id"], FRIEND_REQUEST, encode({"request": request}))
         return request
 
@@ -300,7 +259,7 @@ class ContactService:
 
     def _cancel(self, tx: Tx, log: EventLog, row: Row, quietly: bool = False) -> FriendRequest:
         store.update_request(tx, row["id"], log.now, status="cancelled")
-        request = _request_model(tx, store.request(tx, row["id"]))
+        request = request_model(tx, store.request(tx, row["id"]))
         data = encode({"request": request})
         log.append(row["from_id"], FRIEND_REQUEST, data)
         if not row["silenced"] and not quietly:
@@ -367,7 +326,7 @@ class ContactService:
         def set_remark(tx: Tx, log: EventLog) -> Friend:
             if not store.set_remark(tx, caller.user_id, friend_id, remark):
                 raise NotFound("not a friend of yours")
-            friend = _friend_model(tx, caller.user_id, friend_id)
+            friend = friend_model(tx, caller.user_id, friend_id)
             log.append(caller.user_id, FRIEND_UPDATED, encode({"friend": friend}))
             return friend
 

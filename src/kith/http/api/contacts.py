@@ -56,6 +56,8 @@ class RequestOut(msgspec.Struct):
     request: Annotated[FriendRequest, Meta(description="The request as it is now")]
     friend: Annotated[Friend | None, Meta(description="Your new friend, when the request made you friends (an accept, "
                                          "or a request meeting theirs); otherwise null")] = None  # fmt: skip
+    conversation_id: Annotated[int | None, Meta(description="When the request made you friends: your chat, opened "
+                                                "on both sides, the greeting its first message")] = None  # fmt: skip
 
 
 class BlockedOut(msgspec.Struct):

@@ -618,8 +618,17 @@ onEvent('friend.request', ({ request }) => {
   changed('requests');
 });
 
-onEvent('friend.added', ({ friend }) => {
+const noticeHooks = new Set();
+/** Hooks told of news worth a word on screen: {kind: 'accepted', user} when someone accepted our request. */
+export function onNotice(fn) {
+  noticeHooks.add(fn);
+  return () => noticeHooks.delete(fn);
+}
+
+onEvent('friend.added', ({ friend, request_id: requestId }) => {
   rememberUser(friend.user);
+  const mine = state.requests.get(requestId);
+  if (mine && isMe(mine.from_user.id)) for (const fn of noticeHooks) fn({ kind: 'accepted', user: friend.user });
   state.friends.set(friend.user.id, friend);
   for (const [id, r] of state.requests) {
     if (r.from_user.id === friend.user.id || r.to_user.id === friend.user.id) state.requests.delete(id);

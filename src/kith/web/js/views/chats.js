@@ -240,8 +240,6 @@ function mountChatList(el, route) {
     if (list.querySelector('.skeleton-item')) list.replaceChildren();
     const convs = sortedConversations().filter(
       (c) =>
-        // a direct chat nobody has written in yet stays out of the way until it is used
-        (c.kind !== 'direct' || c.last_seq > 0 || c.id === selected) &&
         // the accounts you follow share one entry (a search finds each of them)
         (c.kind !== 'official' || (filter && c.account?.following !== false)) &&
         (!filter || conversationTitle(c).toLocaleLowerCase().includes(filter)),

@@ -2,8 +2,8 @@
 
 import { h, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
-import { badge } from '../ui/widgets.js';
-import { state, subscribe } from '../store.js';
+import { badge, toast } from '../ui/widgets.js';
+import { onNotice, state, subscribe } from '../store.js';
 import { TABS } from './tabs.js';
 
 export function mountShell(root) {
@@ -84,12 +84,17 @@ export function mountShell(root) {
   const unsubscribe = subscribe([...new Set(TABS.flatMap((t) => t.topics)), 'ready'], updateBadges);
   updateBadges();
   const stopStatus = mountConnectionStatus(document.getElementById('conn'));
+  const stopNotices = onNotice((notice) => {
+    // the chat with them is on top of the list already (the server opened it)
+    if (notice.kind === 'accepted') toast(`${notice.user.display_name} accepted your friend request. Say hello!`);
+  });
 
   return {
     show,
     destroy() {
       unsubscribe();
       stopStatus();
+      stopNotices();
       listView?.destroy();
       mainView?.destroy();
     },
