@@ -11,7 +11,9 @@ from kithweb import Api, App
 from playwright.sync_api import expect
 
 
-def test_offline_then_back_catches_up_and_a_failed_send_is_retried_once(new_app: Callable[..., App], api: Api) -> None:
+def test_offline_then_back_catches_up_and_what_was_written_meanwhile_goes_by_itself(
+    new_app: Callable[..., App], api: Api
+) -> None:
     alice, bob, carol = (
         api.register("alice", "Alice Chen"),
         api.register("bob", "Bob Martin"),
@@ -24,7 +26,16 @@ def test_offline_then_back_catches_up_and_a_failed_send_is_retried_once(new_app:
     api.say(alice, conversation, "Before the tunnel")
     api.say(carol, with_carol, "Lunch tomorrow?")
     a = new_app("alice").signed_in_as(alice, f"chats/{conversation}")
-    b = new_app("bob").signed_in_as(bob, f"chats/{conversation}")
+    b = new_app("bob")
+    sends: list[str] = []  # the client ids of the send frames that left Bob's browser
+    b.page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framesent",
+            lambda frame: '"type":"send"' in frame and sends.append(json.loads(frame)["id"]),
+        ),
+    )
+    b.signed_in_as(bob, f"chats/{conversation}")
     expect(b.message("Before the tunnel")).to_be_visible()
 
     b.context.set_offline(True)
@@ -37,31 +48,32 @@ def test_offline_then_back_catches_up_and_a_failed_send_is_retried_once(new_app:
         a.send(text)
     api.say(carol, with_carol, "Or Friday?")
 
-    # Bob writes anyway: it is kept, marked as not sent, with a way to retry
+    # Bob writes anyway: it waits for the connection, not marked as failed, no Retry to press
     b.composer.fill("Sent from the tunnel")
     b.composer.press("Enter")
     pending = b.message("Sent from the tunnel")
-    expect(pending).to_have_attribute("data-state", "failed")
-    expect(pending.locator(".msg-failed")).to_contain_text("Not sent. You're offline.")
+    expect(pending).to_have_attribute("data-state", "queued")
+    expect(pending.locator(".msg-queued")).to_have_text("Sends when you're back online")
+    expect(pending.get_by_role("button", name="Retry")).to_have_count(0)
+    b.page.wait_for_timeout(16_000)  # longer than an ack is waited for: still waiting, not failed
+    expect(pending).to_have_attribute("data-state", "queued")
     expect(b.message("one")).to_have_count(0)
 
-    # back online: he reconnects and catches up by himself, no reload
+    # back online: he reconnects and catches up by himself, no reload, and his message goes by itself
     b.context.set_offline(False)
     expect(status).to_have_attribute("data-state", "online")
     expect(status).to_contain_text("Back online")
+    expect(pending).to_have_attribute("data-state", "sent")
     expect(b.page.locator(".msg .msg-text")).to_have_text(
         ["Before the tunnel", "one", "two", "three", "Sent from the tunnel"]
     )
     expect(b.chat_item("Carol Díaz").locator(".chat-preview")).to_have_text("Or Friday?")
     expect(b.chat_item("Carol Díaz").locator(".badge")).to_have_text("2")
-
-    # the failed message goes when he retries, and arrives once
-    pending.get_by_role("button", name="Retry").click()
-    expect(pending).to_have_attribute("data-state", "sent")
     expect(a.message("Sent from the tunnel")).to_have_count(1)
     expect(b.message("Sent from the tunnel")).to_have_count(1)
     texts = [m["text"] for m in api.messages(alice, conversation)]
     assert texts == ["Before the tunnel", "one", "two", "three", "Sent from the tunnel"]
+    assert len(sends) == 1  # sent once, when the connection was back
 
     # and live delivery works again
     a.send("Welcome back")
@@ -108,3 +120,4 @@ def test_a_send_whose_ack_was_lost_is_stored_once(new_app: Callable[..., App], a
 
     a.send("And this one?")
     expect(b.message("And this one?")).to_be_visible()
+

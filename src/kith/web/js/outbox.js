@@ -2,8 +2,10 @@
 // localStorage, per user) until the server has acknowledged it, and every retry reuses it, so the
 // server stores a message once however often it is sent (docs/websocket.md, "send").
 //
-// States: "sending" (queued or awaiting its ack) -> acknowledged (leaves the outbox and becomes a
-// message), or "failed" (refused, timed out, or written while offline) -> Retry or Delete.
+// States: "queued" (waiting for a connection: written offline, or in flight when it dropped) ->
+// "sending" (sent, awaiting its ack) -> acknowledged (leaves the outbox and becomes a message), or
+// "failed" (refused by the server) -> Retry or Delete. A queued message goes by itself when the
+// connection is back, and so does one whose ack never came (timed out): both with their first id.
 
 import { changed, onMessage, state } from './store.js';
 
@@ -22,7 +24,18 @@ export function loadOutbox(userId) {
     items = [];
   }
   // anything that was in flight when the page went away is sent again (same id) on connect
-  for (const item of items) if (item.state === 'sending') item.sent_at = null;
+  for (const item of items) if (item.state === 'sending' || automatic(item)) queue(item);
+}
+
+/** A failure that sending again once we are connected may mend: no connection, no ack in time. */
+function automatic(item) {
+  return item.state === 'failed' && ['offline', 'timeout'].includes(item.error?.code);
+}
+
+function queue(item) {
+  item.state = 'queued';
+  item.error = null;
+  item.sent_at = null;
 }
 
 export function clearOutbox() {
@@ -63,16 +76,12 @@ export function sendText(conversationId, text, replyTo = null, { mentions = [] }
     reply_to: replyTo ? replyTo.seq : null,
     quote: replyTo ? { seq: replyTo.seq, sender_id: replyTo.sender_id, text: replyTo.text, kind: replyTo.kind, media: replyTo.media } : null,
     created_at: Date.now(),
-    state: 'sending',
+    state: 'queued',
     error: null,
     sent_at: null,
   };
   items.push(item);
-  if (!transport || transport.state === 'offline') {
-    fail(item, { code: 'offline' });
-  } else {
-    transmit(item);
-  }
+  transmit(item); // or it waits, queued, for the connection
   touch(item);
   return item;
 }
@@ -80,11 +89,8 @@ export function sendText(conversationId, text, replyTo = null, { mentions = [] }
 export function retry(clientId) {
   const item = items.find((i) => i.client_id === clientId);
   if (!item) return;
-  item.state = 'sending';
-  item.error = null;
-  item.sent_at = null;
-  if (!transport || transport.state === 'offline') fail(item, { code: 'offline' });
-  else transmit(item);
+  queue(item);
+  transmit(item);
   touch(item);
 }
 
@@ -99,8 +105,13 @@ function transmit(item) {
   const frame = { type: 'send', id: item.client_id, conversation_id: item.conversation_id, text: item.text };
   if (item.reply_to) frame.reply_to = item.reply_to;
   if (item.mentions?.length) frame.mentions = item.mentions;
-  if (transport?.send(frame)) item.sent_at = Date.now();
-  watch();
+  if (transport?.send(frame)) {
+    item.state = 'sending';
+    item.sent_at = Date.now();
+    watch();
+  } else {
+    queue(item); // sent when the connection is back (flush)
+  }
 }
 
 function fail(item, error) {
@@ -109,15 +120,23 @@ function fail(item, error) {
   item.sent_at = null;
 }
 
-/** Connected (again): send everything still marked "sending", with its original id. */
+/** Connected (again): send everything waiting, with its original id (the server stores it once). */
 export function flush() {
-  for (const item of items) if (item.state === 'sending') transmit(item);
+  const waiting = items.filter((item) => item.state === 'queued' || item.state === 'sending' || automatic(item));
+  for (const item of waiting) {
+    transmit(item);
+    changed(`messages:${item.conversation_id}`);
+  }
   save();
 }
 
-/** The connection dropped: what was in flight goes again on reconnect. */
+/** The connection dropped: what was in flight waits, and goes again on reconnect. */
 export function disconnected() {
-  for (const item of items) if (item.state === 'sending') item.sent_at = null;
+  for (const item of items) {
+    if (item.state !== 'sending') continue;
+    queue(item);
+    changed(`messages:${item.conversation_id}`);
+  }
 }
 
 /** An ack frame for a send (also for a retried one the server had already stored). */
@@ -149,7 +168,8 @@ onMessage((message) => {
   }
 });
 
-// sends that waited too long for their ack (or for a connection) become failed, to be retried
+// a send whose ack does not come in time is marked failed (Retry), and sent again on reconnect;
+// one waiting for a connection just waits
 function watch() {
   if (timer) return;
   timer = setInterval(() => {
@@ -158,7 +178,7 @@ function watch() {
     for (const item of items) {
       if (item.state !== 'sending') continue;
       waiting = true;
-      if (now - (item.sent_at || item.created_at) > ACK_WITHIN_MS) {
+      if (now - item.sent_at > ACK_WITHIN_MS) {
         fail(item, { code: 'timeout' });
         touch(item);
       }

@@ -892,8 +892,8 @@ export function mountChat(el, conversationId) {
         )
       : null;
     const statusIcon = mine
-      ? status === 'sending'
-        ? icon('clock', { size: 14, label: 'Sending', className: 'state-icon' })
+      ? status === 'sending' || status === 'queued'
+        ? icon('clock', { size: 14, label: status === 'queued' ? 'Waiting for the connection' : 'Sending', className: 'state-icon' })
         : status === 'failed'
           ? icon('alert', { size: 14, label: 'Not sent', className: 'state-icon failed' })
           : icon('check', { size: 14, label: 'Sent', className: 'state-icon' })
@@ -941,6 +941,9 @@ export function mountChat(el, conversationId) {
           kind.render(m, ctx),
           h('span', { class: 'msg-meta' }, h('time', { title: dateTime(m.created_at) }, clockTime(m.created_at)), statusIcon),
         ),
+        status === 'queued'
+          ? h('div', { class: 'msg-queued' }, "Sends when you're back online")
+          : null,
         status === 'failed'
           ? h(
               'div',
