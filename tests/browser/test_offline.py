@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from kithweb import Api, App
+import pytest
+from kithweb import DESKTOP, PHONE, Api, App
 from playwright.sync_api import expect
 
 
@@ -121,3 +122,56 @@ def test_a_send_whose_ack_was_lost_is_stored_once(new_app: Callable[..., App], a
     a.send("And this one?")
     expect(b.message("And this one?")).to_be_visible()
 
+
+def _overlap(a: dict[str, float] | None, b: dict[str, float] | None) -> bool:
+    assert a and b
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and (b["y"] < a["y"] + a["height"])
+    )
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_the_offline_banner_covers_neither_the_search_box_nor_the_chat(
+    new_app: Callable[..., App], api: Api, size: str, viewport: dict[str, int]
+) -> None:
+    alice, bob = api.register("alice", "Alice Chen"), api.register("bob", "Bob Martin")
+    api.befriend(alice, bob)
+    conversation = api.direct(alice, bob)
+    for n in range(1, 31):
+        api.say(bob, conversation, f"Message number {n}")
+    app = new_app(f"alice-{size}", viewport=viewport, is_mobile=size == "phone", has_touch=size == "phone")
+    app.signed_in_as(alice)
+    page = app.page
+    banner = page.locator("#conn")
+    search = page.get_by_role("searchbox", name="Search chats")
+    app.open_chat("Bob Martin")  # its messages loaded while online
+    expect(app.message("Message number 30")).to_be_visible()
+    if size == "phone":
+        page.get_by_role("link", name="Back to chats").click()
+
+    # the browser may ask for the page's icon meanwhile, and fail
+    with app.watch.expect_problems(r"/icon\.svg net::ERR_INTERNET_DISCONNECTED", r"Failed to load resource"):
+        app.context.set_offline(True)
+        expect(banner).to_have_attribute("data-state", "offline")
+        expect(banner).to_be_visible()
+        assert not _overlap(banner.bounding_box(), search.bounding_box())
+        search.click()  # not under anything: the click reaches it
+        expect(search).to_be_focused()
+        app.screenshot(f"{size}-offline-chat-list")
+
+        app.open_chat("Bob Martin")
+        expect(app.message("Message number 30")).to_be_in_viewport()
+        for part in (".chat-header", ".messages", ".composer"):
+            assert not _overlap(banner.bounding_box(), page.locator(part).bounding_box()), part
+        # the top of the chat, scrolled to: below the banner, in full
+        page.locator(".messages").evaluate("el => el.scrollTo({top: 0})")
+        expect(page.locator(".history-edge")).to_contain_text("This is the beginning")
+        assert not _overlap(banner.bounding_box(), app.message("Message number 1").bounding_box())
+        app.screenshot(f"{size}-offline-chat")
+
+        app.context.set_offline(False)
+    expect(banner).to_have_attribute("data-state", "online")
+    expect(banner).to_be_hidden()  # "Back online", then it goes

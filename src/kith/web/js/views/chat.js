@@ -1149,6 +1149,11 @@ export function mountChat(el, conversationId) {
 
   const onVisible = () => maybeMarkRead();
   document.addEventListener('visibilitychange', onVisible);
+  // the view got shorter (the connection strip, a reply bar, the keyboard): the newest stays in view
+  const resized = new ResizeObserver(() => {
+    if (stick) scroller.scrollTop = scroller.scrollHeight;
+  });
+  resized.observe(scroller);
   const tick = setInterval(render, 30000); // recall buttons expire; "Today" becomes "Yesterday"
   const unsubscribe = subscribe(
     [`messages:${id}`, `members:${id}`, 'conversations', 'users', 'friends', 'blocked', 'ready', 'connection'],
@@ -1164,6 +1169,7 @@ export function mountChat(el, conversationId) {
     unsubscribeJumps();
     unsubscribeTyping();
     clearInterval(tick);
+    resized.disconnect();
     document.removeEventListener('visibilitychange', onVisible);
   }
   // a chat opens at its newest messages, even if it was left further up its history

@@ -101,7 +101,7 @@ export function mountShell(root) {
   };
 }
 
-/** "You're offline" / "Connecting…" / "Back online", without moving anything on the page. */
+/** "You're offline" / "Connecting…" / "Back online": a strip above the app, in the layout, so it covers nothing. */
 function mountConnectionStatus(el) {
   let shownProblem = false;
   let delay = null;
