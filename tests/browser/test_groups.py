@@ -97,3 +97,29 @@ def test_group_of_three(new_app: Callable[..., App], api: Api) -> None:
     expect(b.page.get_by_text("Pick a chat")).to_be_visible()
     expect(a.log.get_by_text("Bob Martin left the group")).to_be_visible()
     expect(c.page.locator(".chat-subtitle")).to_have_text("2 members")
+
+
+def test_the_chat_list_names_group_members_who_are_not_your_friends(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob, carol, dan = (
+        api.register("alice", "Alice Chen"),
+        api.register("bob", "Bob Martin"),
+        api.register("carol", "Carol Díaz"),
+        api.register("dan", "Dan Okafor"),
+    )
+    for friend in (alice, carol, dan):  # Bob knows everyone; Alice knows only Bob
+        api.befriend(bob, friend)
+    club = api.group(bob, "Climbing club", [alice, carol, dan])
+    api.say(carol, club, "See you at the wall at 7")
+    a = new_app("alice").signed_in_as(alice)
+    preview = a.chat_item("Climbing club").locator(".chat-preview")
+
+    # from the first screen, before the group was ever opened
+    expect(preview).to_have_text("Carol Díaz: See you at the wall at 7")
+    # and live, from someone else she does not know
+    api.say(dan, club, "I'll bring the rope")
+    expect(preview).to_have_text("Dan Okafor: I'll bring the rope")
+    api.say(carol, club, "Great")
+    expect(preview).to_have_text("Carol Díaz: Great")
+    a.reload()
+    a.wait_online()
+    expect(preview).to_have_text("Carol Díaz: Great")

@@ -463,6 +463,29 @@ async def small_groups(make_kit: Callable[..., Awaitable[Kit]]) -> Kit:
     return await make_kit(max_group_members=4)
 
 
+async def test_the_chat_list_names_a_groups_last_sender_even_a_stranger(kit: Kit, trio: tuple[Caller, ...]) -> None:
+    alice, bob, carol = trio  # bob is friends with both; alice and carol are strangers
+    await kit.friends(bob, alice)
+    await kit.friends(bob, carol)
+    club = (await kit.chats.create_group(bob, "club", [alice.user_id, carol.user_id])).id
+
+    def listed(chats: list[Any]) -> Any:
+        return next(c for c in chats if c.id == club)
+
+    assert listed(await kit.chats.conversations(alice)).last_sender is None  # bob's notice: no sender
+    await kit.chats.send(carol, club, "c1", "hello all")
+    shown = listed(await kit.chats.conversations(alice))
+    assert shown.last_message.text == "hello all"
+    assert shown.last_sender.id == carol.user_id and shown.last_sender.handle
+    assert (await kit.chats.conversation(alice, club)).last_sender == shown.last_sender
+    assert listed(await kit.chats.conversations(carol)).last_sender is None  # her own: nothing to name
+    await kit.chats.send(alice, club, "a1", "hi carol")
+    assert listed(await kit.chats.conversations(alice)).last_sender is None
+    assert listed(await kit.chats.conversations(carol)).last_sender.id == alice.user_id
+    # a direct chat's last sender is its peer, already named
+    assert all(c.last_sender is None for c in await kit.chats.conversations(bob) if c.kind == "direct")
+
+
 async def test_a_group_has_a_member_cap(small_groups: Kit) -> None:
     kit = small_groups
     owner = await kit.user("owner")

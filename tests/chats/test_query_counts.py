@@ -100,8 +100,9 @@ async def test_the_chat_list_costs_the_same_statements_for_3_or_1000_conversatio
         assert len(listed) == max(directs, 2) + groups
         assert sum(c.unread == 1 and c.last_message is not None for c in listed) == directs + groups
         assert sum(c.peer is not None for c in listed) == max(directs, 2)
+        assert all(c.last_sender is not None for c in listed if c.kind == "group")  # read with the peers
         counts[directs + groups] = len(db.take())
-    assert counts == {3: 3, 1000: 3}, "the conversations, the peers' profiles, the remarks"
+    assert counts == {3: 3, 1000: 3}, "the conversations, the peers' and last senders' profiles, the remarks"
 
 
 async def test_one_conversation_costs_as_few(kit: Kit) -> None:

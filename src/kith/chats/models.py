@@ -125,6 +125,7 @@ class Conversation(msgspec.Struct):
     avatar: str | None = None  # a group's picture: a media id
     account: AccountCard | None = None  # the official account of an official conversation
     mentioned: bool = False  # a message since the member's read position names them
+    last_sender: User | None = None  # of a group's last message, when not the viewer: whom the list names
 
 
 # group invite links (docs/contacts.md)

@@ -95,10 +95,17 @@ def _profiles(tx: Tx, user_ids: list[int]) -> list[User]:
 
 def _views(tx: Tx, rows: list[Row], viewer: int, *, with_counts: bool = True) -> list[Conversation]:
     """The conversations of ``store.chat_list`` rows as ``viewer`` sees them, in a fixed number of
-    statements: the peers' profiles and remarks of all direct conversations are read at once."""
+    statements: the profiles of the direct conversations' peers and of the groups' last senders (a
+    member the viewer may not know, whom the chat list names), and the peers' remarks, read at once."""
     peer_ids = {row["id"]: store.direct_peer(row["direct_key"], viewer) for row in rows if row["kind"] == DIRECT}
     peers = list(peer_ids.values())
-    profiles = accounts.shown_users(tx, peers) if peers else {}
+    senders = {
+        row["id"]: row["lm_sender_id"]
+        for row in rows
+        if with_counts and row["kind"] == GROUP and row["lm_sender_id"] not in (None, viewer)
+    }
+    wanted = list(dict.fromkeys([*peers, *senders.values()]))
+    profiles = accounts.shown_users(tx, wanted) if wanted else {}
     remarks = contacts.remarks(tx, viewer, peers) if peers else {}
     official = [row["account_id"] for row in rows if row["kind"] == OFFICIAL]
     cards = platform.cards(tx, official, viewer) if official else {}
@@ -106,6 +113,7 @@ def _views(tx: Tx, rows: list[Row], viewer: int, *, with_counts: bool = True) ->
     for row in rows:
         peer_id = peer_ids.get(row["id"])
         peer_row = profiles.get(peer_id) if peer_id is not None else None
+        sender_row = profiles.get(senders[row["id"]]) if row["id"] in senders else None
         last = store.last_message_of(row) if with_counts else None
         # activity as the viewer saw it: a message hidden from them (a blocked sender's) moves nothing
         views.append(
@@ -128,6 +136,7 @@ def _views(tx: Tx, rows: list[Row], viewer: int, *, with_counts: bool = True) ->
                 avatar=row["avatar_id"],
                 account=cards.get(row["account_id"]) if row["kind"] == OFFICIAL else None,
                 mentioned=bool(row["mentioned"]) if with_counts else False,
+                last_sender=user_from_row(sender_row) if sender_row else None,
             )
         )
     return views

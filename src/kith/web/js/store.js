@@ -111,6 +111,7 @@ export async function loadSnapshot() {
   for (const conv of convs.conversations) {
     state.conversations.set(conv.id, conv);
     rememberUser(conv.peer);
+    rememberUser(conv.last_sender); // a group member we may not know, whom the list names
     rememberAccount(conv.account);
   }
   state.friends = new Map(friends.friends.map((f) => [f.user.id, f]));
@@ -410,6 +411,7 @@ export function refreshConversation(conversationId) {
     .then((fresh) => {
       const conv = state.conversations.get(conversationId);
       if (conv && fresh.last_seq >= conv.last_seq) {
+        rememberUser(fresh.last_sender);
         state.conversations.set(conversationId, { ...conv, ...fresh, avatar: fresh.avatar });
         changed('conversations');
       }
@@ -425,6 +427,7 @@ export function upsertConversation(conv) {
   // a conversation without an avatar has none (the field is left out), so it is not merged
   state.conversations.set(conv.id, known ? { ...known, ...conv, avatar: conv.avatar } : conv);
   rememberUser(conv.peer);
+  rememberUser(conv.last_sender);
   if (conv.account) {
     state.accounts.set(conv.account.id, { ...state.accounts.get(conv.account.id), ...conv.account });
     changed('accounts');
@@ -498,6 +501,11 @@ export function applyMessage(m) {
   if (m.kind === 'system') applySystem(next, m.system || {});
   state.conversations.set(conv.id, next);
   changed('conversations');
+  // a group member we know nothing of: the list names them once the members are read (one request)
+  const sender = m.sender_id;
+  if (conv.kind === 'group' && typeof sender === 'number' && !isMe(sender) && !state.friends.has(sender) && !state.users.has(sender)) {
+    ensureMembers(conv.id, { force: true });
+  }
 }
 
 function applySystem(conv, s) {
