@@ -363,6 +363,50 @@ async def test_a_recall_erases_the_text_and_tells_the_audience(kit: Kit, trio: t
     assert await head(kit, bob) == b0
 
 
+async def test_delete_for_me_hides_a_message_from_one_member_only(kit: Kit, trio: tuple[Caller, ...]) -> None:
+    alice, bob, carol = trio
+    club = await group(kit, alice, bob, carol)
+    first = (await kit.chats.send(bob, club, "b1", "an embarrassing typo")).message
+    await kit.chats.send(bob, club, "b2", "the needle in the haystack")
+    last = (await kit.chats.send(bob, club, "b3", "and the last word")).message
+    assert (await kit.chats.conversation(alice, club)).unread == 3
+    a0 = await head(kit, alice)
+
+    shown = await kit.chats.hide(alice, club, last.seq)
+    assert (shown.last_message.text, shown.unread) == ("the needle in the haystack", 2)
+    [event] = await kit.events(alice, a0)
+    assert (event["type"], event["data"]) == (
+        "message.hidden",
+        {"conversation_id": club, "seq": last.seq, "message_id": last.id},
+    )
+    await kit.chats.hide(alice, club, first.seq)
+    await kit.chats.hide(alice, club, first.seq)  # again: nothing more happens
+    assert [e["type"] for e in await kit.events(alice, a0)] == ["message.hidden", "message.hidden"]
+    assert [m.text for m in await history(kit, alice, club)] == ["", "the needle in the haystack"]  # the notice
+    assert [c.last_message.text for c in await kit.chats.conversations(alice) if c.id == club] == [
+        "the needle in the haystack"
+    ]
+    found = await kit.chats.search(alice, "typo", None, None)
+    assert found["messages"] == []
+    # nobody else's view changes, and they are not told
+    assert [m.text for m in await history(kit, bob, club)][1:] == [
+        "an embarrassing typo",
+        "the needle in the haystack",
+        "and the last word",
+    ]
+    assert (await kit.chats.conversation(carol, club)).unread == 3
+    assert all(e["type"] != "message.hidden" for e in await kit.events(bob) + await kit.events(carol))
+    # one's own message too; not one of a conversation one is not in, nor one that does not exist
+    await kit.chats.hide(bob, club, last.seq)
+    assert [m.text for m in await history(kit, bob, club)][-1] == "the needle in the haystack"
+    stranger = await kit.user()
+    with pytest.raises(NotFound):
+        await kit.chats.hide(stranger, club, last.seq)
+    for seq in (0, last.seq + 1, 2**62):
+        with pytest.raises(NotFound):
+            await kit.chats.hide(alice, club, seq)
+
+
 async def test_a_recall_reaches_only_those_who_saw_the_message(kit: Kit, trio: tuple[Caller, ...]) -> None:
     alice, bob, carol = trio
     conversation = await group(kit, alice, bob)

@@ -275,6 +275,7 @@ CONVERSATION_ROUTES = [
     ("send", "POST", "/conversations/{c}/messages", {"id": "outsider-1", "text": "let me in"}),
     ("reply", "POST", "/conversations/{c}/messages", {"id": "outsider-2", "text": "re", "reply_to": 1}),
     ("recall", "POST", "/conversations/{c}/messages/1/recall", None),
+    ("hide", "POST", "/conversations/{c}/messages/1/hide", None),
 ]
 
 # (who tries, which conversation): people who are not (or no longer) members

@@ -58,6 +58,7 @@ async def build_deployment(path: Path) -> dict[str, Any]:
         await kit.chats.send(bob, group.id, "g2", "me!", reply_to=first.message.seq)
         oops = await kit.chats.send(carol, group.id, "g3", "wrong chat, sorry")
         await kit.chats.recall(carol, group.id, oops.message.seq)
+        await kit.chats.hide(dave, group.id, first.message.seq)  # deleted for dave only
         await kit.chats.send(dave, group.id, "g4", "a 'quote' \"and\" a \\ backslash; DROP TABLE users")
         await kit.chats.send(bob, group.id, "g6", "@Carol Ünïcode 🙂 you too?", mentions=[carol.user_id])
         await kit.chats.mark_read(bob, group.id, first.message.seq)

@@ -24,6 +24,7 @@ MAX_MENTIONS = 50  # members one message may name
 # the events chats emit (docs/sync.md lists them all)
 MESSAGE = EventType("message", ref="message")
 MESSAGE_RECALLED = EventType("message.recalled")
+MESSAGE_HIDDEN = EventType("message.hidden")  # deleted for one member only, on their own devices
 CONVERSATION_JOINED = EventType("conversation.joined")
 CONVERSATION_LEFT = EventType("conversation.left")
 CONVERSATION_READ = EventType("conversation.read")

@@ -34,6 +34,7 @@ from kith.chats.models import (
     MAX_MENTIONS,
     MAX_PLACE_LABEL,
     MESSAGE,
+    MESSAGE_HIDDEN,
     MESSAGE_RECALLED,
     OFFICIAL,
     QUOTE_CHARS,
@@ -515,6 +516,27 @@ class ChatService:
             return peer
 
         return await self.db.read(read)
+
+    async def hide(self, caller: Caller, conversation_id: int, seq: int) -> Conversation:
+        """Delete a message for the caller only: it leaves their history, chat list, unread count and
+        search, on all their devices (``message.hidden``); nobody else's view changes. Any message they
+        can see may go, their own too. Returns the conversation as the caller now sees it."""
+
+        def hide(tx: Tx, log: EventLog) -> Conversation:
+            row = _member(tx, conversation_id, caller.user_id)
+            msg = store.message_by_seq(tx, conversation_id, seq) if 0 < seq < 2**62 else None
+            if (
+                msg is None
+                or msg["seq"] <= row["joined_seq"]
+                or (msg["only_sender"] and msg["sender_id"] != caller.user_id)
+            ):
+                raise NotFound("no such message", "no_such_message")
+            if store.hide(tx, caller.user_id, msg["id"]):
+                data = encode({"conversation_id": conversation_id, "seq": seq, "message_id": msg["id"]})
+                log.append(caller.user_id, MESSAGE_HIDDEN, data)
+            return _view(tx, conversation_id, caller.user_id)
+
+        return await self.writer.run(hide)
 
     # -- per-member state ---------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ _CHAT_LIST = (
     " (SELECT COUNT(*) FROM (SELECT 1 FROM messages u WHERE u.conversation_id = c.id AND u.seq > m.read_seq"
     # from others: a member, or (no sender, not a notice) the official account of the conversation
     "   AND u.only_sender = 0 AND u.recalled_at IS NULL"
+    "   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = u.id)"
     "   AND (u.sender_id != m.user_id OR (u.sender_id IS NULL AND u.kind != 'system'))"
     f"  LIMIT {UNREAD_CAP}) AS r) AS unread,"
     # a mention of the member since their read position (the mentions of a recalled message are gone)
@@ -57,9 +58,12 @@ _CHAT_LIST = (
     "   AND x.seq > m.read_seq) AS mentioned, "
     + ", ".join(f"lm.{column} AS lm_{column}" for column in _MESSAGE_COLUMNS)
     + " FROM members m JOIN conversations c ON c.id = m.conversation_id"
-    # the last message the member can see: after their join, and not one hidden from them
+    # the last message the member can see: after their join, not one hidden from them (a blocked
+    # sender's), not one they deleted for themselves
     " LEFT JOIN messages lm ON lm.id = (SELECT v.id FROM messages v WHERE v.conversation_id = c.id"
-    "   AND v.seq > m.joined_seq AND (v.only_sender = 0 OR v.sender_id = m.user_id) ORDER BY v.seq DESC LIMIT 1)"
+    "   AND v.seq > m.joined_seq AND (v.only_sender = 0 OR v.sender_id = m.user_id)"
+    "   AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = v.id)"
+    "   ORDER BY v.seq DESC LIMIT 1)"
     " WHERE m.user_id = ?"
 )
 
@@ -212,6 +216,16 @@ def message_by_seq(tx: Tx, conversation_id: int, seq: int) -> Row | None:
     return tx.one("SELECT * FROM messages WHERE conversation_id = ? AND seq = ?", (conversation_id, seq))
 
 
+def hide(tx: Tx, user_id: int, message_id: int) -> bool:
+    """Take a message out of one member's view ("delete for me"); False if it already was."""
+    return bool(
+        tx.execute(
+            "INSERT INTO hidden_messages (user_id, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (user_id, message_id),
+        )
+    )
+
+
 def recall(tx: Tx, message_id: int, now: int) -> None:
     tx.execute("UPDATE messages SET body = '', mentions = NULL, recalled_at = ? WHERE id = ?", (now, message_id))
     tx.execute("DELETE FROM mentions WHERE message_id = ?", (message_id,))
@@ -224,7 +238,10 @@ def replace_quotes(tx: Tx, conversation_id: int, seq: int, preview: str) -> None
     )
 
 
-_VISIBLE = "conversation_id = ? AND seq > ? AND (only_sender = 0 OR sender_id = ?)"
+_VISIBLE = (
+    "conversation_id = ? AND seq > ? AND (only_sender = 0 OR sender_id = ?)"
+    " AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ? AND h.message_id = messages.id)"
+)
 
 
 def history(
@@ -234,11 +251,11 @@ def history(
     if after is not None:
         return tx.all(
             f"SELECT * FROM messages WHERE {_VISIBLE} AND seq > ? ORDER BY seq LIMIT ?",
-            (conversation_id, floor, viewer, after, limit),
+            (conversation_id, floor, viewer, viewer, after, limit),
         )
     rows = tx.all(
         f"SELECT * FROM messages WHERE {_VISIBLE} AND seq < ? ORDER BY seq DESC LIMIT ?",
-        (conversation_id, floor, viewer, before if before is not None else 2**62, limit),
+        (conversation_id, floor, viewer, viewer, before if before is not None else 2**62, limit),
     )
     rows.reverse()
     return rows
@@ -265,6 +282,7 @@ def memberless(tx: Tx, conversation_ids: list[int]) -> list[int]:
 def forget_memberships(tx: Tx, user_id: int) -> None:
     tx.execute("DELETE FROM members WHERE user_id = ?", (user_id,))
     tx.execute("DELETE FROM mentions WHERE user_id = ?", (user_id,))  # who was named stays in the messages
+    tx.execute("DELETE FROM hidden_messages WHERE user_id = ?", (user_id,))
 
 
 def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> list[int]:
@@ -278,12 +296,13 @@ def forget_unseen_messages(tx: Tx, user_id: int, memberless: list[int]) -> list[
     unseen = "SELECT id FROM messages WHERE sender_id = ? AND only_sender = 1"
     tx.execute(f"DELETE FROM message_tokens WHERE message_id IN ({unseen})", (user_id,))
     tx.execute(f"DELETE FROM mentions WHERE message_id IN ({unseen})", (user_id,))
+    tx.execute(f"DELETE FROM hidden_messages WHERE message_id IN ({unseen})", (user_id,))
     rows = tx.all("DELETE FROM messages WHERE sender_id = ? AND only_sender = 1 RETURNING id", (user_id,))
     unreferenced = " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.ref_kind = 'message' AND e.ref_id = messages.id)"
     for start in range(0, len(memberless), 500):
         chunk = memberless[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for table in ("message_tokens", "mentions"):
+        for table in ("message_tokens", "mentions", "hidden_messages"):
             tx.execute(
                 f"DELETE FROM {table} WHERE message_id IN"
                 f" (SELECT id FROM messages WHERE conversation_id IN ({marks}){unreferenced})",
@@ -481,6 +500,7 @@ def search(tx: Tx, user_id: int, match: str, before: int, limit: int) -> list[Ro
     seen = (
         " JOIN members m ON m.conversation_id = g.conversation_id AND m.user_id = ?"
         " WHERE g.id < ? AND g.seq > m.joined_seq AND g.recalled_at IS NULL AND (g.only_sender = 0 OR g.sender_id = ?)"
+        " AND NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = m.user_id AND h.message_id = g.id)"
     )
     if tx.dialect == "sqlite":
         return tx.all(

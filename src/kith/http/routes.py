@@ -136,6 +136,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              also=((200, "A resend of the same id: the original acknowledgement, nothing stored"),)),
     Endpoint("POST", C + "/messages/{seq:int}/recall", chats.recall, "Recall your message (within 2 minutes)",
              "chats", response=Message, errors=(403, 404)),
+    Endpoint("POST", C + "/messages/{seq:int}/hide", chats.hide,
+             "Delete a message for you only (on all your devices; nobody else's view changes): the conversation"
+             " as you now see it", "chats", response=Conversation, errors=(404,)),
     Endpoint("PUT", C + "/avatar", media.set_group_avatar, "Set the group's picture (an image you uploaded)",
              "media", body=media.AvatarIn, response=Conversation, errors=(400, 404)),
     Endpoint("DELETE", C + "/avatar", media.remove_group_avatar, "Remove the group's picture", "media",

@@ -32,6 +32,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("messages", "id"),
     ("message_tokens", "message_id"),  # on SQLite its triggers fill the full-text index as it is copied
     ("mentions", "user_id, conversation_id, seq"),
+    ("hidden_messages", "user_id, message_id"),
     ("blobs", "sha256"),
     ("media", "id"),
     ("media_refs", "media_id, ref_kind, ref_id"),

@@ -218,3 +218,7 @@ async def send(call: Call) -> tuple[Ack, int]:
 
 async def recall(call: Call) -> Message:
     return await call.services.chats.recall(call.caller, _id(call), call.path["seq"])
+
+
+async def hide(call: Call) -> Conversation:
+    return await call.services.chats.hide(call.caller, _id(call), call.path["seq"])
