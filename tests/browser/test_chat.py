@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kithweb import Api, App, unique
+from kithweb import PHONE, Api, App, unique
 from playwright.sync_api import expect
 
 
@@ -73,7 +73,8 @@ def test_two_people_sign_up_become_friends_and_chat_live(new_app: Callable[..., 
     # Bob replies to Alice's first message, quoting it
     first = bob.message("Hi Bob! 👋")
     first.hover()
-    first.get_by_role("button", name="Reply").click()
+    first.get_by_role("button", name="Message actions").click()
+    bob.page.get_by_role("menu", name="Message actions").get_by_role("menuitem", name="Reply").click()
     expect(bob.page.locator(".reply-bar")).to_contain_text("Replying to Alice Chen")
     expect(bob.composer).to_be_focused()
     bob.composer.fill("Wave back 👋")
@@ -86,8 +87,9 @@ def test_two_people_sign_up_become_friends_and_chat_live(new_app: Callable[..., 
     alice.send("oops, wrong chat")
     expect(bob.message("oops, wrong chat")).to_be_visible()
     mistake = alice.message("oops, wrong chat")
-    mistake.hover()
-    mistake.get_by_role("button", name="Recall").click()
+    mistake.locator(".bubble").click(button="right")
+    alice.page.get_by_role("menuitem", name="Recall").click()
+    alice.page.get_by_role("dialog", name="Recall this message?").get_by_role("button", name="Recall").click()
     expect(alice.log.get_by_text("You recalled a message")).to_be_visible()
     expect(bob.log.get_by_text("Alice Chen recalled a message")).to_be_visible()
     expect(bob.message("oops, wrong chat")).to_have_count(0)
@@ -124,3 +126,79 @@ def test_two_people_sign_up_become_friends_and_chat_live(new_app: Callable[..., 
         "Are you coming on Saturday?",
         "We start at 9",
     ]
+
+
+def test_a_message_has_a_menu_reply_copy_recall_after_asking_and_delete_for_me(
+    new_app: Callable[..., App], api: Api
+) -> None:
+    alice, bob = api.register("alice", "Alice Chen"), api.register("bob", "Bob Martin")
+    api.befriend(alice, bob)
+    conversation = api.direct(alice, bob)
+    api.say(bob, conversation, "The code is 4711, keep it safe")
+    api.say(bob, conversation, "Meet at the north gate")
+    a = new_app("alice", permissions=["clipboard-read", "clipboard-write"]).signed_in_as(alice, f"chats/{conversation}")
+    other_device = new_app("alice-phone", viewport=PHONE, is_mobile=True, has_touch=True)
+    other_device.signed_in_as(alice, f"chats/{conversation}")
+    page = a.page
+    menu = page.get_by_role("menu", name="Message actions")
+    theirs = a.message("The code is 4711, keep it safe")
+
+    # a labelled "…" beside the bubble, shown on hover
+    more = theirs.get_by_role("button", name="Message actions")
+    expect(more).to_be_hidden()
+    theirs.hover()
+    expect(more).to_be_visible()
+    expect(more).to_have_attribute("title", "Reply, copy or delete")
+    more.click()
+    expect(menu.get_by_role("menuitem")).to_have_text(["Reply", "Copy", "Delete for me"])  # not Recall: not hers
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+
+    # Copy, from a right-click
+    theirs.locator(".bubble").click(button="right")
+    menu.get_by_role("menuitem", name="Copy").click()
+    expect(page.locator(".toast")).to_contain_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == "The code is 4711, keep it safe"
+
+    # Recall asks first; Cancel keeps the message
+    a.send("Wrong chat, sorry")
+    mine = a.message("Wrong chat, sorry")
+    mine.locator(".bubble").click(button="right")
+    expect(menu.get_by_role("menuitem")).to_have_text(["Reply", "Copy", "Recall", "Delete for me"])
+    menu.get_by_role("menuitem", name="Recall").click()
+    confirm = page.get_by_role("dialog", name="Recall this message?")
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_be_hidden()
+    expect(mine).to_be_visible()
+    mine.locator(".bubble").click(button="right")
+    menu.get_by_role("menuitem", name="Recall").click()
+    confirm.get_by_role("button", name="Recall").click()
+    expect(a.log.get_by_text("You recalled a message")).to_be_visible()
+    expect(mine).to_have_count(0)
+
+    # Delete for me: gone from her chat, on her other device too, and after a reload; Bob keeps it
+    theirs.locator(".bubble").click(button="right")
+    menu.get_by_role("menuitem", name="Delete for me").click()
+    page.get_by_role("dialog", name="Delete this message for you?").get_by_role("button", name="Delete for me").click()
+    expect(theirs).to_have_count(0)
+    expect(other_device.message("The code is 4711, keep it safe")).to_have_count(0)
+    expect(other_device.message("Meet at the north gate")).to_be_visible()
+    a.reload()
+    a.wait_online()
+    expect(a.message("Meet at the north gate")).to_be_visible()
+    expect(a.message("The code is 4711, keep it safe")).to_have_count(0)
+    assert "The code is 4711, keep it safe" in [m["text"] for m in api.messages(bob, conversation)]
+
+    # on a touch screen, a long press opens the menu
+    gate = other_device.message("Meet at the north gate").locator(".bubble")
+    box = gate.bounding_box()
+    assert box
+    touch = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}
+    cdp = other_device.context.new_cdp_session(other_device.page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [touch]})
+    other_device.page.wait_for_timeout(800)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    phone_menu = other_device.page.get_by_role("menu", name="Message actions")
+    expect(phone_menu.get_by_role("menuitem")).to_have_text(["Reply", "Copy", "Delete for me"])
+    phone_menu.get_by_role("menuitem", name="Reply").click()
+    expect(other_device.page.locator(".reply-bar")).to_contain_text("Replying to Bob Martin")

@@ -3,7 +3,7 @@
 
 import { del, get, patch, post, put, seedMedia, uploadMedia } from './api.js';
 import { go } from './router.js';
-import { applyMessage, changed, chatOf, ensureMembers, rememberAccount, state, upsertConversation } from './store.js';
+import { applyMessage, changed, chatOf, ensureMembers, forgetMessage, rememberAccount, state, upsertConversation } from './store.js';
 
 let sync = null;
 
@@ -68,6 +68,13 @@ export async function recall(conversationId, seq) {
     state.conversations.set(conversationId, { ...conv, last_message: message });
     changed('conversations');
   }
+}
+
+/** Delete a message for me only (all my devices; the others still see it). */
+export async function hideMessage(conversationId, seq) {
+  const conv = await post(`/conversations/${conversationId}/messages/${seq}/hide`);
+  forgetMessage(conversationId, seq);
+  if (conv?.id === conversationId) upsertConversation(conv); // its preview and unread count without it
 }
 
 // ---- contacts ---------------------------------------------------------------------------------

@@ -405,12 +405,13 @@ export async function ensureMembers(conversationId, { force = false } = {}) {
 const refreshing = new Map();
 
 /** Re-read one conversation's counters from the server (after a change we cannot count locally). */
-export function refreshConversation(conversationId) {
-  if (refreshing.has(conversationId)) return refreshing.get(conversationId);
+export function refreshConversation(conversationId, { force = false } = {}) {
+  if (refreshing.has(conversationId) && !force) return refreshing.get(conversationId);
   const job = get(`/conversations/${conversationId}`)
     .then((fresh) => {
       const conv = state.conversations.get(conversationId);
-      if (conv && fresh.last_seq >= conv.last_seq) {
+      // an older answer than what we know is dropped, unless a message went from our view (its last_seq drops)
+      if (conv && (force || fresh.last_seq >= conv.last_seq)) {
         rememberUser(fresh.last_sender);
         state.conversations.set(conversationId, { ...conv, ...fresh, avatar: fresh.avatar });
         changed('conversations');
@@ -577,6 +578,19 @@ onEvent('message.recalled', ({ conversation_id: cid, seq }) => {
   }
   // an unread message that disappears changes the count: ask the server rather than guess
   if (seq > conv.read_seq && !(m && isMe(m.sender_id)) && (conv.unread > 0 || conv.mentioned)) refreshConversation(cid);
+});
+
+/** A message deleted for me: out of the chat (the conversation's preview and count come from the server). */
+export function forgetMessage(conversationId, seq) {
+  const chat = state.chats.get(conversationId);
+  if (chat?.items.delete(seq)) changed(`messages:${conversationId}`);
+}
+
+onEvent('message.hidden', ({ conversation_id: cid, seq }) => {
+  forgetMessage(cid, seq);
+  const conv = state.conversations.get(cid);
+  // it was the preview, or unread: the server says what the list shows now
+  if (conv && (conv.last_message?.seq === seq || (seq > conv.read_seq && conv.unread > 0))) refreshConversation(cid, { force: true });
 });
 
 onEvent('conversation.joined', ({ conversation }) => {

@@ -6,7 +6,7 @@ import { emojiPicker } from '../ui/emoji.js';
 import { mentionPicker } from './mentions.js';
 import { isTyping, typed } from '../typing.js';
 import { clockTime, dayKey, dayLabel, dateTime, duration, fileSize } from '../ui/format.js';
-import { avatar, confirmDialog, emptyState, openDialog, openMenu, toast } from '../ui/widgets.js';
+import { avatar, confirmDialog, copyText, emptyState, openDialog, openMenu, toast } from '../ui/widgets.js';
 import { isNotice, kindOf, previewOf } from '../messages/index.js';
 import {
   changed, chatOf, conversationTitle, ensureMembers, isMe, lastLeft, loadAround, loadLatest, loadLatestAgain, loadNewer,
@@ -15,7 +15,7 @@ import {
 import { discard, pendingFor, retry, sendText } from '../outbox.js';
 import { discardUpload, retryUpload, sendMedia, uploadsFor, watchProgress } from '../uploads.js';
 import { MAX_VOICE_MS, MIN_VOICE_MS, canRecord, startRecording } from '../recorder.js';
-import { follow, loadAccount, markRead, menuEvent, recall, sendPlace, setPrefs, unblock, unfollow } from '../actions.js';
+import { follow, hideMessage, loadAccount, markRead, menuEvent, recall, sendPlace, setPrefs, unblock, unfollow } from '../actions.js';
 import { go } from '../router.js';
 import { humanError } from '../api.js';
 import { openAddFriend, openChatInfo } from './dialogs.js';
@@ -368,8 +368,37 @@ export function mountChat(el, conversationId) {
     loadNewer(id).catch((error) => toast(humanError(error), { kind: 'error' }));
   }
 
-  // arrow keys move between messages; Tab then reaches the focused message's actions
+  // a message's menu: a right-click (a long press on Android), a long press (other touch screens)
+  list.addEventListener('contextmenu', (event) => {
+    const row = event.target.closest('.msg');
+    if (!row || event.target.closest('a[href], video, audio')) return; // a link's own menu stays
+    if (openMessageMenu(row, { x: event.clientX, y: event.clientY })) event.preventDefault();
+  });
+  let press = null; // a touch held on a message: {timer, x, y}
+  const endPress = () => {
+    if (press) clearTimeout(press.timer);
+    press = null;
+  };
+  list.addEventListener('pointerdown', (event) => {
+    const row = event.target.closest('.msg');
+    if (event.pointerType !== 'touch' || !row || event.target.closest('button, a, video, audio')) return;
+    endPress();
+    const { clientX: x, clientY: y } = event;
+    press = { x, y, timer: setTimeout(() => { press = null; openMessageMenu(row, { x, y }); }, 550) };
+  });
+  list.addEventListener('pointermove', (event) => {
+    if (press && Math.hypot(event.clientX - press.x, event.clientY - press.y) > 10) endPress();
+  });
+  for (const type of ['pointerup', 'pointercancel']) list.addEventListener(type, endPress);
+  scroller.addEventListener('scroll', endPress, { passive: true });
+
+  // arrow keys move between messages; Tab then reaches the focused message's "…" (its menu)
   scroller.addEventListener('keydown', (event) => {
+    const row = event.target.closest?.('.msg');
+    if (row && (event.key === 'ContextMenu' || (event.key === 'F10' && event.shiftKey))) {
+      if (openMessageMenu(row)) event.preventDefault();
+      return;
+    }
     if (!['ArrowUp', 'ArrowDown'].includes(event.key) || event.target.closest('button, a')) return;
     const rows = [...list.querySelectorAll('.msg')];
     if (!rows.length) return;
@@ -737,11 +766,53 @@ export function mountChat(el, conversationId) {
   }
 
   async function doRecall(message) {
+    const sure = await confirmDialog('Recall this message?', {
+      detail: 'It goes for everyone in this chat, who will see that you recalled a message.',
+      confirm: 'Recall',
+      danger: true,
+    });
+    if (!sure) return;
     try {
       await recall(id, message.seq);
     } catch (error) {
       toast(humanError(error), { kind: 'error' });
     }
+  }
+
+  async function doHide(message) {
+    const sure = await confirmDialog('Delete this message for you?', {
+      detail: 'It goes from this chat on all your devices. The others still see it.',
+      confirm: 'Delete for me',
+      danger: true,
+    });
+    if (!sure) return;
+    try {
+      await hideMessage(id, message.seq);
+    } catch (error) {
+      toast(humanError(error), { kind: 'error' });
+    }
+  }
+
+  /** What can be done with a message, in its menu: Reply, Copy, Recall (yours, for 2 minutes), Delete for me. */
+  function messageActions(m) {
+    const mine = isMe(m.sender_id);
+    const copyable = m.kind === 'text' && !m.recalled && m.text;
+    const items = [];
+    // an account's conversation has no replies: its server would not see the quote
+    if (!official()) items.push({ label: 'Reply', icon: 'reply', action: () => setReply(m) });
+    if (copyable) items.push({ label: 'Copy', icon: 'copy', action: () => copyText(m.text, 'Copied.') });
+    if (mine && serverNow() - m.created_at < RECALL_WINDOW_MS) items.push({ label: 'Recall', icon: 'undo', action: () => doRecall(m) });
+    items.push({ label: 'Delete for me', icon: 'trash', danger: true, action: () => doHide(m) });
+    return items;
+  }
+
+  function openMessageMenu(row, at) {
+    const seq = Number(row.dataset.seq);
+    const m = seq ? chat().items.get(seq) : null;
+    if (!m || m.recalled || isNotice(m)) return false;
+    row.focus({ preventScroll: true }); // the menu gives the focus back to the message
+    openMenu(at || row.querySelector('.bubble') || row, messageActions(m), { label: 'Message actions' });
+    return true;
   }
 
   /** Show the message at ``seq``, highlighted; the history around it is read first if need be. */
@@ -898,17 +969,21 @@ export function mountChat(el, conversationId) {
           ? icon('alert', { size: 14, label: 'Not sent', className: 'state-icon failed' })
           : icon('check', { size: 14, label: 'Sent', className: 'state-icon' })
       : null;
-    const actions = m.pending || (e.byAccount && !canRecall)
+    // its menu: this button (shown on hover or focus), a right-click, a long press, Shift+F10
+    const more = m.pending
       ? null
       : h(
-          'div',
-          { class: 'msg-actions' },
-          e.byAccount
-            ? null // an account's conversation has no replies: its server would not see the quote
-            : h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Reply', title: 'Reply', 'data-focus': 'reply', onclick: () => setReply(m) }, icon('reply', { size: 18 })),
-          canRecall
-            ? h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Recall', title: 'Recall (within 2 minutes)', 'data-focus': 'recall', onclick: () => doRecall(m) }, icon('undo', { size: 18 }))
-            : null,
+          'button',
+          {
+            class: 'icon-btn small msg-more',
+            type: 'button',
+            'aria-label': 'Message actions',
+            title: canRecall ? 'Reply, copy, recall or delete' : 'Reply, copy or delete',
+            'aria-haspopup': 'menu',
+            'data-focus': 'more',
+            onclick: (event) => openMessageMenu(event.currentTarget.closest('.msg'), event.currentTarget),
+          },
+          icon('more', { size: 18 }),
         );
     const kind = kindOf(m);
     return h(
@@ -936,10 +1011,15 @@ export function mountChat(el, conversationId) {
         showSender ? h('div', { class: 'msg-sender' }, nameOf(m.sender_id)) : null,
         h(
           'div',
-          { class: `bubble${kind.bubbleClass ? ` ${kind.bubbleClass}` : ''}` },
-          quote,
-          kind.render(m, ctx),
-          h('span', { class: 'msg-meta' }, h('time', { title: dateTime(m.created_at) }, clockTime(m.created_at)), statusIcon),
+          { class: 'bubble-row' },
+          h(
+            'div',
+            { class: `bubble${kind.bubbleClass ? ` ${kind.bubbleClass}` : ''}` },
+            quote,
+            kind.render(m, ctx),
+            h('span', { class: 'msg-meta' }, h('time', { title: dateTime(m.created_at) }, clockTime(m.created_at)), statusIcon),
+          ),
+          more,
         ),
         status === 'queued'
           ? h('div', { class: 'msg-queued' }, "Sends when you're back online")
@@ -959,7 +1039,6 @@ export function mountChat(el, conversationId) {
             )
           : null,
       ),
-      actions,
     );
   }
 
