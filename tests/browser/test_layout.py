@@ -185,3 +185,47 @@ def test_history_loads_as_you_scroll_up_without_jumping(new_app: Callable[..., A
     expect(app.message("Something new")).to_be_in_viewport()
     expect(pill).to_be_hidden()
     expect(app.chat_item("Bob Martin").locator(".badge")).to_have_count(0)
+
+
+# the lines a text is laid out on, and where its last glyph ends
+LINES = """el => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+  return {lines: new Set(rects.map((r) => Math.round(r.top))).size, right: Math.max(...rects.map((r) => r.right))};
+}"""
+SHORT = ["Ok", "Count me in. I'll bring snacks", "See you at the station at 8", "Me! Which trail?", "Works for me 👍"]
+
+
+def test_short_messages_on_a_phone_keep_to_one_line_with_their_time(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob, carol = (
+        api.register("alice", "Alice Chen"),
+        api.register("bob", "Bob Martin"),
+        api.register("carol", "Carol Díaz"),
+    )
+    api.befriend(alice, bob)
+    api.befriend(alice, carol)
+    hike = api.group(alice, "Weekend hike", [bob, carol])
+    for n, text in enumerate(SHORT):
+        api.say((bob, carol, alice)[n % 3], hike, text)
+    with_bob = api.direct(alice, bob)
+    for n, text in enumerate(SHORT):
+        api.say((bob, alice)[n % 2], with_bob, text)
+    app = new_app("alice-phone", viewport=PHONE, is_mobile=True, has_touch=True).signed_in_as(alice)
+
+    for chat in ("Weekend hike", "Bob Martin"):
+        app.open_chat(chat)
+        expect(app.message(SHORT[-1])).to_be_visible()
+        one_line = app.message("Ok").locator(".bubble").bounding_box()
+        assert one_line
+        for text in SHORT:
+            bubble = app.message(text).locator(".bubble")
+            box, time = bubble.bounding_box(), bubble.locator(".msg-meta time").bounding_box()
+            assert box and time
+            # as tall as a one-word bubble: the text on one line, the time beside it at its end
+            assert box["height"] <= one_line["height"] + 1, (chat, text, box, one_line)
+            line = bubble.locator(".msg-text").evaluate(LINES)
+            assert line["lines"] == 1, (chat, text)
+            assert line["right"] <= time["x"], (chat, text)  # the time after the text, not under it
+        app.screenshot(f"phone-short-messages-{'group' if chat == 'Weekend hike' else 'direct'}")
+        app.page.get_by_role("link", name="Back to chats").click()
