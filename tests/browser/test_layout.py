@@ -229,3 +229,74 @@ def test_short_messages_on_a_phone_keep_to_one_line_with_their_time(new_app: Cal
             assert line["right"] <= time["x"], (chat, text)  # the time after the text, not under it
         app.screenshot(f"phone-short-messages-{'group' if chat == 'Weekend hike' else 'direct'}")
         app.page.get_by_role("link", name="Back to chats").click()
+
+
+RECTS = """el => {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+  return rects.map((r) => ({x: r.left, y: r.top, right: r.right, bottom: r.bottom}));
+}"""
+
+
+def _apart(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Whether two rectangles ({x, y, right, bottom}) do not overlap."""
+    side_by_side = a["right"] <= b["x"] + 0.5 or b["right"] <= a["x"] + 0.5
+    return side_by_side or a["bottom"] <= b["y"] + 0.5 or b["bottom"] <= a["y"] + 0.5
+
+
+def test_right_to_left_text_and_a_stray_override_keep_the_layout(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob, carol = (
+        api.register("alice", "Alice Chen"),
+        api.register("bob", "Bob Martin"),
+        api.register("carol", "Carol Díaz"),
+    )
+    api.befriend(alice, bob)
+    api.befriend(alice, carol)
+    api.say(carol, api.direct(alice, carol), "An ordinary message")
+    conversation = api.direct(alice, bob)
+    stray = "A stray \u202eoverride must not move the time"
+    arabic = "مرحبا، هل أنت قادم غدا؟"
+    api.say(alice, conversation, "Before")
+    api.say(bob, conversation, stray)
+    api.say(bob, conversation, arabic)
+    api.say(bob, conversation, "After, all in order")
+    app = new_app("alice").signed_in_as(alice, f"chats/{conversation}")
+    page = app.page
+    expect(app.message("After, all in order")).to_be_visible()
+
+    # user text says its own direction
+    for element in (app.message(stray).locator(".msg-text"), page.locator(".chat-title"), app.composer):
+        expect(element).to_have_attribute("dir", "auto")
+    expect(app.chat_item("Bob Martin").locator(".chat-name")).to_have_attribute("dir", "auto")
+    assert app.message(arabic).locator(".msg-text").evaluate("el => getComputedStyle(el).direction") == "rtl"
+    assert app.message(stray).locator(".msg-text").evaluate("el => getComputedStyle(el).direction") == "ltr"
+
+    for text, side in ((stray, "right"), (arabic, "left"), ("After, all in order", "right"), ("Before", "right")):
+        bubble = app.message(text).locator(".bubble")
+        box = bubble.bounding_box()
+        time = bubble.locator(".msg-meta").evaluate("el => el.getBoundingClientRect().toJSON()")
+        assert box
+        # the time inside its bubble, in its corner at the text's end, clear of every glyph
+        assert box["x"] <= time["left"] and time["right"] <= box["x"] + box["width"], text
+        assert box["y"] + box["height"] - time["bottom"] < 12, text
+        if side == "right":
+            assert box["x"] + box["width"] - time["right"] < 16, text
+        else:
+            assert time["left"] - box["x"] < 16, text
+        time_box = {"x": time["left"], "y": time["top"], "right": time["right"], "bottom": time["bottom"]}
+        for glyphs in bubble.locator(".msg-text").evaluate(RECTS):
+            assert _apart(glyphs, time_box), (text, glyphs, time_box)
+    # the override ends with its message: the next one reads left to right, from its bubble's start
+    after = app.message("After, all in order").locator(".msg-text")
+    first, *_, last = after.evaluate(RECTS)
+    assert first["x"] <= last["x"]
+    # and in the chat list, the preview of it leaves the time where the others have it
+    api.say(bob, conversation, stray)
+    preview = app.chat_item("Bob Martin").locator(".chat-preview")
+    expect(preview).to_have_attribute("dir", "auto")
+    rights = "els => els.map((el) => el.getBoundingClientRect().right)"
+    expect(page.locator("a.chat-item .chat-time")).to_have_count(2)
+    bob_time, carol_time = page.locator("a.chat-item .chat-time").evaluate_all(rights)
+    assert abs(bob_time - carol_time) < 1
+    app.screenshot("desktop-right-to-left")

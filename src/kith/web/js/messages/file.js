@@ -40,7 +40,7 @@ function render(message) {
     h(
       'div',
       { class: 'file-main' },
-      h('div', { class: 'file-name', title: name }, name),
+      h('div', { class: 'file-name', title: name, dir: 'auto' }, name),
       h('div', { class: 'file-size' }, fileSize(media.size)),
       uploadBar(message),
     ),

@@ -8,4 +8,4 @@ import './file.js';
 import './news.js';
 import './location.js';
 
-export { isNotice, kindOf, previewOf, registerKind } from './registry.js';
+export { isNotice, kindOf, previewOf, previewParts, registerKind } from './registry.js';

@@ -22,7 +22,7 @@ function render(message) {
     h(
       'span',
       { class: 'location-main' },
-      h('span', { class: 'location-label' }, place.label || 'Shared place'),
+      h('span', { class: 'location-label', dir: 'auto' }, place.label || 'Shared place'),
       h('span', { class: 'location-coords' }, coordinates(place)),
     ),
   );

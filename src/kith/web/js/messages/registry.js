@@ -17,15 +17,21 @@ export function kindOf(message) {
 }
 
 /** The one-line summary of a message, e.g. "Alice: see you at 8" (group) or "Alice recalled a message". */
-export function previewOf(message, ctx, { withSender = false } = {}) {
-  if (!message) return '';
-  if (message.recalled) return `${ctx.nameOf(message.sender_id)} recalled a message`;
+export function previewOf(message, ctx, options = {}) {
+  const { sender, text } = previewParts(message, ctx, options);
+  return sender ? `${sender}: ${text}` : text;
+}
+
+/** The summary in two parts: who wrote it (in a group, someone else: the list names them) and what. */
+export function previewParts(message, ctx, { withSender = false } = {}) {
+  if (!message) return { sender: null, text: '' };
+  if (message.recalled) return { sender: null, text: `${ctx.nameOf(message.sender_id)} recalled a message` };
   const kind = kindOf(message);
   const text = kind ? kind.preview(message, ctx) : 'A message this version cannot show';
   if (withSender && message.sender_id !== null && !kind?.notice && !ctx.isMe(message.sender_id)) {
-    return `${ctx.nameOf(message.sender_id)}: ${text}`;
+    return { sender: ctx.nameOf(message.sender_id), text };
   }
-  return text;
+  return { sender: null, text };
 }
 
 export function isNotice(message) {

@@ -8,15 +8,21 @@ function list(names) {
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
-export function describeSystem(s, ctx) {
+// names in a notice are drawn isolated (<bdi>), so a right-to-left one keeps its place in the sentence:
+// describeSystem marks them with these two private-use characters, and the notice is split on them
+const OPEN = '\uE000';
+const CLOSE = '\uE001';
+
+export function describeSystem(s, ctx, { marked = false } = {}) {
+  const mark = (text) => (marked && text ? `${OPEN}${text}${CLOSE}` : text);
   // the notice names each person as they were then: shown so unless the reader knows them better
-  const who = (user) => (user ? (ctx.isMe(user.id) ? 'You' : ctx.nameOf(user.id, { unknown: '' }) || user.display_name) : 'Someone');
+  const who = (user) => (user ? (ctx.isMe(user.id) ? 'You' : mark(ctx.nameOf(user.id, { unknown: '' }) || user.display_name)) : 'Someone');
   const whom = (user) => (user && ctx.isMe(user.id) ? 'you' : who(user));
   const actor = who(s.actor);
   const users = list((s.users || []).map(whom));
   switch (s.action) {
     case 'created':
-      return `${actor} created the group${s.name ? ` “${s.name}”` : ''}${users ? ` with ${users}` : ''}`;
+      return `${actor} created the group${s.name ? ` “${mark(s.name)}”` : ''}${users ? ` with ${users}` : ''}`;
     case 'members_added':
       return `${actor} added ${users}`;
     case 'joined_by_link':
@@ -26,7 +32,7 @@ export function describeSystem(s, ctx) {
     case 'member_left':
       return `${actor} left the group${s.owner ? `. ${who(s.owner)} ${ctx.isMe(s.owner.id) ? 'are' : 'is'} now the owner` : ''}`;
     case 'renamed':
-      return s.name ? `${actor} renamed the group to “${s.name}”` : `${actor} removed the group name`;
+      return s.name ? `${actor} renamed the group to “${mark(s.name)}”` : `${actor} removed the group name`;
     case 'owner_changed':
       return `${actor} made ${whom(s.owner)} the group owner`;
     case 'avatar_changed':
@@ -40,6 +46,7 @@ export function describeSystem(s, ctx) {
 
 registerKind('system', {
   notice: true,
-  render: (message, ctx) => h('span', null, describeSystem(message.system || {}, ctx)),
+  render: (message, ctx) =>
+    h('span', null, describeSystem(message.system || {}, ctx, { marked: true }).split(/[\uE000\uE001]/).map((part, i) => (i % 2 ? h('bdi', null, part) : part))),
   preview: (message, ctx) => describeSystem(message.system || {}, ctx),
 });

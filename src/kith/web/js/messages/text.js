@@ -1,4 +1,6 @@
-// Text messages: line breaks kept, web links clickable, the members a message names marked.
+// Text messages: line breaks kept, web links clickable, the members a message names marked. The
+// text sets its own direction (dir=auto) and is isolated from what follows it (the room kept for
+// the time), so a stray override character (U+202E) reorders nothing outside it.
 
 import { h } from '../ui/dom.js';
 import { registerKind } from './registry.js';
@@ -42,6 +44,6 @@ function withMentions(message, ctx) {
 }
 
 registerKind('text', {
-  render: (message, ctx) => h('div', { class: 'msg-text' }, withMentions(message, ctx)),
+  render: (message, ctx) => h('div', { class: 'msg-text', dir: 'auto' }, h('span', { class: 'msg-words' }, withMentions(message, ctx))),
   preview: (message) => message.text.replace(/\s+/g, ' ').trim(),
 });

@@ -76,7 +76,7 @@ export function mountChat(el, conversationId) {
   let unreadSeen = false; // the divider has been in view (or jumped to): no button for it any more
 
   // ---- header ----
-  const title = h('h2', { class: 'chat-title' });
+  const title = h('h2', { class: 'chat-title', dir: 'auto' });
   const subtitle = h('div', { class: 'chat-subtitle' });
   const headAvatar = h('span', { class: 'chat-head-avatar' });
   let headAvatarKey = null;
@@ -115,6 +115,7 @@ export function mountChat(el, conversationId) {
     rows: '1',
     placeholder: 'Message',
     'aria-label': 'Message',
+    dir: 'auto',
     enterkeyhint: 'send',
   });
   const sendButton = h('button', { class: 'send-btn', type: 'submit', 'aria-label': 'Send', title: 'Send (Enter)' }, icon('send'));
@@ -755,8 +756,8 @@ export function mountChat(el, conversationId) {
         h(
           'div',
           { class: 'reply-bar-text' },
-          h('strong', null, `Replying to ${who(message.sender_id)}`),
-          h('span', null, previewOf(message, ctx)),
+          h('strong', null, 'Replying to ', h('bdi', null, who(message.sender_id))),
+          h('span', { dir: 'auto' }, previewOf(message, ctx)),
         ),
         h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Cancel reply', onclick: () => { setReply(null); input.focus(); } }, icon('close', { size: 18 })),
       );
@@ -945,7 +946,7 @@ export function mountChat(el, conversationId) {
     if (isNotice(m)) {
       const kind = kindOf(m);
       const content = m.recalled
-        ? `${isMe(m.sender_id) ? 'You' : who(m.sender_id)} recalled a message`
+        ? [isMe(m.sender_id) ? 'You' : h('bdi', null, who(m.sender_id)), ' recalled a message']
         : kind ? kind.render(m, ctx) : 'A message this version of kith cannot show';
       return h('div', { class: `notice${m.recalled ? ' recalled' : ''}`, 'data-seq': m.seq }, h('span', { class: 'notice-text' }, content));
     }
@@ -958,8 +959,8 @@ export function mountChat(el, conversationId) {
       ? h(
           'button',
           { class: 'quote', type: 'button', onclick: () => jumpTo(m.reply_to.seq), 'aria-label': `Reply to ${who(m.reply_to.sender_id)}: ${quoted}` },
-          h('span', { class: 'quote-name' }, who(m.reply_to.sender_id)),
-          h('span', { class: 'quote-text' }, quoted),
+          h('span', { class: 'quote-name', dir: 'auto' }, who(m.reply_to.sender_id)),
+          h('span', { class: 'quote-text', dir: 'auto' }, quoted),
         )
       : null;
     const statusIcon = mine
@@ -1008,7 +1009,7 @@ export function mountChat(el, conversationId) {
       h(
         'div',
         { class: 'msg-body' },
-        showSender ? h('div', { class: 'msg-sender' }, nameOf(m.sender_id)) : null,
+        showSender ? h('div', { class: 'msg-sender', dir: 'auto' }, nameOf(m.sender_id)) : null,
         h(
           'div',
           { class: 'bubble-row' },

@@ -7,7 +7,7 @@ import { h, arrowNavigation, reconcile } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { listTime } from '../ui/format.js';
 import { avatar, badge, emptyState, openMenu, toast } from '../ui/widgets.js';
-import { previewOf } from '../messages/index.js';
+import { previewOf, previewParts } from '../messages/index.js';
 import { conversationTitle, isMe, nameOf, sortedConversations, state, subscribe, subscriptions } from '../store.js';
 import { markRead, setPrefs } from '../actions.js';
 import { humanError } from '../api.js';
@@ -31,6 +31,15 @@ const previewLine = (conv) => previewOf(conv.last_message, ctx, { withSender: co
 
 function itemSignature(c, selected) {
   return JSON.stringify([conversationTitle(c), c.unread, c.muted, c.pinned, c.last_activity_at, c.id === selected, pictureOf(c), previewLine(c), c.mentioned]);
+}
+
+/** The last message in a list: its own direction, the sender's name (in a group) isolated from it. */
+function previewNode(conv) {
+  // until it is read, a mention of you heads the line (muted or not)
+  const flag = conv.mentioned ? h('bdi', { class: 'mention-flag' }, '[You were mentioned] ') : null;
+  const { sender, text } = previewParts(conv.last_message, ctx, { withSender: conv.kind === 'group' });
+  if (!text) return h('span', { class: 'chat-preview' }, flag, conv.kind === 'group' ? 'New group' : conv.kind === 'official' ? 'No messages yet' : 'Say hello');
+  return h('span', { class: 'chat-preview', dir: 'auto' }, flag, sender ? [h('bdi', null, sender), ': '] : null, text);
 }
 
 /** One conversation in a list: avatar and unread badge, name, time, last message, pin and mute. */
@@ -60,19 +69,13 @@ function chatItem(conv, selected, href) {
         h(
           'span',
           { class: 'chat-top' },
-          h('span', { class: 'chat-name' }, title),
+          h('span', { class: 'chat-name', dir: 'auto' }, title),
           h('time', { class: 'chat-time' }, listTime(conv.last_message?.created_at || conv.last_activity_at)),
         ),
         h(
           'span',
           { class: 'chat-bottom' },
-          h(
-            'span',
-            { class: 'chat-preview' },
-            // until it is read, a mention of you heads the line (muted or not)
-            conv.mentioned ? h('span', { class: 'mention-flag' }, '[You were mentioned] ') : null,
-            previewLine(conv) || (conv.kind === 'group' ? 'New group' : conv.kind === 'official' ? 'No messages yet' : 'Say hello'),
-          ),
+          previewNode(conv),
           conv.pinned ? icon('pin', { size: 14, label: 'Pinned', className: 'chat-flag' }) : null,
           conv.muted ? icon('mute', { size: 14, label: 'Muted', className: 'chat-flag' }) : null,
         ),
@@ -102,7 +105,7 @@ function subscriptionsItem(convs) {
             'span',
             { class: 'chat-main' },
             h('span', { class: 'chat-top' }, h('span', { class: 'chat-name' }, 'Subscriptions'), h('time', { class: 'chat-time' }, listTime(newest.last_message?.created_at || newest.last_activity_at))),
-            h('span', { class: 'chat-bottom' }, h('span', { class: 'chat-preview' }, preview)),
+            h('span', { class: 'chat-bottom' }, h('span', { class: 'chat-preview', dir: 'auto' }, preview)),
           ),
         ),
       ),

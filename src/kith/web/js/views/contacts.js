@@ -53,7 +53,7 @@ export function mountList(el, route) {
         'a',
         { class: 'contact-item', href, 'aria-current': key === selected ? 'true' : null },
         avatarNode,
-        h('span', { class: 'contact-main' }, h('span', { class: 'contact-name' }, name), sub ? h('span', { class: 'contact-sub' }, sub) : null),
+        h('span', { class: 'contact-main' }, h('span', { class: 'contact-name', dir: 'auto' }, name), sub ? h('span', { class: 'contact-sub', dir: 'auto' }, sub) : null),
         extra,
       ),
     );
@@ -177,7 +177,7 @@ function mountRequests(el) {
         'div',
         { class: 'request-main' },
         h('div', { class: 'person-name' }, person.display_name, h('span', { class: 'muted' }, ` @${person.handle}`)),
-        r.greeting ? h('div', { class: 'greeting' }, `“${r.greeting}”`) : null,
+        r.greeting ? h('div', { class: 'greeting', dir: 'auto' }, `“${r.greeting}”`) : null,
         when ? h('div', { class: 'muted small' }, when) : null,
       ),
       h('div', { class: 'request-actions' }, ...actions),
