@@ -300,3 +300,67 @@ def test_right_to_left_text_and_a_stray_override_keep_the_layout(new_app: Callab
     bob_time, carol_time = page.locator("a.chat-item .chat-time").evaluate_all(rights)
     assert abs(bob_time - carol_time) < 1
     app.screenshot("desktop-right-to-left")
+
+
+def test_pin_mute_and_mark_as_read_are_in_sight(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob, carol = (
+        api.register("alice", "Alice Chen"),
+        api.register("bob", "Bob Martin"),
+        api.register("carol", "Carol Díaz"),
+    )
+    api.befriend(alice, bob)
+    api.befriend(alice, carol)
+    api.say(bob, api.direct(alice, bob), "Older news")
+    api.say(carol, api.direct(alice, carol), "Newer news")
+    app = new_app("alice").signed_in_as(alice)
+    page = app.page
+    names = page.locator("a.chat-item .chat-name")
+    expect(names).to_have_text(["Carol Díaz", "Bob Martin"])
+    menu = page.get_by_role("menu")
+
+    # in the list: a "…" on hover, no right-click needed
+    carol_more = page.get_by_role("button", name="Carol Díaz options")
+    expect(carol_more).to_be_hidden()
+    app.chat_item("Carol Díaz").hover()
+    expect(carol_more).to_be_visible()
+    expect(carol_more).to_have_attribute("title", "Pin, mute or mark as read")
+    carol_more.click()
+    expect(menu.get_by_role("menuitem")).to_have_text(["Pin to top", "Mute", "Mark as read"])
+    menu.get_by_role("menuitem", name="Mark as read").click()
+    expect(app.chat_item("Carol Díaz").locator(".badge")).to_have_count(0)
+    app.chat_item("Bob Martin").hover()
+    page.get_by_role("button", name="Bob Martin options").click()
+    menu.get_by_role("menuitem", name="Pin to top").click()
+    expect(names).to_have_text(["Bob Martin", "Carol Díaz"])
+
+    # in the chat's header: pin and mute, each one press
+    app.open_chat("Carol Díaz")
+    header = page.locator(".chat-header")
+    mute, pin = header.get_by_role("button", name="Mute"), header.get_by_role("button", name="Pin to top")
+    expect(mute).to_have_attribute("aria-pressed", "false")
+    expect(mute).to_have_attribute("title", "Mute this chat")
+    mute.click()
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".chat-subtitle")).to_contain_text("Muted")
+    expect(app.chat_item("Carol Díaz").locator(".chat-flag[aria-label=Muted]")).to_be_visible()
+    pin.click()
+    expect(pin).to_have_attribute("aria-pressed", "true")
+    expect(names).to_have_text(["Carol Díaz", "Bob Martin"])  # the newest pinned first
+    listed = api.call(alice, "GET", "/conversations")["conversations"]
+    assert [(c["peer"]["display_name"], c["pinned"], c["muted"]) for c in listed] == [
+        ("Carol Díaz", True, True),
+        ("Bob Martin", True, False),
+    ]
+
+    # on a touch screen, a long press on an entry opens its menu
+    phone = new_app("alice-phone", viewport=PHONE, is_mobile=True, has_touch=True).signed_in_as(alice)
+    box = phone.chat_item("Bob Martin").bounding_box()
+    assert box
+    touch = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}
+    cdp = phone.context.new_cdp_session(phone.page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [touch]})
+    phone.page.wait_for_timeout(800)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    phone.page.get_by_role("menu").get_by_role("menuitem", name="Mark as read").click()
+    expect(phone.chat_item("Bob Martin").locator(".badge")).to_have_count(0)
+    expect(phone.page.locator(".list-pane")).to_be_visible()  # the press did not open the chat

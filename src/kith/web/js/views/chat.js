@@ -86,6 +86,11 @@ export function mountChat(el, conversationId) {
     icon('more'),
   );
   const backLink = h('a', { class: 'icon-btn back', href: '#/chats', 'aria-label': 'Back to chats' }, icon('back'));
+  // pin and mute, one press away (also in the chat list's menu)
+  const toggle = (change) => setPrefs(id, change(conv())).catch((e) => toast(humanError(e), { kind: 'error' }));
+  const pinButton = h('button', { class: 'icon-btn head-toggle', type: 'button', onclick: () => toggle((c) => ({ pinned: !c.pinned })) });
+  const muteButton = h('button', { class: 'icon-btn head-toggle', type: 'button', onclick: () => toggle((c) => ({ muted: !c.muted })) });
+  let togglesKey = null;
   const header = h(
     'header',
     { class: 'pane-header chat-header' },
@@ -93,6 +98,8 @@ export function mountChat(el, conversationId) {
     // a click on the title opens the info too (the button next to it is the keyboard's way there);
     // an account's title opens its page
     h('div', { class: 'chat-head', onclick: () => (official() ? go(`contacts/account/${conv().account?.id}`) : openInfo()) }, headAvatar, h('div', { class: 'chat-head-text' }, title, subtitle)),
+    muteButton,
+    pinButton,
     infoButton,
   );
 
@@ -1065,6 +1072,19 @@ export function mountChat(el, conversationId) {
       headAvatar.replaceChildren(
         c.kind === 'official' ? accountAvatar(36) : avatar(name, c.kind === 'group' ? c.id : c.peer?.id, { group: c.kind === 'group', size: 36, picture }),
       );
+    }
+    const key = JSON.stringify([c.muted, c.pinned]);
+    if (key !== togglesKey) {
+      togglesKey = key;
+      // a toggle: its name stays, its state is pressed or not, its tooltip says what a press does
+      const set = (button, on, label, tip, iconName) => {
+        button.setAttribute('aria-pressed', on ? 'true' : 'false');
+        button.setAttribute('aria-label', label);
+        button.title = tip;
+        button.replaceChildren(icon(iconName));
+      };
+      set(muteButton, c.muted, 'Mute', c.muted ? 'Muted: press to unmute' : 'Mute this chat', c.muted ? 'mute' : 'bell');
+      set(pinButton, c.pinned, 'Pin to top', c.pinned ? 'Pinned: press to unpin' : 'Pin this chat to the top', 'pin');
     }
     const flags = [c.muted ? 'Muted' : null, c.pinned ? 'Pinned' : null].filter(Boolean);
     const kinds = { subscription: 'Subscription account', service: 'Service account' };

@@ -42,13 +42,30 @@ function previewNode(conv) {
   return h('span', { class: 'chat-preview', dir: 'auto' }, flag, sender ? [h('bdi', null, sender), ': '] : null, text);
 }
 
-/** One conversation in a list: avatar and unread badge, name, time, last message, pin and mute. */
-function chatItem(conv, selected, href) {
+/** One conversation in a list: avatar and unread badge, name, time, last message, pin and mute;
+ * with `menu(conv, at)`, a "…" shown on hover opens its menu (pin, mute, mark as read). */
+function chatItem(conv, selected, href, menu = null) {
   const title = conversationTitle(conv);
   const unread = conv.unread;
+  // out of the Tab order: the keyboard has Shift+F10 on the item
+  const more = menu
+    ? h(
+        'button',
+        {
+          class: 'icon-btn small chat-more',
+          type: 'button',
+          tabindex: '-1',
+          'aria-label': `${title} options`,
+          title: 'Pin, mute or mark as read',
+          'aria-haspopup': 'menu',
+          onclick: (event) => menu(conv, event.currentTarget),
+        },
+        icon('more', { size: 18 }),
+      )
+    : null;
   return h(
     'li',
-    null,
+    { class: 'chat-entry' },
     h(
       'a',
       {
@@ -81,6 +98,7 @@ function chatItem(conv, selected, href) {
         ),
       ),
     ),
+    more,
   );
 }
 
@@ -226,6 +244,39 @@ function mountChatList(el, route) {
     const conv = state.conversations.get(Number(item.dataset.id));
     if (conv) itemMenu(conv, { x: event.clientX, y: event.clientY });
   });
+  // a long press on a touch screen opens the menu too (and then does not open the chat)
+  let press = null;
+  let pressed = false;
+  const endPress = () => {
+    if (press) clearTimeout(press.timer);
+    press = null;
+  };
+  list.addEventListener('pointerdown', (event) => {
+    const item = event.target.closest('a.chat-item');
+    pressed = false;
+    if (event.pointerType !== 'touch' || !item) return;
+    endPress();
+    const { clientX: x, clientY: y } = event;
+    press = {
+      x, y,
+      timer: setTimeout(() => {
+        press = null;
+        const conv = state.conversations.get(Number(item.dataset.id));
+        if (!conv) return;
+        pressed = true;
+        itemMenu(conv, { x, y });
+      }, 550),
+    };
+  });
+  list.addEventListener('pointermove', (event) => {
+    if (press && Math.hypot(event.clientX - press.x, event.clientY - press.y) > 10) endPress();
+  });
+  for (const type of ['pointerup', 'pointercancel']) list.addEventListener(type, endPress);
+  list.addEventListener('click', (event) => {
+    if (!pressed) return;
+    pressed = false;
+    event.preventDefault();
+  }, true);
   list.addEventListener('keydown', (event) => {
     const item = event.target.closest('a.chat-item');
     if (!item || !(event.key === 'ContextMenu' || (event.key === 'F10' && event.shiftKey))) return;
@@ -260,7 +311,7 @@ function mountChatList(el, route) {
       items,
       (item) => item.key,
       (item) => (item.conv ? itemSignature(item.conv, selected) : item.sig),
-      (item) => (item.conv ? chatItem(item.conv, selected, item.conv.kind === 'official' ? `#/chats/${SUBSCRIPTIONS}/${item.conv.id}` : `#/chats/${item.conv.id}`) : item.node()),
+      (item) => (item.conv ? chatItem(item.conv, selected, item.conv.kind === 'official' ? `#/chats/${SUBSCRIPTIONS}/${item.conv.id}` : `#/chats/${item.conv.id}`, itemMenu) : item.node()),
     );
     chatsHeading.hidden = !filter;
     if (items.length) empty.replaceChildren();
