@@ -313,6 +313,7 @@ def story(server: Server, rec: Recorder, bot_url: str) -> None:
         last = ada.ok("POST", f"/conversations/{chat}/messages", json={"id": "b4c6e8f0-photo", "media_id": photo})
     grace.ok("GET", f"/conversations/{chat}/messages", params={"limit": 3})
     grace.ok("POST", f"/conversations/{chat}/read", json={"seq": last["message"]["seq"]})
+    grace.ok("POST", f"/conversations/{chat}/messages/{asked_at}/hide")  # deleted for grace only
     grace.ok("PATCH", f"/conversations/{chat}/prefs", json={"pinned": True})
     group = ada.ok("POST", "/conversations/groups", json={"name": "Sailing club", "user_ids": [grace.id]})["id"]
     ada.ok("PATCH", f"/conversations/{group}", json={"owner_only_adds": True})

@@ -104,6 +104,8 @@ FIELDS: dict[type, dict[str, str]] = {
         "avatar": f"A group's picture, {MEDIA_ID}",
         "account": "The official account of an `official` conversation",
         "mentioned": "Whether a message after your read position names you (@): until you have read it",
+        "last_sender": "In a group, the sender of `last_message` when it is someone else (perhaps not your friend): "
+        "whom a chat list names; null otherwise",
     },
     Message: {
         "id": "The message's id, unique on the server",
