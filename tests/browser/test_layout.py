@@ -49,14 +49,19 @@ def _scene(api: Api) -> tuple[Account, dict[str, Account]]:
     return alice, people
 
 
-@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+@pytest.mark.parametrize(
+    ("size", "viewport", "scheme"),
+    [("desktop", DESKTOP, "light"), ("phone", PHONE, "light"), ("desktop", DESKTOP, "dark"), ("phone", PHONE, "dark")],
+)
 def test_chat_list_and_open_chat_screenshots(
-    new_app: Callable[..., App], api: Api, size: str, viewport: dict[str, int]
+    new_app: Callable[..., App], api: Api, size: str, viewport: dict[str, int], scheme: str
 ) -> None:
     alice, _ = _scene(api)
-    app = new_app(f"alice-{size}", viewport=viewport, is_mobile=size == "phone", has_touch=size == "phone")
+    phone = size == "phone"
+    app = new_app(f"alice-{size}", viewport=viewport, is_mobile=phone, has_touch=phone, color_scheme=scheme)
     app.signed_in_as(alice)
     page = app.page
+    shot = size if scheme == "light" else f"{size}-dark"
 
     items = page.locator("a.chat-item .chat-name")
     expect(items).to_have_text(["Eve Laurent", "Carol Díaz", "Weekend hike", "Bob Martin", "Dan Okafor"])
@@ -65,7 +70,7 @@ def test_chat_list_and_open_chat_screenshots(
     expect(app.chat_item("Dan Okafor").locator(".dot")).to_be_visible()  # muted: a dot, not a count
     expect(app.tab_badge("chats")).to_have_text("4")
     page.mouse.move(0, viewport["height"] - 1)
-    app.screenshot(f"{size}-chat-list")
+    app.screenshot(f"{shot}-chat-list")
 
     app.open_chat("Weekend hike")
     expect(app.message("See you there!\nI'll bring the map")).to_be_visible()
@@ -77,7 +82,7 @@ def test_chat_list_and_open_chat_screenshots(
     else:
         expect(page.locator(".list-pane")).to_be_visible()
     page.mouse.move(0, viewport["height"] - 1)
-    app.screenshot(f"{size}-chat")
+    app.screenshot(f"{shot}-chat")
 
     if size == "phone":
         page.get_by_role("link", name="Back to chats").click()
@@ -324,6 +329,7 @@ def test_pin_mute_and_mark_as_read_are_in_sight(new_app: Callable[..., App], api
     app.chat_item("Carol Díaz").hover()
     expect(carol_more).to_be_visible()
     expect(carol_more).to_have_attribute("title", "Pin, mute or mark as read")
+    app.screenshot("desktop-chat-list-hover")
     carol_more.click()
     expect(menu.get_by_role("menuitem")).to_have_text(["Pin to top", "Mute", "Mark as read"])
     menu.get_by_role("menuitem", name="Mark as read").click()
