@@ -123,7 +123,8 @@ def test_pictures_can_be_pasted_and_files_dropped_on_the_chat(new_app: Callable[
     png = base64.b64encode(picture(300, 500, "PNG", hue=(150, 60, 90))).decode()
     question = a.message("Did you take pictures at the harbour?")
     question.hover()
-    question.get_by_role("button", name="Reply").click()
+    question.get_by_role("button", name="Message actions").click()
+    a.page.get_by_role("menuitem", name="Reply").click()
     expect(a.page.locator(".reply-bar")).to_contain_text("Replying to Bob Martin")
     a.page.evaluate(
         """png => {
@@ -233,7 +234,8 @@ def test_a_voice_note_recorded_by_holding_the_button_is_played_by_a_friend(
     # Bob answers the voice note; the quote names what it was
     voice_row = b.page.locator(".msg.theirs", has=b.page.locator(".msg-voice"))
     voice_row.hover()
-    voice_row.get_by_role("button", name="Reply").click()
+    voice_row.get_by_role("button", name="Message actions").click()
+    b.page.get_by_role("menuitem", name="Reply").click()
     expect(b.page.locator(".reply-bar")).to_contain_text(re.compile(r"\[Voice\] 0:0[1-3]"))
     b.send("Ha, I heard the gulls")
     expect(a.message("Ha, I heard the gulls").locator(".quote-text")).to_have_text("[Voice]")
