@@ -175,3 +175,23 @@ def test_the_offline_banner_covers_neither_the_search_box_nor_the_chat(
         app.context.set_offline(False)
     expect(banner).to_have_attribute("data-state", "online")
     expect(banner).to_be_hidden()  # "Back online", then it goes
+
+
+def test_a_chat_opened_offline_waits_for_the_connection_instead_of_asking_again_and_again(
+    new_app: Callable[..., App], api: Api
+) -> None:
+    alice, bob = api.register("alice", "Alice Chen"), api.register("bob", "Bob Martin")
+    api.befriend(alice, bob)
+    api.say(bob, api.direct(alice, bob), "Read me when you are back")
+    app = new_app("alice").signed_in_as(alice)
+    asked: list[str] = []
+    app.page.on("request", lambda r: "/messages" in r.url and asked.append(r.url))
+    with app.watch.expect_problems(r"ERR_INTERNET_DISCONNECTED", r"Failed to load resource"):
+        app.context.set_offline(True)
+        expect(app.page.locator("#conn")).to_have_attribute("data-state", "offline")
+        app.open_chat("Bob Martin")  # its messages were never loaded
+        app.page.wait_for_timeout(2000)
+        assert len(asked) <= 2, asked  # tried, then waits
+        expect(app.page.locator(".toast.error")).to_have_count(0)  # the strip says it all
+        app.context.set_offline(False)
+    expect(app.message("Read me when you are back")).to_be_visible()

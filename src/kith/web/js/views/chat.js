@@ -74,6 +74,8 @@ export function mountChat(el, conversationId) {
   let unreadFrom;
   let unreadCount = 0;
   let unreadSeen = false; // the divider has been in view (or jumped to): no button for it any more
+  let loadFailedAt = 0; // when reading the newest messages last failed
+  let loadFailedOnline = false; // and whether we were connected then (if not, coming back retries at once)
 
   // ---- header ----
   const title = h('h2', { class: 'chat-title', dir: 'auto' });
@@ -1194,9 +1196,20 @@ export function mountChat(el, conversationId) {
     }
     renderHeader();
     renderComposerState();
-    if (!chat().loaded && !chat().loading) {
-      // (a chat opened at a message reads the history around it instead: jumpTo)
-      if (!jumps.has(id)) loadLatest(id).catch((error) => toast(humanError(error), { kind: 'error' }));
+    // the newest page, once; after a failure (offline, say) again only once connected, and not in a loop
+    // (a chat opened at a message reads the history around it instead: jumpTo)
+    const mayLoad = !loadFailedAt || (state.connection === 'online' && (!loadFailedOnline || Date.now() - loadFailedAt > 3000));
+    if (!chat().loaded && !chat().loading && mayLoad) {
+      if (!jumps.has(id)) {
+        loadLatest(id).then(
+          () => { loadFailedAt = 0; },
+          (error) => {
+            loadFailedAt = Date.now();
+            loadFailedOnline = state.connection === 'online';
+            if (loadFailedOnline) toast(humanError(error), { kind: 'error' }); // offline, the strip says so already
+          },
+        );
+      }
       if (c.kind === 'group') ensureMembers(id);
     }
     if (c.kind === 'official' && !accountFresh && c.account) {
