@@ -75,7 +75,7 @@ export function mentionPicker(input, container, members) {
             },
           },
           avatar(nameOf(m.user.id), m.user.id, { size: 28, picture: state.users.get(m.user.id)?.avatar ?? m.user.avatar }),
-          h('span', { class: 'mention-name' }, nameOf(m.user.id)),
+          h('span', { class: 'mention-name', dir: 'auto' }, nameOf(m.user.id)),
           h('span', { class: 'mention-handle' }, `@${m.user.handle}`),
         ),
       ),

@@ -55,11 +55,11 @@ export function messageSearch(avatarOf) {
         h(
           'span',
           { class: 'chat-main' },
-          h('span', { class: 'chat-top' }, h('span', { class: 'chat-name' }, title), h('time', { class: 'chat-time' }, listTime(m.created_at))),
+          h('span', { class: 'chat-top' }, h('span', { class: 'chat-name', dir: 'auto' }, title), h('time', { class: 'chat-time' }, listTime(m.created_at))),
           h(
             'span',
             { class: 'chat-bottom' },
-            h('span', { class: 'chat-preview found-text', dir: 'auto' }, who ? `${who}: ` : null, highlighted(m.text, query, { context: 30 })),
+            h('span', { class: 'chat-preview found-text', dir: 'auto' }, who ? [h('bdi', null, who), ': '] : null, h('span', { class: 'msg-words' }, highlighted(m.text, query, { context: 30 }))),
           ),
         ),
       ),
