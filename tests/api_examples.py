@@ -244,6 +244,7 @@ def story(server: Server, rec: Recorder, bot_url: str) -> None:
         return Person(server, rec, response.json()["token"], response.json())
 
     # accounts
+    assert anon.get("/api/v1/server").json()["first_account"] is True
     ada = sign_up("ada", "Ada", device_name="Ada's laptop", device_key=DEVICE_KEY)
     taken = anon.post("/api/v1/accounts", json={"handle": "ada", "display_name": "Ada", "password": PASSWORD})
     assert taken.status_code == 409, taken.text

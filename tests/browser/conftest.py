@@ -42,6 +42,9 @@ def kith(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # official accounts' webhooks are bots on 127.0.0.1 here (tests/browser/test_official_accounts.py)
     env = {"KITH_PLATFORM_ALLOW_PRIVATE_WEBHOOKS": "true"}
     srv = Server(tmp_path_factory.mktemp("web") / "data", env).start()
+    # never empty, so every sign-in screen opens the same way (an empty server opens on sign-up:
+    # tests/browser/test_first_screen.py)
+    Api(srv.url).register("first", "First")
     yield srv
     srv.stop()
 

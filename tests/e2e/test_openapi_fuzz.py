@@ -183,8 +183,19 @@ def test_the_fuzz_covers_every_operation_of_the_document(fuzz: Fuzz) -> None:
     assert documented == set(OPERATIONS)
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
-@pytest.mark.parametrize("operation", OPERATIONS, ids=[f"{m} {p.removeprefix('/api/v1')}" for m, p in OPERATIONS])
+# operations with no parameter, body or credentials: there is no wrong request to make of them
+NOTHING_TO_GET_WRONG = {("GET", "/api/v1/server")}
+CASES = [
+    (operation, mode)
+    for operation in OPERATIONS
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    if mode is GenerationMode.POSITIVE or operation not in NOTHING_TO_GET_WRONG
+]
+
+
+@pytest.mark.parametrize(
+    ("operation", "mode"), CASES, ids=[f"{m} {p.removeprefix('/api/v1')}-{mode}" for (m, p), mode in CASES]
+)
 def test_generated_requests_get_documented_answers(
     fuzz: Fuzz, operation: tuple[str, str], mode: GenerationMode
 ) -> None:

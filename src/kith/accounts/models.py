@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
 
 from kith.errors import Invalid
 from kith.events.types import EventType
@@ -61,6 +63,15 @@ class Caller(msgspec.Struct, frozen=True):
 
     user_id: int
     device_id: int
+
+
+class ServerInfo(msgspec.Struct):
+    """What the sign-in screen needs to know before anyone is signed in."""
+
+    registration_open: Annotated[bool, Meta(description="Whether anyone may sign up here")]
+    first_account: Annotated[
+        bool, Meta(description="True while the server has no account yet: the next sign-up is its first")
+    ]
 
 
 class Session(msgspec.Struct):

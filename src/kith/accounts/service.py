@@ -18,6 +18,7 @@ from kith.accounts.models import (
     SIGN_IN_KEY,
     Caller,
     Device,
+    ServerInfo,
     Session,
     User,
     check_handle,
@@ -99,11 +100,18 @@ class AccountService:
         self.passwords = passwords
         self.clock = clock
         self.registration_open = registration_open
+        self._has_users = False
         self.limits = limits
         failures = sign_in_failures or Rate(2**31, 1)  # off: never paused
         self.failed_sign_ins = FailedAttempts(clock, failures.count, failures.seconds)
 
     # -- sign up, sign in --------------------------------------------------------------------
+
+    async def server_info(self) -> ServerInfo:
+        """Asked by every sign-in screen, so the answer "not empty" (which never changes back) is kept."""
+        if not self._has_users:
+            self._has_users = await self.db.read(store.any_user)
+        return ServerInfo(self.registration_open, not self._has_users)
 
     async def register(
         self,

@@ -22,6 +22,10 @@ def insert_user(tx: Tx, handle: str, display_name: str, password_hash: str, now:
     return user_id  # type: ignore[no-any-return]
 
 
+def any_user(tx: Tx) -> bool:
+    return tx.one("SELECT 1 FROM users LIMIT 1") is not None
+
+
 def user(tx: Tx, user_id: int) -> Row | None:
     return tx.one(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ? AND disabled = 0", (user_id,))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kith.accounts.models import Session, User
+from kith.accounts.models import ServerInfo, Session, User
 from kith.chats.models import Ack, Conversation, GroupCard, Message
 from kith.contacts.models import Friend, InviteCard, Relationship
 from kith.http.api import accounts, chats, contacts, invites, media, moments, platform, push, sync
@@ -24,6 +24,9 @@ P = M + "/posts/{post_id:int}"
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     # accounts
+    Endpoint("GET", V1 + "/server", accounts.server,
+             "What a sign-in screen shows: whether sign-up is open, and whether this is the first account",
+             "accounts", response=ServerInfo, auth=False),
     Endpoint("POST", V1 + "/accounts", accounts.register, "Sign up (and sign in this device)", "accounts",
              body=accounts.RegisterIn, response=Session, status=201, auth=False, errors=(400, 403, 409, 429)),
     Endpoint("POST", V1 + "/sessions", accounts.sign_in, "Sign in: a bearer token for a new device", "accounts",

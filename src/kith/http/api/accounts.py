@@ -8,7 +8,7 @@ import msgspec
 from msgspec import Meta
 from starlette.responses import Response, StreamingResponse
 
-from kith.accounts.models import Device, Session, User
+from kith.accounts.models import Device, ServerInfo, Session, User
 from kith.http.api.fields import AnyPassword, DeviceKey, DeviceName, DisplayName, Handle, Password, Status, at_least_one
 from kith.http.endpoint import Call
 
@@ -57,6 +57,10 @@ class DevicesOut(msgspec.Struct):
     devices: Annotated[
         list[Device], Meta(description="Your signed-in devices, oldest first (the one asking: `current`)")
     ]
+
+
+async def server(call: Call) -> ServerInfo:
+    return await call.services.accounts.server_info()
 
 
 async def register(call: Call) -> Session:

@@ -3,12 +3,20 @@
 import { h, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { busy, field } from '../ui/widgets.js';
-import { deviceKey, humanError, post } from '../api.js';
+import { deviceKey, get, humanError, post } from '../api.js';
 import { deviceName } from '../session.js';
 
-/** Show the sign-in screen; onSession(session) is called with {token, user, device}. */
+/** Show the sign-in screen; onSession(session) is called with {token, user, device}. A server with no
+ * account yet opens on sign-up; one whose sign-up is closed offers only sign-in. */
 export function mountAuth(root, { onSession, notice = '', mode: initialMode = 'sign-in' }) {
   let mode = initialMode;
+  let server = { registration_open: true, first_account: false };
+  get('/server').then((info) => {
+    server = info;
+    if (info.first_account && info.registration_open) mode = 'sign-up';
+    else if (!info.registration_open) mode = 'sign-in';
+    if (root.contains(card) && (info.first_account || !info.registration_open)) render();
+  }, () => {});
   root.className = 'auth-screen';
   root.removeAttribute('aria-busy');
   const card = h('div', { class: 'auth-card' });
@@ -71,7 +79,10 @@ export function mountAuth(root, { onSession, notice = '', mode: initialMode = 's
         }
       }
     });
-    const switcher = h(
+    const welcome = signUp && server.first_account
+      ? h('p', { class: 'auth-welcome' }, 'This server is new: create its first account, then invite the people you know.')
+      : null;
+    const switcher = !server.registration_open ? h('p', { class: 'auth-switch' }, 'Sign-up is closed on this server: ask its admin for an account.') : h(
       'p',
       { class: 'auth-switch' },
       signUp ? 'Already have an account? ' : 'New to kith? ',
@@ -84,7 +95,7 @@ export function mountAuth(root, { onSession, notice = '', mode: initialMode = 's
         },
       }, signUp ? 'Sign in' : 'Create an account'),
     );
-    replace(card, h('h1', null, signUp ? 'Create your account' : 'Sign in'), form, switcher);
+    replace(card, h('h1', null, signUp ? 'Create your account' : 'Sign in'), welcome, form, switcher);
     handle.input.focus();
   }
   render();
