@@ -289,3 +289,16 @@ async def test_an_empty_status_clears_it(kit: Kit) -> None:
     await kit.accounts.update_profile(alice, status="busy")
     user = await kit.accounts.update_profile(alice, status="")
     assert user.status == ""
+
+
+# -- what a sign-in screen is told -----------------------------------------------------------
+
+
+async def test_the_server_says_whether_its_next_account_is_its_first(kit: Kit) -> None:
+    info = await kit.accounts.server_info()
+    assert (info.registration_open, info.first_account) == (True, True)
+    await register(kit, "founder")
+    assert (await kit.accounts.server_info()).first_account is False
+    kit.accounts.registration_open = False
+    info = await kit.accounts.server_info()
+    assert (info.registration_open, info.first_account) == (False, False)
