@@ -7,7 +7,8 @@ each incoming frame `{"to": <user>, "text": ..., "id": <client id>}` from a user
 takes everything queued and writes it in one transaction (WAL, `synchronous=FULL`): the message row
 and one event row per recipient (the sender's and the receiver's log, each with its own per-user
 `seq`). Only after the commit does it ack the sender and push the event to the receiver's socket.
-There is no routing, authorization, validation, bus or schema beyond that.
+There is no routing, authorization, validation, bus or schema beyond that. WebSocket compression
+is off on both sides, as in `kith serve`.
 
 Why it exists: it is the ceiling for a Python server here. kith's W1 (`kith bench --only W1`) has
 the same shape: pairs of friends, every receiver connected, each sender closed-loop with a few
@@ -156,7 +157,7 @@ async def _send(ws: ServerConnection, text: str) -> None:
 
 async def run_server(db_path: str) -> None:
     relay = Relay(db_path)
-    async with serve(relay.handle, "127.0.0.1", 0, max_queue=None) as server:
+    async with serve(relay.handle, "127.0.0.1", 0, max_queue=None, compression=None) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"port {port}", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until stdin closes
@@ -174,13 +175,14 @@ class Part:
     ack_latencies: list[float] = field(default_factory=list)
     delivered: int = 0
     errors: int = 0
+    cpu: float = 0.0  # this process's CPU time during the load, seconds
 
 
 async def _pair(url: str, i: int, start: float, deadline: float, cap: int, window: int, part: Part) -> None:
     sender, receiver = f"a{i}", f"b{i}"
     async with (
-        connect(f"{url}/?user={receiver}", max_queue=None) as rx,
-        connect(f"{url}/?user={sender}", max_queue=None) as tx,
+        connect(f"{url}/?user={receiver}", max_queue=None, compression=None) as rx,
+        connect(f"{url}/?user={sender}", max_queue=None, compression=None) as tx,
     ):
         sent_at: dict[int, float] = {}
 
@@ -219,7 +221,9 @@ async def _pair(url: str, i: int, start: float, deadline: float, cap: int, windo
 
 async def _load(url: str, pairs: range, start: float, seconds: float, cap: int, window: int) -> Part:
     part = Part()
+    cpu = _cpu()
     await asyncio.gather(*(_pair(url, i, start, start + seconds, cap, window, part) for i in pairs))
+    part.cpu = _cpu() - cpu
     return part
 
 
@@ -228,7 +232,7 @@ def _load_process(args: tuple[str, range, float, float, int, int]) -> Part:
 
 
 async def _control_cpu(url: str) -> float:
-    async with connect(f"{url}/?user=control") as ws:
+    async with connect(f"{url}/?user=control", compression=None) as ws:
         await ws.send(json.dumps({"cpu": True}))
         return float(json.loads(await ws.recv())["cpu"])
 
@@ -262,11 +266,14 @@ def run_once(pairs: int, seconds: float, max_messages: int, window: int, procs: 
     latencies = sorted(x for p in parts for x in p.ack_latencies)
     first = min(p.first_send for p in parts)
     n = len(acks)
+    wall = acks[-1] - first if n else 0.0
     return {
-        "msgs_per_s": n / (acks[-1] - first) if n else 0.0,
+        "msgs_per_s": n / wall if wall else 0.0,
         "p50_ms": 1000 * latencies[n // 2] if n else 0.0,
         "p99_ms": 1000 * latencies[min(n - 1, int(n * 0.99))] if n else 0.0,
         "cpu_us_per_msg": 1e6 * cpu / n if n else 0.0,
+        "server_pct": 100 * cpu / wall if wall else 0.0,
+        "loadgen_pct": 100 * sum(p.cpu for p in parts) / wall if wall else 0.0,
         "acked": n,
         "delivered": sum(p.delivered for p in parts),
         "errors": sum(p.errors for p in parts),
@@ -299,7 +306,8 @@ def main() -> None:
         results.append(r)
         print(
             f"run {run}: {_line(r)} ({r['acked']:,.0f} acked, {r['delivered']:,.0f} delivered, "
-            f"{r['errors']:.0f} unacked)",
+            f"{r['errors']:.0f} unacked; server {r['server_pct']:.0f} %, load generator "
+            f"{r['loadgen_pct']:.0f} % of a core)",
             flush=True,
         )
     if len(results) > 1:
