@@ -68,14 +68,16 @@ def api(kith: Server) -> Api:
 
 @pytest.fixture
 def new_app(browser: Browser, kith: Server) -> Iterator[Callable[..., App]]:
-    """new_app(name, viewport=DESKTOP) -> App: a fresh browser context (its own storage) and page."""
+    """new_app(name, viewport=DESKTOP, server=kith) -> App: a fresh browser context (its own storage) and page."""
     apps: list[App] = []
 
-    def make(name: str = "user", viewport: dict[str, int] | None = None, **options: object) -> App:
+    def make(
+        name: str = "user", viewport: dict[str, int] | None = None, server: Server | None = None, **options: object
+    ) -> App:
         context = browser.new_context(viewport=viewport or DESKTOP, **options)
         page = context.new_page()
         page.set_default_timeout(10_000)
-        app = App(context, page, Watch(page, name), kith.url)
+        app = App(context, page, Watch(page, name), (server or kith).url)
         apps.append(app)
         return app
 
