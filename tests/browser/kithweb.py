@@ -20,6 +20,10 @@ PASSWORD = "plum kettle ferry 41"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 _ids = itertools.count(1)
+# Latin words a Chinese screen may show: the name, formats and units, the developer platform's terms
+LATIN_WORDS = (
+    r"\b(kith|JSON|zip|QR|URL|ID|AppID|AppSecret|Token|EncodingAESKey|HTTPS?|GIF|PNG|JPEG|WebP|MP4|B|KB|MB|GB)\b"
+)
 
 
 def unique(prefix: str) -> str:
@@ -210,6 +214,44 @@ class App:
 
     def bubbles(self) -> list[str]:
         return self.page.locator(".msg .msg-text").all_inner_texts()
+
+    # -- languages ----------------------------------------------------------------------------
+
+    def untranslated(self, *allow: str, within: str = "body") -> list[str]:
+        """The Latin-lettered strings this screen shows, for checking a Chinese one: visible text
+        and labels (aria-label, title, placeholder, alt), leaving out what people wrote (user text is
+        ``dir="auto"``), anything marked as another language (``lang``), LATIN_WORDS and ``allow``
+        (regexes: the test's own handles, say). ``within``: a selector, to check part of the page."""
+        return self.page.evaluate(
+            """([allow, within]) => {
+              const root = document.querySelector(within);
+              const strip = new RegExp(allow.join('|'), 'g');
+              const found = new Set();
+              const own = document.documentElement.lang;
+              const exempt = (el) =>
+                el.closest('[dir=auto], script, style, noscript') || el.closest('[lang]').lang !== own;
+              const visible = (el) => el.checkVisibility({ visibilityProperty: true, opacityProperty: false });
+              const check = (text, el) => {
+                const left = text.replace(strip, '');
+                const where = `<${el.tagName.toLowerCase()} class="${el.className?.baseVal ?? el.className}">`;
+                if (/[A-Za-z]/.test(left)) found.add(`${text.trim()}  ${where}`);
+              };
+              const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+              for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const el = node.parentElement;
+                if (el && node.data.trim() && !exempt(el) && visible(el)) check(node.data, el);
+              }
+              for (const el of root.querySelectorAll('[aria-label], [title], [placeholder], [alt]')) {
+                if (exempt(el) || !visible(el)) continue;
+                for (const name of ['aria-label', 'title', 'placeholder', 'alt']) {
+                  const value = el.getAttribute(name);
+                  if (value) check(value, el);
+                }
+              }
+              return [...found].sort();
+            }""",
+            [[LATIN_WORDS, *allow], within],
+        )
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

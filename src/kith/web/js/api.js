@@ -1,5 +1,7 @@
 // The REST API: one fetch wrapper, one error type, and human words for every error code.
 
+import { locale, t, tn } from './i18n.js';
+
 export class ApiError extends Error {
   constructor(status, code, message, fields = {}) {
     super(message);
@@ -277,98 +279,103 @@ export async function deleteAccount(password) {
 // What people see. Codes come from the server ({"error": {"code", "message"}}); anything not
 // listed falls back to the server's own message, which is written for people too.
 const FRIENDLY = {
-  network: "Can't reach the server. Check your connection and try again.",
-  offline: "You're offline.",
-  timeout: 'The server did not answer in time.',
-  wrong_credentials: 'Wrong handle or password.',
-  handle_taken: 'That handle is taken. Try another one.',
-  registration_closed: 'Sign-up is closed on this server. Ask its admin for an account.',
-  session_ended: 'You were signed out. Please sign in again.',
-  unauthenticated: 'You were signed out. Please sign in again.',
-  wrong_password: 'The current password is wrong.',
-  rate_limited: 'Too many at once. Please try again in a minute.',
-  not_friends: 'You are not friends yet.',
-  blocked_by_you: 'You blocked this person. Unblock them first.',
-  already_friends: 'You are already friends.',
-  self_request: "That's you!",
-  no_such_handle: 'Nobody has that handle.',
-  friend_limit: 'Too many friends: one of you has reached the limit.',
-  request_closed: 'This request was already answered.',
-  recall_expired: 'Messages can only be recalled within 2 minutes.',
-  not_sender: 'You can only recall your own messages.',
-  recalled: 'That message was recalled.',
-  no_such_message: 'That message is no longer there.',
-  not_owner: 'Only the group owner can do that.',
-  not_a_group: 'Only a group can do that.',
-  not_a_member: 'They are not in this group.',
-  already_members: 'They are already in the group.',
-  group_full: 'The group is full.',
-  no_such_invite: 'This invite link does not work. It may have been changed, withdrawn or used up, or it has expired.',
-  no_such_link: 'That invite link is no longer there.',
-  too_many_links: 'This group has as many invite links as it can. Revoke one first.',
-  too_large: 'That is too long.',
-  client_id_conflict: 'This message clashed with another one. Delete it and send it again.',
-  not_following: 'Follow this account again to write to it.',
-  name_taken: 'An official account of that name exists already. Try another name.',
-  no_such_button: 'That menu button is no longer there.',
-  no_such_ticket: 'This QR code is not valid any more: ask its account for a new one.',
-  internal: 'Something went wrong on the server. Please try again.',
-  not_found: 'That is no longer there.',
+  network: t("Can't reach the server. Check your connection and try again."),
+  offline: t("You're offline."),
+  timeout: t('The server did not answer in time.'),
+  wrong_credentials: t('Wrong handle or password.'),
+  handle_taken: t('That handle is taken. Try another one.'),
+  registration_closed: t('Sign-up is closed on this server. Ask its admin for an account.'),
+  session_ended: t('You were signed out. Please sign in again.'),
+  unauthenticated: t('You were signed out. Please sign in again.'),
+  wrong_password: t('The current password is wrong.'),
+  rate_limited: t('Too many at once. Please try again in a minute.'),
+  not_friends: t('You are not friends yet.'),
+  blocked_by_you: t('You blocked this person. Unblock them first.'),
+  already_friends: t('You are already friends.'),
+  self_request: t("That's you!"),
+  no_such_handle: t('Nobody has that handle.'),
+  friend_limit: t('Too many friends: one of you has reached the limit.'),
+  request_closed: t('This request was already answered.'),
+  recall_expired: t('Messages can only be recalled within 2 minutes.'),
+  not_sender: t('You can only recall your own messages.'),
+  recalled: t('That message was recalled.'),
+  no_such_message: t('That message is no longer there.'),
+  not_owner: t('Only the group owner can do that.'),
+  not_a_group: t('Only a group can do that.'),
+  not_a_member: t('They are not in this group.'),
+  already_members: t('They are already in the group.'),
+  group_full: t('The group is full.'),
+  no_such_invite: t('This invite link does not work. It may have been changed, withdrawn or used up, or it has expired.'),
+  no_such_link: t('That invite link is no longer there.'),
+  too_many_links: t('This group has as many invite links as it can. Revoke one first.'),
+  too_large: t('That is too long.'),
+  client_id_conflict: t('This message clashed with another one. Delete it and send it again.'),
+  not_following: t('Follow this account again to write to it.'),
+  name_taken: t('An official account of that name exists already. Try another name.'),
+  no_such_button: t('That menu button is no longer there.'),
+  no_such_ticket: t('This QR code is not valid any more: ask its account for a new one.'),
+  internal: t('Something went wrong on the server. Please try again.'),
+  not_found: t('That is no longer there.'),
 };
 
 // The same codes where an upload was refused (too_large means the file, not the text).
 const UPLOAD_FRIENDLY = {
-  too_large: 'That file is too big to send.',
-  image_too_large: 'That picture is too big (too many pixels). Try a smaller one.',
-  quota_exceeded: 'Your storage on this server is full. Ask its admin for more room.',
-  not_an_image: 'That is not a picture kith can show (JPEG, PNG, WebP or GIF).',
-  invalid_image: 'That picture could not be read. It may be damaged.',
-  not_audio: 'That recording could not be read.',
-  invalid_audio: 'That recording could not be read.',
-  voice_too_long: 'A voice note can be at most a minute long.',
-  invalid_name: 'That file name cannot be used. Rename the file and try again.',
-  missing_body: 'That file is empty.',
-  aborted: 'The upload was cancelled.',
-  too_many_uploads: 'Too many uploads at once. Try again when the others are done.',
-  unknown_field: 'The upload was not understood by the server.',
+  too_large: t('That file is too big to send.'),
+  image_too_large: t('That picture is too big (too many pixels). Try a smaller one.'),
+  quota_exceeded: t('Your storage on this server is full. Ask its admin for more room.'),
+  not_an_image: t('That is not a picture kith can show (JPEG, PNG, WebP or GIF).'),
+  invalid_image: t('That picture could not be read. It may be damaged.'),
+  not_audio: t('That recording could not be read.'),
+  invalid_audio: t('That recording could not be read.'),
+  voice_too_long: t('A voice note can be at most a minute long.'),
+  invalid_name: t('That file name cannot be used. Rename the file and try again.'),
+  missing_body: t('That file is empty.'),
+  aborted: t('The upload was cancelled.'),
+  too_many_uploads: t('Too many uploads at once. Try again when the others are done.'),
+  unknown_field: t('The upload was not understood by the server.'),
 };
 
 const FIELD_HINTS = {
-  handle: 'A handle is 3 to 32 characters: a–z, 0–9, _ and .',
-  password: 'A password must be at least 8 characters.',
-  new_password: 'The new password must be at least 8 characters.',
+  handle: t('A handle is 3 to 32 characters: a–z, 0–9, _ and .'),
+  password: t('A password must be at least 8 characters.'),
+  new_password: t('The new password must be at least 8 characters.'),
 };
 
 function waitWords(seconds) {
-  if (!(seconds > 0)) return 'a little while';
-  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
-  const minutes = Math.ceil(seconds / 60);
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  if (!(seconds > 0)) return t('a little while');
+  if (seconds < 90) return tn(seconds, '{n} second', '{n} seconds');
+  return tn(Math.ceil(seconds / 60), '{n} minute', '{n} minutes');
 }
 
 /** A sentence a person can act on, for any error thrown by api() or returned by the socket. */
 export function humanError(error) {
-  if (!error) return 'Something went wrong.';
+  if (!error) return t('Something went wrong.');
   if (error.code === 'weak_password') {
-    const advice = [error.fields?.warning, ...(error.fields?.suggestions || [])].filter(Boolean).join(' ');
-    return `That password is too easy to guess.${advice ? ` ${advice}` : ''}`;
+    // the server's advice is in English
+    const advice = locale === 'en' ? [error.fields?.warning, ...(error.fields?.suggestions || [])].filter(Boolean).join(' ') : '';
+    return [t('That password is too easy to guess.'), advice].filter(Boolean).join(' ');
   }
   if (error.code === 'handshake_failed') {
     // the server's words say what went wrong (no answer, a timeout, a wrong Token)
     const why = (error.message || '').replace(/^the webhook URL /, '').replace(/^the webhook /, '');
-    return `Your webhook did not pass the check${why ? `: it ${why}` : ''}.`.replace(/\.\.$/, '.');
+    if (!why) return t('Your webhook did not pass the check.');
+    return t('Your webhook did not pass the check: it {why}', { why: why.replace(/\.?$/, '.') });
   }
   if (error.code === 'webhook_url_refused') {
-    return `kith will not call that address${error.message ? `: ${error.message}` : ''}.`;
+    if (!error.message) return t('kith will not call that address.');
+    return t('kith will not call that address: {why}', { why: error.message.replace(/\.?$/, '.') });
   }
   if (error.upload && UPLOAD_FRIENDLY[error.code]) return UPLOAD_FRIENDLY[error.code];
-  if (error.upload && error.code === 'rate_limited') return `Too many uploads. Try again in ${waitWords(error.fields?.retry_after)}.`;
-  if (error.code === 'rate_limited') return `Too many tries. Try again in ${waitWords(error.fields?.retry_after)}.`;
+  if (error.upload && error.code === 'rate_limited') return t('Too many uploads. Try again in {wait}.', { wait: waitWords(error.fields?.retry_after) });
+  if (error.code === 'rate_limited') return t('Too many tries. Try again in {wait}.', { wait: waitWords(error.fields?.retry_after) });
   if (FRIENDLY[error.code]) return FRIENDLY[error.code];
   const field = error.fields?.field;
   if (error.code === 'invalid' && FIELD_HINTS[field] && /characters|must be/.test(error.message || '')) {
     return FIELD_HINTS[field];
   }
-  const message = (error.message || 'Something went wrong.').replace(/^invalid (body|query): /, '');
-  return message.charAt(0).toUpperCase() + message.slice(1) + (/[.!?]$/.test(message) ? '' : '.');
+  if (!error.message) return t('Something went wrong.');
+  // the server's own words, in English: in Chinese, after a sentence that says it failed
+  const message = error.message.replace(/^invalid (body|query): /, '');
+  const sentence = message.charAt(0).toUpperCase() + message.slice(1) + (/[.!?]$/.test(message) ? '' : '.');
+  return locale === 'en' ? sentence : t('That did not work: {reason}', { reason: sentence });
 }

@@ -1,11 +1,14 @@
-// Times and counts, in the browser's own language.
+// Times and counts, in the client's language (i18n.js): "14:05" and "Mar 3" or "3月3日".
 
-const time = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
-const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
-const longWeekday = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
-const shortDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
-const fullDate = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
-const fullDateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+import { intlLocale, t } from '../i18n.js';
+
+const time = new Intl.DateTimeFormat(intlLocale, { hour: 'numeric', minute: '2-digit' });
+const weekday = new Intl.DateTimeFormat(intlLocale, { weekday: 'short' });
+const longWeekday = new Intl.DateTimeFormat(intlLocale, { weekday: 'long', month: 'long', day: 'numeric' });
+const shortDate = new Intl.DateTimeFormat(intlLocale, { month: 'short', day: 'numeric' });
+const fullDate = new Intl.DateTimeFormat(intlLocale, { year: 'numeric', month: 'short', day: 'numeric' });
+const fullDateTime = new Intl.DateTimeFormat(intlLocale, { dateStyle: 'medium', timeStyle: 'short' });
+const ago = new Intl.RelativeTimeFormat(intlLocale, { numeric: 'always' });
 
 function startOfDay(ms) {
   const d = new Date(ms);
@@ -24,7 +27,7 @@ export function listTime(ms) {
   if (!ms) return '';
   const days = daysAgo(ms);
   if (days <= 0) return time.format(ms);
-  if (days === 1) return 'Yesterday';
+  if (days === 1) return t('Yesterday');
   if (days < 7) return weekday.format(ms);
   if (new Date(ms).getFullYear() === new Date().getFullYear()) return shortDate.format(ms);
   return fullDate.format(ms);
@@ -37,8 +40,8 @@ export function clockTime(ms) {
 /** For separators between days in a chat: "Today", "Yesterday", "Monday, March 3". */
 export function dayLabel(ms) {
   const days = daysAgo(ms);
-  if (days <= 0) return 'Today';
-  if (days === 1) return 'Yesterday';
+  if (days <= 0) return t('Today');
+  if (days === 1) return t('Yesterday');
   if (new Date(ms).getFullYear() === new Date().getFullYear()) return longWeekday.format(ms);
   return fullDate.format(ms);
 }
@@ -55,28 +58,22 @@ export function dateTime(ms) {
 /** "just now", "5 minutes ago", or a date: for "last seen" of devices. */
 export function relative(ms) {
   const diff = Date.now() - ms;
-  if (diff < 90 * 1000) return 'just now';
-  if (diff < 3600 * 1000) return `${Math.round(diff / 60000)} minutes ago`;
-  if (diff < DAY && daysAgo(ms) === 0) return `today at ${time.format(ms)}`;
-  if (daysAgo(ms) === 1) return `yesterday at ${time.format(ms)}`;
+  if (diff < 90 * 1000) return t('just now');
+  if (diff < 3600 * 1000) return ago.format(-Math.round(diff / 60000), 'minute');
+  if (diff < DAY && daysAgo(ms) === 0) return t('today at {time}', { time: time.format(ms) });
+  if (daysAgo(ms) === 1) return t('yesterday at {time}', { time: time.format(ms) });
   return fullDate.format(ms);
 }
 
 /** For Moments: "Just now", "5 minutes ago", "3 hours ago", "Yesterday", "4 days ago", or a date. */
 export function momentTime(ms) {
   const diff = Date.now() - ms;
-  if (diff < 60 * 1000) return 'Just now';
-  if (diff < 3600 * 1000) {
-    const minutes = Math.floor(diff / 60000);
-    return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
-  }
+  if (diff < 60 * 1000) return t('Just now');
+  if (diff < 3600 * 1000) return ago.format(-Math.floor(diff / 60000), 'minute');
   const days = daysAgo(ms);
-  if (diff < DAY && days === 0) {
-    const hours = Math.floor(diff / 3600000);
-    return `${hours} hour${hours === 1 ? '' : 's'} ago`;
-  }
-  if (days <= 1) return 'Yesterday';
-  if (days < 7) return `${days} days ago`;
+  if (diff < DAY && days === 0) return ago.format(-Math.floor(diff / 3600000), 'hour');
+  if (days <= 1) return t('Yesterday');
+  if (days < 7) return ago.format(-days, 'day');
   if (new Date(ms).getFullYear() === new Date().getFullYear()) return shortDate.format(ms);
   return fullDate.format(ms);
 }

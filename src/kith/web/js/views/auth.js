@@ -5,6 +5,7 @@ import { icon } from '../ui/icons.js';
 import { busy, field } from '../ui/widgets.js';
 import { deviceKey, get, humanError, post } from '../api.js';
 import { deviceName } from '../session.js';
+import { t } from '../i18n.js';
 
 /** Show the sign-in screen; onSession(session) is called with {token, user, device}. A server with no
  * account yet opens on sign-up; one whose sign-up is closed offers only sign-in. */
@@ -26,29 +27,29 @@ export function mountAuth(root, { onSession, notice = '', mode: initialMode = 's
       'main',
       { class: 'auth' },
       h('div', { class: 'auth-brand' }, h('span', { class: 'auth-logo' }, icon('logo', { size: 34 })), h('span', null, 'kith')),
-      h('p', { class: 'auth-tagline' }, 'Chat with the people you know.'),
+      h('p', { class: 'auth-tagline' }, t('Chat with the people you know.')),
       card,
     ),
   );
 
   function render() {
     const signUp = mode === 'sign-up';
-    const handle = field('Handle', { name: 'handle', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', required: true }, { hint: signUp ? '3 to 32 characters: a–z, 0–9, _ and . — friends add you by it.' : '' });
-    const name = signUp ? field('Your name', { name: 'display_name', autocomplete: 'name', required: true, maxlength: '64' }, { hint: 'How your friends will see you.' }) : null;
-    const password = field('Password', { name: 'password', type: 'password', autocomplete: signUp ? 'new-password' : 'current-password', required: true }, { hint: signUp ? 'At least 8 characters.' : '' });
+    const handle = field(t('Handle'), { name: 'handle', autocomplete: 'username', autocapitalize: 'none', spellcheck: 'false', required: true }, { hint: signUp ? t('3 to 32 characters: a–z, 0–9, _ and . — friends add you by it.') : '' });
+    const name = signUp ? field(t('Your name'), { name: 'display_name', autocomplete: 'name', required: true, maxlength: '64' }, { hint: t('How your friends will see you.') }) : null;
+    const password = field(t('Password'), { name: 'password', type: 'password', autocomplete: signUp ? 'new-password' : 'current-password', required: true }, { hint: signUp ? t('At least 8 characters.') : '' });
     const error = h('div', { class: 'form-error', role: 'alert' }, notice);
     notice = '';
-    const submit = h('button', { class: 'btn primary wide', type: 'submit' }, signUp ? 'Create account' : 'Sign in');
+    const submit = h('button', { class: 'btn primary wide', type: 'submit' }, signUp ? t('Create account') : t('Sign in'));
     const form = h('form', { class: 'stack', novalidate: true }, handle, name, password, error, submit);
     const check = (values) => {
-      if (!values.handle) return [handle, 'Type your handle.'];
+      if (!values.handle) return [handle, t('Type your handle.')];
       if (signUp) {
         values.display_name = name.input.value.trim();
-        if (!/^[a-z0-9_.]{3,32}$/.test(values.handle)) return [handle, 'A handle is 3 to 32 characters: a–z, 0–9, _ and .'];
-        if (!values.display_name) return [name, 'Tell your friends your name.'];
-        if (values.password.length < 8) return [password, 'A password must be at least 8 characters.'];
+        if (!/^[a-z0-9_.]{3,32}$/.test(values.handle)) return [handle, t('A handle is 3 to 32 characters: a–z, 0–9, _ and .')];
+        if (!values.display_name) return [name, t('Tell your friends your name.')];
+        if (values.password.length < 8) return [password, t('A password must be at least 8 characters.')];
       } else if (!values.password) {
-        return [password, 'Type your password.'];
+        return [password, t('Type your password.')];
       }
       return null;
     };
@@ -66,7 +67,7 @@ export function mountAuth(root, { onSession, notice = '', mode: initialMode = 's
       const key = deviceKey();
       if (key) values.device_key = key;
       try {
-        const session = await busy(submit, signUp ? 'Creating account…' : 'Signing in…', () => post(signUp ? '/accounts' : '/sessions', values));
+        const session = await busy(submit, signUp ? t('Creating account…') : t('Signing in…'), () => post(signUp ? '/accounts' : '/sessions', values));
         onSession(session);
       } catch (e) {
         const target = { handle, display_name: name, password }[e.fields?.field];
@@ -80,12 +81,13 @@ export function mountAuth(root, { onSession, notice = '', mode: initialMode = 's
       }
     });
     const welcome = signUp && server.first_account
-      ? h('p', { class: 'auth-welcome' }, 'This server is new: create its first account, then invite the people you know.')
+      ? h('p', { class: 'auth-welcome' }, t('This server is new: create its first account, then invite the people you know.'))
       : null;
-    const switcher = !server.registration_open ? h('p', { class: 'auth-switch' }, 'Sign-up is closed on this server: ask its admin for an account.') : h(
+    const switcher = !server.registration_open ? h('p', { class: 'auth-switch' }, t('Sign-up is closed on this server: ask its admin for an account.')) : h(
       'p',
       { class: 'auth-switch' },
-      signUp ? 'Already have an account? ' : 'New to kith? ',
+      signUp ? t('Already have an account?') : t('New to kith?'),
+      ' ',
       h('button', {
         class: 'link-btn',
         type: 'button',
@@ -93,9 +95,9 @@ export function mountAuth(root, { onSession, notice = '', mode: initialMode = 's
           mode = signUp ? 'sign-in' : 'sign-up';
           render();
         },
-      }, signUp ? 'Sign in' : 'Create an account'),
+      }, signUp ? t('Sign in') : t('Create an account')),
     );
-    replace(card, h('h1', null, signUp ? 'Create your account' : 'Sign in'), welcome, form, switcher);
+    replace(card, h('h1', null, signUp ? t('Create your account') : t('Sign in')), welcome, form, switcher);
     handle.input.focus();
   }
   render();
