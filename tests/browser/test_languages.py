@@ -1,5 +1,5 @@
 """The client's two languages: every string it shows exists in English and in Chinese, and nothing
-else (docs/web.md, "Languages").
+else (docs/web-client.md, "Languages").
 
 English is the source: a string is written in English inside ``t('…')`` or ``tn(n, '…', '…')``, and
 /locales/zh-CN.json maps it to Chinese. These tests read the code, so a string added in one

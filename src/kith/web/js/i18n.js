@@ -1,5 +1,5 @@
 // The client's two languages: English, in which every string is written, and Simplified Chinese,
-// whose translations are in /locales/zh-CN.json keyed by the English (docs/web.md, "Languages").
+// whose translations are in /locales/zh-CN.json keyed by the English (docs/web-client.md, "Languages").
 //
 //   t('Add a friend')                      a string
 //   t('{name} joined the group', { name })  with placeholders
