@@ -370,3 +370,58 @@ def test_pin_mute_and_mark_as_read_are_in_sight(new_app: Callable[..., App], api
     phone.page.get_by_role("menu").get_by_role("menuitem", name="Mark as read").click()
     expect(phone.chat_item("Bob Martin").locator(".badge")).to_have_count(0)
     expect(phone.page.locator(".list-pane")).to_be_visible()  # the press did not open the chat
+
+
+def _scene_zh(api: Api) -> Account:
+    """The same kind of evening as _scene, among people who write Chinese."""
+    lin = api.register("lin", "林晓")
+    people = {key: api.register(key, name) for key, name in {"wang": "王芳", "zhao": "赵磊", "chen": "陈静"}.items()}
+    for person in people.values():
+        api.befriend(lin, person)
+    wang, zhao, chen = people["wang"], people["zhao"], people["chen"]
+    api.befriend(wang, zhao)
+    with_chen = api.direct(lin, chen)
+    api.say(chen, with_chen, "湖边的照片你看到了吗？")
+    api.say(lin, with_chen, "看到了！日落那张我设成壁纸了")
+    api.call(lin, "PATCH", f"/conversations/{with_chen}/prefs", json={"pinned": True})
+    hike = api.group(wang, "周末爬山", [lin, zhao])
+    api.say(wang, hike, "周六谁去？天气预报说很好")
+    plan = api.say(lin, hike, "走山脊环线怎么样？大约 12 公里，山顶风景很好")
+    api.say(zhao, hike, "算我一个，我带零食")
+    api.say(wang, hike, "好，八点半车站见？", reply_to=plan["seq"])
+    with_zhao = api.direct(zhao, lin)
+    api.say(zhao, with_zhao, "谢谢你推荐的书！")
+    return lin
+
+
+@pytest.mark.parametrize(
+    ("size", "viewport", "scheme"),
+    [("desktop", DESKTOP, "light"), ("phone", PHONE, "light"), ("desktop", DESKTOP, "dark"), ("phone", PHONE, "dark")],
+)
+def test_screenshots_in_chinese(
+    new_app: Callable[..., App], api: Api, size: str, viewport: dict[str, int], scheme: str
+) -> None:
+    lin = _scene_zh(api)
+    phone = size == "phone"
+    app = new_app(
+        f"lin-{size}", viewport=viewport, is_mobile=phone, has_touch=phone, color_scheme=scheme, locale="zh-CN"
+    )
+    app.signed_in_as(lin)
+    page = app.page
+    shot = f"zh-{size}" if scheme == "light" else f"zh-{size}-dark"
+    expect(page.locator("a.chat-item .chat-name")).to_have_text(["陈静", "赵磊", "周末爬山"])
+    expect(page.get_by_role("heading", name="聊天", exact=True)).to_be_visible()
+    page.mouse.move(0, viewport["height"] - 1)
+    assert app.untranslated() == []
+    app.screenshot(f"{shot}-chat-list")
+
+    app.open_chat("周末爬山")
+    expect(app.message("好，八点半车站见？").locator(".quote")).to_contain_text("山脊环线")
+    page.mouse.move(0, viewport["height"] - 1)
+    assert app.untranslated() == []
+    app.screenshot(f"{shot}-chat")
+
+    page.goto(f"{app.base_url}/#/me/profile")
+    expect(page.get_by_role("heading", name="个人资料")).to_be_visible()
+    assert app.untranslated(r"lin\d+_\d+") == []
+    app.screenshot(f"{shot}-me")

@@ -507,7 +507,7 @@ async def test_template_messages_and_an_accounts_picture(make_server: Any) -> No
     sent = await asyncio.to_thread(client.message.send_template, openid, booked, data, url="https://example.org/t/1")
     assert sent["msgid"] > 0
     texts = [m["text"] for m in await account_messages(reader, chat)]
-    shown = "购票成功通知\nYour ticket is booked\n项目：\n出发时间：Sat 09:40\n数量：\nhttps://example.org/t/1"  # noqa: RUF001
+    shown = "购票成功通知\nYour ticket is booked\n项目：\n出发时间：Sat 09:40\n数量：\nhttps://example.org/t/1"
     assert texts == [shown]
     gossip = kith_client(server.url, subscription["account"]["app_id"], subscription["app_secret"])
     gossip_openid = (await asyncio.to_thread(gossip.user.get_followers))["data"]["openid"][0]

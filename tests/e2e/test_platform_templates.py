@@ -3,9 +3,6 @@ industries, takes a template from kith's library, sends it; the follower reads t
 webhook (werobot, on 127.0.0.1) hears TEMPLATESENDJOBFINISH, which wechatpy parses; a deleted
 template sends nothing more."""
 
-# The library is in Chinese, as WeChat's is.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 import asyncio

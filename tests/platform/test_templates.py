@@ -2,9 +2,6 @@
 refusal with its WeChat errcode and no change, what a follower sees, the report to the webhook, the
 monthly industry change and the per-follower cap."""
 
-# The library is in Chinese, as WeChat's is.
-# ruff: noqa: RUF001
-
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable

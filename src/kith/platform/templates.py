@@ -1,5 +1,5 @@
 # The library is in Chinese, as WeChat's is: its full-width punctuation is meant.
-# ruff: noqa: RUF001, RUF002
+# ruff: noqa: RUF001
 """kith's template library (WeChat's "template messages"), as data, and what a follower sees of one.
 
 A service account sets two industries (``template/api_set_industry``, WeChat's numbering), adds
