@@ -295,6 +295,7 @@ def main() -> None:
     parser.add_argument("--max-messages", type=int, default=300_000, help="cap on messages in total")
     parser.add_argument("--procs", type=int, default=2, help="load-generator processes (default 2)")
     parser.add_argument("--runs", type=int, default=3, help="runs; the medians are printed last")
+    parser.add_argument("--json", action="store_true", help="print the runs as one JSON line last (kith bench --relay)")
     parser.add_argument("--serve", metavar="DB", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -308,10 +309,13 @@ def main() -> None:
             f"run {run}: {_line(r)} ({r['acked']:,.0f} acked, {r['delivered']:,.0f} delivered, "
             f"{r['errors']:.0f} unacked; server {r['server_pct']:.0f} %, load generator "
             f"{r['loadgen_pct']:.0f} % of a core)",
+            file=sys.stderr if args.json else sys.stdout,
             flush=True,
         )
-    if len(results) > 1:
+    if len(results) > 1 and not args.json:
         print(_line({k: statistics.median(r[k] for r in results) for k in results[0]}) + " (median)")
+    if args.json:
+        print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from kith.bench.stats import combine, percentile
 def test_quick_bench_delivers_everything_exactly_once_in_order(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     command = [sys.executable, "-m", "kith", "bench", "--quick", "--runs", "1", "--procs", "2"]
-    command += ["--json", str(out), "--timeout", "30"]
+    command += ["--json", str(out), "--timeout", "30", "--relay"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ}, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "W1" in done.stdout and "exactly once" in done.stdout  # the table was printed
@@ -39,6 +39,10 @@ def test_quick_bench_delivers_everything_exactly_once_in_order(tmp_path: Path) -
         assert not run["errors"] and not run["timed_out"]
         assert "server_log_errors" not in run, run["server_log_errors"]
         assert workloads[name]["correct"]
+    (direct,) = workloads["W1"]["runs"]  # --relay: the bare relay ran after it, with its shape
+    assert direct["relay_msgs_per_s"] > 0 and direct["relay_us_per_msg"] > 0, direct.get("relay_error")
+    assert direct["relay_ratio_pct"] == 100 * direct["msgs_per_s"] / direct["relay_msgs_per_s"]
+    assert "kith / bare relay" in done.stdout
     (idle,) = workloads["W3"]["runs"]
     assert idle["ok"] and idle["connections"] == sizes["idle"]
     assert idle["rss_after_mib"] > 0

@@ -11,6 +11,7 @@ from typing import Any
 from kith.bench.sizes import QUICK, Sizes
 
 WORKLOAD_NAMES = ("W1", "W2", "W3", "W4")
+RELAY = Path(__file__).resolve().parents[3] / "bench" / "relay.py"  # in a checkout of the repository
 
 _SIZE_FLAGS = {
     "pairs": "W1: pairs of friends",
@@ -50,6 +51,14 @@ def add_bench_parser(commands: Any) -> argparse.ArgumentParser:
     )
     bench.add_argument("--bus", metavar="URL", help="the nodes' bus, e.g. redis://127.0.0.1:6379/0 [memory://]")
     bench.add_argument("--nodes", type=int, default=1, help="servers sharing the database; needs --database and --bus")
+    bench.add_argument(
+        "--relay",
+        type=Path,
+        nargs="?",
+        const=RELAY,
+        metavar="SCRIPT",
+        help="after each W1 run, run the bare relay (bench/relay.py) with W1's shape and report kith's share of it",
+    )
     defaults = Sizes()
     for name, help_text in _SIZE_FLAGS.items():
         bench.add_argument("--" + name.replace("_", "-"), type=int, help=f"{help_text} [{getattr(defaults, name)}]")
@@ -76,9 +85,11 @@ def _options(args: argparse.Namespace) -> Any:
         raise ValueError("several nodes need a shared --database (PostgreSQL) and --bus (Redis)")
     if args.url and (args.database or args.nodes > 1):
         raise ValueError("--url targets a running server; --database and --nodes start servers")
+    if args.relay is not None and not args.relay.is_file():
+        raise ValueError(f"no relay script at {args.relay}: give its path (bench/relay.py in the repository)")
     return Options(
         sizes, names, args.runs, args.procs, args.timeout, args.url, args.server_pid, args.profile, args.keep_data,
-        args.database, args.bus, args.nodes,
+        args.database, args.bus, args.nodes, args.relay,
     )  # fmt: skip
 
 

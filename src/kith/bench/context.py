@@ -22,6 +22,7 @@ class Metric:
     unit: str = ""
     target: str = ""
     digits: int = 0
+    optional: bool = False  # measured only when asked for (the relay's): no row when no run has it
 
 
 @dataclass

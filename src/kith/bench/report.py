@@ -79,6 +79,8 @@ def table(reports: list[WorkloadReport], runs: int) -> str:
             notes.append(f"{w.name} skipped: {skipped}")
             continue
         for metric in w.metrics:
+            if metric.optional and all(r.get(metric.key) is None for r in report.runs):
+                continue
             label = f"{metric.label} ({metric.unit})" if metric.unit else metric.label
             values = [r.get(metric.key) if r.get("ok") else None for r in report.runs]
             cells = [_show(v, metric) for v in values] + [""] * (runs - len(values))

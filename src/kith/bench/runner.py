@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +40,7 @@ class Options:
     database: str | None = None  # PostgreSQL admin URL: each run gets a fresh database there
     bus: str | None = None
     nodes: int = 1
+    relay: Path | None = None  # bench/relay.py: run it after each W1 run, and report kith's share of it
 
 
 @dataclass
@@ -75,6 +79,9 @@ def run_all(options: Options, progress: Progress) -> list[WorkloadReport]:
             started = time.perf_counter()
             run = run_once(report.workload, options, index)
             run["wall_s"] = time.perf_counter() - started
+            if name == "W1" and options.relay is not None and run.get("ok"):
+                progress(f"W1 run {index + 1}/{options.runs}: the bare relay ...")
+                run.update(relay_run(options, run))
             report.runs.append(run)
             progress(f"{name} run {index + 1}/{options.runs}: {_brief(run)} ({run['wall_s']:.1f} s)")
             if run.get("skipped"):
@@ -108,6 +115,28 @@ def run_once(workload: Workload, options: Options, index: int) -> dict[str, Any]
     if workload.name == "W3":
         run["expected_connections"] = options.sizes.idle
     return run
+
+
+def relay_run(options: Options, w1: dict[str, Any]) -> dict[str, Any]:
+    """bench/relay.py with W1's pairs, window and load processes, sending for as long as W1's load
+    lasted, on the same machine right after it: kith's msgs/s as a share of the relay's."""
+    sizes = options.sizes
+    seconds = w1["delivered"] / w1["msgs_per_s"] if w1.get("msgs_per_s") else 5.0
+    command = [sys.executable, str(options.relay), "--json", "--runs", "1", "--pairs", str(sizes.pairs),
+               "--window", str(sizes.inflight), "--procs", str(options.procs),
+               "--seconds", f"{max(2.0, min(seconds, options.timeout)):.1f}"]  # fmt: skip
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=options.timeout + 60, check=True)
+        relay = json.loads(done.stdout.strip().splitlines()[-1])[0]
+    except (subprocess.SubprocessError, OSError, ValueError, IndexError) as exc:
+        return {"relay_error": f"{type(exc).__name__}: {exc}"}
+    rate = relay["msgs_per_s"]
+    return {
+        "relay_msgs_per_s": rate,
+        "relay_us_per_msg": relay["cpu_us_per_msg"],
+        "relay_ack_p99_ms": relay["p99_ms"],
+        "relay_ratio_pct": 100 * w1["msgs_per_s"] / rate if rate else float("nan"),
+    }
 
 
 def _target(options: Options) -> Target:

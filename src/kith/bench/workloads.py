@@ -45,6 +45,11 @@ class Direct(Workload):
         Metric("exactly_once", "exactly once", "", "yes"),
         Metric("in_order", "in per-sender order", "", "yes"),
         *CPU_METRICS,
+        # kith bench --relay: bench/relay.py with W1's shape, run right after each W1 run
+        Metric("relay_msgs_per_s", "bare relay, same run", "msg/s", optional=True),
+        Metric("relay_us_per_msg", "bare relay's CPU per message", "µs", optional=True),
+        Metric("relay_ack_p99_ms", "bare relay's ack latency p99", "ms", "", 1, optional=True),
+        Metric("relay_ratio_pct", "kith / bare relay", "%", ">= 65", optional=True),
     )
 
     def run(self, ctx: Context) -> dict[str, Any]:
