@@ -31,6 +31,9 @@ async def found(kit: Kit, who: Caller, query: str, **kw: int) -> list[str]:
         ("Dinner at the Café Rouge?", "lunch", False),
         ("周末hiking去不去", "hiking 周末", True),
         ("東京で会いましょう", "東京", True),
+        ("Meet at 8:30, ok? OK_then", "ok_then", True),  # plain ASCII takes a shorter path
+        ("Meet at 8:30, ok? OK_then", "30", True),
+        ("Meet at 8:30, ok? OK_then", "then", False),
     ],
 )
 def test_the_tokenizer_finds_words_and_pairs(text: str, query: str, hit: bool) -> None:
@@ -38,6 +41,13 @@ def test_the_tokenizer_finds_words_and_pairs(text: str, query: str, hit: bool) -
     wanted = search.terms(query)
     matches = all(any(t.startswith(token) for t in indexed) if prefix else token in indexed for token, prefix in wanted)
     assert matches == hit
+
+
+def test_plain_ascii_is_tokenized_as_any_text_is() -> None:
+    # the same words with one accent added take the general path: only that word may differ
+    assert search.tokens("Lunch at the CAFE, 12:30?") == "lunch at the cafe 12 30"
+    assert search.tokens("Lunch at the CAFÉ, 12:30?") == "lunch at the cafe 12 30"
+    assert search.tokens("x" * 80) == "x" * 64
 
 
 async def test_search_finds_only_what_the_searcher_may_see(kit: Kit) -> None:

@@ -18,26 +18,35 @@ MAX_TERMS = 16
 # Han, Hiragana, Katakana, Hangul syllables and jamo, CJK symbols' neighbours: scripts without spaces
 _CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _RUN = re.compile(f"[{_CJK}]+|[^\\W{_CJK}]+")  # a run of CJK characters, or a word of anything else
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_WORD = re.compile(r"\w+", re.ASCII)
 
 
 def _fold(text: str) -> str:
+    if text.isascii():  # most messages: nothing to decompose, and casefold() is lower() here
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _is_cjk(run: str) -> bool:
-    return re.match(f"[{_CJK}]", run) is not None
+    return _CJK_CHAR.match(run) is not None
 
 
 def tokens(text: str) -> str:
-    """A message's tokens, each once, space-separated."""
+    """A message's tokens, each once, space-separated. (Every message sent is tokenized on the
+    writer's thread, inside its transaction: this is on the hot path of a send.)"""
+    folded = _fold(text)
+    if folded.isascii():
+        # a longer "word" is not something one types to find
+        return " ".join(dict.fromkeys(word[:64] for word in _WORD.findall(folded)))
     found: dict[str, None] = {}
-    for run in _RUN.findall(_fold(text)):
+    for run in _RUN.findall(folded):
         if _is_cjk(run):
             found.update(dict.fromkeys(run))
             found.update(dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1)))
         else:
-            found[run[:64]] = None  # a longer "word" is not something one types to find
+            found[run[:64]] = None
     return " ".join(found)
 
 
