@@ -9,6 +9,7 @@
 
 import { del, get, post, put } from './api.js';
 import { changed, isMe, onEvent, state, subscribe } from './store.js';
+import { t } from './i18n.js';
 
 const PAGE = 20;
 const KEEP_NOTES = 100;
@@ -291,7 +292,7 @@ onEvent('moment.commented', onNote);
 
 /** What to call someone in Moments: your remark for a friend, else their name (yours for you). */
 export function who(user) {
-  if (!user) return 'Someone';
+  if (!user) return t('Someone');
   if (isMe(user.id)) return state.me?.display_name || user.display_name;
   return state.friends.get(user.id)?.remark || state.friends.get(user.id)?.user.display_name || user.display_name;
 }

@@ -7,6 +7,7 @@ import { h, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { busy, openDialog, toast } from '../ui/widgets.js';
 import { humanError } from '../api.js';
+import { t } from '../i18n.js';
 import { state } from '../store.js';
 import { uploadImage } from '../uploads.js';
 import { createPost } from '../moments.js';
@@ -19,10 +20,10 @@ const MAX_PLACE = 80;
 const IMAGE_TYPES = /^image\/(jpeg|png|webp|gif)$/;
 
 const CHOICES = [
-  { value: 'friends', label: 'All friends', hint: 'Everyone you are friends with', icon: 'contacts' },
-  { value: 'only', label: 'Only…', hint: 'The friends you pick', icon: 'userCheck' },
-  { value: 'except', label: 'All except…', hint: 'Everyone but the friends you pick', icon: 'userMinus' },
-  { value: 'me', label: 'Only me', hint: 'Nobody else sees it', icon: 'lock' },
+  { value: 'friends', label: t('All friends'), hint: t('Everyone you are friends with'), icon: 'contacts' },
+  { value: 'only', label: t('Only…'), hint: t('The friends you pick'), icon: 'userCheck' },
+  { value: 'except', label: t('All except…'), hint: t('Everyone but the friends you pick'), icon: 'userMinus' },
+  { value: 'me', label: t('Only me'), hint: t('Nobody else sees it'), icon: 'lock' },
 ];
 
 let draft = null;
@@ -57,17 +58,17 @@ export function openCompose() {
   if (!draft) draft = newDraft();
   const d = draft;
 
-  const text = h('textarea', { class: 'input compose-text', rows: 4, dir: 'auto', placeholder: 'What’s new?', 'aria-label': 'Text' });
+  const text = h('textarea', { class: 'input compose-text', rows: 4, dir: 'auto', placeholder: t('What’s new?'), 'aria-label': t('Text') });
   text.value = d.text;
-  const fileInput = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp,image/gif', multiple: true, hidden: true, 'aria-label': 'Choose photos' });
-  const tiles = h('div', { class: 'compose-images', role: 'group', 'aria-label': 'Photos' });
-  const place = h('input', { class: 'input compose-place-input', type: 'text', maxlength: String(MAX_PLACE), dir: 'auto', placeholder: 'Add a place (optional)', 'aria-label': 'Place', autocomplete: 'off' });
+  const fileInput = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp,image/gif', multiple: true, hidden: true, 'aria-label': t('Choose photos') });
+  const tiles = h('div', { class: 'compose-images', role: 'group', 'aria-label': t('Photos') });
+  const place = h('input', { class: 'input compose-place-input', type: 'text', maxlength: String(MAX_PLACE), dir: 'auto', placeholder: t('Add a place (optional)'), 'aria-label': t('Place'), autocomplete: 'off' });
   place.value = d.place;
   const audienceValue = h('span', { class: 'compose-audience-value' });
-  const audienceButton = h('button', { class: 'compose-audience', type: 'button', 'aria-expanded': 'false' }, icon('contacts', { size: 18 }), h('span', { class: 'compose-audience-label' }, 'Who can see it'), audienceValue, icon('down', { size: 16 }));
+  const audienceButton = h('button', { class: 'compose-audience', type: 'button', 'aria-expanded': 'false' }, icon('contacts', { size: 18 }), h('span', { class: 'compose-audience-label' }, t('Who can see it')), audienceValue, icon('down', { size: 16 }));
   const audiencePanel = h('div', { class: 'compose-audience-panel', hidden: true });
   const error = h('div', { class: 'form-error', role: 'alert' });
-  const postButton = h('button', { class: 'btn primary', type: 'submit' }, 'Post');
+  const postButton = h('button', { class: 'btn primary', type: 'submit' }, t('Post'));
   const form = h(
     'form',
     { class: 'compose' },
@@ -78,7 +79,7 @@ export function openCompose() {
     audienceButton,
     audiencePanel,
     error,
-    h('div', { class: 'dialog-actions' }, h('button', { class: 'btn', type: 'button', onclick: () => dialog.close() }, 'Cancel'), postButton),
+    h('div', { class: 'dialog-actions' }, h('button', { class: 'btn', type: 'button', onclick: () => dialog.close() }, t('Cancel')), postButton),
   );
 
   const uploading = () => d.images.some((i) => i.state === 'uploading');
@@ -86,7 +87,7 @@ export function openCompose() {
   function updateButton() {
     const empty = !text.value.trim() && !d.images.length;
     postButton.disabled = empty || uploading() || failed() || ((d.audience === 'only' || d.audience === 'except') && !d.people.size);
-    postButton.title = uploading() ? 'Waiting for the photos to upload' : failed() ? 'Retry or remove the photos that failed' : '';
+    postButton.title = uploading() ? t('Waiting for the photos to upload') : failed() ? t('Retry or remove the photos that failed') : '';
   }
 
   function renderTiles() {
@@ -96,16 +97,16 @@ export function openCompose() {
       return h(
         'div',
         { class: `compose-tile ${item.state}`, 'data-key': item.key },
-        h('img', { class: 'preview-img', src: item.url, alt: `Photo ${index + 1}` }),
-        item.state === 'uploading' ? h('span', { class: 'upload-bar', role: 'progressbar', 'aria-label': 'Uploading' }, fill) : null,
+        h('img', { class: 'preview-img', src: item.url, alt: t('Photo {i}', { i: index + 1 }) }),
+        item.state === 'uploading' ? h('span', { class: 'upload-bar', role: 'progressbar', 'aria-label': t('Uploading') }, fill) : null,
         item.state === 'failed'
-          ? h('div', { class: 'compose-tile-failed' }, h('span', null, humanError(item.error)), h('button', { class: 'btn small', type: 'button', onclick: () => start(item) }, 'Retry'))
+          ? h('div', { class: 'compose-tile-failed' }, h('span', null, humanError(item.error)), h('button', { class: 'btn small', type: 'button', onclick: () => start(item) }, t('Retry')))
           : null,
-        h('button', { class: 'compose-tile-remove', type: 'button', 'aria-label': `Remove photo ${index + 1}`, title: 'Remove', onclick: () => removeImage(item) }, icon('close', { size: 14 })),
+        h('button', { class: 'compose-tile-remove', type: 'button', 'aria-label': t('Remove photo {i}', { i: index + 1 }), title: t('Remove'), onclick: () => removeImage(item) }, icon('close', { size: 14 })),
       );
     });
     if (d.images.length < MAX_IMAGES) {
-      nodes.push(h('button', { class: 'compose-add', type: 'button', 'aria-label': 'Add photos', title: 'Add photos', onclick: () => fileInput.click() }, icon('plus', { size: 26 }), h('span', null, d.images.length ? `${d.images.length} / ${MAX_IMAGES}` : 'Photos')));
+      nodes.push(h('button', { class: 'compose-add', type: 'button', 'aria-label': t('Add photos'), title: t('Add photos'), onclick: () => fileInput.click() }, icon('plus', { size: 26 }), h('span', null, d.images.length ? `${d.images.length} / ${MAX_IMAGES}` : t('Photos'))));
     }
     replace(tiles, nodes);
     updateButton();
@@ -147,9 +148,9 @@ export function openCompose() {
 
   function addFiles(files) {
     const pictures = files.filter((f) => IMAGE_TYPES.test(f.type));
-    if (pictures.length < files.length) toast('Only pictures (JPEG, PNG, WebP or GIF) can go in a post.', { kind: 'error' });
+    if (pictures.length < files.length) toast(t('Only pictures (JPEG, PNG, WebP or GIF) can go in a post.'), { kind: 'error' });
     const room = MAX_IMAGES - d.images.length;
-    if (pictures.length > room) toast(`A post holds at most ${MAX_IMAGES} photos; the rest were left out.`);
+    if (pictures.length > room) toast(t('A post holds at most {n} photos; the rest were left out.', { n: MAX_IMAGES }));
     for (const file of pictures.slice(0, Math.max(0, room))) {
       const item = { key: ++keys, file, url: URL.createObjectURL(file), state: 'uploading', progress: 0, media: null, error: null, job: null };
       d.images.push(item);
@@ -183,12 +184,12 @@ export function openCompose() {
   function renderAudience() {
     const chosen = CHOICES.find((c) => c.value === d.audience);
     audienceValue.textContent = d.audience === 'only' || d.audience === 'except'
-      ? (d.people.size ? audienceLabel(d.audience, [...d.people]) : 'Pick friends')
+      ? (d.people.size ? audienceLabel(d.audience, [...d.people]) : t('Pick friends'))
       : chosen.label;
     audienceButton.querySelector('.icon').replaceWith(icon(chosen.icon, { size: 18 }));
     const radios = h(
       'div',
-      { class: 'choice-list', role: 'radiogroup', 'aria-label': 'Who can see it' },
+      { class: 'choice-list', role: 'radiogroup', 'aria-label': t('Who can see it') },
       CHOICES.map((c) =>
         h(
           'label',
@@ -214,12 +215,12 @@ export function openCompose() {
         initial: d.people,
         onChange: (chosenIds) => {
           d.people = new Set(chosenIds);
-          audienceValue.textContent = d.people.size ? audienceLabel(d.audience, [...d.people]) : 'Pick friends';
+          audienceValue.textContent = d.people.size ? audienceLabel(d.audience, [...d.people]) : t('Pick friends');
           updateButton();
         },
       });
     }
-    replace(audiencePanel, radios, needsPeople ? [h('div', { class: 'field-label compose-pick-label' }, d.audience === 'only' ? 'Who can see it' : 'Who cannot see it'), picker.el] : null);
+    replace(audiencePanel, radios, needsPeople ? [h('div', { class: 'field-label compose-pick-label' }, d.audience === 'only' ? t('Who can see it') : t('Who cannot see it')), picker.el] : null);
     updateButton();
   }
   audienceButton.addEventListener('click', () => {
@@ -244,7 +245,7 @@ export function openCompose() {
     const words = text.value.trim();
     if (words) body.text = words;
     if (new TextEncoder().encode(words).length > MAX_TEXT_BYTES) {
-      error.textContent = 'That text is too long for a post.';
+      error.textContent = t('That text is too long for a post.');
       return;
     }
     const images = d.images.filter((i) => i.state === 'done').map((i) => i.media.id);
@@ -253,7 +254,7 @@ export function openCompose() {
     if (d.audience === 'only' || d.audience === 'except') body.people = [...d.people];
     if (!body.text && !body.images) return;
     try {
-      await busy(postButton, 'Posting…', () => createPost(body));
+      await busy(postButton, t('Posting…'), () => createPost(body));
     } catch (err) {
       error.textContent = humanError(err);
       return;
@@ -261,11 +262,11 @@ export function openCompose() {
     draft = null;
     dialog.close();
     for (const item of d.images) setTimeout(() => URL.revokeObjectURL(item.url), 10_000);
-    toast(d.audience === 'me' ? 'Posted. Only you can see it.' : 'Posted.');
+    toast(d.audience === 'me' ? t('Posted. Only you can see it.') : t('Posted.'));
   });
 
   const dialog = openDialog({
-    title: 'New post',
+    title: t('New post'),
     className: 'compose-dialog',
     content: form,
     onClose: () => {

@@ -6,6 +6,7 @@ import { icon } from '../ui/icons.js';
 import { dateTime, momentTime } from '../ui/format.js';
 import { avatar, confirmDialog, openMenu, toast } from '../ui/widgets.js';
 import { cachedMediaUrl, humanError, mediaUrl } from '../api.js';
+import { t } from '../i18n.js';
 import { isMe, nameOf } from '../store.js';
 import { addComment, deleteComment, deletePost, pictureOf, setLiked, who } from '../moments.js';
 import { openLightbox } from '../messages/image.js';
@@ -17,15 +18,33 @@ export const albumHref = (userId) => `#/moments/users/${userId}/posts`;
 export const postHref = (postId) => `#/moments/posts/${postId}`;
 
 const AUDIENCE = {
-  friends: { icon: 'contacts', label: () => 'All friends' },
-  only: { icon: 'userCheck', label: (ids) => `Only ${names(ids)}` },
-  except: { icon: 'userMinus', label: (ids) => `All friends except ${names(ids)}` },
-  me: { icon: 'lock', label: () => 'Only me' },
+  friends: { icon: 'contacts', label: () => t('All friends') },
+  only: { icon: 'userCheck', label: (ids) => t('Only {names}', { names: names(ids) }) },
+  except: { icon: 'userMinus', label: (ids) => t('All friends except {names}', { names: names(ids) }) },
+  me: { icon: 'lock', label: () => t('Only me') },
 };
 
+/** Between names in a list: "Bob, Carol" (Chinese "Bob，Carol"). */
+const SEPARATOR = t(', ');
+
 function names(ids = []) {
-  const shown = ids.slice(0, 3).map((id) => nameOf(id, { you: 'you' }));
-  return ids.length > 3 ? `${shown.join(', ')} and ${ids.length - 3} more` : shown.join(', ');
+  const shown = ids.slice(0, 3).map((id) => nameOf(id, { you: t('you') }));
+  return ids.length > 3 ? t('{names} and {n} more', { names: shown.join(SEPARATOR), n: ids.length - 3 }) : shown.join(SEPARATOR);
+}
+
+/**
+ * A translated sentence whose placeholders are nodes (names as elements, say): the template's
+ * own words become what literal(words, next) makes of them, `next` being the placeholder after.
+ */
+export function fillNodes(template, nodes, literal = (words) => words) {
+  const parts = template.split(/(\{\w+\})/);
+  return parts
+    .map((part, index) => {
+      const name = /^\{(\w+)\}$/.exec(part)?.[1];
+      if (name && name in nodes) return nodes[name];
+      return part ? literal(part, /^\{(\w+)\}$/.exec(parts[index + 1] || '')?.[1] || null) : null;
+    })
+    .filter((part) => part !== null);
 }
 
 /** Who can see a post of yours, in words ("Only Bob, Carol"). */
@@ -59,7 +78,7 @@ function showPicture(images, index) {
   const count = images.length;
   const at = (i) => () => showPicture(images, (i + count) % count);
   openLightbox(
-    { id: images[index], name: count > 1 ? `Photo ${index + 1} of ${count}` : 'Photo' },
+    { id: images[index], name: count > 1 ? t('Photo {i} of {n}', { i: index + 1, n: count }) : t('Photo') },
     cachedMediaUrl(images[index], { thumbnail: true }),
     count > 1 ? { prev: at(index - 1), next: at(index + 1) } : {},
   );
@@ -70,7 +89,7 @@ function imageGrid(post) {
   if (!count) return null;
   return h(
     'div',
-    { class: `moment-images n${count}`, role: 'group', 'aria-label': count === 1 ? 'Photo' : `${count} photos` },
+    { class: `moment-images n${count}`, role: 'group', 'aria-label': count === 1 ? t('Photo') : t('{n} photos', { n: count }) },
     post.images.map((mediaId, index) => {
       const img = h('img', { alt: '', decoding: 'async', draggable: 'false' });
       const frame = h(
@@ -79,7 +98,7 @@ function imageGrid(post) {
           class: 'moment-image',
           type: 'button',
           'data-focus': `image-${index}`,
-          'aria-label': count === 1 ? 'Photo. Open it full size' : `Photo ${index + 1} of ${count}. Open it full size`,
+          'aria-label': count === 1 ? t('Photo. Open it full size') : t('Photo {i} of {n}. Open it full size', { i: index + 1, n: count }),
           onclick: () => showPicture(post.images, index),
         },
         img,
@@ -107,7 +126,7 @@ function postText(post, ctx) {
       else ctx.expanded.add(post.id);
       ctx.rerender();
     },
-  }, open ? 'Show less' : 'Full text');
+  }, open ? t('Show less') : t('Full text'));
   return [text, toggle];
 }
 
@@ -129,8 +148,8 @@ export function renderPost(post, ctx) {
       type: 'button',
       'data-focus': 'like',
       'aria-pressed': post.liked ? 'true' : 'false',
-      'aria-label': 'Like',
-      title: post.liked ? 'Unlike' : 'Like',
+      'aria-label': t('Like'),
+      title: post.liked ? t('Unlike') : t('Like'),
       onclick: async () => {
         like.disabled = true;
         try {
@@ -148,8 +167,8 @@ export function renderPost(post, ctx) {
     class: 'icon-btn small moment-comment',
     type: 'button',
     'data-focus': 'comment-btn',
-    'aria-label': 'Comment',
-    title: 'Comment',
+    'aria-label': t('Comment'),
+    title: t('Comment'),
     onclick: () => ctx.composer.open(post.id),
   }, icon('comment', { size: 18 }));
 
@@ -159,17 +178,17 @@ export function renderPost(post, ctx) {
         type: 'button',
         'data-focus': 'delete',
         onclick: async () => {
-          const sure = await confirmDialog('Delete this post?', { detail: 'Its pictures, likes and comments go with it. This cannot be undone.', confirm: 'Delete', danger: true });
+          const sure = await confirmDialog(t('Delete this post?'), { detail: t('Its pictures, likes and comments go with it. This cannot be undone.'), confirm: t('Delete'), danger: true });
           if (!sure) return;
           try {
             await deletePost(post.id);
-            toast('Post deleted.');
+            toast(t('Post deleted.'));
             ctx.onDeleted?.(post.id);
           } catch (error) {
             toast(humanError(error), { kind: 'error' });
           }
         },
-      }, 'Delete')
+      }, t('Delete'))
     : null;
 
   const feedback = post.likes.length || post.comments.length
@@ -179,21 +198,21 @@ export function renderPost(post, ctx) {
         post.likes.length
           ? h(
               'div',
-              { class: 'moment-likes', 'aria-label': `Liked by ${post.likes.map((l) => who(l.user)).join(', ')}` },
+              { class: 'moment-likes', 'aria-label': t('Liked by {names}', { names: post.likes.map((l) => who(l.user)).join(SEPARATOR) }) },
               icon('heart', { size: 15 }),
-              h('span', { dir: 'auto' }, post.likes.map((l) => who(l.user)).join(', ')),
+              h('span', { dir: 'auto' }, post.likes.map((l) => who(l.user)).join(SEPARATOR)),
             )
           : null,
         post.comments.length
-          ? h('ul', { class: 'moment-comments', 'aria-label': 'Comments' }, post.comments.map((c) => commentRow(post, c, ctx)))
+          ? h('ul', { class: 'moment-comments', 'aria-label': t('Comments') }, post.comments.map((c) => commentRow(post, c, ctx)))
           : null,
       )
     : null;
 
   return h(
     'article',
-    { class: 'moment', 'data-post': post.id, 'aria-label': `Post by ${author}` },
-    h('a', { class: 'moment-avatar', href: albumHref(post.author.id), 'aria-label': `${author}'s posts`, tabindex: '-1' }, avatar(author, post.author.id, { size: 44, picture: pictureOf(post.author) })),
+    { class: 'moment', 'data-post': post.id, 'aria-label': t('Post by {name}', { name: author }) },
+    h('a', { class: 'moment-avatar', href: albumHref(post.author.id), 'aria-label': t("{name}'s posts", { name: author }), tabindex: '-1' }, avatar(author, post.author.id, { size: 44, picture: pictureOf(post.author) })),
     h(
       'div',
       { class: 'moment-main' },
@@ -208,7 +227,7 @@ export function renderPost(post, ctx) {
           'span',
           { class: 'moment-meta' },
           ctx.detail ? timeNode : h('a', { class: 'moment-time', href: postHref(post.id), 'data-focus': 'time' }, timeNode),
-          audience ? icon(audience.icon, { size: 14, label: `Shared with: ${audienceLabel(post.audience, post.audience_ids)}`, className: 'moment-audience' }) : null,
+          audience ? icon(audience.icon, { size: 14, label: t('Shared with: {audience}', { audience: audienceLabel(post.audience, post.audience_ids) }), className: 'moment-audience' }) : null,
           remove,
         ),
         h('span', { class: 'moment-actions' }, like, comment),
@@ -228,26 +247,30 @@ function commentRow(post, c, ctx) {
       return;
     }
     const items = [];
-    if (!mineComment) items.push({ label: `Reply to ${who(c.user)}`, icon: 'reply', action: () => ctx.composer.open(post.id, c) });
+    if (!mineComment) items.push({ label: t('Reply to {name}', { name: who(c.user) }), icon: 'reply', action: () => ctx.composer.open(post.id, c) });
     items.push({
-      label: 'Delete comment',
+      label: t('Delete comment'),
       icon: 'trash',
       danger: true,
-      action: () => deleteComment(post.id, c.id).then(() => toast('Comment deleted.'), (error) => toast(humanError(error), { kind: 'error' })),
+      action: () => deleteComment(post.id, c.id).then(() => toast(t('Comment deleted.')), (error) => toast(humanError(error), { kind: 'error' })),
     });
-    openMenu(event.currentTarget, items, { label: 'Comment' });
+    openMenu(event.currentTarget, items, { label: t('Comment') });
   };
-  const label = mineComment ? 'Your comment. Delete it' : mayDelete ? `Comment by ${who(c.user)}. Reply or delete` : `Reply to ${who(c.user)}`;
+  const label = mineComment ? t('Your comment. Delete it') : mayDelete ? t('Comment by {name}. Reply or delete', { name: who(c.user) }) : t('Reply to {name}', { name: who(c.user) });
+  // "Bob: text", "Bob replied to Carol: text"; the words between the names are muted, the names are the user's own
+  const parts = {
+    name: h('span', { class: 'comment-who', dir: 'auto' }, who(c.user)),
+    other: c.reply_to ? h('span', { class: 'comment-who', dir: 'auto' }, who(c.reply_to)) : null,
+    text: h('span', { class: 'comment-text', dir: 'auto' }, c.text),
+  };
+  const words = (text, next) => h('span', { class: next === 'text' ? 'comment-colon' : 'comment-replied' }, text);
   return h(
     'li',
     { class: 'moment-comment-row', 'data-comment': c.id },
     h(
       'button',
-      { class: 'moment-comment-btn', type: 'button', 'data-focus': `comment-${c.id}`, 'aria-label': `${label}: ${c.text}`, title: momentTime(c.created_at), onclick: act },
-      h('span', { class: 'comment-who', dir: 'auto' }, who(c.user)),
-      c.reply_to ? [h('span', { class: 'comment-replied' }, ' replied to '), h('span', { class: 'comment-who', dir: 'auto' }, who(c.reply_to))] : null,
-      h('span', { class: 'comment-colon' }, ': '),
-      h('span', { class: 'comment-text', dir: 'auto' }, c.text),
+      { class: 'moment-comment-btn', type: 'button', 'data-focus': `comment-${c.id}`, 'aria-label': t('{label}: {text}', { label, text: c.text }), title: momentTime(c.created_at), onclick: act },
+      fillNodes(c.reply_to ? t('{name} replied to {other}: {text}') : t('{name}: {text}'), parts, words),
     ),
   );
 }
@@ -259,9 +282,9 @@ function commentRow(post, c, ctx) {
  */
 export function commentComposer(rerender) {
   let target = null; // {postId, replyTo: Comment | null}
-  const input = h('textarea', { class: 'comment-input input', rows: 1, dir: 'auto', 'aria-label': 'Comment', 'data-focus': 'comment' });
-  const send = h('button', { class: 'btn small primary', type: 'submit', 'data-focus': 'comment-send' }, 'Send');
-  const cancel = h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Cancel', title: 'Cancel (Esc)', onclick: (event) => close({ keyboard: event.detail === 0 }) }, icon('close', { size: 16 }));
+  const input = h('textarea', { class: 'comment-input input', rows: 1, dir: 'auto', 'aria-label': t('Comment'), 'data-focus': 'comment' });
+  const send = h('button', { class: 'btn small primary', type: 'submit', 'data-focus': 'comment-send' }, t('Send'));
+  const cancel = h('button', { class: 'icon-btn small', type: 'button', 'aria-label': t('Cancel'), title: t('Cancel (Esc)'), onclick: (event) => close({ keyboard: event.detail === 0 }) }, icon('close', { size: 16 }));
   const form = h('form', { class: 'comment-form' }, input, send, cancel);
   const grow = () => {
     input.style.height = 'auto';
@@ -283,7 +306,7 @@ export function commentComposer(rerender) {
     const text = input.value.trim();
     if (!text || !target) return;
     if (new TextEncoder().encode(text).length > MAX_COMMENT_BYTES) {
-      toast('That comment is too long.', { kind: 'error' });
+      toast(t('That comment is too long.'), { kind: 'error' });
       return;
     }
     const { postId, replyTo } = target;
@@ -306,8 +329,8 @@ export function commentComposer(rerender) {
     // a draft is kept when the same box is opened again, not when it moves to another post or person
     if (target && (target.postId !== postId || (target.replyTo?.id || 0) !== (replyTo?.id || 0))) input.value = '';
     target = { postId, replyTo };
-    input.placeholder = replyTo ? `Reply to ${who(replyTo.user)}` : 'Comment';
-    input.setAttribute('aria-label', replyTo ? `Reply to ${who(replyTo.user)}` : 'Comment');
+    input.placeholder = replyTo ? t('Reply to {name}', { name: who(replyTo.user) }) : t('Comment');
+    input.setAttribute('aria-label', replyTo ? t('Reply to {name}', { name: who(replyTo.user) }) : t('Comment'));
     rerender();
     requestAnimationFrame(() => {
       input.focus();

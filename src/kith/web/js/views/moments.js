@@ -8,6 +8,7 @@ import { icon } from '../ui/icons.js';
 import { momentTime } from '../ui/format.js';
 import { avatar, badge, emptyState, toast } from '../ui/widgets.js';
 import { cachedMediaUrl, humanError, mediaUrl } from '../api.js';
+import { t, tn } from '../i18n.js';
 import { isMe, state, subscribe } from '../store.js';
 import {
   TIMELINE, albumKey, clearNotes, feedOf, feedPosts, loadFeed, loadPost, loadSettings, markNotesSeen, moments,
@@ -20,16 +21,16 @@ import { openCompose } from './moment-compose.js';
 const STALE_MS = 15_000; // a feed shown again after this long is read again
 
 const composeButton = () =>
-  h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'New post', title: 'New post', onclick: () => openCompose() }, icon('camera'));
+  h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('New post'), title: t('New post'), onclick: () => openCompose() }, icon('camera'));
 
 // ---- the list pane (desktop): the tab's places ------------------------------------------------
 
 export function mountList(el, route) {
   let current = route;
-  const menu = h('ul', { class: 'contact-list moments-menu', 'aria-label': 'Moments' });
+  const menu = h('ul', { class: 'contact-list moments-menu', 'aria-label': t('Moments') });
   el.replaceChildren(
-    h('header', { class: 'pane-header' }, h('h1', null, 'Moments')),
-    h('div', { class: 'pane-scroll' }, menu, h('p', { class: 'muted small pad moments-note' }, 'Posts are seen only by your friends. Likes and comments are seen only by friends of whoever wrote them.')),
+    h('header', { class: 'pane-header' }, h('h1', null, t('Moments'))),
+    h('div', { class: 'pane-scroll' }, menu, h('p', { class: 'muted small pad moments-note' }, t('Posts are seen only by your friends. Likes and comments are seen only by friends of whoever wrote them.'))),
   );
 
   function render() {
@@ -37,10 +38,10 @@ export function mountList(el, route) {
     const path = current.path.join('/');
     const notes = unseenNotes();
     const items = [
-      { href: '#/moments', key: '', label: 'Timeline', sub: 'Your friends’ posts', icon: 'moments' },
-      { href: '#/moments/notifications', key: 'notifications', label: 'Notifications', sub: notes ? `${notes} new` : 'Likes and comments on yours', icon: 'bell', count: notes },
-      { href: albumHref(me), key: `users/${me}/posts`, label: 'My posts', sub: 'Everything you have shared', icon: 'me' },
-      { href: '#/me/moments', key: null, label: 'Settings', sub: 'How far back friends see your posts', icon: 'clock' },
+      { href: '#/moments', key: '', label: t('Timeline'), sub: t('Your friends’ posts'), icon: 'moments' },
+      { href: '#/moments/notifications', key: 'notifications', label: t('Notifications'), sub: notes ? t('{n} new', { n: notes }) : t('Likes and comments on yours'), icon: 'bell', count: notes },
+      { href: albumHref(me), key: `users/${me}/posts`, label: t('My posts'), sub: t('Everything you have shared'), icon: 'me' },
+      { href: '#/me/moments', key: null, label: t('Settings'), sub: t('How far back friends see your posts'), icon: 'clock' },
     ];
     replace(
       menu,
@@ -53,7 +54,7 @@ export function mountList(el, route) {
             { class: 'contact-item', href: item.href, 'aria-current': item.key === path ? 'true' : null },
             h('span', { class: 'avatar tile' }, icon(item.icon, { size: 20 })),
             h('span', { class: 'contact-main' }, h('span', { class: 'contact-name' }, item.label), h('span', { class: 'contact-sub' }, item.sub)),
-            item.count ? badge(item.count, { label: `${item.count} new` }) : null,
+            item.count ? badge(item.count, { label: t('{n} new', { n: item.count }) }) : null,
           ),
         ),
       ),
@@ -78,7 +79,7 @@ export function mountMain(el, route) {
   if (section === 'notifications') return mountNotes(el);
   if (section === 'posts' && Number(id)) return mountPostPage(el, Number(id));
   if (section === 'users' && Number(id) && (rest === 'posts' || rest === undefined)) return mountFeed(el, albumKey(Number(id)), Number(id));
-  el.replaceChildren(h('div', { class: 'main-empty' }, emptyState('moments', 'Nothing here', 'That page does not exist.', h('a', { class: 'btn', href: '#/moments' }, 'Go to Moments'))));
+  el.replaceChildren(h('div', { class: 'main-empty' }, emptyState('moments', t('Nothing here'), t('That page does not exist.'), h('a', { class: 'btn', href: '#/moments' }, t('Go to Moments')))));
   return { destroy() {} };
 }
 
@@ -90,7 +91,7 @@ function pageShell(el, header, label) {
   return { scroll, column };
 }
 
-const backLink = (href = '#/moments', label = 'Back to Moments') => h('a', { class: 'icon-btn back', href, 'aria-label': label }, icon('back'));
+const backLink = (href = '#/moments', label = t('Back to Moments')) => h('a', { class: 'icon-btn back', href, 'aria-label': label }, icon('back'));
 
 /** Redraw a view every minute, for its "5 minutes ago". */
 function everyMinute(fn) {
@@ -121,7 +122,7 @@ function mountFeed(el, key, userId = null) {
   const album = userId !== null;
   const mine = album && isMe(userId);
   const feed = feedOf(key);
-  const noteLink = h('a', { class: 'icon-btn narrow-only notes-btn', href: '#/moments/notifications', 'aria-label': 'Notifications', title: 'Notifications' }, icon('bell'));
+  const noteLink = h('a', { class: 'icon-btn narrow-only notes-btn', href: '#/moments/notifications', 'aria-label': t('Notifications'), title: t('Notifications') }, icon('bell'));
   const title = h('h2', { class: album ? '' : 'feed-title' });
   const header = album
     ? h('header', { class: 'pane-header' }, backLink(), title, mine ? composeButton() : null)
@@ -130,10 +131,10 @@ function mountFeed(el, key, userId = null) {
         { class: 'pane-header' },
         title,
         noteLink,
-        h('a', { class: 'icon-btn narrow-only', href: albumHref(state.me?.id), 'aria-label': 'My posts', title: 'My posts' }, icon('me')),
+        h('a', { class: 'icon-btn narrow-only', href: albumHref(state.me?.id), 'aria-label': t('My posts'), title: t('My posts') }, icon('me')),
         composeButton(),
       );
-  const { scroll, column } = pageShell(el, header, album ? 'Posts' : 'Moments');
+  const { scroll, column } = pageShell(el, header, album ? t('Posts') : t('Moments'));
   const top = h('div', { class: 'moments-top' });
   const list = h('div', { class: 'moment-list' });
   const end = h('div', { class: 'moments-end' });
@@ -154,7 +155,7 @@ function mountFeed(el, key, userId = null) {
     const nodes = [];
     if (album) {
       const user = person();
-      title.textContent = mine ? 'My posts' : user ? who(user) : 'Posts';
+      title.textContent = mine ? t('My posts') : user ? who(user) : t('Posts');
       if (user) {
         nodes.push(
           h(
@@ -168,15 +169,15 @@ function mountFeed(el, key, userId = null) {
               user.handle ? h('div', { class: 'muted' }, `@${user.handle}`) : null,
               user.status ? h('div', { class: 'album-status', dir: 'auto' }, user.status) : null,
             ),
-            !mine && state.friends.has(userId) ? h('a', { class: 'btn small', href: `#/contacts/user/${userId}` }, 'Profile') : null,
+            !mine && state.friends.has(userId) ? h('a', { class: 'btn small', href: `#/contacts/user/${userId}` }, t('Profile')) : null,
           ),
         );
       }
     } else {
-      title.textContent = 'Moments';
+      title.textContent = t('Moments');
       const unseen = unseenNotes();
       noteLink.classList.toggle('unseen', Boolean(unseen)); // a dot: the count is on the tab and the pill
-      noteLink.setAttribute('aria-label', unseen ? `Notifications, ${unseen} new` : 'Notifications');
+      noteLink.setAttribute('aria-label', unseen ? t('Notifications, {n} new', { n: unseen }) : t('Notifications'));
       if (unseen) {
         const newest = moments.notes[0];
         const from = newest?.data?.user || newest?.data?.comment?.user;
@@ -185,7 +186,7 @@ function mountFeed(el, key, userId = null) {
             'a',
             { class: 'notes-pill', href: '#/moments/notifications' },
             from ? avatar(who(from), from.id, { size: 26, picture: pictureOf(from) }) : icon('bell', { size: 18 }),
-            h('span', null, `${unseen} new notification${unseen === 1 ? '' : 's'}`),
+            h('span', null, tn(unseen, '{n} new notification', '{n} new notifications')),
             icon('right', { size: 16 }),
           ),
         );
@@ -197,7 +198,7 @@ function mountFeed(el, key, userId = null) {
           'button',
           { class: 'share-card', type: 'button', onclick: () => openCompose() },
           avatar(state.me?.display_name, state.me?.id, { size: 40, picture: state.me?.avatar }),
-          h('span', { class: 'share-prompt' }, 'Share a moment…'),
+          h('span', { class: 'share-prompt' }, t('Share a moment…')),
           h('span', { class: 'share-icon' }, icon('image', { size: 20 })),
         ),
       );
@@ -211,30 +212,30 @@ function mountFeed(el, key, userId = null) {
       return;
     }
     if (feed.error && !feed.loading) {
-      replace(end, h('div', { class: 'moments-error' }, h('span', null, humanError(feed.error)), h('button', { class: 'btn small', type: 'button', onclick: () => more() }, 'Try again')));
+      replace(end, h('div', { class: 'moments-error' }, h('span', null, humanError(feed.error)), h('button', { class: 'btn small', type: 'button', onclick: () => more() }, t('Try again'))));
     } else if (feed.loading || !feed.loaded) {
-      replace(end, feed.ids.length ? h('div', { class: 'moments-loading' }, h('span', { class: 'spinner', role: 'status', 'aria-label': 'Loading' })) : skeleton());
+      replace(end, feed.ids.length ? h('div', { class: 'moments-loading' }, h('span', { class: 'spinner', role: 'status', 'aria-label': t('Loading') })) : skeleton());
     } else if (feed.next) {
-      replace(end, h('button', { class: 'btn load-more', type: 'button', onclick: () => more() }, 'Load more'));
+      replace(end, h('button', { class: 'btn load-more', type: 'button', onclick: () => more() }, t('Load more')));
     } else if (feed.ids.length) {
-      replace(end, h('div', { class: 'moments-done' }, album && !mine ? 'That is all you can see.' : 'That is everything.'));
+      replace(end, h('div', { class: 'moments-done' }, album && !mine ? t('That is all you can see.') : t('That is everything.')));
     } else {
       replace(end, emptyFeed());
     }
   }
 
   function emptyFeed() {
-    if (!album) return emptyState('moments', 'No posts yet', 'What you and your friends share shows up here, newest first.', h('button', { class: 'btn primary', type: 'button', onclick: () => openCompose() }, icon('camera', { size: 18 }), 'New post'));
-    if (mine) return emptyState('moments', 'You have not posted yet', 'Share a few words or some photos with your friends.');
-    return emptyState('moments', 'No posts to show', `${who(person())} has not shared anything with you, or nothing recent.`);
+    if (!album) return emptyState('moments', t('No posts yet'), t('What you and your friends share shows up here, newest first.'), h('button', { class: 'btn primary', type: 'button', onclick: () => openCompose() }, icon('camera', { size: 18 }), t('New post')));
+    if (mine) return emptyState('moments', t('You have not posted yet'), t('Share a few words or some photos with your friends.'));
+    return emptyState('moments', t('No posts to show'), t('{name} has not shared anything with you, or nothing recent.', { name: who(person()) }));
   }
 
   function render() {
     if (gone) {
-      title.textContent = album ? 'Posts' : 'Moments';
+      title.textContent = album ? t('Posts') : t('Moments');
       replace(top);
       replace(list);
-      replace(end, emptyState('moments', 'Nothing to show', 'You see the posts of your friends only.'));
+      replace(end, emptyState('moments', t('Nothing to show'), t('You see the posts of your friends only.')));
       return;
     }
     renderTop();
@@ -265,7 +266,7 @@ function mountFeed(el, key, userId = null) {
   observer.observe(end);
 
   const unsubscribe = subscribe(['moments', 'moment-notes', 'friends', 'me', 'users'], (topics) => {
-    if (topics.some((t) => t !== 'moments' && t !== 'moment-notes')) posts.names();
+    if (topics.some((topic) => topic !== 'moments' && topic !== 'moment-notes')) posts.names();
     render();
   });
   const stopClock = everyMinute(() => render());
@@ -292,8 +293,9 @@ function skeleton() {
 }
 
 function mountPostPage(el, postId) {
-  const header = h('header', { class: 'pane-header' }, backLink(), h('h2', null, 'Post'));
-  const { column } = pageShell(el, header, 'Post');
+  const title = tn(1, 'Post', 'Posts'); // the noun, one of them (t('Post') is the compose button's verb)
+  const header = h('header', { class: 'pane-header' }, backLink(), h('h2', null, title));
+  const { column } = pageShell(el, header, title);
   const list = h('div', { class: 'moment-list' });
   const status = h('div');
   column.append(list, status);
@@ -307,7 +309,7 @@ function mountPostPage(el, postId) {
     posts.draw(p ? [p] : []);
     if (failed && !p) {
       const lost = failed.status === 404;
-      replace(status, emptyState('moments', lost ? 'This post is no longer there' : 'Could not load this post', lost ? 'It was deleted, or it is not shared with you.' : humanError(failed), lost ? null : h('button', { class: 'btn', type: 'button', onclick: () => fetch() }, 'Try again')));
+      replace(status, emptyState('moments', lost ? t('This post is no longer there') : t('Could not load this post'), lost ? t('It was deleted, or it is not shared with you.') : humanError(failed), lost ? null : h('button', { class: 'btn', type: 'button', onclick: () => fetch() }, t('Try again'))));
     } else if (!p) {
       replace(status, skeleton());
     } else {
@@ -325,7 +327,7 @@ function mountPostPage(el, postId) {
   }
 
   const unsubscribe = subscribe(['moments', 'friends', 'me', 'users'], (topics) => {
-    if (topics.some((t) => t !== 'moments')) posts.names();
+    if (topics.some((topic) => topic !== 'moments')) posts.names();
     render();
   });
   const stopClock = everyMinute(() => render());
@@ -341,10 +343,10 @@ function mountPostPage(el, postId) {
 // ---- notifications ------------------------------------------------------------------------------
 
 function noteLine(note) {
-  if (note.type === 'moment.liked') return h('span', { class: 'note-what liked' }, icon('heartFilled', { size: 15 }), h('span', null, 'Liked your post'));
+  if (note.type === 'moment.liked') return h('span', { class: 'note-what liked' }, icon('heartFilled', { size: 15 }), h('span', null, t('Liked your post')));
   const c = note.data?.comment || {};
   const to = c.reply_to;
-  const prefix = to ? (isMe(to.id) ? 'Replied to you: ' : `Replied to ${who(to)}: `) : '';
+  const prefix = to ? (isMe(to.id) ? t('Replied to you: ') : t('Replied to {name}: ', { name: who(to) })) : '';
   return h('span', { class: 'note-what' }, prefix ? h('span', { class: 'muted' }, prefix) : null, h('span', { dir: 'auto' }, c.text || ''));
 }
 
@@ -365,23 +367,23 @@ function notePreview(note) {
 }
 
 function mountNotes(el) {
-  const clear = h('button', { class: 'btn small', type: 'button' }, 'Clear');
-  const header = h('header', { class: 'pane-header' }, backLink(), h('h2', null, 'Notifications'), clear);
-  const { column } = pageShell(el, header, 'Notifications');
-  const list = h('ul', { class: 'note-list', 'aria-label': 'Notifications' });
+  const clear = h('button', { class: 'btn small', type: 'button' }, t('Clear'));
+  const header = h('header', { class: 'pane-header' }, backLink(), h('h2', null, t('Notifications')), clear);
+  const { column } = pageShell(el, header, t('Notifications'));
+  const list = h('ul', { class: 'note-list', 'aria-label': t('Notifications') });
   column.append(list);
   const newSince = moments.seen; // what was new when the list opened stays marked as new while it is open
   const isNew = (n) => n.seq > newSince && !n.old;
 
   clear.addEventListener('click', () => {
     clearNotes();
-    toast('Notifications cleared.');
+    toast(t('Notifications cleared.'));
   });
 
   function render() {
     clear.hidden = !moments.notes.length;
     if (!moments.notes.length) {
-      replace(list, h('li', null, emptyState('bell', 'No notifications', 'When friends like or comment on your posts, or reply to you, it shows up here.')));
+      replace(list, h('li', null, emptyState('bell', t('No notifications'), t('When friends like or comment on your posts, or reply to you, it shows up here.'))));
       return;
     }
     reconcile(
@@ -424,22 +426,22 @@ function mountNotes(el) {
 // ---- Me → Moments: the time window --------------------------------------------------------------
 
 const WINDOWS = [
-  { days: 0, label: 'Everything', hint: 'Friends can see all your posts' },
-  { days: 3, label: 'The last 3 days', hint: 'Older posts are hidden from friends' },
-  { days: 30, label: 'The last month', hint: 'Older posts are hidden from friends' },
-  { days: 180, label: 'The last 6 months', hint: 'Older posts are hidden from friends' },
+  { days: 0, label: t('Everything'), hint: t('Friends can see all your posts') },
+  { days: 3, label: t('The last 3 days'), hint: t('Older posts are hidden from friends') },
+  { days: 30, label: t('The last month'), hint: t('Older posts are hidden from friends') },
+  { days: 180, label: t('The last 6 months'), hint: t('Older posts are hidden from friends') },
 ];
 
 export function mountMomentSettings(body) {
-  const group = h('div', { class: 'choice-list', role: 'radiogroup', 'aria-label': 'Friends can see' });
+  const group = h('div', { class: 'choice-list', role: 'radiogroup', 'aria-label': t('Friends can see') });
   const status = h('p', { class: 'muted small', role: 'status' });
   replace(
     body,
-    h('p', { class: 'muted' }, 'How far back your friends can see your posts. You always see all of yours, and nothing is deleted.'),
-    h('h3', null, 'Friends can see'),
+    h('p', { class: 'muted' }, t('How far back your friends can see your posts. You always see all of yours, and nothing is deleted.')),
+    h('h3', null, t('Friends can see')),
     group,
     status,
-    h('div', { class: 'actions-row' }, h('a', { class: 'btn', href: albumHref(state.me?.id) }, icon('moments', { size: 18 }), 'My posts')),
+    h('div', { class: 'actions-row' }, h('a', { class: 'btn', href: albumHref(state.me?.id) }, icon('moments', { size: 18 }), t('My posts'))),
   );
   let current = null;
   let saving = false;
@@ -473,7 +475,7 @@ export function mountMomentSettings(body) {
     try {
       const saved = await saveWindow(days);
       current = saved.window_days;
-      toast('Saved.');
+      toast(t('Saved.'));
     } catch (error) {
       current = before;
       toast(humanError(error), { kind: 'error' });
