@@ -7,6 +7,7 @@ import { h, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { emptyState } from '../ui/widgets.js';
 import { get, humanError, mediaUrl } from '../api.js';
+import { t } from '../i18n.js';
 import { accountAvatar } from './official.js';
 import { dateTime } from '../ui/format.js';
 
@@ -48,15 +49,15 @@ function content(html) {
 export function mountArticle(el, setId, index) {
   const body = h('div', { class: 'page-body article' }, h('div', { class: 'skeleton-item', 'aria-hidden': 'true' }));
   const header = h('header', { class: 'pane-header' },
-    h('button', { class: 'icon-btn back', type: 'button', 'aria-label': 'Back', onclick: () => history.back() }, icon('back')),
-    h('h2', null, 'Article'));
-  el.replaceChildren(h('section', { class: 'page', 'aria-label': 'Article' }, header, h('div', { class: 'page-scroll' }, body)));
+    h('button', { class: 'icon-btn back', type: 'button', 'aria-label': t('Back'), onclick: () => history.back() }, icon('back')),
+    h('h2', null, t('Article')));
+  el.replaceChildren(h('section', { class: 'page', 'aria-label': t('Article') }, header, h('div', { class: 'page-scroll' }, body)));
   let gone = false;
   get(`/articles/${encodeURIComponent(setId)}`).then((set) => {
     if (gone) return;
     const article = set.articles[index] || set.articles[0];
     if (article.deleted) {
-      replace(body, emptyState('megaphone', 'Article deleted', 'Its publisher deleted this article.'));
+      replace(body, emptyState('megaphone', t('Article deleted'), t('Its publisher deleted this article.')));
       return;
     }
     const cover = article.picture ? h('img', { class: 'article-cover', alt: '' }) : null;
@@ -76,13 +77,13 @@ export function mountArticle(el, setId, index) {
         cover,
         content(article.content),
         article.source_url && /^https?:\/\//i.test(article.source_url)
-          ? h('p', null, h('a', { class: 'article-source', href: article.source_url, target: '_blank', rel: 'noopener noreferrer nofollow' }, 'Read more at the source', icon('right', { size: 14 })))
+          ? h('p', null, h('a', { class: 'article-source', href: article.source_url, target: '_blank', rel: 'noopener noreferrer nofollow' }, t('Read more at the source'), icon('right', { size: 14 })))
           : null),
-      others.length ? h('nav', { class: 'article-more', 'aria-label': 'More from this set' }, h('h3', null, 'More'), h('ul', null, others)) : null,
+      others.length ? h('nav', { class: 'article-more', 'aria-label': t('More from this set') }, h('h3', null, t('More')), h('ul', null, others)) : null,
     );
   }, (error) => {
     if (gone) return;
-    replace(body, emptyState('megaphone', error.code === 'article_deleted' ? 'Article deleted' : 'No such article', humanError(error)));
+    replace(body, emptyState('megaphone', error.code === 'article_deleted' ? t('Article deleted') : t('No such article'), humanError(error)));
   });
   return { destroy() { gone = true; } };
 }

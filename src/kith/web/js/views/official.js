@@ -5,10 +5,11 @@ import { h, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { avatar, busy, confirmDialog, emptyState, toast } from '../ui/widgets.js';
 import { humanError } from '../api.js';
+import { t } from '../i18n.js';
 import { follow, loadAccount, scanTicket, searchAccounts, unfollow } from '../actions.js';
 import { conversationOfAccount, state, subscribe, subscriptions } from '../store.js';
 
-const KINDS = { subscription: 'Subscription account', service: 'Service account' };
+const KINDS = { subscription: t('Subscription account'), service: t('Service account') };
 
 export const accountAvatar = (account, size) => avatar(account.name, -account.id, { size, official: true, picture: account.avatar });
 
@@ -16,7 +17,7 @@ function pageHeader(title) {
   return h(
     'header',
     { class: 'pane-header' },
-    h('a', { class: 'icon-btn back', href: '#/contacts', 'aria-label': 'Back to contacts' }, icon('back')),
+    h('a', { class: 'icon-btn back', href: '#/contacts', 'aria-label': t('Back to contacts') }, icon('back')),
     h('h2', null, title),
   );
 }
@@ -35,7 +36,7 @@ function accountRow(account) {
         h('span', { class: 'contact-name' }, account.name),
         h('span', { class: 'contact-sub' }, account.description || KINDS[account.kind] || ''),
       ),
-      account.following ? h('span', { class: 'tag accent' }, 'Following') : null,
+      account.following ? h('span', { class: 'tag accent' }, t('Following')) : null,
     ),
   );
 }
@@ -45,8 +46,8 @@ export function mountAccountSearch(el) {
   const input = h('input', {
     class: 'search-input',
     type: 'search',
-    placeholder: 'Search official accounts',
-    'aria-label': 'Search official accounts',
+    placeholder: t('Search official accounts'),
+    'aria-label': t('Search official accounts'),
     autocomplete: 'off',
     maxlength: '32',
   });
@@ -56,9 +57,9 @@ export function mountAccountSearch(el) {
   el.replaceChildren(
     h(
       'section',
-      { class: 'page', 'aria-label': 'Official accounts' },
-      pageHeader('Official accounts'),
-      h('div', { class: 'page-scroll' }, h('div', { class: 'page-body' }, h('p', { class: 'muted' }, 'News, shops and services publish here. Follow one to get its messages in Chats → Subscriptions.'), form, results, followed)),
+      { class: 'page', 'aria-label': t('Official accounts') },
+      pageHeader(t('Official accounts')),
+      h('div', { class: 'page-scroll' }, h('div', { class: 'page-body' }, h('p', { class: 'muted' }, t('News, shops and services publish here. Follow one to get its messages in Chats → Subscriptions.')), form, results, followed)),
     ),
   );
   let asked = 0;
@@ -72,15 +73,15 @@ export function mountAccountSearch(el) {
       results.replaceChildren();
       return;
     }
-    results.replaceChildren(h('div', { class: 'muted pad-y' }, h('span', { class: 'spinner small', 'aria-hidden': 'true' }), h('span', { class: 'sr-only' }, 'Searching')));
+    results.replaceChildren(h('div', { class: 'muted pad-y' }, h('span', { class: 'spinner small', 'aria-hidden': 'true' }), h('span', { class: 'sr-only' }, t('Searching'))));
     try {
       const accounts = await searchAccounts(words);
       if (mine !== asked || destroyed) return;
       replace(
         results,
         accounts.length
-          ? [h('h3', { class: 'list-heading flush' }, 'Accounts'), h('ul', { class: 'contact-list flush', 'aria-label': 'Accounts found' }, accounts.map((a) => accountRow(state.accounts.get(a.id) || a)))]
-          : h('p', { class: 'muted' }, `No account is called “${words}”.`),
+          ? [h('h3', { class: 'list-heading flush' }, t('Accounts')), h('ul', { class: 'contact-list flush', 'aria-label': t('Accounts found') }, accounts.map((a) => accountRow(state.accounts.get(a.id) || a)))]
+          : h('p', { class: 'muted' }, t('No account is called “{words}”.', { words })),
       );
     } catch (error) {
       if (mine === asked && !destroyed) replace(results, h('p', { class: 'form-error' }, humanError(error)));
@@ -101,7 +102,7 @@ export function mountAccountSearch(el) {
     replace(
       followed,
       convs.length
-        ? [h('h3', { class: 'list-heading flush' }, `Following · ${convs.length}`), h('ul', { class: 'contact-list flush', 'aria-label': 'Following' }, convs.map((c) => accountRow(c.account)))]
+        ? [h('h3', { class: 'list-heading flush' }, t('Following · {n}', { n: convs.length })), h('ul', { class: 'contact-list flush', 'aria-label': t('Following') }, convs.map((c) => accountRow(c.account)))]
         : null,
     );
   }
@@ -120,7 +121,7 @@ export function mountAccountSearch(el) {
 /** One account's page: who it is, and Follow (which opens its conversation) or Unfollow. */
 export function mountAccountPage(el, accountId) {
   const body = h('div', { class: 'page-body' });
-  el.replaceChildren(h('section', { class: 'page', 'aria-label': 'Official account' }, pageHeader('Official account'), h('div', { class: 'page-scroll' }, body)));
+  el.replaceChildren(h('section', { class: 'page', 'aria-label': t('Official account') }, pageHeader(t('Official account')), h('div', { class: 'page-scroll' }, body)));
   let failed = null;
   let lastSig = null;
 
@@ -131,32 +132,32 @@ export function mountAccountPage(el, accountId) {
     if (sig === lastSig) return;
     lastSig = sig;
     if (!account) {
-      replace(body, failed ? emptyState('megaphone', 'No such account', failed) : h('div', { class: 'skeleton-item', 'aria-hidden': 'true' }));
+      replace(body, failed ? emptyState('megaphone', t('No such account'), failed) : h('div', { class: 'skeleton-item', 'aria-hidden': 'true' }));
       return;
     }
     const actions = [];
     if (account.following) {
-      if (conv) actions.push(h('a', { class: 'btn primary', href: `#/chats/subscriptions/${conv.id}` }, icon('chat', { size: 18 }), 'Messages'));
+      if (conv) actions.push(h('a', { class: 'btn primary', href: `#/chats/subscriptions/${conv.id}` }, icon('chat', { size: 18 }), t('Messages')));
       actions.push(
         h('button', {
           class: 'btn danger',
           type: 'button',
           onclick: async (e) => {
             const button = e.currentTarget;
-            const sure = await confirmDialog(`Unfollow ${account.name}?`, {
-              detail: 'It will not be able to send you anything any more. Its messages so far stay in your chats.',
-              confirm: 'Unfollow',
+            const sure = await confirmDialog(t('Unfollow {name}?', { name: account.name }), {
+              detail: t('It will not be able to send you anything any more. Its messages so far stay in your chats.'),
+              confirm: t('Unfollow'),
               danger: true,
             });
             if (!sure) return;
             try {
-              await busy(button, 'Unfollowing…', () => unfollow(accountId));
-              toast(`You unfollowed ${account.name}.`);
+              await busy(button, t('Unfollowing…'), () => unfollow(accountId));
+              toast(t('You unfollowed {name}.', { name: account.name }));
             } catch (error) {
               toast(humanError(error), { kind: 'error' });
             }
           },
-        }, 'Unfollow'),
+        }, t('Unfollow')),
       );
     } else {
       actions.push(
@@ -165,14 +166,14 @@ export function mountAccountPage(el, accountId) {
           type: 'button',
           onclick: async (e) => {
             try {
-              await busy(e.currentTarget, 'Following…', () => follow(accountId));
+              await busy(e.currentTarget, t('Following…'), () => follow(accountId));
             } catch (error) {
               toast(humanError(error), { kind: 'error' });
             }
           },
-        }, icon('plus', { size: 18 }), 'Follow'),
+        }, icon('plus', { size: 18 }), t('Follow')),
       );
-      if (conv) actions.push(h('a', { class: 'btn', href: `#/chats/subscriptions/${conv.id}` }, 'Earlier messages'));
+      if (conv) actions.push(h('a', { class: 'btn', href: `#/chats/subscriptions/${conv.id}` }, t('Earlier messages')));
     }
     replace(
       body,
@@ -184,14 +185,14 @@ export function mountAccountPage(el, accountId) {
           'div',
           null,
           h('h3', { class: 'profile-name' }, account.name),
-          h('div', { class: 'muted' }, KINDS[account.kind] || 'Official account', account.following ? h('span', { class: 'tag accent' }, 'Following') : null),
+          h('div', { class: 'muted' }, KINDS[account.kind] || t('Official account'), account.following ? h('span', { class: 'tag accent' }, t('Following')) : null),
         ),
       ),
       account.description ? h('p', { class: 'account-description' }, account.description) : null,
       h('div', { class: 'actions-row' }, actions),
       h('p', { class: 'muted small' }, account.following
-        ? 'It can write to you after you write to it or use its menu, a few times within a short while. Mute it like any chat.'
-        : 'An account can never write to you unless you follow it. Unfollow it at any time.'),
+        ? t('It can write to you after you write to it or use its menu, a few times within a short while. Mute it like any chat.')
+        : t('An account can never write to you unless you follow it. Unfollow it at any time.')),
     );
   }
   const unsubscribe = subscribe(['accounts', 'conversations', 'ready'], render);
@@ -206,14 +207,14 @@ export function mountAccountPage(el, accountId) {
 
 /** #/contacts/scan/<ticket>: where an account's QR code leads; follows it and opens its chat. */
 export function mountScan(el, ticket) {
-  replace(el, pageHeader('Official account'), h('div', { class: 'pane-body' }, emptyState('megaphone', 'Following…', '')));
+  replace(el, pageHeader(t('Official account')), h('div', { class: 'pane-body' }, emptyState('megaphone', t('Following…'), '')));
   let gone = false;
   scanTicket(ticket).catch((error) => {
     if (gone) return;
     replace(
       el,
-      pageHeader('Official account'),
-      h('div', { class: 'pane-body' }, emptyState('megaphone', 'This QR code does not work', humanError(error))),
+      pageHeader(t('Official account')),
+      h('div', { class: 'pane-body' }, emptyState('megaphone', t('This QR code does not work'), humanError(error))),
     );
   });
   return { destroy: () => { gone = true; } };
