@@ -342,3 +342,154 @@ def test_a_long_feed_loads_as_you_scroll(new_app: Callable[..., App], api: Api, 
     expect(page.get_by_text("That is everything.")).to_be_visible()
     texts = page.locator("article.moment .moment-text").all_inner_texts()
     assert texts == [f"Post number {n}" for n in range(45, 0, -1)]
+
+
+# -- in Chinese ------------------------------------------------------------------------------------
+# ruff: noqa: RUF001 (Chinese text has its own full-width punctuation)
+
+
+def test_moments_in_chinese(new_app: Callable[..., App], api: Api) -> None:
+    alice, bob = api.register("lin", "小林"), api.register("wang", "小王")
+    carol = api.register("zhang", "小张")
+    api.befriend(alice, bob)
+    api.befriend(alice, carol)
+    handles = rf"@({alice.handle}|{bob.handle}|{carol.handle})"
+    esc = r"\bEsc\b"  # the key's name, as on the keyboard, in the Cancel button's title
+    a = new_app("lin", locale="zh-CN").signed_in_as(alice, "moments")
+    page = a.page
+
+    # nothing posted yet: the tab's places and the empty timeline
+    expect(page.locator(".feed-title")).to_have_text("朋友圈")
+    expect(page.get_by_role("heading", name="还没有动态")).to_be_visible()
+    assert a.untranslated(within=".list-pane") == []
+    assert a.untranslated(within=".main-pane") == []
+
+    # a friend's post, liked and commented on; a tap on one's own comment offers to delete it
+    bobs = api.call(bob, "POST", "/moments/posts", json={"id": "zh-b1", "text": "海边的日出，值得早起！"})
+    a.reload()
+    card = post_card(page, "海边的日出")
+    expect(card.locator(".moment-time")).to_have_text("刚刚")
+    card.get_by_role("button", name="赞", exact=True).click()
+    expect(card.locator(".moment-likes")).to_have_text("小林")
+    card.get_by_role("button", name="评论", exact=True).click()
+    box = card.get_by_role("textbox", name="评论", exact=True)
+    expect(box).to_have_attribute("placeholder", "评论")
+    assert a.untranslated(esc, within=".main-pane") == []
+    box.fill("真美！")
+    box.press("Enter")
+    expect(card.locator(".moment-comment-row")).to_have_text("小林：真美！")
+    card.locator(".moment-comment-row").click()
+    expect(page.get_by_role("menuitem", name="删除评论")).to_be_visible()
+    assert a.untranslated(within=".menu") == []
+    page.keyboard.press("Escape")
+    [mine] = api.call(bob, "GET", f"/moments/posts/{bobs['id']}")["comments"]
+    api.call(bob, "POST", f"/moments/posts/{bobs['id']}/comments", json={"text": "谢谢", "reply_to": mine["id"]})
+    a.reload()
+    expect(card.locator(".moment-comment-row").nth(1)).to_have_text("小王 回复 小林：谢谢")
+    assert a.untranslated(within=".main-pane") == []
+
+    # a post of one's own: the compose dialog, its picture, place and audience
+    page.get_by_role("button", name="发表动态").first.click()
+    dialog = page.get_by_role("dialog", name="发表动态")
+    form = "dialog.compose-dialog form.compose"
+    expect(dialog.get_by_role("textbox", name="文字")).to_have_attribute("placeholder", "这一刻的想法…")
+    assert a.untranslated(within=form) == []
+    dialog.get_by_role("textbox", name="文字").fill("周末去爬山")
+    with page.expect_file_chooser() as chooser:
+        dialog.get_by_role("button", name="添加图片").click()
+    chooser.value.set_files([{"name": "hill.jpg", "mimeType": "image/jpeg", "buffer": photo()}])
+    expect(dialog.locator(".compose-tile.done")).to_have_count(1)
+    dialog.get_by_role("textbox", name="位置").fill("香山")
+    dialog.locator(".compose-audience").click()
+    expect(dialog.get_by_role("radiogroup", name="谁可以看")).to_be_visible()
+    assert a.untranslated(within=form) == []
+    dialog.get_by_role("radio", name=re.compile("^部分可见")).check()
+    expect(dialog.locator(".compose-audience-value")).to_have_text("选择朋友")
+    expect(dialog.get_by_role("button", name="发表")).to_be_disabled()
+    assert a.untranslated(within=".compose-audience") == []
+    dialog.get_by_role("radio", name=re.compile("^所有朋友")).check()
+    expect(dialog.locator(".compose-audience-value")).to_have_text("所有朋友")
+    assert a.untranslated(within=form) == []
+    a.screenshot("moments-zh-compose-desktop")
+    dialog.get_by_role("button", name="发表").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_text("已发表。")).to_be_visible()
+    own = post_card(page, "周末去爬山")
+    expect(own.get_by_role("img", name="谁可以看：所有朋友")).to_be_visible()
+    loaded(page, own.locator(".moment-image img"))
+    assert a.untranslated(within=".main-pane") == []
+
+    # friends like it, comment, reply: the pill, the list pane and the notifications
+    [alices] = [p for p in api.call(alice, "GET", "/moments/timeline")["posts"] if p["text"] == "周末去爬山"]
+    api.call(bob, "PUT", f"/moments/posts/{alices['id']}/like")
+    api.call(carol, "POST", f"/moments/posts/{alices['id']}/comments", json={"text": "我也想去"})
+    pill = page.get_by_role("link", name="3 条新通知", exact=True)
+    expect(pill).to_be_visible()
+    expect(page.locator(".list-pane .moments-menu")).to_contain_text("3 条新通知")
+    assert a.untranslated(within=".list-pane") == []
+    assert a.untranslated(within=".main-pane") == []
+    a.screenshot("moments-zh-feed-desktop")
+    pill.click()
+    notes = page.get_by_role("list", name="通知").locator(".note-item")
+    expect(notes).to_have_count(3)
+    expect(notes.nth(0)).to_contain_text("我也想去")
+    expect(notes.nth(1)).to_contain_text("赞了你的动态")
+    expect(notes.nth(2)).to_contain_text("回复了你：谢谢")
+    assert a.untranslated(within=".main-pane") == []
+    a.screenshot("moments-zh-notifications-desktop")
+    page.get_by_role("button", name="清空").click()
+    expect(page.get_by_text("通知已清空。")).to_be_visible()
+    expect(page.get_by_role("heading", name="暂无通知")).to_be_visible()
+    assert a.untranslated(within=".main-pane") == []
+
+    # the post's own page, and its deletion after a question
+    page.locator(".list-pane").get_by_role("link", name=re.compile("^朋友动态")).click()
+    own.locator(".moment-time").click()
+    expect(page.locator(".pane-header h2")).to_have_text("动态")
+    expect(own.locator(".moment-comment-row")).to_have_text("小张：我也想去")
+    assert a.untranslated(within=".main-pane") == []
+    own.get_by_role("button", name="删除", exact=True).click()
+    confirm = page.get_by_role("dialog", name="删除这条动态？")
+    expect(confirm.locator(".dialog-body p")).to_have_text("图片、赞和评论会一并删除，且无法恢复。")
+    assert a.untranslated(within="dialog.confirm .dialog-body p") == []
+    confirm.get_by_role("button", name="删除", exact=True).click()
+    expect(page.get_by_text("动态已删除。")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"#/moments$"))
+
+    # albums: a friend's, an empty one, one's own; then pages that are not there
+    page.goto(f"{a.base_url}/#/moments/users/{bob.id}/posts")
+    expect(page.locator(".album-name")).to_have_text("小王")
+    expect(page.get_by_text("你能看到的就这些了。")).to_be_visible()
+    assert a.untranslated(handles, within=".main-pane") == []
+    page.goto(f"{a.base_url}/#/moments/users/{carol.id}/posts")
+    expect(page.get_by_text("小张 没有与你分享任何内容，或最近没有分享。")).to_be_visible()
+    assert a.untranslated(handles, within=".main-pane") == []
+    page.goto(f"{a.base_url}/#/moments/users/{alice.id}/posts")
+    expect(page.get_by_role("heading", name="你还没有发表过动态")).to_be_visible()
+    assert a.untranslated(handles, within=".main-pane") == []
+    with a.watch.expect_problems(r"404"):
+        page.goto(f"{a.base_url}/#/moments/posts/999999999")
+        expect(page.get_by_role("heading", name="这条动态已不存在")).to_be_visible()
+    assert a.untranslated(within=".main-pane") == []
+    page.goto(f"{a.base_url}/#/moments/nowhere")
+    expect(page.get_by_role("heading", name="这里什么都没有")).to_be_visible()
+    assert a.untranslated(within=".main-pane") == []
+
+    # Me → Moments: how far back friends see
+    page.goto(f"{a.base_url}/#/me/moments")
+    expect(page.get_by_role("radio", name=re.compile("^全部"))).to_be_checked()
+    assert a.untranslated(within=".main-pane") == []
+    page.get_by_role("radio", name=re.compile("^最近三天")).check()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    assert api.call(alice, "GET", "/moments/settings") == {"window_days": 3}
+
+    # and on a phone: the feed is the first screen
+    phone = new_app("lin-phone", PHONE, is_mobile=True, has_touch=True, locale="zh-CN").signed_in_as(alice, "moments")
+    expect(post_card(phone.page, "海边的日出").locator(".moment-comment-row")).to_have_count(2)
+    expect(phone.page.get_by_role("button", name="分享这一刻…")).to_be_visible()
+    assert phone.untranslated(within=".moments-page") == []
+    phone.screenshot("moments-zh-feed-phone")
+    phone.page.get_by_role("button", name="发表动态").first.click()
+    expect(phone.page.get_by_role("dialog", name="发表动态")).to_be_visible()
+    assert phone.untranslated(within="dialog.compose-dialog form.compose") == []
+    phone.screenshot("moments-zh-compose-phone")

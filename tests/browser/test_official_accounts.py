@@ -391,3 +391,172 @@ def test_an_accounts_video_arrives_with_its_title_and_plays(
     player = message.locator("video.video-player")
     page.wait_for_function("v => v.readyState > 0 && v.duration > 1.5", arg=player.element_handle())
     r.screenshot("official-video-desktop")
+
+
+# -- in Chinese ------------------------------------------------------------------------------------
+# ruff: noqa: RUF001 (Chinese text has its own full-width punctuation)
+
+# what the console shows in Latin letters on purpose: the platform's words, the account's ids and
+# addresses, the bot libraries by name, and the event names the webhook gets
+CONSOLE_LATIN = (
+    r"\bwebhook\b",
+    r"\bechostr\b",
+    r"\b(wechatpy|werobot)\b",
+    r"\bgh\b",
+    r"\bgh_[0-9a-f]{12}\b",
+    r"\bwx[0-9a-f]{16}\b",
+    r"\b[0-9a-f]{32}\b",
+    r"https?://[^\s]+",
+    r"\b(subscribe|unsubscribe)\b",
+    r"\bCopy\b",  # the copy buttons of ui/widgets.js, translated with the widgets
+)
+
+
+def test_the_console_in_chinese(new_app: Callable[..., App], api: Api, kith: Server, bot: Bot) -> None:
+    owner = api.register("zhou", "老周")
+    o = new_app("zhou", locale="zh-CN").signed_in_as(owner, "me/accounts")
+    page = o.page
+    main = ".main-pane"
+
+    # the list (none yet) and the form
+    expect(page.get_by_role("list", name="你的公众号")).to_contain_text("暂无。")
+    assert o.untranslated(*CONSOLE_LATIN, within=main) == []
+    form = page.get_by_role("form", name="创建公众号")
+    name = unique("潮汐表")
+    form.get_by_label("名称").fill(name)
+    form.get_by_label("类型").select_option("service")
+    form.get_by_label("简介").fill("每天的高潮和低潮。")
+    form.get_by_role("button", name="注册").click()
+
+    # the AppSecret, once
+    shown = page.get_by_role("dialog", name="你的新公众号")
+    expect(shown.get_by_text("仅显示这一次。")).to_be_visible()
+    assert o.untranslated(*CONSOLE_LATIN, within="dialog.secret-dialog .dialog-body") == []
+    o.screenshot("official-zh-secret-desktop")
+    shown.get_by_role("button", name="我已复制").click()
+
+    # its console: credentials, the webhook form, no deliveries yet
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.locator(".profile-hero .muted")).to_have_text("服务号 · 0 位关注者")
+    expect(page.get_by_text("还没有推送记录", exact=False)).to_be_visible()
+    hook = page.get_by_role("form", name="服务器配置（webhook）")
+    expect(hook.get_by_label("消息加解密方式")).to_have_value("plain")
+    assert o.untranslated(*CONSOLE_LATIN, within=main) == []
+    o.screenshot("official-zh-console-desktop")
+    hook.get_by_label("服务器地址（URL）").fill(bot.url)
+    hook.get_by_label("令牌（Token）").fill(TOKEN)
+    hook.get_by_role("button", name="保存 webhook").click()
+    expect(page.get_by_text("webhook 已保存，你的服务器通过了校验。")).to_be_visible()
+
+    # a follower: the delivery, in the table
+    account_id = int(re.search(r"accounts/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    reader = api.register("du", "小杜")
+    api.call(reader, "PUT", f"/official-accounts/{account_id}/follow")
+    wait_for(lambda: deliveries(api, owner, account_id))
+    page.get_by_role("button", name="刷新").click()
+    row = page.locator(".delivery-table tbody tr").first
+    expect(row.locator(".status")).to_have_text("已送达")
+    expect(row.locator("td.num")).to_have_text(re.compile(r"^\d+ 毫秒$"))
+    expect(page.locator(".delivery-table thead")).to_have_text("时间事件状态耗时错误")
+    assert o.untranslated(*CONSOLE_LATIN, within=main) == []
+
+    # a new AppSecret, after a question
+    page.get_by_role("button", name="重置 AppSecret").click()
+    confirm = page.get_by_role("dialog", name="重置 AppSecret？")
+    assert o.untranslated(*CONSOLE_LATIN, within="dialog.confirm .dialog-body p") == []
+    confirm.get_by_role("button", name="重置", exact=True).click()
+    fresh = page.get_by_role("dialog", name="新的 AppSecret")
+    fresh.get_by_role("button", name="我已复制").click()
+
+    # the list with the account, on a phone; someone else's console
+    phone = new_app("zhou-phone", PHONE, locale="zh-CN").signed_in_as(owner, "me/accounts")
+    expect(phone.page.get_by_role("list", name="你的公众号")).to_contain_text("服务号 · 1 位关注者")
+    assert phone.untranslated(*CONSOLE_LATIN, within=main) == []
+    phone.page.get_by_role("list", name="你的公众号").get_by_role("link").first.click()
+    expect(phone.page.locator(".delivery-table")).to_be_visible()
+    phone.screenshot("official-zh-console-phone")
+    with o.watch.expect_problems(r"40[34]"):
+        page.goto(f"{o.base_url}/#/me/accounts/999999999")
+        expect(page.get_by_role("heading", name="不是你的公众号")).to_be_visible()
+    assert o.untranslated(*CONSOLE_LATIN, within=main) == []
+
+
+def test_an_account_and_its_articles_in_chinese(new_app: Callable[..., App], api: Api, kith: Server) -> None:
+    owner = api.register("gang", "港口")
+    name = unique("港口新闻")
+    body = {"name": name, "kind": "subscription", "description": "船、潮汐和渡轮，每天更新。"}
+    created = api.call(owner, "POST", "/official-accounts", json=body)
+    account = created["account"]
+    reader = api.register("du", "小杜")
+    r = new_app("du", locale="zh-CN").signed_in_as(reader, "contacts/accounts")
+    page = r.page
+    main = ".main-pane"
+
+    # search: nothing, then the account
+    search = page.get_by_role("searchbox", name="搜索公众号")
+    expect(search).to_have_attribute("placeholder", "搜索公众号")
+    assert r.untranslated(within=main) == []
+    search.fill("没有这个号")
+    expect(page.get_by_text("没有名为“没有这个号”的公众号。")).to_be_visible()
+    assert r.untranslated(within=main) == []
+    search.fill(name)
+    found = page.get_by_role("list", name="搜索到的公众号")
+    expect(found.get_by_role("link")).to_have_count(1)
+    assert r.untranslated(within=main) == []
+    found.get_by_role("link").click()
+
+    # its page: follow, then unfollow after a question
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.get_by_text("订阅号", exact=True)).to_be_visible()
+    assert r.untranslated(within=main) == []
+    r.screenshot("official-zh-account-desktop")
+    page.get_by_role("button", name="关注", exact=True).click()
+    expect(page.locator(".chat-title")).to_have_text(name)
+    page.goto(f"{r.base_url}/#/contacts/account/{account['id']}")
+    expect(page.get_by_role("link", name="消息")).to_be_visible()
+    expect(page.locator(".profile-hero .tag")).to_have_text("已关注")
+    assert r.untranslated(within=main) == []
+    page.get_by_role("button", name="取消关注").click()
+    confirm = page.get_by_role("dialog", name=f"取消关注 {name}？")
+    assert r.untranslated(within="dialog.confirm .dialog-body p") == []
+    confirm.get_by_role("button", name="取消关注").click()
+    expect(page.get_by_text(f"已取消关注 {name}。")).to_be_visible()
+    expect(page.get_by_role("button", name="关注", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="以前的消息")).to_be_visible()
+    assert r.untranslated(within=main) == []
+
+    # following again, from the search page's list
+    page.get_by_role("button", name="关注", exact=True).click()
+    expect(page.locator(".chat-title")).to_have_text(name)
+    page.goto(f"{r.base_url}/#/contacts/accounts")
+    expect(page.get_by_role("heading", name="已关注 · 1")).to_be_visible()
+    assert r.untranslated(within=main) == []
+
+    # an article, and the same article withdrawn
+    client = kith_client(kith.url, account["app_id"], created["app_secret"])
+    thumb = client.media.upload("image", ("cover.png", mediafiles.png(480, 200)))["media_id"]
+    made = client.media.upload_articles([
+        {"thumb_media_id": thumb, "title": "渡轮新时刻表", "content": "<p>早班渡轮七点出发。</p>",
+         "author": "港口编辑部", "content_source_url": "https://harbour.example/ferry"},
+        {"thumb_media_id": thumb, "title": "本周潮汐", "content": "<p>中午高潮。</p>"},
+    ])  # fmt: skip
+    msg_id = client.message.send_mass_article(None, made["media_id"], is_to_all=True)["msg_id"]
+    page.goto(f"{r.base_url}/#/chats/subscriptions")
+    page.locator("a.chat-item").filter(has_text=name).click()
+    page.locator(".msg.from-account .news-card.first").click()
+    expect(page.get_by_role("heading", name="渡轮新时刻表", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="阅读原文")).to_be_visible()
+    expect(page.get_by_role("navigation", name="本组其他文章")).to_contain_text("本周潮汐")
+    assert r.untranslated(within=main) == []
+    r.screenshot("official-zh-article-desktop")
+    client.message.delete_mass(msg_id)
+    with r.watch.expect_problems("404"):
+        page.reload()
+        expect(page.get_by_text("发布者已删除这篇文章。")).to_be_visible()
+    assert r.untranslated(within=main) == []
+
+    # a QR code that leads nowhere
+    with r.watch.expect_problems("404"):
+        page.goto(f"{r.base_url}/#/contacts/scan/not-a-ticket")
+        expect(page.get_by_role("heading", name="此二维码无效")).to_be_visible()
+    assert r.untranslated(within=main) == []

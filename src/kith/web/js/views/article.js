@@ -83,7 +83,9 @@ export function mountArticle(el, setId, index) {
     );
   }, (error) => {
     if (gone) return;
-    replace(body, emptyState('megaphone', error.code === 'article_deleted' ? t('Article deleted') : t('No such article'), humanError(error)));
+    // withdrawn: the same words as for an article marked deleted (the server's are in English)
+    const deleted = error.code === 'article_deleted';
+    replace(body, emptyState('megaphone', deleted ? t('Article deleted') : t('No such article'), deleted ? t('Its publisher deleted this article.') : humanError(error)));
   });
   return { destroy() { gone = true; } };
 }
