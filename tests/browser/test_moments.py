@@ -345,7 +345,6 @@ def test_a_long_feed_loads_as_you_scroll(new_app: Callable[..., App], api: Api, 
 
 
 # -- in Chinese ------------------------------------------------------------------------------------
-# ruff: noqa: RUF001 (Chinese text has its own full-width punctuation)
 
 
 def test_moments_in_chinese(new_app: Callable[..., App], api: Api) -> None:

@@ -394,7 +394,6 @@ def test_an_accounts_video_arrives_with_its_title_and_plays(
 
 
 # -- in Chinese ------------------------------------------------------------------------------------
-# ruff: noqa: RUF001 (Chinese text has its own full-width punctuation)
 
 # what the console shows in Latin letters on purpose: the platform's words, the account's ids and
 # addresses, the bot libraries by name, and the event names the webhook gets
