@@ -19,6 +19,7 @@ import { follow, hideMessage, loadAccount, markRead, menuEvent, recall, sendPlac
 import { go } from '../router.js';
 import { humanError } from '../api.js';
 import { openAddFriend, openChatInfo } from './dialogs.js';
+import { t, tn } from '../i18n.js';
 
 const RECALL_WINDOW_MS = 120 * 1000;
 const RUN_GAP_MS = 5 * 60 * 1000;
@@ -42,7 +43,7 @@ function retryable(m) {
   return !status || status === 429 || status >= 500;
 }
 
-const QUOTED = { image: '[Photo]', voice: '[Voice]', video: '[Video]', file: '[File]', location: '[Location]' };
+const QUOTED = { image: t('[Photo]'), voice: t('[Voice]'), video: t('[Video]'), file: t('[File]'), location: t('[Location]') };
 
 const jumps = new Map(); // conversation id -> the seq of a message to show when its chat opens
 
@@ -56,8 +57,13 @@ export function openMessage(conv, seq) {
 
 /** What a reply's quote shows of the message it answers. */
 function quoteText(quote) {
-  if (quote.text === null || quote.text === undefined) return 'Recalled message';
-  return quote.text || QUOTED[quote.kind] || 'Attachment';
+  if (quote.text === null || quote.text === undefined) return t('Recalled message');
+  return quote.text || QUOTED[quote.kind] || t('Attachment');
+}
+
+/** A translated sentence with elements in it: `template`'s {placeholders} become the nodes in `parts`. */
+function withNodes(template, parts) {
+  return template.split(/\{(\w+)\}/).map((piece, i) => (i % 2 ? parts[piece] ?? `{${piece}}` : piece)).filter((piece) => piece !== '');
 }
 
 export function mountChat(el, conversationId) {
@@ -84,10 +90,10 @@ export function mountChat(el, conversationId) {
   let headAvatarKey = null;
   const infoButton = h(
     'button',
-    { class: 'icon-btn', type: 'button', 'aria-label': 'Chat info', title: 'Chat info', onclick: () => openInfo() },
+    { class: 'icon-btn', type: 'button', 'aria-label': t('Chat info'), title: t('Chat info'), onclick: () => openInfo() },
     icon('more'),
   );
-  const backLink = h('a', { class: 'icon-btn back', href: '#/chats', 'aria-label': 'Back to chats' }, icon('back'));
+  const backLink = h('a', { class: 'icon-btn back', href: '#/chats', 'aria-label': t('Back to chats') }, icon('back'));
   // pin and mute, one press away (also in the chat list's menu)
   const toggle = (change) => setPrefs(id, change(conv())).catch((e) => toast(humanError(e), { kind: 'error' }));
   const pinButton = h('button', { class: 'icon-btn head-toggle', type: 'button', onclick: () => toggle((c) => ({ pinned: !c.pinned })) });
@@ -108,8 +114,8 @@ export function mountChat(el, conversationId) {
   // ---- messages ----
   const edge = h('div', { class: 'history-edge', 'aria-live': 'polite' });
   const list = h('div', { class: 'msg-list' });
-  const scroller = h('div', { class: 'messages', tabindex: '0', role: 'log', 'aria-label': 'Messages' }, edge, list);
-  const pillLabel = h('span', null, 'New messages');
+  const scroller = h('div', { class: 'messages', tabindex: '0', role: 'log', 'aria-label': t('Messages') }, edge, list);
+  const pillLabel = h('span', null, t('New messages'));
   const pill = h(
     'button',
     { class: 'new-pill', type: 'button', hidden: true, onclick: () => toLatest() },
@@ -122,24 +128,24 @@ export function mountChat(el, conversationId) {
   const input = h('textarea', {
     class: 'composer-input',
     rows: '1',
-    placeholder: 'Message',
-    'aria-label': 'Message',
+    placeholder: t('Message'),
+    'aria-label': t('Message'),
     dir: 'auto',
     enterkeyhint: 'send',
   });
-  const sendButton = h('button', { class: 'send-btn', type: 'submit', 'aria-label': 'Send', title: 'Send (Enter)' }, icon('send'));
+  const sendButton = h('button', { class: 'send-btn', type: 'submit', 'aria-label': t('Send'), title: t('Send (Enter)') }, icon('send'));
   const micButton = h(
     'button',
-    { class: 'send-btn mic-btn', type: 'button', 'aria-label': 'Hold to record a voice note', title: 'Hold to record, release to send' },
+    { class: 'send-btn mic-btn', type: 'button', 'aria-label': t('Hold to record a voice note'), title: t('Hold to record, release to send') },
     icon('mic'),
   );
   const imageInput = h('input', {
-    type: 'file', accept: 'image/*,video/mp4,video/quicktime,video/webm', multiple: true, hidden: true, 'aria-label': 'Choose photos or videos',
+    type: 'file', accept: 'image/*,video/mp4,video/quicktime,video/webm', multiple: true, hidden: true, 'aria-label': t('Choose photos or videos'),
   });
-  const fileInput = h('input', { type: 'file', multiple: true, hidden: true, 'aria-label': 'Choose files' });
+  const fileInput = h('input', { type: 'file', multiple: true, hidden: true, 'aria-label': t('Choose files') });
   const attachButton = h(
     'button',
-    { class: 'icon-btn attach-btn', type: 'button', 'aria-label': 'Attach', title: 'Send a photo or a file', 'aria-haspopup': 'menu' },
+    { class: 'icon-btn attach-btn', type: 'button', 'aria-label': t('Attach'), title: t('Send a photo or a file'), 'aria-haspopup': 'menu' },
     icon('attach'),
   );
   const recordClock = h('span', { class: 'record-time' }, '0:00');
@@ -148,22 +154,22 @@ export function mountChat(el, conversationId) {
     { class: 'record-bar', hidden: true, role: 'status' },
     h('span', { class: 'record-dot', 'aria-hidden': 'true' }),
     recordClock,
-    h('span', { class: 'record-hint wide-only' }, 'Release to send · slide away or Esc to cancel'),
-    h('span', { class: 'record-hint narrow-only' }, 'Slide away to cancel'),
+    h('span', { class: 'record-hint wide-only' }, t('Release to send · slide away or Esc to cancel')),
+    h('span', { class: 'record-hint narrow-only' }, t('Slide away to cancel')),
   );
   // an official account's menu: a bar of buttons in place of the input, as its followers know it
   const menuToggle = h(
     'button',
-    { class: 'icon-btn menu-toggle', type: 'button', hidden: true, 'aria-label': 'Show the menu', title: 'Show the menu', onclick: () => setMenuMode(true) },
+    { class: 'icon-btn menu-toggle', type: 'button', hidden: true, 'aria-label': t('Show the menu'), title: t('Show the menu'), onclick: () => setMenuMode(true) },
     icon('menu'),
   );
   const keyboardToggle = h(
     'button',
-    { class: 'icon-btn menu-toggle', type: 'button', 'aria-label': 'Write a message', title: 'Write a message', onclick: () => setMenuMode(false) },
+    { class: 'icon-btn menu-toggle', type: 'button', 'aria-label': t('Write a message'), title: t('Write a message'), onclick: () => setMenuMode(false) },
     icon('keyboard'),
   );
   const menuButtons = h('div', { class: 'oa-menu-buttons' });
-  const menuBar = h('div', { class: 'oa-menu', hidden: true, role: 'toolbar', 'aria-label': 'Menu' }, keyboardToggle, menuButtons);
+  const menuBar = h('div', { class: 'oa-menu', hidden: true, role: 'toolbar', 'aria-label': t('Menu') }, keyboardToggle, menuButtons);
   let menuKey = null;
   const form = h('form', { class: 'composer-row' }, menuToggle, attachButton, imageInput, fileInput, input, recordBar, micButton, sendButton);
   const blockedBar = h('div', { class: 'composer-notice', hidden: true });
@@ -173,7 +179,7 @@ export function mountChat(el, conversationId) {
   // in a group, @ offers its members (registered before the composer's keys: it may take Enter)
   const mentions = mentionPicker(input, composer, () => (conv()?.kind === 'group' ? chat().members : null));
 
-  const dropHint = h('div', { class: 'drop-hint', 'aria-hidden': 'true' }, h('div', null, icon('attach', { size: 28 }), h('span', null, 'Drop to send')));
+  const dropHint = h('div', { class: 'drop-hint', 'aria-hidden': 'true' }, h('div', null, icon('attach', { size: 28 }), h('span', null, t('Drop to send'))));
   const unreadLabel = h('span', null);
   const unreadJump = h(
     'button',
@@ -182,7 +188,7 @@ export function mountChat(el, conversationId) {
     unreadLabel,
   );
   const body = h('div', { class: 'chat-body' }, scroller, pill, unreadJump, dropHint);
-  const pane = h('section', { class: 'chat', 'aria-label': 'Chat' }, header, body, composer);
+  const pane = h('section', { class: 'chat', 'aria-label': t('Chat') }, header, body, composer);
   el.replaceChildren(pane);
 
   input.value = drafts.get(id) || '';
@@ -204,30 +210,30 @@ export function mountChat(el, conversationId) {
     const account = c.account || {};
     const name = conversationTitle(c);
     openMenu(infoButton, [
-      { label: 'View account', icon: 'info', action: () => go(`contacts/account/${account.id}`) },
-      { label: c.muted ? 'Unmute' : 'Mute', icon: c.muted ? 'bell' : 'mute', action: () => setPrefs(id, { muted: !c.muted }).catch((e) => toast(humanError(e), { kind: 'error' })) },
+      { label: t('View account'), icon: 'info', action: () => go(`contacts/account/${account.id}`) },
+      { label: c.muted ? t('Unmute') : t('Mute'), icon: c.muted ? 'bell' : 'mute', action: () => setPrefs(id, { muted: !c.muted }).catch((e) => toast(humanError(e), { kind: 'error' })) },
       account.following === false
-        ? { label: 'Follow', icon: 'plus', action: () => follow(account.id, { open: false }).catch((e) => toast(humanError(e), { kind: 'error' })) }
+        ? { label: t('Follow'), icon: 'plus', action: () => follow(account.id, { open: false }).catch((e) => toast(humanError(e), { kind: 'error' })) }
         : {
-            label: 'Unfollow',
+            label: t('Unfollow'),
             icon: 'close',
             danger: true,
             action: async () => {
-              const sure = await confirmDialog(`Unfollow ${name}?`, {
-                detail: 'It will not be able to send you anything any more. Its messages so far stay here.',
-                confirm: 'Unfollow',
+              const sure = await confirmDialog(t('Unfollow {name}?', { name }), {
+                detail: t('It will not be able to send you anything any more. Its messages so far stay here.'),
+                confirm: t('Unfollow'),
                 danger: true,
               });
               if (!sure) return;
               try {
                 await unfollow(account.id);
-                toast(`You unfollowed ${name}.`);
+                toast(t('You unfollowed {name}.', { name }));
               } catch (error) {
                 toast(humanError(error), { kind: 'error' });
               }
             },
           },
-    ], { label: `${name} options` });
+    ], { label: t('{name} options', { name }) });
   }
 
   const official = () => conv()?.kind === 'official';
@@ -251,7 +257,7 @@ export function mountChat(el, conversationId) {
 
   /** One button of the menu: a click (its key goes to the account), a link, or a group of them. */
   function menuButton(account, button) {
-    const label = button.name || 'Menu';
+    const label = button.name || t('Menu');
     const subs = button.sub_button || [];
     if (subs.length) {
       const opener = h(
@@ -264,7 +270,7 @@ export function mountChat(el, conversationId) {
         openMenu(
           opener,
           subs.map((sub) => ({
-            label: sub.name || 'Menu',
+            label: sub.name || t('Menu'),
             icon: sub.type === 'view' ? 'external' : null,
             href: sub.type === 'view' && WEB.test(sub.url || '') ? sub.url : null,
             action: () => tap(account, sub),
@@ -278,7 +284,7 @@ export function mountChat(el, conversationId) {
       return h('a', { class: 'oa-menu-btn', href: button.url, target: '_blank', rel: 'noopener noreferrer', title: button.url, onclick: () => tap(account, button) }, h('span', null, label));
     }
     if (button.type === 'click') return h('button', { class: 'oa-menu-btn', type: 'button', onclick: () => tap(account, button) }, h('span', null, label));
-    return h('button', { class: 'oa-menu-btn', type: 'button', disabled: true, title: 'This button does not work in kith' }, h('span', null, label));
+    return h('button', { class: 'oa-menu-btn', type: 'button', disabled: true, title: t('This button does not work in kith') }, h('span', null, label));
   }
 
   function nearBottom() {
@@ -459,11 +465,11 @@ export function mountChat(el, conversationId) {
   // ---- pictures and files: the attach menu, paste, drag and drop ----
   attachButton.addEventListener('click', () =>
     openMenu(attachButton, [
-      { label: 'Photo or video', icon: 'image', action: () => imageInput.click() },
+      { label: t('Photo or video'), icon: 'image', action: () => imageInput.click() },
       // an official account takes pictures, videos and voice notes, not files
-      ...(official() ? [] : [{ label: 'File', icon: 'file', action: () => fileInput.click() }]),
-      ...('geolocation' in navigator ? [{ label: 'Location', icon: 'pin', action: () => shareLocation() }] : []),
-    ], { label: 'Attach' }),
+      ...(official() ? [] : [{ label: t('File'), icon: 'file', action: () => fileInput.click() }]),
+      ...('geolocation' in navigator ? [{ label: t('Location'), icon: 'pin', action: () => shareLocation() }] : []),
+    ], { label: t('Attach') }),
   );
   async function shareLocation() {
     let position;
@@ -472,7 +478,7 @@ export function mountChat(el, conversationId) {
         navigator.geolocation.getCurrentPosition(resolve, reject, { enableHighAccuracy: true, timeout: 15000 }),
       );
     } catch {
-      toast('kith could not find where you are. Allow location for this site and try again.', { kind: 'error' });
+      toast(t('kith could not find where you are. Allow location for this site and try again.'), { kind: 'error' });
       return;
     }
     const { latitude, longitude } = position.coords;
@@ -492,7 +498,7 @@ export function mountChat(el, conversationId) {
     const files = [...fileInput.files];
     fileInput.value = '';
     for (const file of files.slice(0, MAX_AT_ONCE)) send(file, 'file');
-    if (files.length > MAX_AT_ONCE) toast(`Only ${MAX_AT_ONCE} files go at once; the rest were left out.`);
+    if (files.length > MAX_AT_ONCE) toast(t('Only {n} files go at once; the rest were left out.', { n: MAX_AT_ONCE }));
   });
   pane.addEventListener('paste', (event) => {
     const files = [...(event.clipboardData?.files || [])];
@@ -537,7 +543,7 @@ export function mountChat(el, conversationId) {
 
   /** Pictures, videos (and files) chosen, pasted or dropped: shown first, sent on Send. */
   async function offerFiles(all) {
-    if (all.length > MAX_AT_ONCE) toast(`Only ${MAX_AT_ONCE} go at once; the rest were left out.`);
+    if (all.length > MAX_AT_ONCE) toast(t('Only {n} go at once; the rest were left out.', { n: MAX_AT_ONCE }));
     const kindOfFile = (file) => (IMAGE_TYPES.test(file.type) ? 'image' : VIDEO_TYPES.test(file.type) ? 'video' : 'file');
     const files = all.slice(0, MAX_AT_ONCE).map((file) => ({ file, kind: kindOfFile(file), size: {}, preview: null }));
     const urls = [];
@@ -546,7 +552,7 @@ export function mountChat(el, conversationId) {
       files.filter((f) => f.kind === 'image').map(async (f) => {
         const url = URL.createObjectURL(f.file);
         urls.push(url);
-        const img = h('img', { class: 'preview-img', src: url, alt: f.file.name || 'Photo' });
+        const img = h('img', { class: 'preview-img', src: url, alt: f.file.name || t('Photo') });
         try {
           await img.decode();
           f.size = { width: img.naturalWidth, height: img.naturalHeight };
@@ -561,7 +567,7 @@ export function mountChat(el, conversationId) {
       files.filter((f) => f.kind === 'video').map(async (f) => {
         const url = URL.createObjectURL(f.file);
         urls.push(url);
-        const video = h('video', { class: 'preview-img', src: url, muted: true, preload: 'metadata', playsinline: true, 'aria-label': f.file.name || 'Video' });
+        const video = h('video', { class: 'preview-img', src: url, muted: true, preload: 'metadata', playsinline: true, 'aria-label': f.file.name || t('Video') });
         f.preview = h('div', { class: 'preview-tile' }, video, h('span', { class: 'video-length' }, icon('video', { size: 14 })));
         await new Promise((resolve) => {
           video.addEventListener('loadedmetadata', resolve, { once: true });
@@ -577,7 +583,7 @@ export function mountChat(el, conversationId) {
     );
     if (destroyed) return;
     if (official() && files.some((f) => f.kind === 'file')) {
-      toast('An official account takes pictures, videos and voice notes, not files.');
+      toast(t('An official account takes pictures, videos and voice notes, not files.'));
       files.splice(0, files.length, ...files.filter((f) => f.kind !== 'file'));
       if (!files.length) return;
     }
@@ -585,13 +591,13 @@ export function mountChat(el, conversationId) {
     const videos = files.filter((f) => f.kind === 'video');
     const previews = shown.map((f) => f.preview);
     const others = files.filter((f) => f.kind === 'file').map((f) =>
-      h('li', { class: 'preview-file' }, icon('file', { size: 22 }), h('span', { class: 'file-name' }, f.file.name || 'File'), h('span', { class: 'muted small' }, fileSize(f.file.size))),
+      h('li', { class: 'preview-file' }, icon('file', { size: 22 }), h('span', { class: 'file-name' }, f.file.name || t('File')), h('span', { class: 'muted small' }, fileSize(f.file.size))),
     );
     const count = files.length;
     const title = !others.length && !videos.length
-      ? count === 1 ? 'Send photo' : `Send ${count} photos`
-      : !others.length && videos.length === count ? (count === 1 ? 'Send video' : `Send ${count} videos`)
-        : !shown.length ? (count === 1 ? 'Send file' : `Send ${count} files`) : `Send ${count} items`;
+      ? (count === 1 ? t('Send photo') : t('Send {n} photos', { n: count }))
+      : !others.length && videos.length === count ? (count === 1 ? t('Send video') : t('Send {n} videos', { n: count }))
+        : !shown.length ? (count === 1 ? t('Send file') : t('Send {n} files', { n: count })) : t('Send {n} items', { n: count });
     let sent = false;
     openDialog({
       title,
@@ -609,7 +615,7 @@ export function mountChat(el, conversationId) {
           h(
             'div',
             { class: 'dialog-actions' },
-            h('button', { class: 'btn', type: 'button', onclick: close }, 'Cancel'),
+            h('button', { class: 'btn', type: 'button', onclick: close }, t('Cancel')),
             h('button', {
               class: 'btn primary',
               type: 'button',
@@ -619,7 +625,7 @@ export function mountChat(el, conversationId) {
                 sent = true;
                 close();
               },
-            }, icon('send', { size: 18 }), 'Send'),
+            }, icon('send', { size: 18 }), t('Send')),
           ),
         ),
     });
@@ -650,15 +656,15 @@ export function mountChat(el, conversationId) {
     const rect = micButton.getBoundingClientRect();
     const dx = Math.max(rect.left - event.clientX, 0, event.clientX - rect.right);
     const dy = Math.max(rect.top - event.clientY, 0, event.clientY - rect.bottom);
-    if (Math.hypot(dx, dy) > 60) cancelRecording('Voice note cancelled.');
+    if (Math.hypot(dx, dy) > 60) cancelRecording(t('Voice note cancelled.'));
   };
   const onRecordingUp = () => finishRecording();
-  const onRecordingCancel = () => cancelRecording('Voice note cancelled.');
+  const onRecordingCancel = () => cancelRecording(t('Voice note cancelled.'));
   const onRecordingKey = (event) => {
     if (event.key === 'Escape') {
       event.preventDefault();
       event.stopPropagation();
-      cancelRecording('Voice note cancelled.');
+      cancelRecording(t('Voice note cancelled.'));
     }
   };
 
@@ -689,7 +695,7 @@ export function mountChat(el, conversationId) {
         showRecording(false);
       }
       const denied = error?.name === 'NotAllowedError' || error?.name === 'SecurityError';
-      toast(denied ? 'kith may not use the microphone. Allow it in the browser’s site settings.' : 'No microphone was found.', { kind: 'error' });
+      toast(denied ? t('kith may not use the microphone. Allow it in the browser’s site settings.') : t('No microphone was found.'), { kind: 'error' });
       return;
     }
     if (current.cancelled || current.released) {
@@ -725,12 +731,12 @@ export function mountChat(el, conversationId) {
     current.released = true;
     if (!current.recorder || current.recorder.elapsed() < MIN_VOICE_MS) {
       current.recorder?.cancel();
-      toast('Hold the button to record; release to send.');
+      toast(t('Hold the button to record; release to send.'));
       return;
     }
     const note = await current.recorder.stop();
     if (!note.blob.size) {
-      toast('Nothing was recorded. Check the microphone.', { kind: 'error' });
+      toast(t('Nothing was recorded. Check the microphone.'), { kind: 'error' });
       return;
     }
     send(note.blob, 'voice', { name: note.name, duration_ms: note.duration_ms });
@@ -740,7 +746,7 @@ export function mountChat(el, conversationId) {
     const text = input.value;
     if (!text.trim()) return;
     if (new TextEncoder().encode(text).length > MAX_TEXT_BYTES) {
-      toast('That message is too long. Split it into a few shorter ones.', { kind: 'error' });
+      toast(t('That message is too long. Split it into a few shorter ones.'), { kind: 'error' });
       return;
     }
     const c = conv();
@@ -765,10 +771,10 @@ export function mountChat(el, conversationId) {
         h(
           'div',
           { class: 'reply-bar-text' },
-          h('strong', null, 'Replying to ', h('bdi', null, who(message.sender_id))),
+          h('strong', null, withNodes(t('Replying to {name}'), { name: h('bdi', null, who(message.sender_id)) })),
           h('span', { dir: 'auto' }, previewOf(message, ctx)),
         ),
-        h('button', { class: 'icon-btn small', type: 'button', 'aria-label': 'Cancel reply', onclick: () => { setReply(null); input.focus(); } }, icon('close', { size: 18 })),
+        h('button', { class: 'icon-btn small', type: 'button', 'aria-label': t('Cancel reply'), onclick: () => { setReply(null); input.focus(); } }, icon('close', { size: 18 })),
       );
       input.focus();
     }
@@ -776,9 +782,9 @@ export function mountChat(el, conversationId) {
   }
 
   async function doRecall(message) {
-    const sure = await confirmDialog('Recall this message?', {
-      detail: 'It goes for everyone in this chat, who will see that you recalled a message.',
-      confirm: 'Recall',
+    const sure = await confirmDialog(t('Recall this message?'), {
+      detail: t('It goes for everyone in this chat, who will see that you recalled a message.'),
+      confirm: t('Recall'),
       danger: true,
     });
     if (!sure) return;
@@ -790,9 +796,9 @@ export function mountChat(el, conversationId) {
   }
 
   async function doHide(message) {
-    const sure = await confirmDialog('Delete this message for you?', {
-      detail: 'It goes from this chat on all your devices. The others still see it.',
-      confirm: 'Delete for me',
+    const sure = await confirmDialog(t('Delete this message for you?'), {
+      detail: t('It goes from this chat on all your devices. The others still see it.'),
+      confirm: t('Delete for me'),
       danger: true,
     });
     if (!sure) return;
@@ -809,10 +815,10 @@ export function mountChat(el, conversationId) {
     const copyable = m.kind === 'text' && !m.recalled && m.text;
     const items = [];
     // an account's conversation has no replies: its server would not see the quote
-    if (!official()) items.push({ label: 'Reply', icon: 'reply', action: () => setReply(m) });
-    if (copyable) items.push({ label: 'Copy', icon: 'copy', action: () => copyText(m.text, 'Copied.') });
-    if (mine && serverNow() - m.created_at < RECALL_WINDOW_MS) items.push({ label: 'Recall', icon: 'undo', action: () => doRecall(m) });
-    items.push({ label: 'Delete for me', icon: 'trash', danger: true, action: () => doHide(m) });
+    if (!official()) items.push({ label: t('Reply'), icon: 'reply', action: () => setReply(m) });
+    if (copyable) items.push({ label: t('Copy'), icon: 'copy', action: () => copyText(m.text, t('Copied.')) });
+    if (mine && serverNow() - m.created_at < RECALL_WINDOW_MS) items.push({ label: t('Recall'), icon: 'undo', action: () => doRecall(m) });
+    items.push({ label: t('Delete for me'), icon: 'trash', danger: true, action: () => doHide(m) });
     return items;
   }
 
@@ -821,7 +827,7 @@ export function mountChat(el, conversationId) {
     const m = seq ? chat().items.get(seq) : null;
     if (!m || m.recalled || isNotice(m)) return false;
     row.focus({ preventScroll: true }); // the menu gives the focus back to the message
-    openMenu(at || row.querySelector('.bubble') || row, messageActions(m), { label: 'Message actions' });
+    openMenu(at || row.querySelector('.bubble') || row, messageActions(m), { label: t('Message actions') });
     return true;
   }
 
@@ -841,7 +847,7 @@ export function mountChat(el, conversationId) {
       smooth = false;
     }
     if (!row) {
-      toast('That message is no longer here.');
+      toast(t('That message is no longer here.'));
       return;
     }
     stick = false;
@@ -950,13 +956,13 @@ export function mountChat(el, conversationId) {
 
   function renderEntry(e) {
     if (e.type === 'day') return h('div', { class: 'day-sep', role: 'separator' }, h('span', null, e.label));
-    if (e.type === 'unread') return h('div', { class: 'unread-sep', role: 'separator', 'aria-label': 'Unread messages' }, h('span', null, 'Unread messages'));
+    if (e.type === 'unread') return h('div', { class: 'unread-sep', role: 'separator', 'aria-label': t('Unread messages') }, h('span', null, t('Unread messages')));
     const m = e.m;
     if (isNotice(m)) {
       const kind = kindOf(m);
       const content = m.recalled
-        ? [isMe(m.sender_id) ? 'You' : h('bdi', null, who(m.sender_id)), ' recalled a message']
-        : kind ? kind.render(m, ctx) : 'A message this version of kith cannot show';
+        ? isMe(m.sender_id) ? t('You recalled a message') : withNodes(t('{name} recalled a message'), { name: h('bdi', null, who(m.sender_id)) })
+        : kind ? kind.render(m, ctx) : t('A message this version of kith cannot show');
       return h('div', { class: `notice${m.recalled ? ' recalled' : ''}`, 'data-seq': m.seq }, h('span', { class: 'notice-text' }, content));
     }
     const mine = isMe(m.sender_id);
@@ -967,17 +973,17 @@ export function mountChat(el, conversationId) {
     const quote = m.reply_to
       ? h(
           'button',
-          { class: 'quote', type: 'button', onclick: () => jumpTo(m.reply_to.seq), 'aria-label': `Reply to ${who(m.reply_to.sender_id)}: ${quoted}` },
+          { class: 'quote', type: 'button', onclick: () => jumpTo(m.reply_to.seq), 'aria-label': t('Reply to {name}: {text}', { name: who(m.reply_to.sender_id), text: quoted }) },
           h('span', { class: 'quote-name', dir: 'auto' }, who(m.reply_to.sender_id)),
           h('span', { class: 'quote-text', dir: 'auto' }, quoted),
         )
       : null;
     const statusIcon = mine
       ? status === 'sending' || status === 'queued'
-        ? icon('clock', { size: 14, label: status === 'queued' ? 'Waiting for the connection' : 'Sending', className: 'state-icon' })
+        ? icon('clock', { size: 14, label: status === 'queued' ? t('Waiting for the connection') : t('Sending'), className: 'state-icon' })
         : status === 'failed'
-          ? icon('alert', { size: 14, label: 'Not sent', className: 'state-icon failed' })
-          : icon('check', { size: 14, label: 'Sent', className: 'state-icon' })
+          ? icon('alert', { size: 14, label: t('Not sent'), className: 'state-icon failed' })
+          : icon('check', { size: 14, label: t('Sent'), className: 'state-icon' })
       : null;
     // its menu: this button (shown on hover or focus), a right-click, a long press, Shift+F10
     const more = m.pending
@@ -987,8 +993,8 @@ export function mountChat(el, conversationId) {
           {
             class: 'icon-btn small msg-more',
             type: 'button',
-            'aria-label': 'Message actions',
-            title: canRecall ? 'Reply, copy, recall or delete' : 'Reply, copy or delete',
+            'aria-label': t('Message actions'),
+            title: canRecall ? t('Reply, copy, recall or delete') : t('Reply, copy or delete'),
             'aria-haspopup': 'menu',
             'data-focus': 'more',
             onclick: (event) => openMessageMenu(event.currentTarget.closest('.msg'), event.currentTarget),
@@ -1032,20 +1038,20 @@ export function mountChat(el, conversationId) {
           more,
         ),
         status === 'queued'
-          ? h('div', { class: 'msg-queued' }, "Sends when you're back online")
+          ? h('div', { class: 'msg-queued' }, t("Sends when you're back online"))
           : null,
         status === 'failed'
           ? h(
               'div',
               { class: 'msg-failed', role: 'alert' },
-              h('span', null, `Not sent. ${humanError(m.error)}`),
+              h('span', null, t('Not sent. {reason}', { reason: humanError(m.error) })),
               retryable(m)
-                ? h('button', { class: 'link-btn', type: 'button', 'data-focus': 'retry', onclick: () => (m.upload ? retryUpload(m.client_id) : retry(m.client_id)) }, 'Retry')
+                ? h('button', { class: 'link-btn', type: 'button', 'data-focus': 'retry', onclick: () => (m.upload ? retryUpload(m.client_id) : retry(m.client_id)) }, t('Retry'))
                 : null,
               m.upload && ((m.kind === 'image' && NOT_A_PICTURE.has(m.error?.code)) || (m.kind === 'video' && NOT_A_VIDEO.has(m.error?.code)))
-                ? h('button', { class: 'link-btn', type: 'button', 'data-focus': 'as-file', onclick: () => retryUpload(m.client_id, { asFile: true }) }, 'Send as a file')
+                ? h('button', { class: 'link-btn', type: 'button', 'data-focus': 'as-file', onclick: () => retryUpload(m.client_id, { asFile: true }) }, t('Send as a file'))
                 : null,
-              h('button', { class: 'link-btn', type: 'button', onclick: () => (m.upload ? discardUpload(m.client_id) : discard(m.client_id)) }, 'Delete'),
+              h('button', { class: 'link-btn', type: 'button', onclick: () => (m.upload ? discardUpload(m.client_id) : discard(m.client_id)) }, t('Delete')),
             )
           : null,
       ),
@@ -1063,8 +1069,8 @@ export function mountChat(el, conversationId) {
     const name = conversationTitle(c);
     title.textContent = name;
     backLink.href = c.kind === 'official' ? '#/chats/subscriptions' : '#/chats';
-    backLink.setAttribute('aria-label', c.kind === 'official' ? 'Back to subscriptions' : 'Back to chats');
-    infoButton.setAttribute('aria-label', c.kind === 'official' ? 'Account options' : 'Chat info');
+    backLink.setAttribute('aria-label', c.kind === 'official' ? t('Back to subscriptions') : t('Back to chats'));
+    infoButton.setAttribute('aria-label', c.kind === 'official' ? t('Account options') : t('Chat info'));
     infoButton.title = infoButton.getAttribute('aria-label');
     infoButton.setAttribute('aria-haspopup', c.kind === 'official' ? 'menu' : 'dialog');
     const picture = c.kind === 'group' ? c.avatar : c.kind === 'official' ? c.account?.avatar : c.peer?.avatar;
@@ -1085,20 +1091,20 @@ export function mountChat(el, conversationId) {
         button.title = tip;
         button.replaceChildren(icon(iconName));
       };
-      set(muteButton, c.muted, 'Mute', c.muted ? 'Muted: press to unmute' : 'Mute this chat', c.muted ? 'mute' : 'bell');
-      set(pinButton, c.pinned, 'Pin to top', c.pinned ? 'Pinned: press to unpin' : 'Pin this chat to the top', 'pin');
+      set(muteButton, c.muted, t('Mute'), c.muted ? t('Muted: press to unmute') : t('Mute this chat'), c.muted ? 'mute' : 'bell');
+      set(pinButton, c.pinned, t('Pin to top'), c.pinned ? t('Pinned: press to unpin') : t('Pin this chat to the top'), 'pin');
     }
-    const flags = [c.muted ? 'Muted' : null, c.pinned ? 'Pinned' : null].filter(Boolean);
-    const kinds = { subscription: 'Subscription account', service: 'Service account' };
+    const flags = [c.muted ? t('Muted') : null, c.pinned ? t('Pinned') : null].filter(Boolean);
+    const kinds = { subscription: t('Subscription account'), service: t('Service account') };
     const base = c.kind === 'group'
-      ? `${c.member_count} member${c.member_count === 1 ? '' : 's'}`
+      ? tn(c.member_count, '{n} member', '{n} members')
       : c.kind === 'official'
-        ? [kinds[c.account?.kind] || 'Official account', unfollowed(c) ? 'Not followed' : null].filter(Boolean).join(' · ')
+        ? [kinds[c.account?.kind] || t('Official account'), unfollowed(c) ? t('Not followed') : null].filter(Boolean).join(' · ')
         : c.peer && !c.peer.deleted ? `@${c.peer.handle}` : '';
     // the other person of a direct chat typing, for a few seconds (nothing else: no "last seen")
     const typing = c.kind === 'direct' && isTyping(id);
     subtitle.classList.toggle('typing', typing);
-    subtitle.textContent = typing ? 'typing…' : [base, ...flags].join(' · ');
+    subtitle.textContent = typing ? t('typing…') : [base, ...flags].join(' · ');
   }
 
   function renderComposerState() {
@@ -1107,20 +1113,20 @@ export function mountChat(el, conversationId) {
     if (c?.kind === 'direct' && c.peer && state.ready) {
       const peer = c.peer;
       if (peer.deleted) {
-        notice = h('div', null, h('span', null, 'This account was deleted.'));
+        notice = h('div', null, h('span', null, t('This account was deleted.')));
       } else if (state.blocked.has(peer.id)) {
         notice = h(
           'div',
           null,
-          h('span', null, `You blocked ${conversationTitle(c)}.`),
-          h('button', { class: 'link-btn', type: 'button', onclick: () => unblock(peer.id).catch((e) => toast(humanError(e), { kind: 'error' })) }, 'Unblock'),
+          h('span', null, t('You blocked {name}.', { name: conversationTitle(c) })),
+          h('button', { class: 'link-btn', type: 'button', onclick: () => unblock(peer.id).catch((e) => toast(humanError(e), { kind: 'error' })) }, t('Unblock')),
         );
       } else if (!state.friends.has(peer.id)) {
         notice = h(
           'div',
           null,
-          h('span', null, `You are not friends yet. Add ${peer.display_name} as a friend to chat.`),
-          h('button', { class: 'link-btn', type: 'button', onclick: () => openAddFriend(peer.handle) }, 'Add friend'),
+          h('span', null, t('You are not friends yet. Add {name} as a friend to chat.', { name: peer.display_name })),
+          h('button', { class: 'link-btn', type: 'button', onclick: () => openAddFriend(peer.handle) }, t('Add friend')),
         );
       }
     }
@@ -1129,8 +1135,8 @@ export function mountChat(el, conversationId) {
       notice = h(
         'div',
         null,
-        h('span', null, `You unfollowed ${name}. Follow it again to write to it.`),
-        h('button', { class: 'link-btn', type: 'button', onclick: () => follow(c.account.id, { open: false }).catch((e) => toast(humanError(e), { kind: 'error' })) }, 'Follow'),
+        h('span', null, t('You unfollowed {name}. Follow it again to write to it.', { name })),
+        h('button', { class: 'link-btn', type: 'button', onclick: () => follow(c.account.id, { open: false }).catch((e) => toast(humanError(e), { kind: 'error' })) }, t('Follow')),
       );
     }
     blockedBar.hidden = !notice;
@@ -1151,10 +1157,10 @@ export function mountChat(el, conversationId) {
   function renderEdge() {
     const c = conv();
     edge.replaceChildren();
-    if (chat().loading) edge.append(h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { class: 'sr-only' }, 'Loading messages'));
+    if (chat().loading) edge.append(h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { class: 'sr-only' }, t('Loading messages')));
     else if (chat().loaded && !chat().hasMore && c) {
       edge.append(
-        h('span', { class: 'edge-text' }, c.kind === 'group' ? 'This is the beginning of the group.' : `This is the beginning of your chat with ${conversationTitle(c)}.`),
+        h('span', { class: 'edge-text' }, c.kind === 'group' ? t('This is the beginning of the group.') : t('This is the beginning of your chat with {name}.', { name: conversationTitle(c) })),
       );
     }
   }
@@ -1170,12 +1176,12 @@ export function mountChat(el, conversationId) {
         h(
           'div',
           { class: 'main-empty' },
-          h('a', { class: 'icon-btn back floating', href: '#/chats', 'aria-label': 'Back to chats' }, icon('back')),
+          h('a', { class: 'icon-btn back floating', href: '#/chats', 'aria-label': t('Back to chats') }, icon('back')),
           emptyState(
             'chat',
-            left ? (left.reason === 'removed' ? 'You were removed from this group' : 'You left this group') : 'This chat is not available',
-            left ? 'Its messages are no longer shown here.' : 'It may have been removed, or you are not a member.',
-            h('a', { class: 'btn', href: '#/chats' }, 'Back to chats'),
+            left ? (left.reason === 'removed' ? t('You were removed from this group') : t('You left this group')) : t('This chat is not available'),
+            left ? t('Its messages are no longer shown here.') : t('It may have been removed, or you are not a member.'),
+            h('a', { class: 'btn', href: '#/chats' }, t('Back to chats')),
           ),
         ),
       );
@@ -1192,7 +1198,7 @@ export function mountChat(el, conversationId) {
       // what was unread as the chat opened, before it is marked read
       unreadFrom = c.unread > 0 ? c.read_seq : null;
       unreadCount = c.unread;
-      unreadLabel.textContent = `${unreadCount > 999 ? '999+' : unreadCount} unread message${unreadCount === 1 ? '' : 's'}`;
+      unreadLabel.textContent = tn(unreadCount, '{count} unread message', '{count} unread messages', { count: unreadCount > 999 ? '999+' : unreadCount });
     }
     renderHeader();
     renderComposerState();
@@ -1251,7 +1257,7 @@ export function mountChat(el, conversationId) {
     const mode = atLatest() ? 'new' : 'latest';
     if (mode !== pill.dataset.mode) {
       pill.dataset.mode = mode;
-      pillLabel.textContent = mode === 'new' ? 'New messages' : 'Latest messages';
+      pillLabel.textContent = mode === 'new' ? t('New messages') : t('Latest messages');
       pill.hidden = mode === 'new';
     }
     maybeMarkRead();
