@@ -8,6 +8,7 @@ import { busy, toast } from '../ui/widgets.js';
 import { humanError, saveMedia } from '../api.js';
 import { registerKind } from './registry.js';
 import { mediaOf, uploadBar } from './media.js';
+import { t } from '../i18n.js';
 
 function extension(name) {
   const match = /\.([A-Za-z0-9]{1,5})$/.exec(name || '');
@@ -16,7 +17,7 @@ function extension(name) {
 
 function render(message) {
   const media = mediaOf(message);
-  const name = media.name || 'File';
+  const name = media.name || t('File');
   const ext = extension(name);
   const download = media.id
     ? h(
@@ -24,10 +25,10 @@ function render(message) {
         {
           class: 'icon-btn file-download',
           type: 'button',
-          'aria-label': `Download ${name}`,
-          title: 'Download',
+          'aria-label': t('Download {name}', { name }),
+          title: t('Download'),
           onclick: (event) => {
-            busy(event.currentTarget, 'Downloading…', () => saveMedia(media)).catch((error) => toast(humanError(error), { kind: 'error' }));
+            busy(event.currentTarget, t('Downloading…'), () => saveMedia(media)).catch((error) => toast(humanError(error), { kind: 'error' }));
           },
         },
         icon('download'),
@@ -50,5 +51,5 @@ function render(message) {
 
 registerKind('file', {
   render,
-  preview: (message) => `[File] ${mediaOf(message).name || 'File'}`,
+  preview: (message) => t('[File] {name}', { name: mediaOf(message).name || t('File') }),
 });

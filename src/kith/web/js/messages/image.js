@@ -7,6 +7,7 @@ import { toast } from '../ui/widgets.js';
 import { cachedMediaUrl, humanError, mediaUrl, saveMedia } from '../api.js';
 import { registerKind } from './registry.js';
 import { mediaOf, uploadBar } from './media.js';
+import { t } from '../i18n.js';
 
 const MAX_WIDTH = 280;
 const MAX_HEIGHT = 320;
@@ -40,12 +41,12 @@ function render(message) {
       class: 'msg-image',
       type: 'button',
       style: { width: `${box.width}px`, aspectRatio: `${box.width} / ${box.height}` },
-      'aria-label': 'Photo. Open it full size',
+      'aria-label': t('Photo. Open it full size'),
       disabled: message.pending && !message.local_url,
       onclick: () => openLightbox(media, message.local_url || img.currentSrc || null),
     },
     img,
-    h('span', { class: 'msg-image-broken' }, icon('image', { size: 28 }), h('span', null, 'Photo unavailable')),
+    h('span', { class: 'msg-image-broken' }, icon('image', { size: 28 }), h('span', null, t('Photo unavailable'))),
     uploadBar(message),
   );
   if (message.local_url) showInto(img, frame, message.local_url);
@@ -63,7 +64,7 @@ function render(message) {
  */
 export function openLightbox(media, placeholderUrl = null, { prev = null, next = null } = {}) {
   const previous = document.activeElement;
-  const img = h('img', { class: 'lightbox-img', alt: media.name || 'Photo', draggable: 'false' });
+  const img = h('img', { class: 'lightbox-img', alt: media.name || t('Photo'), draggable: 'false' });
   const close = () => {
     dialog.close();
     dialog.remove();
@@ -74,8 +75,8 @@ export function openLightbox(media, placeholderUrl = null, { prev = null, next =
     {
       class: 'icon-btn',
       type: 'button',
-      'aria-label': 'Download',
-      title: 'Download',
+      'aria-label': t('Download'),
+      title: t('Download'),
       onclick: (event) => {
         event.stopPropagation();
         if (media.id) saveMedia(media).catch((error) => toast(humanError(error), { kind: 'error' }));
@@ -92,13 +93,13 @@ export function openLightbox(media, placeholderUrl = null, { prev = null, next =
   const bar = h(
     'div',
     { class: 'lightbox-bar' },
-    h('span', { class: 'lightbox-name' }, media.name || 'Photo'),
-    step(prev, 'Previous photo', 'back'),
-    step(next, 'Next photo', 'right'),
+    h('span', { class: 'lightbox-name' }, media.name || t('Photo')),
+    step(prev, t('Previous photo'), 'back'),
+    step(next, t('Next photo'), 'right'),
     media.id ? save : null,
-    h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Close', title: 'Close (Esc)', onclick: close }, icon('close')),
+    h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('Close'), title: t('Close (Esc)'), onclick: close }, icon('close')),
   );
-  const dialog = h('dialog', { class: 'lightbox', 'aria-label': media.name || 'Photo' }, bar, h('div', { class: 'lightbox-stage' }, img));
+  const dialog = h('dialog', { class: 'lightbox', 'aria-label': media.name || t('Photo') }, bar, h('div', { class: 'lightbox-stage' }, img));
   dialog.addEventListener('cancel', (event) => {
     event.preventDefault();
     close();
@@ -136,5 +137,5 @@ export function openLightbox(media, placeholderUrl = null, { prev = null, next =
 registerKind('image', {
   bubbleClass: 'bubble-media',
   render,
-  preview: () => '[Photo]',
+  preview: () => t('[Photo]'),
 });

@@ -4,6 +4,7 @@
 import { h } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { registerKind } from './registry.js';
+import { t } from '../i18n.js';
 
 const coordinates = (place) => `${place.latitude.toFixed(5)}, ${place.longitude.toFixed(5)}`;
 
@@ -14,15 +15,15 @@ export function mapUrl(place) {
 
 function render(message) {
   const place = message.location;
-  if (!place) return h('div', { class: 'msg-text muted' }, 'A place');
+  if (!place) return h('div', { class: 'msg-text muted' }, t('A place'));
   return h(
     'a',
-    { class: 'msg-location', href: mapUrl(place), target: '_blank', rel: 'noopener noreferrer', title: 'Open on a map' },
+    { class: 'msg-location', href: mapUrl(place), target: '_blank', rel: 'noopener noreferrer', title: t('Open on a map') },
     h('span', { class: 'location-icon', 'aria-hidden': 'true' }, icon('pin', { size: 22 })),
     h(
       'span',
       { class: 'location-main' },
-      h('span', { class: 'location-label', dir: 'auto' }, place.label || 'Shared place'),
+      h('span', { class: 'location-label', dir: 'auto' }, place.label || t('Shared place')),
       h('span', { class: 'location-coords' }, coordinates(place)),
     ),
   );
@@ -30,5 +31,5 @@ function render(message) {
 
 registerKind('location', {
   render,
-  preview: (message) => `[Location] ${message.location?.label || ''}`.trim(),
+  preview: (message) => (message.location?.label ? t('[Location] {name}', { name: message.location.label }) : t('[Location]')),
 });

@@ -1,6 +1,7 @@
 // What the picture, voice, video and file kinds share: the media of a message, and the upload's progress.
 
 import { h } from '../ui/dom.js';
+import { t } from '../i18n.js';
 
 /** The message's Media ({id, kind, mime, size, name, width, height, duration_ms}); {} if it has none. */
 export function mediaOf(message) {
@@ -11,7 +12,7 @@ export function mediaOf(message) {
 export function uploadBar(message) {
   if (!message.upload || message.state !== 'sending') return null;
   const fill = h('span', { class: 'upload-fill' });
-  const bar = h('span', { class: 'upload-bar', role: 'progressbar', 'aria-label': 'Uploading', 'aria-valuemin': '0', 'aria-valuemax': '100' }, fill);
+  const bar = h('span', { class: 'upload-bar', role: 'progressbar', 'aria-label': t('Uploading'), 'aria-valuemin': '0', 'aria-valuemax': '100' }, fill);
   const set = (fraction) => {
     const percent = Math.round(Math.min(1, Math.max(0, fraction)) * 100);
     fill.style.width = `${percent}%`;

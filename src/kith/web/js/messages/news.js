@@ -8,6 +8,7 @@ import { h } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { cachedMediaUrl, mediaUrl } from '../api.js';
 import { registerKind } from './registry.js';
+import { t } from '../i18n.js';
 
 const WEB = /^https?:\/\//i;
 const PAGE = /^[A-Za-z0-9_-]{22}\/[0-7]$/;
@@ -28,9 +29,9 @@ function card(article, first) {
   const body = [
     first ? cover : null,
     h('span', { class: 'news-text' },
-      h('span', { class: 'news-title', dir: 'auto' }, article.title || 'Untitled'),
+      h('span', { class: 'news-title', dir: 'auto' }, article.title || t('Untitled')),
       first && article.description ? h('span', { class: 'news-description', dir: 'auto' }, article.description) : null,
-      first && link ? h('span', { class: 'news-more' }, 'Read the article', icon('right', { size: 14 })) : null,
+      first && link ? h('span', { class: 'news-more' }, t('Read the article'), icon('right', { size: 14 })) : null,
     ),
     first ? null : cover,
   ];
@@ -48,5 +49,5 @@ function render(message) {
 registerKind('news', {
   render,
   bubbleClass: 'bubble-news',
-  preview: (message) => `[Article] ${message.articles?.[0]?.title || ''}`.trim(),
+  preview: (message) => (message.articles?.[0]?.title ? t('[Article] {title}', { title: message.articles[0].title }) : t('[Article]')),
 });

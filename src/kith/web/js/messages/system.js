@@ -2,10 +2,11 @@
 
 import { h } from '../ui/dom.js';
 import { registerKind } from './registry.js';
+import { t } from '../i18n.js';
 
 function list(names) {
   if (names.length <= 1) return names.join('');
-  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return t('{names} and {last}', { names: names.slice(0, -1).join(t(', ')), last: names[names.length - 1] });
 }
 
 // names in a notice are drawn isolated (<bdi>), so a right-to-left one keeps its place in the sentence:
@@ -15,32 +16,41 @@ const CLOSE = '\uE001';
 
 export function describeSystem(s, ctx, { marked = false } = {}) {
   const mark = (text) => (marked && text ? `${OPEN}${text}${CLOSE}` : text);
+  // a person's name as a notice gives it (in Chinese, in quotation marks)
+  const named = (text) => t('{name}', { name: mark(text) });
   // the notice names each person as they were then: shown so unless the reader knows them better
-  const who = (user) => (user ? (ctx.isMe(user.id) ? 'You' : mark(ctx.nameOf(user.id, { unknown: '' }) || user.display_name)) : 'Someone');
-  const whom = (user) => (user && ctx.isMe(user.id) ? 'you' : who(user));
+  const who = (user) => (user ? (ctx.isMe(user.id) ? t('You') : named(ctx.nameOf(user.id, { unknown: '' }) || user.display_name)) : t('Someone'));
+  const whom = (user) => (user && ctx.isMe(user.id) ? t('you') : who(user));
   const actor = who(s.actor);
   const users = list((s.users || []).map(whom));
+  const name = mark(s.name);
   switch (s.action) {
     case 'created':
-      return `${actor} created the group${s.name ? ` “${mark(s.name)}”` : ''}${users ? ` with ${users}` : ''}`;
+      if (s.name && users) return t('{actor} created the group “{name}” with {users}', { actor, name, users });
+      if (s.name) return t('{actor} created the group “{name}”', { actor, name });
+      if (users) return t('{actor} created the group with {users}', { actor, users });
+      return t('{actor} created the group', { actor });
     case 'members_added':
-      return `${actor} added ${users}`;
+      return t('{actor} added {users}', { actor, users });
     case 'joined_by_link':
-      return `${actor} joined by ${s.inviter && ctx.isMe(s.inviter.id) ? 'your' : `${who(s.inviter)}’s`} invite link`;
+      if (s.inviter && ctx.isMe(s.inviter.id)) return t('{actor} joined by your invite link', { actor });
+      return t('{actor} joined by {inviter}’s invite link', { actor, inviter: who(s.inviter) });
     case 'member_removed':
-      return `${actor} removed ${users}`;
+      return t('{actor} removed {users}', { actor, users });
     case 'member_left':
-      return `${actor} left the group${s.owner ? `. ${who(s.owner)} ${ctx.isMe(s.owner.id) ? 'are' : 'is'} now the owner` : ''}`;
+      if (!s.owner) return t('{actor} left the group', { actor });
+      if (ctx.isMe(s.owner.id)) return t('{actor} left the group. You are now the owner', { actor });
+      return t('{actor} left the group. {owner} is now the owner', { actor, owner: who(s.owner) });
     case 'renamed':
-      return s.name ? `${actor} renamed the group to “${mark(s.name)}”` : `${actor} removed the group name`;
+      return s.name ? t('{actor} renamed the group to “{name}”', { actor, name }) : t('{actor} removed the group name', { actor });
     case 'owner_changed':
-      return `${actor} made ${whom(s.owner)} the group owner`;
+      return t('{actor} made {owner} the group owner', { actor, owner: whom(s.owner) });
     case 'avatar_changed':
-      return s.avatar === null ? `${actor} removed the group photo` : `${actor} changed the group photo`;
+      return s.avatar === null ? t('{actor} removed the group photo', { actor }) : t('{actor} changed the group photo', { actor });
     case 'settings_changed':
-      return s.owner_only_adds ? `${actor} let only the owner add members` : `${actor} let everyone add members`;
+      return s.owner_only_adds ? t('{actor} let only the owner add members', { actor }) : t('{actor} let everyone add members', { actor });
     default:
-      return 'The group changed';
+      return t('The group changed');
   }
 }
 

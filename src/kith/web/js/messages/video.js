@@ -12,6 +12,7 @@ import { cachedMediaUrl, humanError, mediaBlob, mediaUrl } from '../api.js';
 import { registerKind } from './registry.js';
 import { mediaOf, uploadBar } from './media.js';
 import { thumbnailBox } from './image.js';
+import { t } from '../i18n.js';
 
 let current = null; // {id, video, url, loading}
 const views = new Map(); // media id -> Set(view)
@@ -54,7 +55,7 @@ async function play(media) {
     await video.play();
   } catch (error) {
     if (current === playing) stopVideo();
-    toast(error?.name === 'NotAllowedError' ? 'Press play again to watch.' : humanError(error), { kind: 'error' });
+    toast(error?.name === 'NotAllowedError' ? t('Press play again to watch.') : humanError(error), { kind: 'error' });
   }
 }
 
@@ -77,12 +78,12 @@ function render(message) {
   }
   const img = h('img', { alt: '', decoding: 'async', draggable: 'false' });
   const glyph = h('span', { class: 'video-glyph' }, icon('play', { size: 26 }));
-  const button = h('button', { class: 'video-play', type: 'button', 'aria-label': 'Play video', onclick: () => play(media) }, glyph);
+  const button = h('button', { class: 'video-play', type: 'button', 'aria-label': t('Play video'), onclick: () => play(media) }, glyph);
   const poster = h(
     'div',
     { class: 'video-poster' },
     img,
-    h('span', { class: 'msg-image-broken' }, icon('video', { size: 28 }), h('span', null, 'Video unavailable')),
+    h('span', { class: 'msg-image-broken' }, icon('video', { size: 28 }), h('span', null, t('Video unavailable'))),
     button,
     length,
   );
@@ -120,5 +121,5 @@ function render(message) {
 registerKind('video', {
   bubbleClass: 'bubble-media',
   render,
-  preview: (message) => `[Video] ${message.text ? message.text.split('\n')[0] : duration(mediaOf(message).duration_ms)}`,
+  preview: (message) => t('[Video] {text}', { text: message.text ? message.text.split('\n')[0] : duration(mediaOf(message).duration_ms) }),
 });

@@ -8,6 +8,7 @@ import { toast } from '../ui/widgets.js';
 import { humanError, mediaUrl } from '../api.js';
 import { registerKind } from './registry.js';
 import { mediaOf, uploadBar } from './media.js';
+import { t } from '../i18n.js';
 
 let current = null; // {id, audio, loading, duration_ms}
 const views = new Map(); // media id -> Set(view)
@@ -66,7 +67,7 @@ async function toggle(media) {
   } catch (error) {
     if (current === playing) current = null;
     notify(media.id);
-    toast(error?.name === 'NotAllowedError' ? 'Press play again to listen.' : humanError(error), { kind: 'error' });
+    toast(error?.name === 'NotAllowedError' ? t('Press play again to listen.') : humanError(error), { kind: 'error' });
   }
 }
 
@@ -77,7 +78,7 @@ function render(message) {
   const button = h('button', {
     class: 'voice-play',
     type: 'button',
-    'aria-label': 'Play voice note',
+    'aria-label': t('Play voice note'),
     disabled: !playable,
     onclick: () => toggle(media),
   }, glyph);
@@ -98,7 +99,7 @@ function render(message) {
       if (state !== shown) {
         shown = state;
         glyph.replaceChildren(state === 'loading' ? h('span', { class: 'spinner small' }) : icon(state === 'playing' ? 'pause' : 'play', { size: 18 }));
-        button.setAttribute('aria-label', state === 'playing' ? 'Pause voice note' : 'Play voice note');
+        button.setAttribute('aria-label', state === 'playing' ? t('Pause voice note') : t('Play voice note'));
       }
     },
   };
@@ -112,5 +113,5 @@ function render(message) {
 
 registerKind('voice', {
   render,
-  preview: (message) => `[Voice] ${duration(mediaOf(message).duration_ms)}`,
+  preview: (message) => t('[Voice] {length}', { length: duration(mediaOf(message).duration_ms) }),
 });
