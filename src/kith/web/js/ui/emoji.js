@@ -4,16 +4,68 @@
 
 import { h } from './dom.js';
 import { icon } from './icons.js';
+import { t } from '../i18n.js';
 
-// each group: its name, then "emoji name" pairs separated by commas
+// each group: its name, then [emoji, name] pairs
 const GROUPS = [
-  ['Smileys', '😀 grinning,😁 beaming,😂 tears of joy,🤣 rolling with laughter,😅 sweat smile,😆 laughing,😊 smiling,🙂 slightly smiling,🙃 upside-down,😉 winking,😇 halo,😍 heart eyes,😘 blowing a kiss,😋 yum,😜 winking with tongue,🤗 hugging,🤔 thinking,🤫 shushing,😐 neutral,😏 smirking,🙄 rolling eyes,😬 grimacing,😌 relieved,😴 sleeping,😷 with a mask,🥳 partying,😎 sunglasses,🤓 nerd,😕 confused,😟 worried,😮 open mouth,😳 flushed,🥺 pleading,😢 crying,😭 sobbing,😱 screaming,😤 huffing,😡 angry,🤯 mind blown'],
-  ['Gestures', '👍 thumbs up,👎 thumbs down,👌 OK,✌️ victory,🤞 fingers crossed,🤝 handshake,👏 clapping,🙌 raising hands,🙏 thank you,💪 strong,👋 waving,🤙 call me,👉 pointing right,👈 pointing left,👀 eyes,🤷 shrugging,🤦 facepalm,🙋 raising a hand,🙇 bowing'],
-  ['Hearts and symbols', '❤️ red heart,🧡 orange heart,💛 yellow heart,💚 green heart,💙 blue heart,💜 purple heart,🖤 black heart,💔 broken heart,💕 two hearts,💯 hundred points,✨ sparkles,🔥 fire,⭐ star,✅ done,❌ cross,❓ question,❗ exclamation,💤 sleepy,💬 speech balloon'],
-  ['Animals and nature', '🐶 dog,🐱 cat,🐭 mouse,🐰 rabbit,🦊 fox,🐻 bear,🐼 panda,🐨 koala,🐯 tiger,🦁 lion,🐮 cow,🐷 pig,🐸 frog,🐵 monkey,🐔 chicken,🐧 penguin,🦋 butterfly,🌸 blossom,🌹 rose,🌻 sunflower,🌲 tree,🍀 four-leaf clover,🌈 rainbow,☀️ sun,🌙 moon,☔ rain,❄️ snowflake'],
-  ['Food and drink', '🍎 apple,🍊 tangerine,🍉 watermelon,🍓 strawberry,🍑 peach,🍜 noodles,🍚 rice,🥟 dumpling,🍣 sushi,🍕 pizza,🍔 burger,🍟 fries,🍰 cake,🎂 birthday cake,🍦 ice cream,🍫 chocolate,☕ coffee,🍵 tea,🧋 bubble tea,🍺 beer,🍷 wine,🥂 cheers'],
-  ['Things', '🎉 party,🎁 gift,🎈 balloon,🧧 red envelope,🏮 lantern,🧨 firecracker,🎆 fireworks,⚽ football,🏀 basketball,🎮 game,🎵 music,🎬 film,📷 camera,💻 laptop,📱 phone,⏰ alarm clock,💡 idea,📌 pin,✈️ plane,🚗 car,🏠 home,💰 money'],
-].map(([name, list]) => ({ name, items: list.split(',').map((pair) => [pair.slice(0, pair.indexOf(' ')), pair.slice(pair.indexOf(' ') + 1)]) }));
+  {
+    name: t('Smileys'),
+    items: [
+      ['😀', t('grinning')], ['😁', t('beaming')], ['😂', t('tears of joy')], ['🤣', t('rolling with laughter')], ['😅', t('sweat smile')],
+      ['😆', t('laughing')], ['😊', t('smiling')], ['🙂', t('slightly smiling')], ['🙃', t('upside-down')], ['😉', t('winking')], ['😇', t('halo')],
+      ['😍', t('heart eyes')], ['😘', t('blowing a kiss')], ['😋', t('yum')], ['😜', t('winking with tongue')], ['🤗', t('hugging')], ['🤔', t('thinking')],
+      ['🤫', t('shushing')], ['😐', t('neutral')], ['😏', t('smirking')], ['🙄', t('rolling eyes')], ['😬', t('grimacing')], ['😌', t('relieved')],
+      ['😴', t('sleeping')], ['😷', t('with a mask')], ['🥳', t('partying')], ['😎', t('sunglasses')], ['🤓', t('nerd')], ['😕', t('confused')],
+      ['😟', t('worried')], ['😮', t('open mouth')], ['😳', t('flushed')], ['🥺', t('pleading')], ['😢', t('crying')], ['😭', t('sobbing')],
+      ['😱', t('screaming')], ['😤', t('huffing')], ['😡', t('angry')], ['🤯', t('mind blown')],
+    ],
+  },
+  {
+    name: t('Gestures'),
+    items: [
+      ['👍', t('thumbs up')], ['👎', t('thumbs down')], ['👌', t('OK')], ['✌️', t('victory')], ['🤞', t('fingers crossed')], ['🤝', t('handshake')],
+      ['👏', t('clapping')], ['🙌', t('raising hands')], ['🙏', t('thank you')], ['💪', t('strong')], ['👋', t('waving')], ['🤙', t('call me')],
+      ['👉', t('pointing right')], ['👈', t('pointing left')], ['👀', t('eyes')], ['🤷', t('shrugging')], ['🤦', t('facepalm')],
+      ['🙋', t('raising a hand')], ['🙇', t('bowing')],
+    ],
+  },
+  {
+    name: t('Hearts and symbols'),
+    items: [
+      ['❤️', t('red heart')], ['🧡', t('orange heart')], ['💛', t('yellow heart')], ['💚', t('green heart')], ['💙', t('blue heart')],
+      ['💜', t('purple heart')], ['🖤', t('black heart')], ['💔', t('broken heart')], ['💕', t('two hearts')], ['💯', t('hundred points')],
+      ['✨', t('sparkles')], ['🔥', t('fire')], ['⭐', t('star')], ['✅', t('done')], ['❌', t('cross')], ['❓', t('question')], ['❗', t('exclamation')],
+      ['💤', t('sleepy')], ['💬', t('speech balloon')],
+    ],
+  },
+  {
+    name: t('Animals and nature'),
+    items: [
+      ['🐶', t('dog')], ['🐱', t('cat')], ['🐭', t('mouse')], ['🐰', t('rabbit')], ['🦊', t('fox')], ['🐻', t('bear')], ['🐼', t('panda')],
+      ['🐨', t('koala')], ['🐯', t('tiger')], ['🦁', t('lion')], ['🐮', t('cow')], ['🐷', t('pig')], ['🐸', t('frog')], ['🐵', t('monkey')],
+      ['🐔', t('chicken')], ['🐧', t('penguin')], ['🦋', t('butterfly')], ['🌸', t('blossom')], ['🌹', t('rose')], ['🌻', t('sunflower')], ['🌲', t('tree')],
+      ['🍀', t('four-leaf clover')], ['🌈', t('rainbow')], ['☀️', t('sun')], ['🌙', t('moon')], ['☔', t('rain')], ['❄️', t('snowflake')],
+    ],
+  },
+  {
+    name: t('Food and drink'),
+    items: [
+      ['🍎', t('apple')], ['🍊', t('tangerine')], ['🍉', t('watermelon')], ['🍓', t('strawberry')], ['🍑', t('peach')], ['🍜', t('noodles')],
+      ['🍚', t('rice')], ['🥟', t('dumpling')], ['🍣', t('sushi')], ['🍕', t('pizza')], ['🍔', t('burger')], ['🍟', t('fries')], ['🍰', t('cake')],
+      ['🎂', t('birthday cake')], ['🍦', t('ice cream')], ['🍫', t('chocolate')], ['☕', t('coffee')], ['🍵', t('tea')], ['🧋', t('bubble tea')],
+      ['🍺', t('beer')], ['🍷', t('wine')], ['🥂', t('cheers')],
+    ],
+  },
+  {
+    name: t('Things'),
+    items: [
+      ['🎉', t('party')], ['🎁', t('gift')], ['🎈', t('balloon')], ['🧧', t('red envelope')], ['🏮', t('lantern')], ['🧨', t('firecracker')],
+      ['🎆', t('fireworks')], ['⚽', t('football')], ['🏀', t('basketball')], ['🎮', t('game')], ['🎵', t('music')], ['🎬', t('film')], ['📷', t('camera')],
+      ['💻', t('laptop')], ['📱', t('phone')], ['⏰', t('alarm clock')], ['💡', t('idea')], ['📌', t('pin')], ['✈️', t('plane')], ['🚗', t('car')],
+      ['🏠', t('home')], ['💰', t('money')],
+    ],
+  },
+];
 
 const NAMES = new Map(GROUPS.flatMap((g) => g.items));
 const RECENT_KEY = 'kith.emoji.recent';
@@ -77,7 +129,7 @@ export function emojiPicker(input, container) {
   let picker = null;
   const button = h(
     'button',
-    { class: 'icon-btn emoji-btn', type: 'button', 'aria-label': 'Emoji', title: 'Emoji', 'aria-haspopup': 'dialog', 'aria-expanded': 'false' },
+    { class: 'icon-btn emoji-btn', type: 'button', 'aria-label': t('Emoji'), title: t('Emoji'), 'aria-haspopup': 'dialog', 'aria-expanded': 'false' },
     icon('smile'),
   );
 
@@ -100,7 +152,7 @@ export function emojiPicker(input, container) {
   }
 
   function open() {
-    const groups = recent().length ? [{ name: 'Recently used', items: recent().map((e) => [e, NAMES.get(e)]) }, ...GROUPS] : GROUPS;
+    const groups = recent().length ? [{ name: t('Recently used'), items: recent().map((e) => [e, NAMES.get(e)]) }, ...GROUPS] : GROUPS;
     const sections = groups.map((g, n) =>
       h(
         'section',
@@ -127,7 +179,7 @@ export function emojiPicker(input, container) {
         ),
       ),
     );
-    picker = h('div', { class: 'emoji-picker', role: 'dialog', 'aria-label': 'Emoji' }, tabs, body);
+    picker = h('div', { class: 'emoji-picker', role: 'dialog', 'aria-label': t('Emoji') }, tabs, body);
     picker.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') {
         event.preventDefault();

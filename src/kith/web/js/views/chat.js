@@ -62,7 +62,7 @@ function quoteText(quote) {
 }
 
 /** A translated sentence with elements in it: `template`'s {placeholders} become the nodes in `parts`. */
-function withNodes(template, parts) {
+export function withNodes(template, parts) {
   return template.split(/\{(\w+)\}/).map((piece, i) => (i % 2 ? parts[piece] ?? `{${piece}}` : piece)).filter((piece) => piece !== '');
 }
 

@@ -6,6 +6,7 @@ import { h } from '../ui/dom.js';
 import { avatar } from '../ui/widgets.js';
 import { insertAtCaret } from '../ui/emoji.js';
 import { isMe, nameOf, state } from '../store.js';
+import { t } from '../i18n.js';
 
 const SHOWN = 8; // members offered at once
 const MAX_TYPED = 32; // characters after @ still looked up
@@ -19,7 +20,7 @@ let lists = 0;
  */
 export function mentionPicker(input, container, members) {
   const id = `mentions-${++lists}`;
-  const list = h('ul', { class: 'mention-list', id, role: 'listbox', 'aria-label': 'Members to mention' });
+  const list = h('ul', { class: 'mention-list', id, role: 'listbox', 'aria-label': t('Members to mention') });
   let open = false;
   let options = [];
   let active = 0;

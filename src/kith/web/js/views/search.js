@@ -6,7 +6,8 @@ import { listTime } from '../ui/format.js';
 import { highlighted, searchable } from '../ui/highlight.js';
 import { get, humanError } from '../api.js';
 import { conversationTitle, isMe, nameOf, state } from '../store.js';
-import { openMessage } from './chat.js';
+import { openMessage, withNodes } from './chat.js';
+import { t } from '../i18n.js';
 
 const PAUSE_MS = 250; // typing pauses this long before a search goes out
 const MAX_QUERY = 100; // characters (the server's limit)
@@ -16,11 +17,11 @@ const MAX_QUERY = 100; // characters (the server's limit)
  * Returns {el, search(query), destroy()}; an empty query hides it.
  */
 export function messageSearch(avatarOf) {
-  const heading = h('h2', { class: 'list-heading', id: 'found-messages' }, 'Messages');
+  const heading = h('h2', { class: 'list-heading', id: 'found-messages' }, t('Messages'));
   const list = h('ul', { class: 'chat-list found-list', 'aria-labelledby': 'found-messages' });
   const status = h('div', { class: 'found-status', role: 'status' });
-  const more = h('button', { class: 'btn small found-more', type: 'button', hidden: true }, 'More messages');
-  const el = h('section', { class: 'found', hidden: true, 'aria-label': 'Messages found' }, heading, list, status, more);
+  const more = h('button', { class: 'btn small found-more', type: 'button', hidden: true }, t('More messages'));
+  const el = h('section', { class: 'found', hidden: true, 'aria-label': t('Messages found') }, heading, list, status, more);
   arrowNavigation(list, 'a.found-item');
   let query = '';
   let next = null;
@@ -33,8 +34,9 @@ export function messageSearch(avatarOf) {
 
   function result(m) {
     const conv = state.conversations.get(m.conversation_id);
-    const title = conv ? conversationTitle(conv) : 'Chat';
-    const who = conv?.kind === 'group' ? (isMe(m.sender_id) ? 'You' : nameOf(m.sender_id)) : isMe(m.sender_id) ? 'You' : null;
+    const title = conv ? conversationTitle(conv) : t('Chat');
+    const who = conv?.kind === 'group' ? (isMe(m.sender_id) ? t('You') : nameOf(m.sender_id)) : isMe(m.sender_id) ? t('You') : null;
+    const words = h('span', { class: 'msg-words' }, highlighted(m.text, query, { context: 30 }));
     const href = conv?.kind === 'official' ? `#/chats/subscriptions/${m.conversation_id}` : `#/chats/${m.conversation_id}`;
     return h(
       'li',
@@ -59,7 +61,7 @@ export function messageSearch(avatarOf) {
           h(
             'span',
             { class: 'chat-bottom' },
-            h('span', { class: 'chat-preview found-text', dir: 'auto' }, who ? [h('bdi', null, who), ': '] : null, h('span', { class: 'msg-words' }, highlighted(m.text, query, { context: 30 }))),
+            h('span', { class: 'chat-preview found-text', dir: 'auto' }, withNodes(who ? t('{sender}: {text}') : '{text}', { sender: h('bdi', null, who), text: words })),
           ),
         ),
       ),
@@ -75,7 +77,7 @@ export function messageSearch(avatarOf) {
       list.append(...found.messages.map(result));
       next = found.next ?? null;
       more.hidden = !next;
-      setStatus(list.children.length ? '' : 'No messages found.');
+      setStatus(list.children.length ? '' : t('No messages found.'));
     } catch (error) {
       if (number !== asked) return;
       setStatus(humanError(error));
@@ -100,11 +102,11 @@ export function messageSearch(avatarOf) {
     list.replaceChildren();
     if (!q || !searchable(q)) {
       el.hidden = !q;
-      setStatus(q ? 'Type a word to look for.' : '');
+      setStatus(q ? t('Type a word to look for.') : '');
       return;
     }
     el.hidden = false;
-    setStatus('Searching…', true);
+    setStatus(t('Searching…'), true);
     const number = asked;
     timer = setTimeout(() => page(q, null, number), PAUSE_MS);
   }
