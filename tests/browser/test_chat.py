@@ -204,3 +204,186 @@ def test_a_message_has_a_menu_reply_copy_recall_after_asking_and_delete_for_me(
     other_device.screenshot("phone-message-menu")
     phone_menu.get_by_role("menuitem", name="Reply").click()
     expect(other_device.page.locator(".reply-bar")).to_contain_text("Replying to Bob Martin")
+
+
+# -- in Chinese --------------------------------------------------------------------------------
+
+
+def test_a_direct_chat_in_chinese_from_the_header_to_the_menus_and_the_states_of_a_send(
+    new_app: Callable[..., App], api: Api
+) -> None:
+    from test_media import picture
+
+    lin, wang = api.register("lin", "小林"), api.register("wang", "小王")
+    api.befriend(lin, wang)
+    conversation = api.direct(lin, wang)
+    api.say(lin, conversation, "周六去爬山吗？")
+    api.say(wang, conversation, "好啊，几点？")
+    api.say(wang, conversation, "我带水和面包")
+    app = new_app("lin", locale="zh-CN").signed_in_as(lin, f"chats/{conversation}")
+    page = app.page
+    chat = "section.chat"
+    handle = re.escape(wang.handle)
+
+    # the header, the two unread messages under their divider, the composer
+    expect(page.locator(".chat-title")).to_have_text("小王")
+    expect(page.locator(".chat-subtitle")).to_have_text(f"@{wang.handle}")
+    expect(page.locator(".unread-sep")).to_have_text("以下为新消息")
+    expect(page.locator(".composer-input")).to_have_attribute("placeholder", "发消息")
+    expect(page.get_by_role("button", name="聊天信息")).to_be_visible()
+    assert app.untranslated(handle, within=chat) == []
+
+    # pin and mute, from the header
+    page.get_by_role("button", name="置顶").click()
+    expect(page.locator(".chat-subtitle")).to_have_text(f"@{wang.handle} · 已置顶")
+    page.get_by_role("button", name="消息免打扰").click()
+    expect(page.locator(".chat-subtitle")).to_have_text(f"@{wang.handle} · 免打扰 · 已置顶")
+    expect(page.get_by_role("button", name="消息免打扰")).to_have_attribute("title", "已开启消息免打扰：点按取消")
+    assert app.untranslated(handle, within=chat) == []
+
+    # a message's menu, and a reply from it
+    theirs = page.locator(".msg", has=page.locator(".msg-text", has_text="我带水和面包"))
+    theirs.hover()
+    more = theirs.get_by_role("button", name="消息操作")
+    expect(more).to_have_attribute("title", "回复、复制或删除")
+    more.click()
+    menu = page.get_by_role("menu", name="消息操作")
+    expect(menu.get_by_role("menuitem")).to_have_text(["回复", "复制", "仅为我删除"])
+    assert app.untranslated(within=".menu") == []
+    menu.get_by_role("menuitem", name="回复").click()
+    expect(page.locator(".reply-bar strong")).to_have_text("回复 小王")
+    expect(page.get_by_role("button", name="取消回复")).to_be_visible()
+    assert app.untranslated(handle, within=chat) == []
+    page.locator(".composer-input").fill("七点，山脚见")
+    page.locator(".composer-input").press("Enter")
+    mine = page.locator(".msg.mine", has=page.locator(".msg-text", has_text="七点，山脚见"))
+    expect(mine).to_have_attribute("data-state", "sent")
+    expect(mine.locator(".quote")).to_have_attribute("aria-label", "回复 小王：我带水和面包")
+    expect(mine.locator(".state-icon")).to_have_attribute("aria-label", "已发送")
+    assert app.untranslated(handle, within=chat) == []
+
+    # recalling asks first, in Chinese, and leaves a notice
+    mine.locator(".bubble").click(button="right")
+    expect(menu.get_by_role("menuitem")).to_have_text(["回复", "复制", "撤回", "仅为我删除"])
+    menu.get_by_role("menuitem", name="撤回").click()
+    confirm = page.get_by_role("dialog", name="撤回这条消息？")
+    expect(confirm.locator(".muted")).to_have_text("聊天中的所有人都将看不到这条消息，并会看到你撤回了一条消息。")
+    confirm.get_by_role("button", name="撤回").click()
+    expect(page.locator(".notice", has_text="你撤回了一条消息")).to_be_visible()
+
+    # the attach menu and the emoji picker
+    page.get_by_role("button", name="附件").click()
+    attach = page.get_by_role("menu", name="附件")
+    expect(attach.get_by_role("menuitem")).to_have_text(["图片或视频", "文件", "位置"])
+    assert app.untranslated(within=".menu") == []
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="表情").click()
+    picker = page.get_by_role("dialog", name="表情")
+    expect(picker.get_by_role("heading", name="笑脸")).to_be_visible()
+    expect(picker.get_by_role("button", name="强", exact=True)).to_be_attached()
+    assert app.untranslated(within=".emoji-picker") == []
+    page.keyboard.press("Escape")
+    expect(picker).to_be_hidden()
+
+    def pick(files: list[dict[str, object]]) -> None:
+        page.get_by_role("button", name="附件").click()
+        with page.expect_file_chooser() as chooser:
+            page.get_by_role("menuitem", name="图片或视频").click()
+        chooser.value.set_files(files)
+
+    # a picture offered before it goes; one the server refuses is explained, and can go as a file
+    pick([{"name": "shan.jpg", "mimeType": "image/jpeg", "buffer": picture(900, 600)}])
+    offer = page.get_by_role("dialog", name="发送图片")
+    expect(offer.get_by_role("button", name="发送")).to_be_visible()
+    assert app.untranslated(r"shan\.jpg", within="dialog.send-preview .dialog-body") == []
+    offer.get_by_role("button", name="取消").click()
+    whole = picture(900, 600)
+    with app.watch.expect_problems(r"HTTP 4\d\d: POST .*/api/v1/media\?kind=image", r"status of 4\d\d"):
+        pick([{"name": "cut.jpg", "mimeType": "image/jpeg", "buffer": whole[: len(whole) * 2 // 3]}])
+        page.get_by_role("dialog", name="发送图片").get_by_role("button", name="发送").click()
+        failed = page.locator(".msg.mine[data-state=failed]")
+        expect(failed.get_by_role("alert")).to_contain_text("未发送。")
+        expect(failed.get_by_role("button", name="以文件发送")).to_be_visible()
+        expect(failed.locator(".state-icon")).to_have_attribute("aria-label", "未发送")
+        assert app.untranslated(handle, within=chat) == []
+        failed.get_by_role("button", name="删除").click()
+        expect(failed).to_have_count(0)
+
+    # offline, a message waits for the connection, and says so
+    with app.watch.expect_problems(r"ERR_INTERNET_DISCONNECTED", r"Failed to load resource"):
+        app.context.set_offline(True)
+        expect(page.locator("#app.app")).to_have_attribute("data-connection", "offline")
+        page.locator(".composer-input").fill("隧道里写的")
+        page.locator(".composer-input").press("Enter")
+        waiting = page.locator(".msg.mine", has=page.locator(".msg-text", has_text="隧道里写的"))
+        expect(waiting).to_have_attribute("data-state", "queued")
+        expect(waiting.locator(".msg-queued")).to_have_text("联网后自动发送")
+        expect(waiting.locator(".state-icon")).to_have_attribute("aria-label", "等待连接")
+        assert app.untranslated(handle, within=chat) == []
+        app.context.set_offline(False)
+        app.wait_online()
+        expect(waiting).to_have_attribute("data-state", "sent")
+    app.screenshot("zh-chat-direct-desktop")
+
+
+def test_a_group_chat_in_chinese_on_a_phone_its_notices_mentions_and_a_voice_note_cancelled(
+    new_app: Callable[..., App], api: Api
+) -> None:
+    lin, wang = api.register("lin", "小林"), api.register("wang", "小王")
+    zhang, zhao = api.register("zhang", "小张"), api.register("zhao", "小赵")
+    for friend in (wang, zhang, zhao):
+        api.befriend(lin, friend)
+    group = api.group(lin, "周末爬山", [wang, zhang, zhao])
+    api.call(lin, "PATCH", f"/conversations/{group}", json={"name": "周日爬山"})
+    api.call(lin, "DELETE", f"/conversations/{group}/members/{zhao.id}")
+    api.call(zhang, "POST", f"/conversations/{group}/leave")
+    api.say(lin, group, "大家早上好")
+    app = new_app("wang", viewport=PHONE, locale="zh-CN").signed_in_as(wang, f"chats/{group}")
+    page = app.page
+    chat = "section.chat"
+
+    # who did what, as whole Chinese sentences with the names in quotation marks
+    expect(page.locator(".chat-title")).to_have_text("周日爬山")
+    expect(page.locator(".chat-subtitle")).to_have_text("2 位成员")
+    expect(page.locator(".notice-text")).to_have_text(
+        [
+            "“小林”创建了群聊“周末爬山”，并邀请你、“小张”和“小赵”加入",
+            "“小林”将群名改为“周日爬山”",
+            "“小林”将“小赵”移出了群聊",
+            "“小张”退出了群聊",
+        ]
+    )
+    expect(page.locator(".edge-text")).to_have_text("这是群聊的开始。")
+    assert app.untranslated(within=chat) == []
+
+    # @ offers the members
+    page.locator(".composer-input").press_sequentially("@")
+    members = page.get_by_role("listbox", name="选择要提到的成员")
+    expect(members.get_by_role("option")).to_have_count(1)
+    expect(members.locator(".mention-name")).to_have_text(["小林"])
+    assert app.untranslated(re.escape(lin.handle), within=".mention-list") == []
+    page.locator(".composer-input").press("Escape")
+    page.locator(".composer-input").fill("")
+
+    # hold to talk: the recording bar, then Escape cancels it
+    mic = page.get_by_role("button", name="按住录制语音")
+    expect(mic).to_have_attribute("title", "按住说话，松开发送")
+    box = mic.bounding_box()
+    assert box
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    expect(page.locator(".record-bar")).to_be_visible()
+    expect(page.locator(".record-hint.narrow-only")).to_have_text("滑开取消")
+    assert app.untranslated(within=chat) == []
+    app.screenshot("zh-chat-recording-phone")
+    page.keyboard.press("Escape")
+    page.mouse.up()
+    expect(page.locator(".record-bar")).to_be_hidden()
+    expect(page.locator(".toast")).to_contain_text("已取消发送语音。")
+    app.screenshot("zh-chat-group-phone")
+
+    # someone no longer in it is told so
+    removed = new_app("zhao", viewport=PHONE, locale="zh-CN").signed_in_as(zhao, f"chats/{group}")
+    expect(removed.page.locator(".main-empty h3")).to_have_text("无法查看此聊天")
+    expect(removed.page.get_by_role("link", name="返回聊天列表").last).to_be_visible()
+    assert removed.untranslated(within=".main-empty") == []
