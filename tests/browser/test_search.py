@@ -89,3 +89,49 @@ def test_search_finds_only_what_you_may_see_and_jumps_to_it(new_app: Callable[..
     box.fill("")
     expect(page.locator(".found")).to_be_hidden()
     expect(app.chat_item("Bob Martin")).to_be_visible()
+
+
+def test_the_messages_a_search_finds_in_chinese(new_app: Callable[..., App], api: Api) -> None:
+    lin, wang = api.register("lin", "小林"), api.register("wang", "小王")
+    api.befriend(lin, wang)
+    ours = api.direct(lin, wang)
+    group = api.group(lin, "周末", [wang])
+    api.say(wang, ours, "明天去北京吃烤鸭")
+    api.say(lin, group, "北京见")
+    for n in range(1, 22):
+        api.say(wang, ours, f"灯笼第 {n} 盏")
+    app = new_app("lin", locale="zh-CN").signed_in_as(lin)
+    page = app.page
+    box = page.locator(".search-input")
+    found = page.locator(".found-item")
+    results = "section.found"
+
+    box.fill("北京")
+    expect(found).to_have_count(2)
+    expect(page.get_by_role("heading", name="聊天记录")).to_be_visible()
+    expect(found.locator(".found-text")).to_have_text(["你：北京见", "明天去北京吃烤鸭"])
+    assert app.untranslated(within=results) == []
+
+    # twenty a page, then more
+    box.fill("灯笼")
+    expect(found).to_have_count(20)
+    more = page.get_by_role("button", name="更多聊天记录")
+    expect(more).to_be_visible()
+    assert app.untranslated(within=results) == []
+    more.click()
+    expect(found).to_have_count(21)
+
+    # nothing found, or nothing to look for
+    box.fill("zzyzx")
+    expect(page.locator("section.found .found-status")).to_have_text("没有找到相关聊天记录。")
+    assert app.untranslated(within=results) == []
+    box.fill("?!")
+    expect(page.locator("section.found .found-status")).to_have_text("请输入要搜索的字词。")
+    assert app.untranslated(within=results) == []
+
+    # a result opens its chat at the message
+    box.fill("烤鸭")
+    found.click()
+    expect(page.locator(".chat-title")).to_have_text("小王")
+    expect(page.locator(".msg", has=page.locator(".msg-text", has_text="明天去北京吃烤鸭"))).to_be_in_viewport()
+    assert app.untranslated(re.escape(wang.handle), within="section.chat") == []
