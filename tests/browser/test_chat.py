@@ -387,3 +387,53 @@ def test_a_group_chat_in_chinese_on_a_phone_its_notices_mentions_and_a_voice_not
     expect(removed.page.locator(".main-empty h3")).to_have_text("无法查看此聊天")
     expect(removed.page.get_by_role("link", name="返回聊天列表").last).to_be_visible()
     assert removed.untranslated(within=".main-empty") == []
+
+
+def test_pictures_voice_notes_files_and_places_in_chinese(new_app: Callable[..., App], api: Api) -> None:
+    import httpx
+    import mediafiles
+
+    lin, wang = api.register("lin", "小林"), api.register("wang", "小王")
+    api.befriend(lin, wang)
+    conversation = api.direct(lin, wang)
+
+    def send(kind: str, name: str, mime: str, body: bytes) -> None:
+        headers = {"Authorization": f"Bearer {wang.token}", "Content-Type": mime}
+        params = {"kind": kind, "name": name}
+        uploaded = httpx.post(f"{api.base}/api/v1/media", params=params, content=body, headers=headers, timeout=30)
+        assert uploaded.status_code < 300, uploaded.text
+        message = {"id": f"zh-{kind}-{conversation}", "media_id": uploaded.json()["id"]}
+        api.call(wang, "POST", f"/conversations/{conversation}/messages", json=message)
+
+    send("image", "山顶.jpg", "image/jpeg", mediafiles.jpeg(800, 600))
+    send("voice", "语音.wav", "audio/wav", mediafiles.wav(1.5))
+    send("file", "路线.pdf", "application/pdf", b"%PDF-1.4\n" + bytes(range(256)) + b"\n%%EOF\n")
+    place = {"latitude": 39.9042, "longitude": 116.4074, "label": "", "scale": 16}
+    api.call(wang, "POST", f"/conversations/{conversation}/messages", json={"id": f"zh-place-{conversation}", "location": place})
+    app = new_app("lin", locale="zh-CN").signed_in_as(lin, f"chats/{conversation}")
+    page = app.page
+    handle = re.escape(wang.handle)
+
+    expect(page.get_by_role("button", name="图片，点按查看原图")).to_be_visible()
+    expect(page.get_by_role("button", name="播放语音")).to_be_visible()
+    expect(page.get_by_role("button", name="下载 路线.pdf")).to_be_visible()
+    expect(page.locator(".location-label")).to_have_text("分享的位置")
+    expect(page.locator(".msg-location")).to_have_attribute("title", "在地图上查看")
+    assert app.untranslated(handle, r"PDF|\.pdf", within="section.chat") == []
+    app.screenshot("zh-chat-media-desktop")
+
+    # a reply to a picture quotes it as one
+    picture = page.locator(".msg.theirs", has=page.locator(".msg-image"))
+    picture.hover()
+    picture.get_by_role("button", name="消息操作").click()
+    page.get_by_role("menuitem", name="回复").click()
+    expect(page.locator(".reply-bar")).to_contain_text("回复 小王[图片]")
+
+    # the full picture, its bar in Chinese
+    page.get_by_role("button", name="图片，点按查看原图").click()
+    lightbox = page.locator("dialog.lightbox")
+    expect(lightbox.get_by_role("button", name="下载")).to_be_visible()
+    expect(lightbox.get_by_role("button", name="关闭")).to_have_attribute("title", "关闭（Esc）")
+    assert app.untranslated(r"\bEsc\b|\.jpg", within="dialog.lightbox") == []
+    page.keyboard.press("Escape")
+    expect(lightbox).to_have_count(0)
