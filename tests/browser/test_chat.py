@@ -409,7 +409,8 @@ def test_pictures_voice_notes_files_and_places_in_chinese(new_app: Callable[...,
     send("voice", "语音.wav", "audio/wav", mediafiles.wav(1.5))
     send("file", "路线.pdf", "application/pdf", b"%PDF-1.4\n" + bytes(range(256)) + b"\n%%EOF\n")
     place = {"latitude": 39.9042, "longitude": 116.4074, "label": "", "scale": 16}
-    api.call(wang, "POST", f"/conversations/{conversation}/messages", json={"id": f"zh-place-{conversation}", "location": place})
+    where = {"id": f"zh-place-{conversation}", "location": place}
+    api.call(wang, "POST", f"/conversations/{conversation}/messages", json=where)
     app = new_app("lin", locale="zh-CN").signed_in_as(lin, f"chats/{conversation}")
     page = app.page
     handle = re.escape(wang.handle)
@@ -437,3 +438,43 @@ def test_pictures_voice_notes_files_and_places_in_chinese(new_app: Callable[...,
     assert app.untranslated(r"\bEsc\b|\.jpg", within="dialog.lightbox") == []
     page.keyboard.press("Escape")
     expect(lightbox).to_have_count(0)
+
+
+def test_a_long_unread_chat_and_the_composer_s_notices_in_chinese(new_app: Callable[..., App], api: Api) -> None:
+    lin, wang, zhang = api.register("lin", "小林"), api.register("wang", "小王"), api.register("zhang", "小张")
+    api.befriend(lin, wang)
+    api.befriend(lin, zhang)
+    conversation = api.direct(lin, wang)
+    other = api.direct(lin, zhang)
+    api.say(lin, conversation, "在吗？")
+    for n in range(1, 41):
+        api.say(wang, conversation, f"第 {n} 条消息")
+    app = new_app("lin", locale="zh-CN").signed_in_as(lin, f"chats/{conversation}")
+    page = app.page
+    handle = re.escape(wang.handle)
+
+    # the way up to the first unread one, and down again to what comes new
+    jump = page.locator(".unread-jump")
+    expect(jump).to_have_text("40 条未读消息")
+    assert app.untranslated(handle, within="section.chat") == []
+    jump.click()
+    expect(page.locator(".unread-sep")).to_be_in_viewport()
+    api.say(wang, conversation, "看到请回复")
+    pill = page.locator(".new-pill")
+    expect(pill).to_have_text("新消息")
+    assert app.untranslated(handle, within="section.chat") == []
+    pill.click()
+    expect(pill).to_be_hidden()
+
+    # a person you blocked, and one who is no longer your friend
+    api.call(lin, "POST", "/blocks", json={"handle": wang.handle})
+    notice = page.locator(".composer-notice")
+    expect(notice).to_contain_text("你已屏蔽“小王”。")
+    expect(notice.get_by_role("button", name="取消屏蔽")).to_be_visible()
+    assert app.untranslated(handle, within="section.chat") == []
+    api.call(zhang, "DELETE", f"/friends/{lin.id}")
+    page.goto(f"{app.base_url}/#/chats/{other}")
+    expect(page.locator(".chat-title")).to_have_text("小张")
+    expect(notice).to_contain_text("你们还不是朋友。添加“小张”为朋友后即可聊天。")
+    expect(notice.get_by_role("button", name="添加朋友")).to_be_visible()
+    assert app.untranslated(re.escape(zhang.handle), within="section.chat") == []
