@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from helpers import Server, kith_client
 from kithweb import PHONE, Api, App, unique
 from playwright.sync_api import expect
+from test_official_accounts import TOKEN, Bot, bot  # noqa: F401 (bot: the publisher's webhook, a fixture)
 
 
 def test_two_people_sign_up_become_friends_and_chat_live(new_app: Callable[..., App], api: Api) -> None:
@@ -478,3 +480,60 @@ def test_a_long_unread_chat_and_the_composer_s_notices_in_chinese(new_app: Calla
     expect(notice).to_contain_text("你们还不是朋友。添加“小张”为朋友后即可聊天。")
     expect(notice.get_by_role("button", name="添加朋友")).to_be_visible()
     assert app.untranslated(re.escape(zhang.handle), within="section.chat") == []
+
+
+def test_an_official_account_s_chat_in_chinese_its_menu_options_and_unfollowing(
+    new_app: Callable[..., App],
+    api: Api,
+    kith: Server,
+    bot: Bot,  # noqa: F811 (the fixture)
+) -> None:
+    owner = api.register("owner", "港口")
+    name = unique("港口新闻")
+    created = api.call(owner, "POST", "/official-accounts", json={"name": name, "kind": "subscription"})
+    account = created["account"]
+    webhook = {"webhook_url": bot.url, "token": TOKEN}
+    api.call(owner, "PUT", f"/official-accounts/{account['id']}/webhook", json=webhook)
+    site = {"type": "view", "name": "网站", "url": "http://example.org/site"}
+    menu = {"button": [{"type": "click", "name": "今日", "key": "TODAY"}, {"name": "更多", "sub_button": [site]}]}
+    kith_client(kith.url, account["app_id"], created["app_secret"]).menu.create(menu)
+    reader = api.register("reader", "读者")
+    conversation = api.call(reader, "PUT", f"/official-accounts/{account['id']}/follow")["conversation_id"]
+    app = new_app("reader", locale="zh-CN").signed_in_as(reader, f"chats/subscriptions/{conversation}")
+    page = app.page
+    chat = "section.chat"
+    links = r"http://example\.org/\S*"  # an article's address, as its title
+
+    expect(page.locator(".chat-title")).to_have_text(name)
+    expect(page.locator(".chat-subtitle")).to_have_text("订阅号")
+    expect(page.locator(".back")).to_have_attribute("aria-label", "返回订阅号消息")
+    toolbar = page.get_by_role("toolbar", name="菜单")
+    expect(toolbar.get_by_role("button", name="输入消息")).to_be_visible()
+    assert app.untranslated(within=chat) == []
+    toolbar.get_by_role("button", name="今日").click()
+    expect(page.locator(".news-card.first .news-more")).to_have_text("阅读全文")
+    assert app.untranslated(links, within=chat) == []
+
+    # writing instead: an account takes no files
+    toolbar.get_by_role("button", name="输入消息").click()
+    expect(page.get_by_role("button", name="显示菜单")).to_be_visible()
+    page.get_by_role("button", name="附件").click()
+    expect(page.get_by_role("menu", name="附件").get_by_role("menuitem")).to_have_text(["图片或视频", "位置"])
+    page.keyboard.press("Escape")
+    assert app.untranslated(links, within=chat) == []
+
+    # the header's options, and unfollowing after a confirmation
+    page.get_by_role("button", name="公众号选项").click()
+    options = page.get_by_role("menu", name=f"“{name}”的选项")
+    expect(options.get_by_role("menuitem")).to_have_text(["查看公众号", "消息免打扰", "取消关注"])
+    assert app.untranslated(within=".menu") == []
+    options.get_by_role("menuitem", name="取消关注").click()
+    confirm = page.get_by_role("dialog", name=f"取消关注“{name}”？")
+    expect(confirm.locator(".muted")).to_have_text("它将无法再给你发消息。已有的消息仍会保留在这里。")
+    confirm.get_by_role("button", name="取消关注").click()
+    notice = page.locator(".composer-notice")
+    expect(notice).to_contain_text(f"你已取消关注“{name}”。重新关注后才能给它发消息。")
+    expect(notice.get_by_role("button", name="关注")).to_be_visible()
+    expect(page.locator(".chat-subtitle")).to_have_text("订阅号 · 未关注")
+    assert app.untranslated(links, within=chat) == []
+    app.screenshot("zh-chat-official-desktop")
