@@ -108,7 +108,7 @@ def test_the_messages_a_search_finds_in_chinese(new_app: Callable[..., App], api
 
     box.fill("北京")
     expect(found).to_have_count(2)
-    expect(page.get_by_role("heading", name="聊天记录")).to_be_visible()
+    expect(page.get_by_role("heading", name="消息")).to_be_visible()
     expect(found.locator(".found-text")).to_have_text(["你：北京见", "明天去北京吃烤鸭"])
     assert app.untranslated(within=results) == []
 

@@ -6,7 +6,8 @@ import { t } from '../i18n.js';
 
 function list(names) {
   if (names.length <= 1) return names.join('');
-  return t('{names} and {last}', { names: names.slice(0, -1).join(t(', ')), last: names[names.length - 1] });
+  const first = names.slice(1, -1).reduce((all, name) => t('{names}, {name}', { names: all, name }), names[0]);
+  return t('{names} and {last}', { names: first, last: names[names.length - 1] });
 }
 
 // names in a notice are drawn isolated (<bdi>), so a right-to-left one keeps its place in the sentence:

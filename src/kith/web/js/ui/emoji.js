@@ -6,7 +6,7 @@ import { h } from './dom.js';
 import { icon } from './icons.js';
 import { t } from '../i18n.js';
 
-// each group: its name, then [emoji, name] pairs
+// each group: its name, then [emoji, name] pairs (👌 is “OK” in Chinese too)
 const GROUPS = [
   {
     name: t('Smileys'),
@@ -23,7 +23,7 @@ const GROUPS = [
   {
     name: t('Gestures'),
     items: [
-      ['👍', t('thumbs up')], ['👎', t('thumbs down')], ['👌', t('OK')], ['✌️', t('victory')], ['🤞', t('fingers crossed')], ['🤝', t('handshake')],
+      ['👍', t('thumbs up')], ['👎', t('thumbs down')], ['👌', 'OK'], ['✌️', t('victory')], ['🤞', t('fingers crossed')], ['🤝', t('handshake')],
       ['👏', t('clapping')], ['🙌', t('raising hands')], ['🙏', t('thank you')], ['💪', t('strong')], ['👋', t('waving')], ['🤙', t('call me')],
       ['👉', t('pointing right')], ['👈', t('pointing left')], ['👀', t('eyes')], ['🤷', t('shrugging')], ['🤦', t('facepalm')],
       ['🙋', t('raising a hand')], ['🙇', t('bowing')],
