@@ -391,7 +391,7 @@ def test_a_group_chat_in_chinese_on_a_phone_its_notices_mentions_and_a_voice_not
     assert removed.untranslated(within=".main-empty") == []
 
 
-def test_pictures_voice_notes_files_and_places_in_chinese(new_app: Callable[..., App], api: Api) -> None:
+def test_pictures_voice_notes_videos_files_and_places_in_chinese(new_app: Callable[..., App], api: Api) -> None:
     import httpx
     import mediafiles
 
@@ -410,6 +410,7 @@ def test_pictures_voice_notes_files_and_places_in_chinese(new_app: Callable[...,
     send("image", "山顶.jpg", "image/jpeg", mediafiles.jpeg(800, 600))
     send("voice", "语音.wav", "audio/wav", mediafiles.wav(1.5))
     send("file", "路线.pdf", "application/pdf", b"%PDF-1.4\n" + bytes(range(256)) + b"\n%%EOF\n")
+    send("video", "山路.mp4", "video/mp4", mediafiles.video(1.0, size=(320, 240)))
     place = {"latitude": 39.9042, "longitude": 116.4074, "label": "", "scale": 16}
     where = {"id": f"zh-place-{conversation}", "location": place}
     api.call(wang, "POST", f"/conversations/{conversation}/messages", json=where)
@@ -420,6 +421,7 @@ def test_pictures_voice_notes_files_and_places_in_chinese(new_app: Callable[...,
     expect(page.get_by_role("button", name="图片，点按查看原图")).to_be_visible()
     expect(page.get_by_role("button", name="播放语音")).to_be_visible()
     expect(page.get_by_role("button", name="下载 路线.pdf")).to_be_visible()
+    expect(page.get_by_role("button", name="播放视频")).to_be_visible()
     expect(page.locator(".location-label")).to_have_text("分享的位置")
     expect(page.locator(".msg-location")).to_have_attribute("title", "在地图上查看")
     assert app.untranslated(handle, r"PDF|\.pdf", within="section.chat") == []
@@ -440,6 +442,19 @@ def test_pictures_voice_notes_files_and_places_in_chinese(new_app: Callable[...,
     assert app.untranslated(r"\bEsc\b|\.jpg", within="dialog.lightbox") == []
     page.keyboard.press("Escape")
     expect(lightbox).to_have_count(0)
+
+    # two pictures chosen at once, offered together before they go
+    page.get_by_role("button", name="取消回复").click()
+    page.get_by_role("button", name="附件").click()
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("menuitem", name="图片或视频").click()
+    photos = [{"name": f"{n}.jpg", "mimeType": "image/jpeg", "buffer": mediafiles.jpeg(400, 300)} for n in (1, 2)]
+    chooser.value.set_files(photos)
+    offer = page.get_by_role("dialog", name="发送 2 张图片")
+    expect(offer.get_by_role("button", name="发送")).to_be_visible()
+    assert app.untranslated(r"\d\.jpg", within="dialog.send-preview .dialog-body") == []
+    offer.get_by_role("button", name="取消").click()
+    expect(offer).to_have_count(0)
 
 
 def test_a_long_unread_chat_and_the_composer_s_notices_in_chinese(new_app: Callable[..., App], api: Api) -> None:
