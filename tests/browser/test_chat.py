@@ -521,7 +521,7 @@ def test_an_official_account_s_chat_in_chinese_its_menu_options_and_unfollowing(
 
     expect(page.locator(".chat-title")).to_have_text(name)
     expect(page.locator(".chat-subtitle")).to_have_text("订阅号")
-    expect(page.locator(".back")).to_have_attribute("aria-label", "返回订阅号消息")
+    expect(page.locator(".back")).to_have_attribute("aria-label", "返回订阅号")
     toolbar = page.get_by_role("toolbar", name="菜单")
     expect(toolbar.get_by_role("button", name="输入消息")).to_be_visible()
     assert app.untranslated(within=chat) == []

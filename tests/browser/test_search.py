@@ -115,7 +115,7 @@ def test_the_messages_a_search_finds_in_chinese(new_app: Callable[..., App], api
     # twenty a page, then more
     box.fill("灯笼")
     expect(found).to_have_count(20)
-    more = page.get_by_role("button", name="更多聊天记录")
+    more = page.get_by_role("button", name="更多消息")
     expect(more).to_be_visible()
     assert app.untranslated(within=results) == []
     more.click()
@@ -123,7 +123,7 @@ def test_the_messages_a_search_finds_in_chinese(new_app: Callable[..., App], api
 
     # nothing found, or nothing to look for
     box.fill("zzyzx")
-    expect(page.locator("section.found .found-status")).to_have_text("没有找到相关聊天记录。")
+    expect(page.locator("section.found .found-status")).to_have_text("没有找到相关消息。")
     assert app.untranslated(within=results) == []
     box.fill("?!")
     expect(page.locator("section.found .found-status")).to_have_text("请输入要搜索的字词。")
