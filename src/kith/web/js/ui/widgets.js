@@ -3,6 +3,7 @@
 import { h } from './dom.js';
 import { icon } from './icons.js';
 import { cachedMediaUrl, humanError, mediaUrl } from '../api.js';
+import { t, tn } from '../i18n.js';
 
 // ---- avatars ----------------------------------------------------------------------------------
 
@@ -53,19 +54,19 @@ export function avatarPicker({ current, draw, setLabel, removeLabel, set, remove
     'data-focus': 'remove-avatar',
     onclick: async () => {
       try {
-        await busy(removeButton, 'Removing…', () => remove());
+        await busy(removeButton, t('Removing…'), () => remove());
         toast(removeDone);
       } catch (error) {
         toast(humanError(error), { kind: 'error' });
       }
     },
-  }, 'Remove');
+  }, t('Remove'));
   input.addEventListener('change', async () => {
     const file = input.files[0];
     input.value = '';
     if (!file) return;
     try {
-      await busy(setButton, 'Uploading…', () => set(file));
+      await busy(setButton, t('Uploading…'), () => set(file));
       toast(setDone);
     } catch (error) {
       toast(humanError(error), { kind: 'error' });
@@ -115,7 +116,7 @@ export function openDialog({ title, content, className = '', onClose = null, lab
     'header',
     { class: 'dialog-header' },
     h('h2', { id: titleId }, title),
-    h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Close', onclick: close }, icon('close')),
+    h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('Close'), onclick: close }, icon('close')),
   );
   const body = h('div', { class: 'dialog-body' }, typeof content === 'function' ? content(close) : content);
   dialog.append(header, body);
@@ -134,7 +135,7 @@ export function openDialog({ title, content, className = '', onClose = null, lab
 }
 
 /** Ask a yes/no question; resolves true when confirmed. */
-export function confirmDialog(question, { detail = '', confirm = 'OK', danger = false } = {}) {
+export function confirmDialog(question, { detail = '', confirm = t('OK'), danger = false } = {}) {
   return new Promise((resolve) => {
     let answer = false;
     openDialog({
@@ -150,7 +151,7 @@ export function confirmDialog(question, { detail = '', confirm = 'OK', danger = 
             'div',
             { class: 'dialog-actions' },
             // the safe choice has the focus when the other one cannot be undone
-            h('button', { class: 'btn', type: 'button', autofocus: danger, onclick: close }, 'Cancel'),
+            h('button', { class: 'btn', type: 'button', autofocus: danger, onclick: close }, t('Cancel')),
             h(
               'button',
               {
@@ -176,7 +177,7 @@ export function confirmDialog(question, { detail = '', confirm = 'OK', danger = 
  * A small popup menu at an element or a point. items: [{label, icon, action, danger, href}]
  * Arrow keys move, Enter picks, Escape closes and returns focus.
  */
-export function openMenu(at, items, { label = 'Actions' } = {}) {
+export function openMenu(at, items, { label = t('Actions') } = {}) {
   document.querySelector('.menu')?._close?.();
   const previous = document.activeElement;
   const menu = h('div', { class: 'menu', role: 'menu', 'aria-label': label });
@@ -296,11 +297,11 @@ export async function busy(button, busyLabel, fn) {
 
 export function badge(count, { muted = false, label = '' } = {}) {
   if (!count) return null;
-  return h('span', { class: `badge${muted ? ' muted' : ''}`, 'aria-label': label || `${count} unread` }, count > 99 ? '99+' : String(count));
+  return h('span', { class: `badge${muted ? ' muted' : ''}`, 'aria-label': label || tn(count, '{n} unread', '{n} unread') }, count > 99 ? '99+' : String(count));
 }
 
 /** Put text on the clipboard; says so in a toast. */
-export async function copyText(text, done = 'Copied.') {
+export async function copyText(text, done = t('Copied.')) {
   try {
     await navigator.clipboard.writeText(text);
   } catch {
@@ -312,7 +313,7 @@ export async function copyText(text, done = 'Copied.') {
     const ok = document.execCommand('copy');
     area.remove();
     if (!ok) {
-      toast('Could not copy. Select the text and copy it yourself.', { kind: 'error' });
+      toast(t('Could not copy. Select the text and copy it yourself.'), { kind: 'error' });
       return;
     }
   }
@@ -327,7 +328,7 @@ export function copyField(label, value, { secret = false } = {}) {
     h('span', { class: 'copy-label' }, label),
     h('code', { class: 'copy-value' }, value || '—'),
     value
-      ? h('button', { class: 'icon-btn small', type: 'button', 'aria-label': `Copy ${label}`, title: 'Copy', onclick: () => copyText(value, `${label} copied.`) }, icon('copy', { size: 16 }))
+      ? h('button', { class: 'icon-btn small', type: 'button', 'aria-label': t('Copy {label}', { label }), title: t('Copy'), onclick: () => copyText(value, t('{label} copied.', { label })) }, icon('copy', { size: 16 }))
       : null,
   );
 }

@@ -15,6 +15,7 @@ import { mountChat } from './chat.js';
 import { mountJoinCard } from './invites.js';
 import { openAddFriend, openNewGroup } from './dialogs.js';
 import { messageSearch } from './search.js';
+import { t, tn } from '../i18n.js';
 
 const ctx = { nameOf, isMe };
 const pictureOf = (conv) => (conv.kind === 'group' ? conv.avatar : conv.kind === 'official' ? conv.account?.avatar : conv.peer?.avatar) || null;
@@ -36,9 +37,9 @@ function itemSignature(c, selected) {
 /** The last message in a list: its own direction, the sender's name (in a group) isolated from it. */
 function previewNode(conv) {
   // until it is read, a mention of you heads the line (muted or not)
-  const flag = conv.mentioned ? h('bdi', { class: 'mention-flag' }, '[You were mentioned] ') : null;
+  const flag = conv.mentioned ? h('bdi', { class: 'mention-flag' }, t('[You were mentioned] ')) : null;
   const { sender, text } = previewParts(conv.last_message, ctx, { withSender: conv.kind === 'group' });
-  if (!text) return h('span', { class: 'chat-preview' }, flag, conv.kind === 'group' ? 'New group' : conv.kind === 'official' ? 'No messages yet' : 'Say hello');
+  if (!text) return h('span', { class: 'chat-preview' }, flag, conv.kind === 'group' ? t('New group') : conv.kind === 'official' ? t('No messages yet') : t('Say hello'));
   return h('span', { class: 'chat-preview', dir: 'auto' }, flag, sender ? [h('bdi', null, sender), ': '] : null, text);
 }
 
@@ -55,8 +56,8 @@ function chatItem(conv, selected, href, menu = null) {
           class: 'icon-btn small chat-more',
           type: 'button',
           tabindex: '-1',
-          'aria-label': `${title} options`,
-          title: 'Pin, mute or mark as read',
+          'aria-label': t('{name} options', { name: title }),
+          title: t('Pin, mute or mark as read'),
           'aria-haspopup': 'menu',
           onclick: (event) => menu(conv, event.currentTarget),
         },
@@ -78,7 +79,7 @@ function chatItem(conv, selected, href, menu = null) {
         'span',
         { class: 'chat-avatar' },
         conversationAvatar(conv, 44),
-        conv.muted && unread ? h('span', { class: 'dot', 'aria-label': `${unread} unread, muted` }) : badge(unread),
+        conv.muted && unread ? h('span', { class: 'dot', 'aria-label': tn(unread, '{n} unread, muted', '{n} unread, muted') }) : badge(unread),
       ),
       h(
         'span',
@@ -93,8 +94,8 @@ function chatItem(conv, selected, href, menu = null) {
           'span',
           { class: 'chat-bottom' },
           previewNode(conv),
-          conv.pinned ? icon('pin', { size: 14, label: 'Pinned', className: 'chat-flag' }) : null,
-          conv.muted ? icon('mute', { size: 14, label: 'Muted', className: 'chat-flag' }) : null,
+          conv.pinned ? icon('pin', { size: 14, label: t('Pinned'), className: 'chat-flag' }) : null,
+          conv.muted ? icon('mute', { size: 14, label: t('Muted'), className: 'chat-flag' }) : null,
         ),
       ),
     ),
@@ -106,7 +107,7 @@ function chatItem(conv, selected, href, menu = null) {
 function subscriptionsItem(convs) {
   const newest = convs[0];
   const unread = convs.reduce((sum, c) => sum + (c.muted ? 0 : c.unread), 0);
-  const preview = newest.last_message ? `${conversationTitle(newest)}: ${previewLine(newest)}` : `${convs.length} account${convs.length === 1 ? '' : 's'}`;
+  const preview = newest.last_message ? `${conversationTitle(newest)}: ${previewLine(newest)}` : tn(convs.length, '{n} account', '{n} accounts');
   return {
     key: SUBSCRIPTIONS,
     sig: JSON.stringify([preview, unread, newest.last_activity_at]),
@@ -118,11 +119,11 @@ function subscriptionsItem(convs) {
         h(
           'a',
           { class: `chat-item subscriptions-item${unread ? ' unread' : ''}`, href: `#/chats/${SUBSCRIPTIONS}`, 'data-id': SUBSCRIPTIONS },
-          h('span', { class: 'chat-avatar' }, h('span', { class: 'avatar tile official', style: { '--size': '44px' }, 'aria-hidden': 'true' }, icon('megaphone', { size: 22 })), badge(unread, { label: `${unread} unread` })),
+          h('span', { class: 'chat-avatar' }, h('span', { class: 'avatar tile official', style: { '--size': '44px' }, 'aria-hidden': 'true' }, icon('megaphone', { size: 22 })), badge(unread, { label: tn(unread, '{n} unread', '{n} unread') })),
           h(
             'span',
             { class: 'chat-main' },
-            h('span', { class: 'chat-top' }, h('span', { class: 'chat-name' }, 'Subscriptions'), h('time', { class: 'chat-time' }, listTime(newest.last_message?.created_at || newest.last_activity_at))),
+            h('span', { class: 'chat-top' }, h('span', { class: 'chat-name' }, t('Subscriptions')), h('time', { class: 'chat-time' }, listTime(newest.last_message?.created_at || newest.last_activity_at))),
             h('span', { class: 'chat-bottom' }, h('span', { class: 'chat-preview', dir: 'auto' }, preview)),
           ),
         ),
@@ -150,15 +151,15 @@ export function mountList(el, route) {
 /** The accounts you follow, each with its conversation. */
 function mountSubscriptionList(el, route) {
   let selected = Number(route.path[1]) || null;
-  const list = h('ul', { class: 'chat-list', 'aria-label': 'Subscriptions' });
+  const list = h('ul', { class: 'chat-list', 'aria-label': t('Subscriptions') });
   const empty = h('div', { class: 'list-empty' });
   el.replaceChildren(
     h(
       'header',
       { class: 'pane-header sub-header' },
-      h('a', { class: 'icon-btn', href: '#/chats', 'aria-label': 'Back to chats', title: 'Back to chats' }, icon('back')),
-      h('h1', null, 'Subscriptions'),
-      h('a', { class: 'icon-btn', href: '#/contacts/accounts', 'aria-label': 'Find official accounts', title: 'Find official accounts' }, icon('search')),
+      h('a', { class: 'icon-btn', href: '#/chats', 'aria-label': t('Back to chats'), title: t('Back to chats') }, icon('back')),
+      h('h1', null, t('Subscriptions')),
+      h('a', { class: 'icon-btn', href: '#/contacts/accounts', 'aria-label': t('Find official accounts'), title: t('Find official accounts') }, icon('search')),
     ),
     h('div', { class: 'pane-scroll' }, list, empty),
   );
@@ -171,7 +172,7 @@ function mountSubscriptionList(el, route) {
     if (convs.length) empty.replaceChildren();
     else {
       empty.replaceChildren(
-        emptyState('megaphone', 'No subscriptions', 'Follow an official account to get its news and talk to its service here.', h('a', { class: 'btn primary', href: '#/contacts/accounts' }, icon('search', { size: 18 }), 'Find accounts')),
+        emptyState('megaphone', t('No subscriptions'), t('Follow an official account to get its news and talk to its service here.'), h('a', { class: 'btn primary', href: '#/contacts/accounts' }, icon('search', { size: 18 }), t('Find accounts'))),
       );
     }
   }
@@ -191,20 +192,20 @@ function mountChatList(el, route) {
   let filter = '';
   const newButton = h(
     'button',
-    { class: 'icon-btn', type: 'button', 'aria-label': 'New chat', title: 'New chat', 'aria-haspopup': 'menu' },
+    { class: 'icon-btn', type: 'button', 'aria-label': t('New chat'), title: t('New chat'), 'aria-haspopup': 'menu' },
     icon('plus'),
   );
   newButton.addEventListener('click', () =>
     openMenu(newButton, [
-      { label: 'New group', icon: 'group', action: () => openNewGroup() },
-      { label: 'Add friend', icon: 'userPlus', action: () => openAddFriend() },
-    ], { label: 'New chat' }),
+      { label: t('New group'), icon: 'group', action: () => openNewGroup() },
+      { label: t('Add friend'), icon: 'userPlus', action: () => openAddFriend() },
+    ], { label: t('New chat') }),
   );
   const search = h('input', {
     class: 'search-input',
     type: 'search',
-    placeholder: 'Search chats and messages',
-    'aria-label': 'Search chats and messages',
+    placeholder: t('Search chats and messages'),
+    'aria-label': t('Search chats and messages'),
     autocomplete: 'off',
     oninput: () => {
       filter = search.value.trim().toLocaleLowerCase();
@@ -218,12 +219,12 @@ function mountChatList(el, route) {
       }
     },
   });
-  const list = h('ul', { class: 'chat-list', 'aria-label': 'Chats' });
+  const list = h('ul', { class: 'chat-list', 'aria-label': t('Chats') });
   const empty = h('div', { class: 'list-empty' });
   const found = messageSearch(conversationAvatar); // the messages found, under the chats found
-  const chatsHeading = h('h2', { class: 'list-heading', hidden: true }, 'Chats');
+  const chatsHeading = h('h2', { class: 'list-heading', hidden: true }, t('Chats'));
   el.replaceChildren(
-    h('header', { class: 'pane-header' }, h('h1', null, 'Chats'), newButton),
+    h('header', { class: 'pane-header' }, h('h1', null, t('Chats')), newButton),
     h('div', { class: 'search' }, icon('search', { size: 16 }), search),
     h('div', { class: 'pane-scroll' }, chatsHeading, list, empty, found.el),
   );
@@ -231,10 +232,10 @@ function mountChatList(el, route) {
 
   function itemMenu(conv, at) {
     openMenu(at, [
-      { label: conv.pinned ? 'Unpin' : 'Pin to top', icon: 'pin', action: () => prefs(conv.id, { pinned: !conv.pinned }) },
-      { label: conv.muted ? 'Unmute' : 'Mute', icon: conv.muted ? 'bell' : 'mute', action: () => prefs(conv.id, { muted: !conv.muted }) },
-      ...(conv.unread ? [{ label: 'Mark as read', icon: 'check', action: () => markRead(conv.id) }] : []),
-    ], { label: `${conversationTitle(conv)} options` });
+      { label: conv.pinned ? t('Unpin') : t('Pin to top'), icon: 'pin', action: () => prefs(conv.id, { pinned: !conv.pinned }) },
+      { label: conv.muted ? t('Unmute') : t('Mute'), icon: conv.muted ? 'bell' : 'mute', action: () => prefs(conv.id, { muted: !conv.muted }) },
+      ...(conv.unread ? [{ label: t('Mark as read'), icon: 'check', action: () => markRead(conv.id) }] : []),
+    ], { label: t('{name} options', { name: conversationTitle(conv) }) });
   }
 
   list.addEventListener('contextmenu', (event) => {
@@ -315,15 +316,15 @@ function mountChatList(el, route) {
     );
     chatsHeading.hidden = !filter;
     if (items.length) empty.replaceChildren();
-    else if (filter) empty.replaceChildren(h('p', { class: 'found-status' }, `No chat is called “${search.value.trim()}”.`));
+    else if (filter) empty.replaceChildren(h('p', { class: 'found-status' }, t('No chat is called “{query}”.', { query: search.value.trim() })));
     else {
       empty.replaceChildren(
         emptyState(
           'chat',
-          'No chats yet',
-          'Add a friend by their handle, then say hello. Or start a group.',
-          h('button', { class: 'btn primary', type: 'button', onclick: () => openAddFriend() }, icon('userPlus', { size: 18 }), 'Add friend'),
-          h('button', { class: 'btn', type: 'button', onclick: () => openNewGroup() }, icon('group', { size: 18 }), 'New group'),
+          t('No chats yet'),
+          t('Add a friend by their handle, then say hello. Or start a group.'),
+          h('button', { class: 'btn primary', type: 'button', onclick: () => openAddFriend() }, icon('userPlus', { size: 18 }), t('Add friend')),
+          h('button', { class: 'btn', type: 'button', onclick: () => openNewGroup() }, icon('group', { size: 18 }), t('New group')),
         ),
       );
     }
@@ -358,14 +359,14 @@ export function mountMain(el, route) {
     const id = Number(route.path[1]);
     if (id) return mountChat(el, id);
     el.replaceChildren(
-      h('div', { class: 'main-empty' }, emptyState('megaphone', 'Subscriptions', 'News and services from the official accounts you follow. Pick one to read its messages.', h('a', { class: 'btn', href: '#/contacts/accounts' }, icon('search', { size: 18 }), 'Find accounts'))),
+      h('div', { class: 'main-empty' }, emptyState('megaphone', t('Subscriptions'), t('News and services from the official accounts you follow. Pick one to read its messages.'), h('a', { class: 'btn', href: '#/contacts/accounts' }, icon('search', { size: 18 }), t('Find accounts')))),
     );
     return { destroy() {} };
   }
   const id = Number(route.path[0]);
   if (id) return mountChat(el, id);
   el.replaceChildren(
-    h('div', { class: 'main-empty' }, emptyState('chat', 'Pick a chat', 'Your conversations open here. Press Tab to reach the list, then the arrow keys to move through it.')),
+    h('div', { class: 'main-empty' }, emptyState('chat', t('Pick a chat'), t('Your conversations open here. Press Tab to reach the list, then the arrow keys to move through it.'))),
   );
   return { destroy() {} };
 }

@@ -16,6 +16,7 @@ import { go } from '../router.js';
 import { openAddFriend, openNewGroup } from './dialogs.js';
 import { mountAccountPage, mountAccountSearch, mountScan } from './official.js';
 import { mountInviteCard } from './invites.js';
+import { t, tn } from '../i18n.js';
 
 export function mountList(el, route) {
   let selected = route.path.join('/');
@@ -23,8 +24,8 @@ export function mountList(el, route) {
   const search = h('input', {
     class: 'search-input',
     type: 'search',
-    placeholder: 'Search contacts',
-    'aria-label': 'Search contacts',
+    placeholder: t('Search contacts'),
+    'aria-label': t('Search contacts'),
     autocomplete: 'off',
     oninput: () => {
       filter = search.value.trim().toLocaleLowerCase();
@@ -36,9 +37,9 @@ export function mountList(el, route) {
     h(
       'header',
       { class: 'pane-header' },
-      h('h1', null, 'Contacts'),
-      h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'New group', title: 'New group', onclick: () => openNewGroup() }, icon('group')),
-      h('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Add friend', title: 'Add friend', onclick: () => openAddFriend() }, icon('userPlus')),
+      h('h1', null, t('Contacts')),
+      h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('New group'), title: t('New group'), onclick: () => openNewGroup() }, icon('group')),
+      h('button', { class: 'icon-btn', type: 'button', 'aria-label': t('Add friend'), title: t('Add friend'), onclick: () => openAddFriend() }, icon('userPlus')),
     ),
     h('div', { class: 'search' }, icon('search', { size: 16 }), search),
     h('div', { class: 'pane-scroll' }, content),
@@ -71,24 +72,24 @@ export function mountList(el, route) {
         h(
           'ul',
           { class: 'contact-list' },
-          item('#/contacts/requests', 'requests', h('span', { class: 'avatar tile' }, icon('inbox', { size: 20 })), 'New friends', incoming ? `${incoming} waiting for you` : 'Friend requests', badge(incoming, { label: `${incoming} new` })),
-          item('#/contacts/accounts', 'accounts', h('span', { class: 'avatar tile' }, icon('megaphone', { size: 20 })), 'Official accounts', 'Find news and services to follow'),
+          item('#/contacts/requests', 'requests', h('span', { class: 'avatar tile' }, icon('inbox', { size: 20 })), t('New friends'), incoming ? tn(incoming, '{n} waiting for you', '{n} waiting for you') : t('Friend requests'), badge(incoming, { label: tn(incoming, '{n} new', '{n} new') })),
+          item('#/contacts/accounts', 'accounts', h('span', { class: 'avatar tile' }, icon('megaphone', { size: 20 })), t('Official accounts'), t('Find news and services to follow')),
         ),
       );
     }
     const groups = sortedConversations().filter((c) => c.kind === 'group' && match(conversationTitle(c)));
     if (groups.length) {
       sections.push(
-        h('h2', { class: 'list-heading' }, 'Groups'),
-        h('ul', { class: 'contact-list' }, groups.map((c) => item(`#/chats/${c.id}`, null, avatar(conversationTitle(c), c.id, { group: true, size: 40, picture: c.avatar }), conversationTitle(c), `${c.member_count} members`))),
+        h('h2', { class: 'list-heading' }, t('Groups')),
+        h('ul', { class: 'contact-list' }, groups.map((c) => item(`#/chats/${c.id}`, null, avatar(conversationTitle(c), c.id, { group: true, size: 40, picture: c.avatar }), conversationTitle(c), tn(c.member_count, '{n} member', '{n} members')))),
       );
     }
     const friends = sortedFriends().filter((f) => match(f.remark, f.user.display_name, f.user.handle));
-    sections.push(h('h2', { class: 'list-heading' }, `Friends${friends.length ? ` · ${friends.length}` : ''}`));
+    sections.push(h('h2', { class: 'list-heading' }, friends.length ? t('Friends · {n}', { n: friends.length }) : t('Friends')));
     if (friends.length) {
       const list = h(
         'ul',
-        { class: 'contact-list', 'aria-label': 'Friends' },
+        { class: 'contact-list', 'aria-label': t('Friends') },
         friends.map((f) =>
           item(
             `#/contacts/user/${f.user.id}`,
@@ -96,23 +97,23 @@ export function mountList(el, route) {
             avatar(nameOf(f.user.id), f.user.id, { size: 40, picture: f.user.avatar }),
             nameOf(f.user.id),
             f.remark ? `${f.user.display_name} · @${f.user.handle}` : f.user.status || `@${f.user.handle}`,
-            f.blocked ? h('span', { class: 'tag' }, 'Blocked') : null,
+            f.blocked ? h('span', { class: 'tag' }, t('Blocked')) : null,
           ),
         ),
       );
       sections.push(list);
     } else if (filter) {
-      sections.push(h('p', { class: 'muted pad' }, `No contact matches “${search.value}”.`));
+      sections.push(h('p', { class: 'muted pad' }, t('No contact matches “{query}”.', { query: search.value })));
     } else {
       sections.push(
-        emptyState('contacts', 'No friends yet', 'Ask the people you know for their handle and add them.', h('button', { class: 'btn primary', type: 'button', onclick: () => openAddFriend() }, icon('userPlus', { size: 18 }), 'Add friend')),
+        emptyState('contacts', t('No friends yet'), t('Ask the people you know for their handle and add them.'), h('button', { class: 'btn primary', type: 'button', onclick: () => openAddFriend() }, icon('userPlus', { size: 18 }), t('Add friend'))),
       );
     }
     const blockedOnly = [...state.blocked.values()].filter((u) => !state.friends.has(u.id) && match(u.display_name, u.handle));
     if (blockedOnly.length) {
       sections.push(
-        h('h2', { class: 'list-heading' }, 'Blocked'),
-        h('ul', { class: 'contact-list' }, blockedOnly.map((u) => item(`#/contacts/user/${u.id}`, `user/${u.id}`, avatar(u.display_name, u.id, { size: 40, picture: u.avatar }), u.display_name, `@${u.handle}`, h('span', { class: 'tag' }, 'Blocked')))),
+        h('h2', { class: 'list-heading' }, t('Blocked')),
+        h('ul', { class: 'contact-list' }, blockedOnly.map((u) => item(`#/contacts/user/${u.id}`, `user/${u.id}`, avatar(u.display_name, u.id, { size: 40, picture: u.avatar }), u.display_name, `@${u.handle}`, h('span', { class: 'tag' }, t('Blocked'))))),
       );
     }
     const focused = document.activeElement?.closest?.('a.contact-item')?.getAttribute('href');
@@ -145,19 +146,19 @@ export function mountMain(el, route) {
     h(
       'div',
       { class: 'main-empty' },
-      emptyState('contacts', 'Your people', 'Pick a friend to see their profile, or add someone new by their handle.', h('button', { class: 'btn primary', type: 'button', onclick: () => openAddFriend() }, icon('userPlus', { size: 18 }), 'Add friend')),
+      emptyState('contacts', t('Your people'), t('Pick a friend to see their profile, or add someone new by their handle.'), h('button', { class: 'btn primary', type: 'button', onclick: () => openAddFriend() }, icon('userPlus', { size: 18 }), t('Add friend'))),
     ),
   );
   return { destroy() {} };
 }
 
 function pageHeader(title) {
-  return h('header', { class: 'pane-header' }, h('a', { class: 'icon-btn back', href: '#/contacts', 'aria-label': 'Back to contacts' }, icon('back')), h('h2', null, title));
+  return h('header', { class: 'pane-header' }, h('a', { class: 'icon-btn back', href: '#/contacts', 'aria-label': t('Back to contacts') }, icon('back')), h('h2', null, title));
 }
 
 function mountRequests(el) {
   const body = h('div', { class: 'page-body' });
-  el.replaceChildren(h('section', { class: 'page', 'aria-label': 'Friend requests' }, pageHeader('New friends'), h('div', { class: 'page-scroll' }, body)));
+  el.replaceChildren(h('section', { class: 'page', 'aria-label': t('Friend requests') }, pageHeader(t('New friends')), h('div', { class: 'page-scroll' }, body)));
 
   const act = async (button, label, fn) => {
     try {
@@ -190,26 +191,26 @@ function mountRequests(el) {
     const outgoing = outgoingRequests();
     const rows = [];
     if (!incoming.length && !outgoing.length) {
-      rows.push(emptyState('inbox', 'No friend requests', 'When someone asks to be your friend, it shows up here.', h('button', { class: 'btn', type: 'button', onclick: () => openAddFriend() }, icon('userPlus', { size: 18 }), 'Add friend')));
+      rows.push(emptyState('inbox', t('No friend requests'), t('When someone asks to be your friend, it shows up here.'), h('button', { class: 'btn', type: 'button', onclick: () => openAddFriend() }, icon('userPlus', { size: 18 }), t('Add friend'))));
     }
     if (incoming.length) {
       rows.push(
-        h('h3', { class: 'list-heading' }, 'Asking to be your friend'),
+        h('h3', { class: 'list-heading' }, t('Asking to be your friend')),
         h(
           'ul',
           { class: 'request-list' },
           incoming.map((r) =>
             requestRow(r, r.from_user, [
-              h('button', { class: 'btn', type: 'button', onclick: (e) => act(e.currentTarget, null, () => declineRequest(r.id)) }, 'Decline'),
+              h('button', { class: 'btn', type: 'button', onclick: (e) => act(e.currentTarget, null, () => declineRequest(r.id)) }, t('Decline')),
               h('button', {
                 class: 'btn primary',
                 type: 'button',
                 onclick: (e) =>
                   act(e.currentTarget, null, async () => {
                     await acceptRequest(r.id);
-                    toast(`You and ${r.from_user.display_name} are now friends.`);
+                    toast(t('You and {name} are now friends.', { name: r.from_user.display_name }));
                   }),
-              }, 'Accept'),
+              }, t('Accept')),
             ], listTime(r.updated_at)),
           ),
         ),
@@ -217,13 +218,13 @@ function mountRequests(el) {
     }
     if (outgoing.length) {
       rows.push(
-        h('h3', { class: 'list-heading' }, 'Waiting for an answer'),
+        h('h3', { class: 'list-heading' }, t('Waiting for an answer')),
         h(
           'ul',
           { class: 'request-list' },
           outgoing.map((r) =>
             requestRow(r, r.to_user, [
-              h('button', { class: 'btn', type: 'button', onclick: (e) => act(e.currentTarget, null, () => cancelRequest(r.id)) }, 'Withdraw'),
+              h('button', { class: 'btn', type: 'button', onclick: (e) => act(e.currentTarget, null, () => cancelRequest(r.id)) }, t('Withdraw')),
             ]),
           ),
         ),
@@ -238,7 +239,7 @@ function mountRequests(el) {
 
 function mountPerson(el, userId) {
   const body = h('div', { class: 'page-body' });
-  el.replaceChildren(h('section', { class: 'page', 'aria-label': 'Profile' }, pageHeader('Profile'), h('div', { class: 'page-scroll' }, body)));
+  el.replaceChildren(h('section', { class: 'page', 'aria-label': t('Profile') }, pageHeader(t('Profile')), h('div', { class: 'page-scroll' }, body)));
 
   const run = async (button, label, fn) => {
     try {
@@ -258,7 +259,7 @@ function mountPerson(el, userId) {
     if (sig === lastSig) return;
     lastSig = sig;
     if (!user) {
-      replace(body, emptyState('contacts', 'Not in your contacts', 'This person is not one of your friends.'));
+      replace(body, emptyState('contacts', t('Not in your contacts'), t('This person is not one of your friends.')));
       return;
     }
     const rows = [
@@ -270,14 +271,14 @@ function mountPerson(el, userId) {
       ),
     ];
     if (friend) {
-      const remark = field('Remark (only you see it)', { value: friend.remark, maxlength: '64', autocomplete: 'off', placeholder: user.display_name });
-      const save = h('button', { class: 'btn', type: 'submit' }, 'Save');
+      const remark = field(t('Remark (only you see it)'), { value: friend.remark, maxlength: '64', autocomplete: 'off', placeholder: user.display_name });
+      const save = h('button', { class: 'btn', type: 'submit' }, t('Save'));
       const form = h('form', { class: 'row' }, remark, save);
       form.addEventListener('submit', async (event) => {
         event.preventDefault();
         try {
-          await busy(save, 'Saving…', () => setRemark(userId, remark.input.value.trim()));
-          toast('Remark saved.');
+          await busy(save, t('Saving…'), () => setRemark(userId, remark.input.value.trim()));
+          toast(t('Remark saved.'));
         } catch (error) {
           remark.setError(humanError(error));
         }
@@ -286,15 +287,15 @@ function mountPerson(el, userId) {
         h(
           'div',
           { class: 'actions-row' },
-          h('button', { class: 'btn primary', type: 'button', onclick: (e) => run(e.currentTarget, 'Opening…', () => openDirect(userId)) }, icon('chat', { size: 18 }), 'Message'),
-          blocked ? null : h('a', { class: 'btn', href: `#/moments/users/${userId}/posts` }, icon('moments', { size: 18 }), 'Moments'),
+          h('button', { class: 'btn primary', type: 'button', onclick: (e) => run(e.currentTarget, t('Opening…'), () => openDirect(userId)) }, icon('chat', { size: 18 }), t('Message')),
+          blocked ? null : h('a', { class: 'btn', href: `#/moments/users/${userId}/posts` }, icon('moments', { size: 18 }), t('Moments')),
         ),
         form,
       );
     }
     const dangerous = [];
     if (blocked) {
-      dangerous.push(h('button', { class: 'btn', type: 'button', onclick: (e) => run(e.currentTarget, null, () => unblock(userId)) }, icon('block', { size: 18 }), 'Unblock'));
+      dangerous.push(h('button', { class: 'btn', type: 'button', onclick: (e) => run(e.currentTarget, null, () => unblock(userId)) }, icon('block', { size: 18 }), t('Unblock')));
     } else {
       dangerous.push(
         h('button', {
@@ -302,10 +303,10 @@ function mountPerson(el, userId) {
           type: 'button',
           onclick: async (e) => {
             const button = e.currentTarget;
-            if (!(await confirmDialog(`Block ${user.display_name}?`, { detail: 'They will not be told. Their messages and requests will stop reaching you.', confirm: 'Block', danger: true }))) return;
+            if (!(await confirmDialog(t('Block {name}?', { name: user.display_name }), { detail: t('They will not be told. Their messages and requests will stop reaching you.'), confirm: t('Block'), danger: true }))) return;
             run(button, null, () => block(user));
           },
-        }, icon('block', { size: 18 }), 'Block'),
+        }, icon('block', { size: 18 }), t('Block')),
       );
     }
     if (friend) {
@@ -315,11 +316,11 @@ function mountPerson(el, userId) {
           type: 'button',
           onclick: async (e) => {
             const button = e.currentTarget;
-            if (!(await confirmDialog(`Remove ${user.display_name} from your friends?`, { detail: 'You will not be able to message each other until one of you adds the other again.', confirm: 'Remove', danger: true }))) return;
+            if (!(await confirmDialog(t('Remove {name} from your friends?', { name: user.display_name }), { detail: t('You will not be able to message each other until one of you adds the other again.'), confirm: t('Remove'), danger: true }))) return;
             await run(button, null, () => removeFriend(userId));
             go('contacts');
           },
-        }, 'Remove friend'),
+        }, t('Remove friend')),
       );
     }
     rows.push(h('div', { class: 'actions-row subtle' }, dangerous));

@@ -5,12 +5,13 @@ import { icon } from '../ui/icons.js';
 import { badge, toast } from '../ui/widgets.js';
 import { onNotice, state, subscribe } from '../store.js';
 import { TABS } from './tabs.js';
+import { t } from '../i18n.js';
 
 export function mountShell(root) {
   const tabButtons = new Map();
   const nav = h(
     'nav',
-    { class: 'rail', 'aria-label': 'Main' },
+    { class: 'rail', 'aria-label': t('Main') },
     h('div', { class: 'rail-brand', 'aria-hidden': 'true' }, icon('logo', { size: 26 })),
     TABS.map((tab) => {
       const count = h('span', { class: 'rail-badge' });
@@ -37,7 +38,7 @@ export function mountShell(root) {
   let mainKey = null;
 
   function show(route) {
-    const tab = TABS.find((t) => t.id === route.tab) || TABS[0];
+    const tab = TABS.find((each) => each.id === route.tab) || TABS[0];
     if (tab !== currentTab) {
       listView?.destroy();
       mainView?.destroy();
@@ -75,18 +76,18 @@ export function mountShell(root) {
       const link = tabButtons.get(tab.id);
       link.count.replaceChildren();
       if (n) link.count.append(badge(n, { label: tab.badgeLabel(n) }));
-      link.setAttribute('aria-label', n ? `${tab.label}, ${tab.badgeLabel(n)}` : tab.label);
+      link.setAttribute('aria-label', n ? t('{tab}, {count}', { tab: tab.label, count: tab.badgeLabel(n) }) : tab.label);
       if (tab.id === 'chats') total = n;
     }
     document.title = total ? `(${total}) kith` : 'kith';
   }
 
-  const unsubscribe = subscribe([...new Set(TABS.flatMap((t) => t.topics)), 'ready'], updateBadges);
+  const unsubscribe = subscribe([...new Set(TABS.flatMap((each) => each.topics)), 'ready'], updateBadges);
   updateBadges();
   const stopStatus = mountConnectionStatus(document.getElementById('conn'));
   const stopNotices = onNotice((notice) => {
     // the chat with them is on top of the list already (the server opened it)
-    if (notice.kind === 'accepted') toast(`${notice.user.display_name} accepted your friend request. Say hello!`);
+    if (notice.kind === 'accepted') toast(t('{name} accepted your friend request. Say hello!', { name: notice.user.display_name }));
   });
 
   return {
@@ -116,17 +117,17 @@ function mountConnectionStatus(el) {
     clearTimeout(hide);
     if (state.connection === 'offline') {
       shownProblem = true;
-      set('offline', "You're offline. New messages will arrive when you reconnect.", 'wifiOff');
+      set('offline', t("You're offline. New messages will arrive when you reconnect."), 'wifiOff');
     } else if (state.connection === 'connecting') {
       const show = () => {
         shownProblem = true;
-        set('connecting', 'Connecting…', 'clock');
+        set('connecting', t('Connecting…'), 'clock');
       };
       if (shownProblem) show();
       else delay = setTimeout(show, 1500);
     } else if (state.connection === 'online' && shownProblem) {
       shownProblem = false;
-      set('online', 'Back online', 'check');
+      set('online', t('Back online'), 'check');
       hide = setTimeout(() => set('', '', null), 2000);
     } else {
       set('', '', null);

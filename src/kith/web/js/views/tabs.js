@@ -10,43 +10,44 @@ import * as me from './me.js';
 import * as momentsTab from './moments.js';
 import { incomingRequests, totalUnread } from '../store.js';
 import { unseenNotes } from '../moments.js';
+import { t, tn } from '../i18n.js';
 
 export const TABS = [
   {
     id: 'chats',
-    label: 'Chats',
+    label: t('Chats'),
     icon: 'chat',
     view: chats,
     topics: ['conversations'],
     badge: () => totalUnread(),
-    badgeLabel: (n) => `${n} unread`,
+    badgeLabel: (n) => tn(n, '{n} unread', '{n} unread'),
     // #/chats/subscriptions is a list (the accounts you follow); a chat in it is the detail
     hasDetail: (route) => route.path.length > (route.path[0] === 'subscriptions' ? 1 : 0),
   },
   {
     id: 'contacts',
-    label: 'Contacts',
+    label: t('Contacts'),
     icon: 'contacts',
     view: contacts,
     topics: ['requests'],
     badge: () => incomingRequests().length,
-    badgeLabel: (n) => `${n} friend request${n === 1 ? '' : 's'}`,
+    badgeLabel: (n) => tn(n, '{n} friend request', '{n} friend requests'),
     hasDetail: (route) => route.path.length > 0,
   },
   {
     id: 'moments',
-    label: 'Moments',
+    label: t('Moments'),
     icon: 'moments',
     view: momentsTab,
     topics: ['moment-notes'],
     badge: () => unseenNotes(),
-    badgeLabel: (n) => `${n} new notification${n === 1 ? '' : 's'}`,
+    badgeLabel: (n) => tn(n, '{n} new notification', '{n} new notifications'),
     hasDetail: (route) => route.path.length > 0,
     mainFirst: (route) => route.path.length === 0, // the feed
   },
   {
     id: 'me',
-    label: 'Me',
+    label: t('Me'),
     icon: 'me',
     view: me,
     topics: [],
