@@ -11,26 +11,27 @@ import {
 import { chatOf, conversationTitle, ensureMembers, isMe, nameOf, sortedFriends, state, subscribe } from '../store.js';
 import { go } from '../router.js';
 import { openGroupInvites } from './invites.js';
+import { t, tn } from '../i18n.js';
 
 // ---- add a friend -----------------------------------------------------------------------------
 
 export function openAddFriend(prefill = '') {
-  const handle = field('Their handle', { name: 'handle', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: 'e.g. alice', value: prefill });
-  const find = h('button', { class: 'btn primary', type: 'submit' }, 'Find');
+  const handle = field(t('Their handle'), { name: 'handle', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: t('e.g. alice'), value: prefill });
+  const find = h('button', { class: 'btn primary', type: 'submit' }, t('Find'));
   const result = h('div', { class: 'lookup-result', 'aria-live': 'polite' });
   const form = h('form', { class: 'lookup-form' }, h('div', { class: 'row' }, handle, find), result);
-  const dialog = openDialog({ title: 'Add a friend', content: form, className: 'narrow' });
+  const dialog = openDialog({ title: t('Add a friend'), content: form, className: 'narrow' });
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const value = handle.input.value.trim().replace(/^@/, '');
     if (!value) {
-      handle.setError('Type the handle of the person you want to add.');
+      handle.setError(t('Type the handle of the person you want to add.'));
       return;
     }
     replace(result);
     try {
-      const found = await busy(find, 'Finding…', () => lookup(value));
+      const found = await busy(find, t('Finding…'), () => lookup(value));
       showResult(found);
     } catch (error) {
       handle.setError(humanError(error));
@@ -48,36 +49,36 @@ export function openAddFriend(prefill = '') {
     );
     const done = (text) => h('p', { class: 'muted center' }, text);
     let action;
-    if (found.is_self) action = done("That's you!");
+    if (found.is_self) action = done(t("That's you!"));
     else if (found.is_friend) {
-      action = h('button', { class: 'btn primary wide', type: 'button', onclick: () => { dialog.close(); openDirect(user.id).catch((e) => toast(humanError(e), { kind: 'error' })); } }, icon('chat', { size: 18 }), 'Message');
+      action = h('button', { class: 'btn primary wide', type: 'button', onclick: () => { dialog.close(); openDirect(user.id).catch((e) => toast(humanError(e), { kind: 'error' })); } }, icon('chat', { size: 18 }), t('Message'));
     } else if (found.incoming_request_id) {
-      action = h('div', null, done(`${user.display_name} already asked to be your friend.`), h('button', {
+      action = h('div', null, done(t('{name} already asked to be your friend.', { name: user.display_name })), h('button', {
         class: 'btn primary wide',
         type: 'button',
         onclick: async (event) => {
           try {
-            await busy(event.currentTarget, 'Accepting…', () => acceptRequest(found.incoming_request_id));
+            await busy(event.currentTarget, t('Accepting…'), () => acceptRequest(found.incoming_request_id));
             dialog.close();
-            toast(`You and ${user.display_name} are now friends.`);
+            toast(t('You and {name} are now friends.', { name: user.display_name }));
           } catch (error) {
             toast(humanError(error), { kind: 'error' });
           }
         },
-      }, 'Accept'));
-    } else if (found.blocked) action = done('You blocked this person. Unblock them in Contacts first.');
+      }, t('Accept')));
+    } else if (found.blocked) action = done(t('You blocked this person. Unblock them in Contacts first.'));
     else {
-      const greeting = field('Greeting', { name: 'greeting', maxlength: '200', value: `Hi, it's ${state.me.display_name}` });
-      const send = h('button', { class: 'btn primary wide', type: 'button' }, icon('userPlus', { size: 18 }), found.outgoing_request_id ? 'Send again' : 'Send friend request');
+      const greeting = field(t('Greeting'), { name: 'greeting', maxlength: '200', value: t("Hi, it's {name}", { name: state.me.display_name }) });
+      const send = h('button', { class: 'btn primary wide', type: 'button' }, icon('userPlus', { size: 18 }), found.outgoing_request_id ? t('Send again') : t('Send friend request'));
       send.addEventListener('click', async () => {
         try {
-          await busy(send, 'Sending…', () => requestFriend(user.handle, greeting.input.value.trim()));
-          replace(action, done(`Request sent. You can chat once ${user.display_name} accepts.`));
+          await busy(send, t('Sending…'), () => requestFriend(user.handle, greeting.input.value.trim()));
+          replace(action, done(t('Request sent. You can chat once {name} accepts.', { name: user.display_name })));
         } catch (error) {
           greeting.setError(humanError(error));
         }
       });
-      action = h('div', null, found.outgoing_request_id ? done('You already asked; waiting for an answer.') : null, greeting, send);
+      action = h('div', null, found.outgoing_request_id ? done(t('You already asked; waiting for an answer.')) : null, greeting, send);
     }
     replace(result, card, action);
     result.querySelector('input, button')?.focus();
@@ -89,8 +90,8 @@ export function openAddFriend(prefill = '') {
 /** Friends to tick, with a search box. `initial`: the ids ticked at first. Returns {el, chosen}. */
 export function friendPicker({ exclude = new Set(), onChange, initial = [] }) {
   const chosen = new Set(initial);
-  const filter = h('input', { class: 'input', type: 'search', placeholder: 'Search friends', 'aria-label': 'Search friends' });
-  const list = h('ul', { class: 'pick-list', 'aria-label': 'Friends' });
+  const filter = h('input', { class: 'input', type: 'search', placeholder: t('Search friends'), 'aria-label': t('Search friends') });
+  const list = h('ul', { class: 'pick-list', 'aria-label': t('Friends') });
   const friends = sortedFriends().filter((f) => !exclude.has(f.user.id));
   function render() {
     const q = filter.value.trim().toLocaleLowerCase();
@@ -111,7 +112,7 @@ export function friendPicker({ exclude = new Set(), onChange, initial = [] }) {
           return h('li', null, h('label', { class: 'pick-item' }, box, avatar(nameOf(f.user.id), f.user.id, { size: 32, picture: f.user.avatar }), h('span', null, nameOf(f.user.id)), h('span', { class: 'muted' }, `@${f.user.handle}`)));
         }),
     );
-    if (!list.children.length) list.append(h('li', { class: 'muted pad' }, friends.length ? 'No friend matches.' : 'No friends to add yet.'));
+    if (!list.children.length) list.append(h('li', { class: 'muted pad' }, friends.length ? t('No friend matches.') : t('No friends to add yet.')));
   }
   filter.addEventListener('input', render);
   render();
@@ -119,16 +120,16 @@ export function friendPicker({ exclude = new Set(), onChange, initial = [] }) {
 }
 
 export function openNewGroup() {
-  const name = field('Group name (optional)', { name: 'name', maxlength: '64', autocomplete: 'off' });
-  const create = h('button', { class: 'btn primary', type: 'submit', disabled: true }, 'Create group');
+  const name = field(t('Group name (optional)'), { name: 'name', maxlength: '64', autocomplete: 'off' });
+  const create = h('button', { class: 'btn primary', type: 'submit', disabled: true }, t('Create group'));
   const error = h('div', { class: 'form-error', role: 'alert' });
   const picker = friendPicker({ onChange: (chosen) => { create.disabled = chosen.size === 0; } });
-  const form = h('form', null, name, h('div', { class: 'field-label' }, 'Members'), picker.el, error, h('div', { class: 'dialog-actions' }, create));
-  const dialog = openDialog({ title: 'New group', content: form });
+  const form = h('form', null, name, h('div', { class: 'field-label' }, t('Members')), picker.el, error, h('div', { class: 'dialog-actions' }, create));
+  const dialog = openDialog({ title: t('New group'), content: form });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      await busy(create, 'Creating…', () => createGroup(name.input.value.trim(), [...picker.chosen]));
+      await busy(create, t('Creating…'), () => createGroup(name.input.value.trim(), [...picker.chosen]));
       dialog.close();
     } catch (e) {
       error.textContent = humanError(e);
@@ -138,15 +139,15 @@ export function openNewGroup() {
 
 export function openAddMembers(conv) {
   const members = chatOf(conv.id).members || [];
-  const add = h('button', { class: 'btn primary', type: 'submit', disabled: true }, 'Add');
+  const add = h('button', { class: 'btn primary', type: 'submit', disabled: true }, t('Add'));
   const error = h('div', { class: 'form-error', role: 'alert' });
   const picker = friendPicker({ exclude: new Set(members.map((m) => m.user.id)), onChange: (chosen) => { add.disabled = chosen.size === 0; } });
   const form = h('form', null, picker.el, error, h('div', { class: 'dialog-actions' }, add));
-  const dialog = openDialog({ title: 'Add members', content: form });
+  const dialog = openDialog({ title: t('Add members'), content: form });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      await busy(add, 'Adding…', () => addMembers(conv.id, [...picker.chosen]));
+      await busy(add, t('Adding…'), () => addMembers(conv.id, [...picker.chosen]));
       dialog.close();
     } catch (e) {
       error.textContent = humanError(e);
@@ -165,7 +166,7 @@ export function openChatInfo(initial) {
   const id = initial.id;
   const body = h('div', { class: 'chat-info' });
   let unsubscribe = () => {};
-  const dialog = openDialog({ title: initial.kind === 'group' ? 'Group info' : 'Chat info', content: body, onClose: () => unsubscribe() });
+  const dialog = openDialog({ title: initial.kind === 'group' ? t('Group info') : t('Chat info'), content: body, onClose: () => unsubscribe() });
   if (initial.kind === 'group') ensureMembers(id, { force: true });
 
   const prefs = async (box, change) => {
@@ -197,14 +198,14 @@ export function openChatInfo(initial) {
     const focusedName = document.activeElement?.dataset?.focus;
     const rows = [];
     if (conv.kind === 'group') {
-      const nameField = field('Group name', { value: conv.name, maxlength: '64', autocomplete: 'off', placeholder: conversationTitle(conv), 'data-focus': 'name' });
-      const save = h('button', { class: 'btn', type: 'submit' }, 'Rename');
+      const nameField = field(t('Group name'), { value: conv.name, maxlength: '64', autocomplete: 'off', placeholder: conversationTitle(conv), 'data-focus': 'name' });
+      const save = h('button', { class: 'btn', type: 'submit' }, t('Rename'));
       const renameForm = h('form', { class: 'row' }, nameField, save);
       renameForm.addEventListener('submit', async (event) => {
         event.preventDefault();
         try {
-          await busy(save, 'Saving…', () => renameGroup(id, nameField.input.value.trim()));
-          toast('Group renamed.');
+          await busy(save, t('Saving…'), () => renameGroup(id, nameField.input.value.trim()));
+          toast(t('Group renamed.'));
         } catch (error) {
           nameField.setError(humanError(error));
         }
@@ -213,12 +214,12 @@ export function openChatInfo(initial) {
         avatarPicker({
           current: () => state.conversations.get(id)?.avatar,
           draw: (size) => avatar(conversationTitle(conv), conv.id, { group: true, size, picture: conv.avatar }),
-          setLabel: 'Set group photo',
-          removeLabel: 'Remove group photo',
+          setLabel: t('Set group photo'),
+          removeLabel: t('Remove group photo'),
           set: (file) => setGroupAvatar(id, file),
           remove: () => removeGroupAvatar(id),
-          setDone: 'Group photo set.',
-          removeDone: 'Group photo removed.',
+          setDone: t('Group photo set.'),
+          removeDone: t('Group photo removed.'),
         }).el,
         renameForm,
       );
@@ -228,39 +229,39 @@ export function openChatInfo(initial) {
         h(
           'div',
           { class: 'section-title' },
-          `${conv.member_count} members`,
-          canAdd ? h('span', { class: 'row' }, h('button', { class: 'btn small', type: 'button', 'data-focus': 'invite', onclick: () => openGroupInvites(conv) }, icon('link', { size: 16 }), 'Invite link'), h('button', { class: 'btn small', type: 'button', 'data-focus': 'add', onclick: () => openAddMembers(conv) }, icon('plus', { size: 16 }), 'Add')) : null,
+          tn(conv.member_count, '{n} member', '{n} members'),
+          canAdd ? h('span', { class: 'row' }, h('button', { class: 'btn small', type: 'button', 'data-focus': 'invite', onclick: () => openGroupInvites(conv) }, icon('link', { size: 16 }), t('Invite link')), h('button', { class: 'btn small', type: 'button', 'data-focus': 'add', onclick: () => openAddMembers(conv) }, icon('plus', { size: 16 }), t('Add'))) : null,
         ),
         h(
           'ul',
-          { class: 'member-list', 'aria-label': 'Members' },
+          { class: 'member-list', 'aria-label': t('Members') },
           members
             ? members.map((m) =>
                 h(
                   'li',
                   { class: 'member' },
                   avatar(m.user.display_name, m.user.id, { size: 32, picture: state.users.get(m.user.id)?.avatar ?? m.user.avatar }),
-                  h('span', { class: 'member-name' }, isMe(m.user.id) ? `${state.me.display_name} (you)` : nameOf(m.user.id)),
-                  m.role === 'owner' ? h('span', { class: 'tag' }, 'Owner') : null,
+                  h('span', { class: 'member-name' }, isMe(m.user.id) ? t('{name} (you)', { name: state.me.display_name }) : nameOf(m.user.id)),
+                  m.role === 'owner' ? h('span', { class: 'tag' }, t('Owner')) : null,
                   amOwner && !isMe(m.user.id)
                     ? h('button', {
                         class: 'link-btn danger',
                         type: 'button',
                         'data-focus': `remove-${m.user.id}`,
-                        'aria-label': `Remove ${nameOf(m.user.id)}`,
+                        'aria-label': t('Remove {name}', { name: nameOf(m.user.id) }),
                         onclick: async () => {
-                          if (!(await confirmDialog(`Remove ${nameOf(m.user.id)} from the group?`, { confirm: 'Remove', danger: true }))) return;
+                          if (!(await confirmDialog(t('Remove {name} from the group?', { name: nameOf(m.user.id) }), { confirm: t('Remove'), danger: true }))) return;
                           try {
                             await removeMember(id, m.user.id);
                           } catch (error) {
                             toast(humanError(error), { kind: 'error' });
                           }
                         },
-                      }, 'Remove')
+                      }, t('Remove'))
                     : null,
                 ),
               )
-            : h('li', { class: 'muted pad' }, 'Loading members…'),
+            : h('li', { class: 'muted pad' }, t('Loading members…')),
         ),
       );
     } else if (conv.peer) {
@@ -278,8 +279,8 @@ export function openChatInfo(initial) {
       h(
         'div',
         { class: 'toggles' },
-        toggleRow('Mute notifications', 'mute', conv.muted, (box) => prefs(box, { muted: box.checked })),
-        toggleRow('Pin to top', 'pin', conv.pinned, (box) => prefs(box, { pinned: box.checked })),
+        toggleRow(t('Mute notifications'), 'mute', conv.muted, (box) => prefs(box, { muted: box.checked })),
+        toggleRow(t('Pin to top'), 'pin', conv.pinned, (box) => prefs(box, { pinned: box.checked })),
       ),
     );
     if (conv.kind === 'group') {
@@ -289,17 +290,17 @@ export function openChatInfo(initial) {
           type: 'button',
           'data-focus': 'leave',
           onclick: async () => {
-            if (!(await confirmDialog('Leave this group?', { detail: 'You will stop getting its messages.', confirm: 'Leave', danger: true }))) return;
+            if (!(await confirmDialog(t('Leave this group?'), { detail: t('You will stop getting its messages.'), confirm: t('Leave'), danger: true }))) return;
             try {
               await leaveGroup(id);
               dialog.close();
               go('chats');
-              toast(`You left ${conversationTitle(conv)}.`);
+              toast(t('You left {name}.', { name: conversationTitle(conv) }));
             } catch (error) {
               toast(humanError(error), { kind: 'error' });
             }
           },
-        }, icon('logout', { size: 18 }), 'Leave group'),
+        }, icon('logout', { size: 18 }), t('Leave group')),
       );
     }
     replace(body, rows);

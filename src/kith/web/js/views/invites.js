@@ -10,6 +10,7 @@ import { ApiError, del, get, humanError, imageUrl, post } from '../api.js';
 import { openDirect } from '../actions.js';
 import { changed, state, upsertConversation } from '../store.js';
 import { go } from '../router.js';
+import { t, tn } from '../i18n.js';
 
 /** The QR code of `path` (an API route that answers with an SVG), as an <img> that frees its URL when replaced. */
 function qrImage(path, label) {
@@ -19,7 +20,7 @@ function qrImage(path, label) {
       img.src = url;
       img.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
     },
-    () => img.replaceWith(h('p', { class: 'muted' }, 'The QR code could not be loaded.')),
+    () => img.replaceWith(h('p', { class: 'muted' }, t('The QR code could not be loaded.'))),
   );
   return img;
 }
@@ -29,7 +30,7 @@ function linkBox(url, copyLabel) {
     'div',
     { class: 'invite-link' },
     h('code', { class: 'invite-url' }, url),
-    h('button', { class: 'btn small', type: 'button', onclick: () => copyText(url, 'Link copied.') }, icon('copy', { size: 16 }), copyLabel),
+    h('button', { class: 'btn small', type: 'button', onclick: () => copyText(url, t('Link copied.')) }, icon('copy', { size: 16 }), copyLabel),
   );
 }
 
@@ -39,22 +40,22 @@ export function mountMyInvite(body) {
   let gone = false;
   async function show(link) {
     if (gone) return;
-    const rotate = h('button', { class: 'btn', type: 'button' }, icon('undo', { size: 16 }), 'New link');
+    const rotate = h('button', { class: 'btn', type: 'button' }, icon('undo', { size: 16 }), t('New link'));
     rotate.addEventListener('click', async () => {
-      const sure = await confirmDialog('Make a new invite link?', { detail: 'Your current link and QR code stop working at once. Anyone who has them will need the new one.', confirm: 'New link', danger: true });
+      const sure = await confirmDialog(t('Make a new invite link?'), { detail: t('Your current link and QR code stop working at once. Anyone who has them will need the new one.'), confirm: t('New link'), danger: true });
       if (!sure) return;
       try {
-        await busy(rotate, 'Making…', async () => show(await post('/me/invite-link')));
-        toast('You have a new invite link. The old one no longer works.');
+        await busy(rotate, t('Making…'), async () => show(await post('/me/invite-link')));
+        toast(t('You have a new invite link. The old one no longer works.'));
       } catch (error) {
         toast(humanError(error), { kind: 'error' });
       }
     });
     replace(
       body,
-      h('p', { class: 'muted' }, 'Whoever opens this link or scans the code sees your name and picture (not your handle) and can ask you to be friends. You still choose whether to accept.'),
-      h('div', { class: 'qr-frame' }, qrImage('/me/invite-link/qr', 'QR code of your invite link')),
-      linkBox(link.url, 'Copy link'),
+      h('p', { class: 'muted' }, t('Whoever opens this link or scans the code sees your name and picture (not your handle) and can ask you to be friends. You still choose whether to accept.')),
+      h('div', { class: 'qr-frame' }, qrImage('/me/invite-link/qr', t('QR code of your invite link'))),
+      linkBox(link.url, t('Copy link')),
       h('div', { class: 'actions-row' }, rotate),
     );
   }
@@ -68,11 +69,11 @@ export function mountMyInvite(body) {
 // ---- a group's links, from its info -----------------------------------------------------------------
 
 const EXPIRIES = [
-  [3600, '1 hour'],
-  [86400, '1 day'],
-  [7 * 86400, '7 days'],
+  [3600, t('1 hour')],
+  [86400, t('1 day')],
+  [7 * 86400, t('7 days')],
 ];
-const USES = [[null, 'No limit'], [1, '1 person'], [5, '5 people'], [10, '10 people'], [25, '25 people'], [100, '100 people']];
+const USES = [[null, t('No limit')], ...[1, 5, 10, 25, 100].map((n) => [n, tn(n, '{n} person', '{n} people')])];
 
 function select(label, options, chosen) {
   const input = h('select', { class: 'input' }, options.map(([value, text]) => h('option', { value: value ?? '', selected: value === chosen }, text)));
@@ -80,19 +81,19 @@ function select(label, options, chosen) {
 }
 
 function usesText(link) {
-  if (link.max_uses) return `${link.uses} of ${link.max_uses} used`;
-  return link.uses ? `Used ${link.uses} time${link.uses === 1 ? '' : 's'}` : 'Not used yet';
+  if (link.max_uses) return t('{uses} of {max} used', { uses: link.uses, max: link.max_uses });
+  return link.uses ? tn(link.uses, 'Used {n} time', 'Used {n} times') : t('Not used yet');
 }
 
 export function openGroupInvites(conv) {
   const id = conv.id;
   const body = h('div', { class: 'group-invites' });
-  const dialog = openDialog({ title: 'Invite links', content: body, className: 'invites-dialog' });
-  const list = h('ul', { class: 'invite-list', 'aria-label': 'Invite links' });
+  const dialog = openDialog({ title: t('Invite links'), content: body, className: 'invites-dialog' });
+  const list = h('ul', { class: 'invite-list', 'aria-label': t('Invite links') });
   const shown = h('div', { class: 'invite-shown' });
-  const expiry = select('Works for', EXPIRIES, 7 * 86400);
-  const uses = select('Who can join by it', USES, null);
-  const create = h('button', { class: 'btn primary', type: 'submit' }, icon('link', { size: 16 }), 'Create link');
+  const expiry = select(t('Works for'), EXPIRIES, 7 * 86400);
+  const uses = select(t('Who can join by it'), USES, null);
+  const create = h('button', { class: 'btn primary', type: 'submit' }, icon('link', { size: 16 }), t('Create link'));
   const form = h('form', { class: 'stack invite-form' }, h('div', { class: 'row' }, expiry.el, uses.el), h('div', { class: 'actions-row' }, create));
   let links = null;
 
@@ -100,18 +101,18 @@ export function openGroupInvites(conv) {
     replace(
       shown,
       link.token
-        ? [h('div', { class: 'qr-frame' }, qrImage(`/conversations/${id}/invite-links/${link.id}/qr`, 'QR code of the invite link')), linkBox(link.url, 'Copy link')]
-        : h('p', { class: 'muted' }, 'This link was made before the server changed its invite key: revoke it and create another.'),
+        ? [h('div', { class: 'qr-frame' }, qrImage(`/conversations/${id}/invite-links/${link.id}/qr`, t('QR code of the invite link'))), linkBox(link.url, t('Copy link'))]
+        : h('p', { class: 'muted' }, t('This link was made before the server changed its invite key: revoke it and create another.')),
     );
   }
 
   function render() {
     if (!links) {
-      replace(list, h('li', { class: 'muted' }, 'Loading…'));
+      replace(list, h('li', { class: 'muted' }, t('Loading…')));
       return;
     }
     if (!links.length) {
-      replace(list, h('li', { class: 'muted' }, 'No invite links yet.'));
+      replace(list, h('li', { class: 'muted' }, t('No invite links yet.')));
       return;
     }
     replace(
@@ -120,25 +121,25 @@ export function openGroupInvites(conv) {
         h(
           'li',
           { class: 'invite-item', 'data-link': link.id },
-          h('div', { class: 'invite-main' }, h('div', null, `Expires ${dateTime(link.expires_at)}`), h('div', { class: 'muted small' }, usesText(link))),
-          h('button', { class: 'btn small', type: 'button', onclick: () => showLink(link) }, icon('qr', { size: 16 }), 'Show'),
+          h('div', { class: 'invite-main' }, h('div', null, t('Expires {when}', { when: dateTime(link.expires_at) })), h('div', { class: 'muted small' }, usesText(link))),
+          h('button', { class: 'btn small', type: 'button', onclick: () => showLink(link) }, icon('qr', { size: 16 }), t('Show')),
           h('button', {
             class: 'btn small danger',
             type: 'button',
             onclick: async (event) => {
               const button = event.currentTarget;
-              if (!(await confirmDialog('Revoke this invite link?', { detail: 'It stops working at once, also as a QR code.', confirm: 'Revoke', danger: true }))) return;
+              if (!(await confirmDialog(t('Revoke this invite link?'), { detail: t('It stops working at once, also as a QR code.'), confirm: t('Revoke'), danger: true }))) return;
               try {
                 await busy(button, null, () => del(`/conversations/${id}/invite-links/${link.id}`));
                 links = links.filter((l) => l.id !== link.id);
                 replace(shown);
                 render();
-                toast('Invite link revoked.');
+                toast(t('Invite link revoked.'));
               } catch (error) {
                 toast(humanError(error), { kind: 'error' });
               }
             },
-          }, 'Revoke'),
+          }, t('Revoke')),
         ),
       ),
     );
@@ -149,7 +150,7 @@ export function openGroupInvites(conv) {
     const wanted = { expires_in: Number(expiry.input.value) };
     if (uses.input.value) wanted.max_uses = Number(uses.input.value);
     try {
-      const link = await busy(create, 'Creating…', () => post(`/conversations/${id}/invite-links`, wanted));
+      const link = await busy(create, t('Creating…'), () => post(`/conversations/${id}/invite-links`, wanted));
       links = [...(links || []), link];
       render();
       showLink(link);
@@ -160,10 +161,10 @@ export function openGroupInvites(conv) {
 
   replace(
     body,
-    h('p', { class: 'muted' }, 'Anyone with a link can see the group’s name, picture and member count, and join. They do not see messages from before they joined.'),
+    h('p', { class: 'muted' }, t('Anyone with a link can see the group’s name, picture and member count, and join. They do not see messages from before they joined.')),
     form,
     shown,
-    h('div', { class: 'section-title' }, 'Working links'),
+    h('div', { class: 'section-title' }, t('Working links')),
     list,
   );
   render();
@@ -188,7 +189,7 @@ function page(el, title, back, ...content) {
     h(
       'section',
       { class: 'page', 'aria-label': title },
-      h('header', { class: 'pane-header' }, h('a', { class: 'icon-btn back always', href: back, 'aria-label': 'Back' }, icon('back')), h('h2', null, title)),
+      h('header', { class: 'pane-header' }, h('a', { class: 'icon-btn back always', href: back, 'aria-label': t('Back') }, icon('back')), h('h2', null, title)),
       h('div', { class: 'page-scroll' }, h('div', { class: 'page-body narrow invite-page' }, ...content)),
     ),
   );
@@ -196,12 +197,12 @@ function page(el, title, back, ...content) {
 
 function broken(el, title, back, error) {
   const gone = error instanceof ApiError && error.status === 404;
-  page(el, title, back, emptyState('link', gone ? 'This invite link does not work' : 'Could not open the link', gone ? 'It may have been changed, withdrawn or used up, or it has expired. Ask for a new one.' : humanError(error)));
+  page(el, title, back, emptyState('link', gone ? t('This invite link does not work') : t('Could not open the link'), gone ? t('It may have been changed, withdrawn or used up, or it has expired. Ask for a new one.') : humanError(error)));
 }
 
 /** #/invite/<token>: a person's card, and a friend request with a greeting. */
 export function mountInviteCard(el, token) {
-  const title = 'Invitation';
+  const title = t('Invitation');
   let gone = false;
   page(el, title, '#/contacts', h('div', { class: 'skeleton-item', 'aria-hidden': 'true' }));
 
@@ -209,41 +210,41 @@ export function mountInviteCard(el, token) {
     if (gone) return;
     const who = h('div', { class: 'invite-card' }, avatar(card.display_name, card.user_id || 0, { size: 72, picture: card.avatar }), h('div', { class: 'invite-name', dir: 'auto' }, card.display_name));
     if (card.is_self) {
-      page(el, title, '#/contacts', who, h('p', { class: 'muted center' }, 'This is your own invite link. Share it with people you want as friends.'));
+      page(el, title, '#/contacts', who, h('p', { class: 'muted center' }, t('This is your own invite link. Share it with people you want as friends.')));
       return;
     }
     if (card.is_friend) {
-      const open = h('button', { class: 'btn primary wide', type: 'button', onclick: () => openDirect(card.user_id) }, icon('chat', { size: 18 }), 'Send message');
-      page(el, title, '#/contacts', who, h('p', { class: 'muted center' }, 'You are already friends.'), open);
+      const open = h('button', { class: 'btn primary wide', type: 'button', onclick: () => openDirect(card.user_id) }, icon('chat', { size: 18 }), t('Send message'));
+      page(el, title, '#/contacts', who, h('p', { class: 'muted center' }, t('You are already friends.')), open);
       return;
     }
     if (card.requested) {
-      page(el, title, '#/contacts', who, h('p', { class: 'muted center' }, 'You asked to be friends. They will see your request and can accept it.'));
+      page(el, title, '#/contacts', who, h('p', { class: 'muted center' }, t('You asked to be friends. They will see your request and can accept it.')));
       return;
     }
-    const greeting = field('Greeting', { maxlength: '200', autocomplete: 'off', value: state.me ? `Hi, I'm ${state.me.display_name}` : '' }, { hint: 'They see this with your request.' });
-    const add = h('button', { class: 'btn primary wide', type: 'submit' }, icon('userPlus', { size: 18 }), 'Add friend');
+    const greeting = field(t('Greeting'), { maxlength: '200', autocomplete: 'off', value: state.me ? t("Hi, I'm {name}", { name: state.me.display_name }) : '' }, { hint: t('They see this with your request.') });
+    const add = h('button', { class: 'btn primary wide', type: 'submit' }, icon('userPlus', { size: 18 }), t('Add friend'));
     const form = h('form', { class: 'stack' }, greeting, add);
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       try {
-        const result = await busy(add, 'Sending…', () => post('/friend-requests', { invite: token, greeting: greeting.input.value.trim() }));
+        const result = await busy(add, t('Sending…'), () => post('/friend-requests', { invite: token, greeting: greeting.input.value.trim() }));
         if (result.friend) {
           state.friends.set(result.friend.user.id, result.friend);
           changed('friends');
-          toast('You are friends now.');
+          toast(t('You are friends now.'));
           show({ ...card, is_friend: true, user_id: result.friend.user.id });
         } else {
           state.requests.set(result.request.id, result.request);
           changed('requests');
-          toast('Friend request sent.');
+          toast(t('Friend request sent.'));
           show({ ...card, requested: true });
         }
       } catch (error) {
         greeting.setError(humanError(error));
       }
     });
-    page(el, title, '#/contacts', who, h('p', { class: 'muted center' }, 'invited you to be friends on kith.'), form);
+    page(el, title, '#/contacts', who, h('p', { class: 'muted center' }, t('invited you to be friends on kith.')), form);
   }
 
   post('/invite-links/open', { token }).then(show, (error) => !gone && broken(el, title, '#/contacts', error));
@@ -252,7 +253,7 @@ export function mountInviteCard(el, token) {
 
 /** #/join/<token>: a group's card, and joining it. */
 export function mountJoinCard(el, token) {
-  const title = 'Group invitation';
+  const title = t('Group invitation');
   let gone = false;
   let picture = null;
   page(el, title, '#/chats', h('div', { class: 'skeleton-item', 'aria-hidden': 'true' }));
@@ -272,17 +273,17 @@ export function mountJoinCard(el, token) {
       'div',
       { class: 'invite-card' },
       face,
-      h('div', { class: 'invite-name', dir: 'auto' }, card.name || 'A group'),
-      h('div', { class: 'muted' }, `${card.member_count} member${card.member_count === 1 ? '' : 's'}`),
+      h('div', { class: 'invite-name', dir: 'auto' }, card.name || t('A group')),
+      h('div', { class: 'muted' }, tn(card.member_count, '{n} member', '{n} members')),
     );
     if (card.is_member) {
-      page(el, title, '#/chats', who, h('p', { class: 'muted center' }, 'You are in this group.'), h('a', { class: 'btn primary wide', href: `#/chats/${card.conversation_id}` }, icon('chat', { size: 18 }), 'Open chat'));
+      page(el, title, '#/chats', who, h('p', { class: 'muted center' }, t('You are in this group.')), h('a', { class: 'btn primary wide', href: `#/chats/${card.conversation_id}` }, icon('chat', { size: 18 }), t('Open chat')));
       return;
     }
-    const join = h('button', { class: 'btn primary wide', type: 'button' }, icon('group', { size: 18 }), 'Join group');
+    const join = h('button', { class: 'btn primary wide', type: 'button' }, icon('group', { size: 18 }), t('Join group'));
     join.addEventListener('click', async () => {
       try {
-        const conv = await busy(join, 'Joining…', () => post('/group-links/join', { token }));
+        const conv = await busy(join, t('Joining…'), () => post('/group-links/join', { token }));
         upsertConversation(conv);
         go(`chats/${conv.id}`);
       } catch (error) {
@@ -290,7 +291,7 @@ export function mountJoinCard(el, token) {
         else toast(humanError(error), { kind: 'error' });
       }
     });
-    page(el, title, '#/chats', who, h('p', { class: 'muted center' }, 'You were invited to join. You will see the messages sent from when you join.'), join);
+    page(el, title, '#/chats', who, h('p', { class: 'muted center' }, t('You were invited to join. You will see the messages sent from when you join.')), join);
   }
 
   post('/group-links/open', { token }).then(show, (error) => !gone && broken(el, title, '#/chats', error));
