@@ -9,6 +9,7 @@ import { del, get, post, put } from './api.js';
 import { go } from './router.js';
 import { conversationTitle, isMe, mentionsMe, nameOf, serverNow, state } from './store.js';
 import { previewOf } from './messages/registry.js';
+import { locale, t } from './i18n.js';
 
 const RECENT_MS = 2 * 60 * 1000; // a catch-up after a long sleep notifies of no older message than this
 const ICON = '/icon-192.png';
@@ -34,7 +35,9 @@ export function previewsOn() {
 /** Register the service worker, and open the chat a clicked notification names. */
 export function startWorker() {
   if (!('serviceWorker' in navigator)) return;
-  navigator.serviceWorker.register('/sw.js').catch((error) => console.warn('no service worker', error));
+  // the worker cannot read the page's language itself: its address tells it (English needs nothing)
+  const script = locale === 'en' ? '/sw.js' : `/sw.js?lang=${encodeURIComponent(locale)}`;
+  navigator.serviceWorker.register(script).catch((error) => console.warn('no service worker', error));
   navigator.serviceWorker.addEventListener('message', (event) => {
     if (event.data?.type === 'kith.open' && typeof event.data.route === 'string') go(event.data.route);
   });
@@ -95,9 +98,9 @@ export async function setEnabled(on) {
     await del('/push/subscriptions/current');
     return { on: false, push: false };
   }
-  if (support() === 'none') throw new Error('This browser cannot show notifications.');
+  if (support() === 'none') throw new Error(t('This browser cannot show notifications.'));
   const permission = await Notification.requestPermission();
-  if (permission !== 'granted') throw new Error('Notifications are blocked for kith in this browser’s site settings.');
+  if (permission !== 'granted') throw new Error(t('Notifications are blocked for kith in this browser’s site settings.'));
   localStorage.setItem(flagKey(), '1');
   if (support() !== 'push') return { on: true, push: false };
   try {
@@ -130,7 +133,7 @@ export function notifyHidden(events) {
 
 function show(conv, m) {
   let title = 'kith';
-  let body = 'New message';
+  let body = t('New message');
   if (previews) {
     title = conversationTitle(conv);
     body = previewOf(m, { nameOf, isMe }, { withSender: conv.kind === 'group' });

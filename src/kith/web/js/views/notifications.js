@@ -5,6 +5,7 @@ import { h, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { toast } from '../ui/widgets.js';
 import { humanError } from '../api.js';
+import { t } from '../i18n.js';
 import { enabled, loadSettings, previewsOn, setEnabled, setPreviews, support } from '../notify.js';
 
 function switchRow(label, iconName, hint, onToggle) {
@@ -15,7 +16,7 @@ function switchRow(label, iconName, hint, onToggle) {
 
 export function mountNotifications(body) {
   const status = h('p', { class: 'muted', role: 'status' });
-  const main = switchRow('Notifications', 'bell', 'New messages, and friend requests, on this device', async (box) => {
+  const main = switchRow(t('Notifications'), 'bell', t('New messages, and friend requests, on this device'), async (box) => {
     box.disabled = true;
     try {
       const result = await setEnabled(box.checked);
@@ -28,7 +29,7 @@ export function mountNotifications(body) {
       render();
     }
   });
-  const text = switchRow('Show message text in notifications', 'edit', 'Off: a notification only says “New message”', async (box) => {
+  const text = switchRow(t('Show message text in notifications'), 'edit', t('Off: a notification only says “New message”'), async (box) => {
     box.disabled = true;
     try {
       await setPreviews(box.checked);
@@ -41,9 +42,9 @@ export function mountNotifications(body) {
   });
 
   function describe(result) {
-    if (!result?.on) status.textContent = 'Muted chats never notify.';
-    else if (result.push) status.textContent = 'You will be notified even when kith is closed. Muted chats never notify.';
-    else status.textContent = 'You will be notified while kith is open in a tab. Muted chats never notify.';
+    if (!result?.on) status.textContent = t('Muted chats never notify.');
+    else if (result.push) status.textContent = t('You will be notified even when kith is closed. Muted chats never notify.');
+    else status.textContent = t('You will be notified while kith is open in a tab. Muted chats never notify.');
   }
 
   function render() {
@@ -51,9 +52,9 @@ export function mountNotifications(body) {
     text.box.checked = previewsOn();
     if (support() === 'none') {
       main.box.disabled = true;
-      status.textContent = 'This browser cannot show notifications.';
+      status.textContent = t('This browser cannot show notifications.');
     } else if (Notification.permission === 'denied') {
-      status.textContent = 'Notifications are blocked for kith in this browser’s site settings.';
+      status.textContent = t('Notifications are blocked for kith in this browser’s site settings.');
     }
   }
 

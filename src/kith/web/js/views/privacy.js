@@ -2,6 +2,7 @@
 
 import { h, replace } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
+import { t } from '../i18n.js';
 import { setTypingEnabled, typingEnabled } from '../typing.js';
 
 export function mountPrivacy(body) {
@@ -9,7 +10,7 @@ export function mountPrivacy(body) {
     type: 'checkbox',
     role: 'switch',
     class: 'switch',
-    'aria-label': 'Typing indicators',
+    'aria-label': t('Typing indicators'),
     checked: typingEnabled(),
     onchange: () => setTypingEnabled(box.checked),
   });
@@ -22,11 +23,11 @@ export function mountPrivacy(body) {
         'label',
         { class: 'toggle-row' },
         icon('chat', { size: 20 }),
-        h('span', null, 'Typing indicators', h('span', { class: 'muted small block' }, 'In direct chats, “typing…” while you or they write. Off: you neither show it nor see it.')),
+        h('span', null, t('Typing indicators'), h('span', { class: 'muted small block' }, t('In direct chats, “typing…” while you or they write. Off: you neither show it nor see it.'))),
         box,
       ),
     ),
-    h('p', { class: 'muted' }, 'kith never shows when you were last online, nor whether you are. This choice is kept in this browser.'),
+    h('p', { class: 'muted' }, t('kith never shows when you were last online, nor whether you are. This choice is kept in this browser.')),
   );
   return { destroy() {} };
 }
