@@ -27,6 +27,7 @@ import { h, replace } from './ui/dom.js';
 import { emptyState } from './ui/widgets.js';
 import { notifyHidden, resume as resumeNotifications, startWorker } from './notify.js';
 import { clearTyping, heardTyping, useTypingTransport } from './typing.js';
+import { t } from './i18n.js';
 
 const root = document.getElementById('app');
 let shell = null;
@@ -34,7 +35,7 @@ let sync = null;
 let session = null;
 
 onRoute((route) => shell?.show(route));
-whenUnauthenticated(() => endSession('You were signed out. Please sign in again.'));
+whenUnauthenticated(() => endSession(t('You were signed out. Please sign in again.')));
 useSignOut(async ({ server = true, notice = '' } = {}) => {
   try {
     if (server) await del('/sessions/current');
@@ -113,8 +114,8 @@ async function load() {
 function showLoadError(error) {
   loadAttempt += 1;
   const main = document.getElementById('main');
-  const retry = h('button', { class: 'btn primary', type: 'button', onclick: () => load() }, 'Try again');
-  if (main) replace(main, h('div', { class: 'main-empty' }, emptyState('wifiOff', "Can't load your chats", humanError(error), retry)));
+  const retry = h('button', { class: 'btn primary', type: 'button', onclick: () => load() }, t('Try again'));
+  if (main) replace(main, h('div', { class: 'main-empty' }, emptyState('wifiOff', t("Can't load your chats"), humanError(error), retry)));
   root.classList.add('has-detail');
   state.connection = navigator.onLine ? 'connecting' : 'offline';
   root.dataset.connection = state.connection;
@@ -150,7 +151,7 @@ function connect() {
       changed('connection');
     },
     ready: () => flush(),
-    ended: () => endSession('This device was signed out. Please sign in again.'),
+    ended: () => endSession(t('This device was signed out. Please sign in again.')),
     async resync() {
       // the server's log is behind what we remember (it was restored from a backup): start over
       try {

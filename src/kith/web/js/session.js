@@ -1,5 +1,7 @@
 // The signed-in session (bearer token, user, device), kept in localStorage so reloads stay signed in.
 
+import { t } from './i18n.js';
+
 const KEY = 'kith.session';
 
 export function loadSession() {
@@ -26,12 +28,12 @@ export function deviceName() {
     : /Firefox\//.test(ua) ? 'Firefox'
     : /Chrom(e|ium)\//.test(ua) ? 'Chrome'
     : /Safari\//.test(ua) ? 'Safari'
-    : 'Browser';
+    : t('Browser');
   const os = /Android/.test(ua) ? 'Android'
     : /iPhone|iPad|iPod/.test(ua) ? 'iOS'
     : /Mac OS X/.test(ua) ? 'macOS'
     : /Windows/.test(ua) ? 'Windows'
     : /Linux|X11/.test(ua) ? 'Linux'
     : '';
-  return os ? `${browser} on ${os}` : browser;
+  return os ? t('{browser} on {os}', { browser, os }) : browser;
 }

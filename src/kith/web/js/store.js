@@ -3,6 +3,7 @@
 // that already contains it. Views subscribe to topics and re-render when one changes.
 
 import { get } from './api.js';
+import { t } from './i18n.js';
 
 // ---- change notification --------------------------------------------------------------------
 
@@ -151,7 +152,7 @@ export function isMe(userId) {
 }
 
 /** What to call someone: "You", your remark for them, or their display name. */
-export function nameOf(userId, { you = 'You', unknown = 'Someone' } = {}) {
+export function nameOf(userId, { you = t('You'), unknown = t('Someone') } = {}) {
   if (userId === null || userId === undefined) return '';
   if (isMe(userId)) return you;
   const friend = state.friends.get(userId);
@@ -161,20 +162,21 @@ export function nameOf(userId, { you = 'You', unknown = 'Someone' } = {}) {
 
 export function conversationTitle(conv) {
   if (!conv) return '';
-  if (conv.kind === 'official') return conv.account?.name || conv.name || 'Official account';
+  if (conv.kind === 'official') return conv.account?.name || conv.name || t('Official account');
   if (conv.kind === 'direct') {
-    if (!conv.peer) return 'Deleted user';
+    if (!conv.peer) return t('Deleted user');
     return conv.remark || state.friends.get(conv.peer.id)?.remark || conv.peer.display_name;
   }
   if (conv.name) return conv.name;
   const members = state.chats.get(conv.id)?.members;
   if (!members) {
     ensureMembers(conv.id);
-    return 'Group chat';
+    return t('Group chat');
   }
   const others = members.filter((m) => !isMe(m.user.id)).map((m) => nameOf(m.user.id));
-  if (!others.length) return 'Group chat';
-  return others.length > 3 ? `${others.slice(0, 3).join(', ')}…` : others.join(', ');
+  if (!others.length) return t('Group chat');
+  const names = others.slice(0, 3).join(t(', '));
+  return others.length > 3 ? t('{names}…', { names }) : names;
 }
 
 /** Pinned first, then by last activity, newest first. */
