@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kithweb import Api, App
+from kithweb import PHONE, Api, App
 from playwright.sync_api import expect
 
 
@@ -110,3 +110,134 @@ def test_accepting_a_request_opens_the_chat_on_both_sides_with_the_greeting(
     a.tab("Chats")
     expect(a.page.locator(names).first).to_have_text("Dan Okafor")
     expect(a.chat_item("Dan Okafor").locator(".chat-preview")).to_have_text("Say hello")
+
+
+# -- in Chinese ------------------------------------------------------------------------------------
+
+
+def test_the_chat_list_contacts_and_their_dialogs_in_chinese(new_app: Callable[..., App], api: Api) -> None:
+    me, wang, zhang, li = (
+        api.register("lin", "小林"),
+        api.register("wang", "小王"),
+        api.register("zhang", "小张"),
+        api.register("li", "小李"),
+    )
+    api.befriend(me, wang)
+    api.befriend(me, li)
+    api.say(wang, api.direct(me, wang), "晚上一起吃饭吗？")
+    api.group(me, "", [wang, li])  # no name: its title is its members' names
+    api.call(zhang, "POST", "/friend-requests", json={"handle": me.handle, "greeting": "你好，我是小张"})
+    handles = "|".join(re.escape(p.handle) for p in (me, wang, zhang, li))
+    a = new_app("lin", locale="zh-CN").signed_in_as(me)
+    page = a.page
+
+    # the tab rail, with its badges said in Chinese
+    rail = page.locator("nav.rail")
+    expect(rail).to_have_attribute("aria-label", "主导航")
+    expect(rail.locator(".rail-tab[data-tab=contacts]")).to_have_attribute("aria-label", "通讯录，1 条好友申请")
+    assert a.untranslated(within="nav.rail") == []
+
+    # the chat list: a group named after its members, a direct chat; the empty main pane
+    expect(page.get_by_role("heading", name="聊天", exact=True)).to_be_visible()
+    expect(a.chat_item("小王、小李")).to_be_visible()
+    assert a.untranslated(within="section.list-pane") == []
+    assert a.untranslated(r"\bTab\b", within="#main") == []
+    expect(page.locator("#main")).to_contain_text("选择一个聊天")
+
+    # the new-chat menu, and a chat's own menu
+    page.get_by_role("button", name="新建聊天").click()
+    expect(page.get_by_role("menu", name="新建聊天")).to_be_visible()
+    assert a.untranslated(within=".menu") == []
+    page.keyboard.press("Escape")
+    a.chat_item("小王").click(button="right")
+    menu = page.get_by_role("menu", name="小王的更多操作")
+    expect(menu.get_by_role("menuitem", name="置顶")).to_be_visible()
+    assert a.untranslated(within=".menu") == []
+    menu.get_by_role("menuitem", name="置顶").click()
+    expect(a.chat_item("小王").locator(".chat-flag")).to_have_attribute("aria-label", "已置顶")
+    assert a.untranslated(within="section.list-pane") == []
+
+    # a search that finds no chat
+    search = page.get_by_role("searchbox", name="搜索聊天和消息")
+    search.fill("没有这个人")
+    expect(page.locator(".list-empty .found-status")).to_have_text("没有名为“没有这个人”的聊天。")
+    assert a.untranslated(within=".list-empty") == []
+    search.fill("")
+
+    # add a friend: the dialog, its error, a person found
+    page.get_by_role("button", name="新建聊天").click()
+    page.get_by_role("menuitem", name="添加朋友").click()
+    dialog = page.get_by_role("dialog", name="添加朋友")
+    dialog.get_by_role("button", name="查找").click()
+    expect(dialog.locator(".field-msg.error")).to_have_text("请输入你想添加的人的用户名。")
+    assert a.untranslated(r"\balice\b", within="dialog") == []
+    dialog.get_by_label("对方的用户名").fill(zhang.handle)
+    dialog.get_by_role("button", name="查找").click()
+    expect(dialog.get_by_role("button", name="接受")).to_be_visible()
+    expect(dialog).to_contain_text("小张 已经申请加你为朋友。")
+    assert a.untranslated(handles, r"\balice\b", within="dialog") == []
+    dialog.get_by_label("对方的用户名").fill(me.handle)
+    dialog.get_by_role("button", name="查找").click()
+    expect(dialog).to_contain_text("这是你自己！")
+    dialog.get_by_role("button", name="关闭").click()
+
+    # a new group: the dialog with its friend picker
+    page.get_by_role("button", name="新建聊天").click()
+    page.get_by_role("menuitem", name="发起群聊").click()
+    dialog = page.get_by_role("dialog", name="发起群聊")
+    expect(dialog.get_by_role("button", name="创建群聊")).to_be_disabled()
+    assert a.untranslated(handles, within="dialog") == []
+    dialog.get_by_role("searchbox", name="搜索朋友").fill("不存在")
+    expect(dialog).to_contain_text("没有匹配的朋友。")
+    dialog.get_by_role("button", name="关闭").click()
+
+    # Contacts: the list, the requests, and accepting one
+    rail.locator(".rail-tab[data-tab=contacts]").click()
+    expect(page.get_by_role("heading", name="通讯录", exact=True)).to_be_visible()
+    expect(page.locator("section.list-pane")).to_contain_text("朋友 · 2")
+    assert a.untranslated(handles, within="section.list-pane") == []
+    assert a.untranslated(within="#main") == []
+    page.get_by_role("link", name=re.compile("新的朋友")).click()
+    expect(page.get_by_role("heading", name="请求添加你为朋友")).to_be_visible()
+    assert a.untranslated(handles, within="#main") == []
+    page.locator(".request", has_text="小张").get_by_role("button", name="接受").click()
+    expect(page.locator(".toast")).to_have_text("你和 小张 已经是朋友了。")
+    assert a.untranslated(within="#toasts") == []
+    expect(page.locator("#main")).to_contain_text("还没有好友申请")
+    assert a.untranslated(within="#main") == []
+
+    # a friend's profile, and the questions it asks
+    page.get_by_role("list", name="朋友").get_by_role("link", name=re.compile("^小王")).click()
+    expect(page.get_by_label("备注（仅自己可见）")).to_be_visible()
+    assert a.untranslated(handles, within="#main") == []
+    page.get_by_label("备注（仅自己可见）").fill("王哥")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".toast", has_text="备注已保存。")).to_be_visible()
+    page.get_by_role("button", name="屏蔽").click()
+    dialog = page.get_by_role("dialog", name="屏蔽 小王？")
+    assert a.untranslated(within="dialog") == []
+    dialog.get_by_role("button", name="屏蔽").click()
+    expect(page.get_by_role("button", name="取消屏蔽")).to_be_visible()
+    expect(page.locator(".contact-list .tag", has_text="已屏蔽")).to_be_visible()
+    assert a.untranslated(handles, within="section.list-pane") == []
+    page.get_by_role("button", name="删除朋友").click()
+    dialog = page.get_by_role("dialog", name="将 小王 从朋友中移除？")
+    assert a.untranslated(within="dialog") == []
+    dialog.get_by_role("button", name="取消").click()
+    a.screenshot("zh-contacts-profile")
+
+
+def test_an_empty_account_in_chinese_on_a_phone(new_app: Callable[..., App], api: Api) -> None:
+    me = api.register("lin", "小林")
+    a = new_app("lin", viewport=PHONE, locale="zh-CN").signed_in_as(me)
+    page = a.page
+    expect(page.get_by_role("heading", name="还没有聊天")).to_be_visible()
+    assert a.untranslated() == []
+    a.screenshot("zh-phone-chats-empty")
+    page.locator(".rail-tab[data-tab=contacts]").click()
+    expect(page.get_by_role("heading", name="还没有朋友")).to_be_visible()
+    assert a.untranslated() == []
+    a.screenshot("zh-phone-contacts-empty")
+    page.get_by_role("link", name=re.compile("新的朋友")).click()
+    expect(page.get_by_role("heading", name="还没有好友申请")).to_be_visible()
+    assert a.untranslated() == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from kithweb import Api, App
@@ -123,3 +124,72 @@ def test_the_chat_list_names_group_members_who_are_not_your_friends(new_app: Cal
     a.reload()
     a.wait_online()
     expect(preview).to_have_text("Carol Díaz: Great")
+
+
+def test_a_groups_info_its_members_and_its_invite_links_in_chinese(new_app: Callable[..., App], api: Api) -> None:
+    me, wang, li, zhao = (
+        api.register("lin", "小林"),
+        api.register("wang", "小王"),
+        api.register("li", "小李"),
+        api.register("zhao", "小赵"),
+    )
+    for friend in (wang, li, zhao):
+        api.befriend(me, friend)
+    group = api.group(me, "周末爬山", [wang, li])
+    handles = "|".join(re.escape(p.handle) for p in (me, wang, li, zhao))
+    a = new_app("lin", locale="zh-CN").signed_in_as(me, f"chats/{group}")
+    page = a.page
+    page.locator(".chat-header .chat-title").click()  # the title opens the info
+    info = page.get_by_role("dialog", name="群聊信息")
+    expect(info.locator(".section-title")).to_contain_text("3 位成员")
+    expect(info.locator(".member-name", has_text="小林（我）")).to_be_visible()
+    expect(info.locator(".tag")).to_have_text("群主")
+    assert a.untranslated(within="dialog") == []
+
+    # removing a member asks first
+    info.get_by_role("button", name="移除 小李").click()
+    ask = page.get_by_role("dialog", name="将 小李 移出群聊？")
+    assert a.untranslated(within="dialog.confirm") == []
+    ask.get_by_role("button", name="取消").click()
+
+    # adding members: the only friend not in it yet
+    info.get_by_role("button", name="添加", exact=True).click()
+    add = page.get_by_role("dialog", name="添加成员")
+    expect(add.locator("label.pick-item")).to_have_count(1)
+    assert a.untranslated(handles, within="dialog:last-of-type") == []
+    add.get_by_role("button", name="关闭").click()
+
+    # renaming
+    info.get_by_label("群聊名称").fill("周日爬山")
+    info.get_by_role("button", name="改名").click()
+    expect(page.locator(".toast", has_text="群聊名称已修改。")).to_be_visible()
+
+    # its invite links: none, then one, with its QR code
+    info.get_by_role("button", name="邀请链接").click()
+    invites = page.get_by_role("dialog", name="邀请链接")
+    expect(invites.locator(".invite-list")).to_contain_text("还没有邀请链接。")
+    assert invites.get_by_label("有效期").locator("option").all_inner_texts() == ["1 小时", "1 天", "7 天"]
+    assert invites.get_by_label("可加入人数").locator("option").all_inner_texts()[:3] == ["不限", "1 人", "5 人"]
+    assert a.untranslated(within="dialog.invites-dialog") == []
+    invites.get_by_role("button", name="创建链接").click()
+    expect(invites.locator(".invite-item")).to_have_count(1)
+    expect(invites.locator(".invite-item")).to_contain_text("尚未使用")
+    expect(invites.get_by_role("button", name="复制链接")).to_be_visible()
+    # the link itself is an address: not a word to translate
+    assert a.untranslated(r"https?://\S+", within="dialog.invites-dialog") == []
+    a.screenshot("zh-group-invite-links")
+    invites.get_by_role("button", name="撤销").click()
+    ask = page.get_by_role("dialog", name="撤销此邀请链接？")
+    assert a.untranslated(within="dialog.confirm") == []
+    ask.get_by_role("button", name="撤销").click()
+    expect(page.locator(".toast", has_text="邀请链接已撤销。")).to_be_visible()
+    invites.get_by_role("button", name="关闭").click()
+
+    # leaving
+    info.get_by_role("button", name="退出群聊").click()
+    ask = page.get_by_role("dialog", name="退出这个群聊？")
+    expect(ask).to_contain_text("你将不再收到该群的消息。")
+    assert a.untranslated(within="dialog.confirm") == []
+    ask.get_by_role("button", name="退出", exact=True).click()
+    expect(page.locator(".toast", has_text="你已退出 周日爬山。")).to_be_visible()
+    assert a.untranslated(within="#toasts") == []

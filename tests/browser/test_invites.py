@@ -150,3 +150,53 @@ def test_a_group_link_joins_and_fails_once_revoked_or_expired(
     assert [m["user"]["id"] for m in api.call(alice, "GET", f"/conversations/{group}/members")["members"]] == [
         alice.id, bob.id, carol.id,
     ]  # fmt: skip
+
+
+def test_invite_links_and_where_they_lead_in_chinese(new_app: Callable[..., App], api: Api) -> None:
+    lin, wang, zhao = api.register("lin", "小林"), api.register("wang", "小王"), api.register("zhao", "小赵")
+    api.befriend(lin, zhao)
+    group = api.group(lin, "读书会", [zhao])
+    link = api.call(lin, "GET", "/me/invite-link")
+    token = link["url"].rsplit("/", 1)[1]
+    joining = api.call(lin, "POST", f"/conversations/{group}/invite-links", json={"expires_in": 3600})
+    join_token = joining["url"].rsplit("/", 1)[1]
+    url = r"https?://\S+"
+
+    # Me → My invite link: what it is, its QR code, a new one
+    a = new_app("lin", locale="zh-CN").signed_in_as(lin, "me/invite")
+    qr_loaded(a)
+    expect(a.page.get_by_role("img", name="你的邀请链接二维码")).to_be_visible()
+    assert a.untranslated(url, within="#main") == []
+    a.page.get_by_role("button", name="重置链接").click()
+    ask = a.page.get_by_role("dialog", name="重置邀请链接？")
+    assert a.untranslated(within="dialog.confirm") == []
+    ask.get_by_role("button", name="取消").click()
+
+    # 小王, a stranger, opens it: a card, a greeting in his name, a request
+    w = new_app("wang", viewport=PHONE, locale="zh-CN").signed_in_as(wang, f"invite/{token}")
+    page = w.page
+    expect(page.get_by_role("heading", name="邀请")).to_be_visible()
+    expect(page.locator(".invite-page")).to_contain_text("邀请你成为 kith 上的朋友。")
+    expect(page.get_by_label("打招呼的话")).to_have_value("你好，我是小王")
+    assert w.untranslated(within="#main") == []
+    w.screenshot("zh-invite-card-phone")
+    page.get_by_role("button", name="添加朋友").click()
+    expect(page.locator(".toast", has_text="好友申请已发送。")).to_be_visible()
+    expect(page.locator(".invite-page")).to_contain_text("你已申请加为朋友。")
+    assert w.untranslated(within="#main") == []
+    assert w.untranslated(within="#toasts") == []
+
+    # the group's link: its card, and joining
+    page.goto(f"{w.base_url}/#/join/{join_token}")
+    expect(page.get_by_role("heading", name="群聊邀请")).to_be_visible()
+    expect(page.locator(".invite-card")).to_contain_text("2 位成员")
+    assert w.untranslated(within="#main") == []
+    page.get_by_role("button", name="加入群聊").click()
+    expect(page.locator(".chat-title")).to_have_text("读书会")
+
+    # a link that no longer works
+    api.call(lin, "DELETE", f"/conversations/{group}/invite-links/{joining['id']}")
+    with w.watch.expect_problems(r"HTTP 404: POST .*/group-links/open", NOT_FOUND):
+        page.goto(f"{w.base_url}/#/join/{join_token}")
+        expect(page.get_by_role("heading", name="此邀请链接无效")).to_be_visible()
+    assert w.untranslated(within="#main") == []

@@ -425,3 +425,38 @@ def test_screenshots_in_chinese(
     expect(page.get_by_role("heading", name="个人资料")).to_be_visible()
     assert app.untranslated(r"lin\d+_\d+") == []
     app.screenshot(f"{shot}-me")
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_the_rail_the_list_and_the_connection_strip_in_chinese(
+    new_app: Callable[..., App], api: Api, size: str, viewport: dict[str, int]
+) -> None:
+    me, wang, li = api.register("lin", "小林"), api.register("wang", "小王"), api.register("li", "小李")
+    api.befriend(me, wang)
+    api.befriend(me, li)
+    with_wang = api.direct(me, wang)
+    for text in ("在吗？", "周末去爬山吧"):
+        api.say(wang, with_wang, text)
+    api.call(me, "PATCH", f"/conversations/{with_wang}/prefs", json={"muted": True})
+    api.say(li, api.direct(me, li), "好的")
+    api.call(li, "POST", "/conversations/groups", json={"name": "家人", "user_ids": [me.id]})
+    app = new_app(f"lin-{size}", viewport=viewport, locale="zh-CN").signed_in_as(me)
+    page = app.page
+    expect(app.chat_item("小王").locator(".dot")).to_have_attribute("aria-label", "2 条未读，已开启消息免打扰")
+    expect(app.chat_item("小李").locator(".badge")).to_have_attribute("aria-label", "1 条未读")
+    expect(page.locator(".rail-tab[data-tab=chats]")).to_have_attribute("aria-label", "聊天，1 条未读")
+    assert page.locator(".rail-label").all_inner_texts() == ["聊天", "通讯录", "朋友圈", "我"]
+    assert app.untranslated(within="nav.rail") == []
+    assert app.untranslated(within="section.list-pane") == []
+    app.screenshot(f"zh-{size}-badges")
+
+    status = page.locator("#conn")
+    with app.watch.expect_problems(r"/icon\.svg net::ERR_INTERNET_DISCONNECTED", r"Failed to load resource"):
+        app.context.set_offline(True)
+        expect(status).to_have_attribute("data-state", "offline")
+        expect(status).to_have_text("你已离线。重新连接后会收到新消息。")
+        assert app.untranslated(within="#conn") == []
+        app.screenshot(f"zh-{size}-offline")
+        app.context.set_offline(False)
+    expect(status).to_have_attribute("data-state", "online")
+    expect(status).to_have_text("已恢复连接")

@@ -227,3 +227,73 @@ def test_the_app_is_installable(new_app: Callable[..., App], api: Api, kith: Ser
     assert registered == {"scope": kith.url + "/", "script": kith.url + "/sw.js"}
     linked = b.page.evaluate("document.querySelector('link[rel=manifest]').href")
     assert linked == kith.url + "/manifest.webmanifest"
+
+
+def _shown_by(worker: Any, tag: str) -> list[dict[str, Any]]:
+    """The service worker's notifications of ``tag``, once there is one (within 10 s)."""
+    deadline = time.monotonic() + 10
+    shown: list[dict[str, Any]] = []
+    while not shown and time.monotonic() < deadline:
+        shown = worker.evaluate(
+            f"self.registration.getNotifications({{tag: {json.dumps(tag)}}})"
+            ".then((all) => all.map((n) => ({title: n.title, body: n.body})))"
+        )
+        time.sleep(0.1)
+    return shown
+
+
+def test_a_chinese_client_is_notified_in_chinese_by_the_page_and_by_its_service_worker(
+    new_app: Callable[..., App], api: Api, kith: Server, stand_in: PushService
+) -> None:
+    wang, lin, zhang = api.register("wang", "小王"), api.register("lin", "小林"), api.register("zhang", "小张")
+    api.befriend(wang, lin)
+    chat = api.direct(wang, lin)
+    b = new_app("lin", permissions=["notifications"], locale="zh-CN")
+    b.context.add_init_script(WATCH_NOTIFICATIONS)
+    b.signed_in_as(lin, "me/notifications")
+    switch = b.page.get_by_role("switch", name="通知", exact=True)
+    with b.watch.expect_problems(r"Push API|push subscription failed|Registration failed|push service"):
+        switch.check()
+        expect(switch).to_be_checked()
+        expect(b.page.get_by_role("status")).to_have_text(
+            "kith 在标签页中打开时会收到通知。开启消息免打扰的聊天不会通知。"
+        )
+    assert b.untranslated(within="#main") == []
+    script = b.page.evaluate("navigator.serviceWorker.ready.then((r) => r.active.scriptURL)")
+    assert script == kith.url + "/sw.js?lang=zh-CN"  # the worker is told the page's language
+
+    # a hidden tab's own notification
+    b.page.evaluate("window.__hidden = true")
+    api.say(wang, chat, "在吗？")
+    wait_until(b, "window.__shown.length === 1")
+    assert b.page.evaluate("window.__shown") == [{"title": "kith", "body": "新消息", "tag": f"c{chat}"}]
+
+    # the tab closed: the service worker shows the server's push, in Chinese
+    receiver = stand_in.receiver(f"lin{lin.id}")
+    api.call(lin, "POST", "/push/subscriptions", json=receiver.subscription())
+    worker_page = b.context.new_page()
+    b.page.close()
+    time.sleep(0.5)
+    time.sleep(1.1)  # past the coalescing window of this server
+    api.say(wang, chat, "晚上一起吃饭")
+    (push,) = stand_in.wait_for(receiver)
+    payload = receiver.decrypt(push)
+    assert payload["title"] == "New message"  # the server speaks English: the worker translates
+    cdp = b.context.new_cdp_session(worker_page)
+    registration = _registration_id(cdp, kith.url)
+    deliver = lambda data: cdp.send(  # noqa: E731
+        "ServiceWorker.deliverPushMessage",
+        {"origin": kith.url, "registrationId": registration, "data": json.dumps(data)},
+    )
+    deliver(payload)
+    worker = b.context.service_workers[0]
+    assert _shown_by(worker, f"c{chat}") == [{"title": "kith", "body": "新消息"}]
+
+    # a friend request, with previews on: who asks, and their greeting
+    api.call(lin, "PUT", "/push/settings", json={"previews": True})
+    api.call(zhang, "POST", "/friend-requests", json={"handle": lin.handle, "greeting": "我是小张"})
+    pushes = stand_in.wait_for(receiver, 2)
+    request = receiver.decrypt(pushes[1])
+    assert request["kind"] == "friend_request"
+    deliver(request)
+    assert _shown_by(worker, "requests") == [{"title": "小张 请求添加你为朋友", "body": "我是小张"}]
