@@ -150,7 +150,7 @@ def test_the_chat_list_contacts_and_their_dialogs_in_chinese(new_app: Callable[.
     assert a.untranslated(within=".menu") == []
     page.keyboard.press("Escape")
     a.chat_item("小王").click(button="right")
-    menu = page.get_by_role("menu", name="小王的更多操作")
+    menu = page.get_by_role("menu", name="“小王”的选项")
     expect(menu.get_by_role("menuitem", name="置顶")).to_be_visible()
     assert a.untranslated(within=".menu") == []
     menu.get_by_role("menuitem", name="置顶").click()
