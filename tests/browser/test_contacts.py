@@ -227,6 +227,13 @@ def test_the_chat_list_contacts_and_their_dialogs_in_chinese(new_app: Callable[.
     dialog.get_by_role("button", name="取消").click()
     a.screenshot("zh-contacts-profile")
 
+    # someone accepts her request: a word on screen
+    zhao = api.register("zhao", "小赵")
+    sent = api.call(me, "POST", "/friend-requests", json={"handle": zhao.handle, "greeting": ""})
+    api.call(zhao, "POST", f"/friend-requests/{sent['request']['id']}/accept")
+    expect(page.locator(".toast", has_text="小赵 已通过你的好友申请，打个招呼吧！")).to_be_visible()
+    assert a.untranslated(within="#toasts") == []
+
 
 def test_an_empty_account_in_chinese_on_a_phone(new_app: Callable[..., App], api: Api) -> None:
     me = api.register("lin", "小林")
@@ -242,3 +249,27 @@ def test_an_empty_account_in_chinese_on_a_phone(new_app: Callable[..., App], api
     page.get_by_role("link", name=re.compile("新的朋友")).click()
     expect(page.get_by_role("heading", name="还没有好友申请")).to_be_visible()
     assert a.untranslated() == []
+
+    # no subscriptions yet; the privacy switch
+    page.goto(f"{a.base_url}/#/chats/subscriptions")
+    expect(page.get_by_role("heading", name="还没有订阅号")).to_be_visible()
+    assert a.untranslated() == []
+    page.goto(f"{a.base_url}/#/me/privacy")
+    expect(page.get_by_role("switch", name="“正在输入”提示")).to_be_checked()
+    assert a.untranslated(within="#main") == []
+
+    # the chats cannot be loaded: said so, with a way to try again
+    page.route(
+        "**/api/v1/friend-requests",
+        lambda route: route.fulfill(status=500, json={"error": {"code": "internal", "message": "internal error"}}),
+    )
+    with a.watch.expect_problems(r"HTTP 500: GET .*/friend-requests$", r"status of 500", r"net::ERR_ABORTED"):
+        page.goto(f"{a.base_url}/#/chats")
+        page.reload()
+        expect(page.get_by_role("heading", name="无法加载你的聊天")).to_be_visible()
+        expect(page.locator("#main")).to_contain_text("服务器出错了，请重试。")
+    assert a.untranslated(within="#main") == []
+    page.unroute("**/api/v1/friend-requests")
+    page.get_by_role("button", name="重试").click()
+    expect(page.get_by_role("heading", name="还没有聊天")).to_be_visible()
+    a.wait_online()
