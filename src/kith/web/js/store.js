@@ -175,8 +175,10 @@ export function conversationTitle(conv) {
   }
   const others = members.filter((m) => !isMe(m.user.id)).map((m) => nameOf(m.user.id));
   if (!others.length) return t('Group chat');
-  const names = others.slice(0, 3).join(t(', '));
-  return others.length > 3 ? t('{names}…', { names }) : names;
+  const [a, b, c] = others;
+  if (others.length === 1) return a;
+  if (others.length === 2) return t('{a}, {b}', { a, b });
+  return others.length === 3 ? t('{a}, {b}, {c}', { a, b, c }) : t('{a}, {b}, {c}…', { a, b, c });
 }
 
 /** Pinned first, then by last activity, newest first. */
