@@ -407,7 +407,6 @@ CONSOLE_LATIN = (
     r"\b[0-9a-f]{32}\b",
     r"https?://[^\s]+",
     r"\b(subscribe|unsubscribe)\b",
-    r"\bCopy\b",  # the copy buttons of ui/widgets.js, translated with the widgets
 )
 
 

@@ -40,6 +40,22 @@ export function append(el, children) {
   return el;
 }
 
+/**
+ * A translated sentence with elements in it (names as <bdi>, say): fillIn(t('{name} left'), {name: node})
+ * gives [node, ' left'] to append. The template's own words become what literal(words, next) makes
+ * of them, `next` being the name of the placeholder after them (null at the end).
+ */
+export function fillIn(template, nodes, literal = (words) => words) {
+  const parts = template.split(/(\{\w+\})/);
+  return parts
+    .map((part, index) => {
+      const name = /^\{(\w+)\}$/.exec(part)?.[1];
+      if (name && name in nodes) return nodes[name];
+      return part ? literal(part, /^\{(\w+)\}$/.exec(parts[index + 1] || '')?.[1] || null) : null;
+    })
+    .filter((part) => part !== null && part !== '');
+}
+
 /** Replace all children of el. */
 export function replace(el, ...children) {
   el.replaceChildren();

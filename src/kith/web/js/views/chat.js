@@ -1,6 +1,6 @@
 // One open conversation: header, messages (older ones load as you scroll up), composer.
 
-import { h, reconcile, isDesktop } from '../ui/dom.js';
+import { fillIn, h, reconcile, isDesktop } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { emojiPicker } from '../ui/emoji.js';
 import { mentionPicker } from './mentions.js';
@@ -59,11 +59,6 @@ export function openMessage(conv, seq) {
 function quoteText(quote) {
   if (quote.text === null || quote.text === undefined) return t('Recalled message');
   return quote.text || QUOTED[quote.kind] || t('Attachment');
-}
-
-/** A translated sentence with elements in it: `template`'s {placeholders} become the nodes in `parts`. */
-export function withNodes(template, parts) {
-  return template.split(/\{(\w+)\}/).map((piece, i) => (i % 2 ? parts[piece] ?? `{${piece}}` : piece)).filter((piece) => piece !== '');
 }
 
 export function mountChat(el, conversationId) {
@@ -771,7 +766,7 @@ export function mountChat(el, conversationId) {
         h(
           'div',
           { class: 'reply-bar-text' },
-          h('strong', null, withNodes(t('Replying to {name}'), { name: h('bdi', null, who(message.sender_id)) })),
+          h('strong', null, fillIn(t('Replying to {name}'), { name: h('bdi', null, who(message.sender_id)) })),
           h('span', { dir: 'auto' }, previewOf(message, ctx)),
         ),
         h('button', { class: 'icon-btn small', type: 'button', 'aria-label': t('Cancel reply'), onclick: () => { setReply(null); input.focus(); } }, icon('close', { size: 18 })),
@@ -961,7 +956,7 @@ export function mountChat(el, conversationId) {
     if (isNotice(m)) {
       const kind = kindOf(m);
       const content = m.recalled
-        ? isMe(m.sender_id) ? t('You recalled a message') : withNodes(t('{name} recalled a message'), { name: h('bdi', null, who(m.sender_id)) })
+        ? isMe(m.sender_id) ? t('You recalled a message') : fillIn(t('{name} recalled a message'), { name: h('bdi', null, who(m.sender_id)) })
         : kind ? kind.render(m, ctx) : t('A message this version of kith cannot show');
       return h('div', { class: `notice${m.recalled ? ' recalled' : ''}`, 'data-seq': m.seq }, h('span', { class: 'notice-text' }, content));
     }

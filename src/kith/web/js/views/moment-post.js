@@ -1,7 +1,7 @@
 // One Moments post as a card: author, text, pictures, place, time, likes and comments, and what the
 // viewer may do with it (like, comment, reply, delete). All user text goes in as text nodes.
 
-import { h } from '../ui/dom.js';
+import { fillIn, h } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { dateTime, momentTime } from '../ui/format.js';
 import { avatar, confirmDialog, openMenu, toast } from '../ui/widgets.js';
@@ -30,21 +30,6 @@ const SEPARATOR = t(', ');
 function names(ids = []) {
   const shown = ids.slice(0, 3).map((id) => nameOf(id, { you: t('you') }));
   return ids.length > 3 ? t('{names} and {n} more', { names: shown.join(SEPARATOR), n: ids.length - 3 }) : shown.join(SEPARATOR);
-}
-
-/**
- * A translated sentence whose placeholders are nodes (names as elements, say): the template's
- * own words become what literal(words, next) makes of them, `next` being the placeholder after.
- */
-export function fillNodes(template, nodes, literal = (words) => words) {
-  const parts = template.split(/(\{\w+\})/);
-  return parts
-    .map((part, index) => {
-      const name = /^\{(\w+)\}$/.exec(part)?.[1];
-      if (name && name in nodes) return nodes[name];
-      return part ? literal(part, /^\{(\w+)\}$/.exec(parts[index + 1] || '')?.[1] || null) : null;
-    })
-    .filter((part) => part !== null);
 }
 
 /** Who can see a post of yours, in words ("Only Bob, Carol"). */
@@ -270,7 +255,7 @@ function commentRow(post, c, ctx) {
     h(
       'button',
       { class: 'moment-comment-btn', type: 'button', 'data-focus': `comment-${c.id}`, 'aria-label': t('{label}: {text}', { label, text: c.text }), title: momentTime(c.created_at), onclick: act },
-      fillNodes(c.reply_to ? t('{name} replied to {other}: {text}') : t('{name}: {text}'), parts, words),
+      fillIn(c.reply_to ? t('{name} replied to {other}: {text}') : t('{name}: {text}'), parts, words),
     ),
   );
 }

@@ -1,12 +1,12 @@
 // Messages found by the search box of Chats (GET /search/messages, docs/search.md): shown as one
 // types (after a short pause), what matched marked, 20 a page with More; a tap opens the chat there.
 
-import { arrowNavigation, h } from '../ui/dom.js';
+import { arrowNavigation, fillIn, h } from '../ui/dom.js';
 import { listTime } from '../ui/format.js';
 import { highlighted, searchable } from '../ui/highlight.js';
 import { get, humanError } from '../api.js';
 import { conversationTitle, isMe, nameOf, state } from '../store.js';
-import { openMessage, withNodes } from './chat.js';
+import { openMessage } from './chat.js';
 import { t } from '../i18n.js';
 
 const PAUSE_MS = 250; // typing pauses this long before a search goes out
@@ -61,7 +61,7 @@ export function messageSearch(avatarOf) {
           h(
             'span',
             { class: 'chat-bottom' },
-            h('span', { class: 'chat-preview found-text', dir: 'auto' }, withNodes(who ? t('{sender}: {text}') : '{text}', { sender: h('bdi', null, who), text: words })),
+            h('span', { class: 'chat-preview found-text', dir: 'auto' }, fillIn(who ? t('{sender}: {text}') : '{text}', { sender: h('bdi', null, who), text: words })),
           ),
         ),
       ),
