@@ -412,6 +412,8 @@ def test_screenshots_in_chinese(
     # 王芳's chat too: becoming friends opened it, empty
     expect(page.locator("a.chat-item .chat-name")).to_have_text(["陈静", "赵磊", "周末爬山", "王芳"])
     expect(page.get_by_role("heading", name="聊天", exact=True)).to_be_visible()
+    # a group's preview names its sender with Chinese punctuation
+    expect(app.chat_item("周末爬山").locator(".chat-preview")).to_have_text("王芳：好，八点半车站见？")
     page.mouse.move(0, viewport["height"] - 1)
     assert app.untranslated() == []
     app.screenshot(f"{shot}-chat-list")

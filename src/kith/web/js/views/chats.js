@@ -3,7 +3,7 @@
 // their own list (#/chats/subscriptions, a chat in it #/chats/subscriptions/12).
 
 import { mountArticle } from './article.js';
-import { h, arrowNavigation, reconcile } from '../ui/dom.js';
+import { fillIn, h, arrowNavigation, reconcile } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
 import { listTime } from '../ui/format.js';
 import { avatar, badge, emptyState, openMenu, toast } from '../ui/widgets.js';
@@ -40,7 +40,7 @@ function previewNode(conv) {
   const flag = conv.mentioned ? h('bdi', { class: 'mention-flag' }, t('[You were mentioned] ')) : null;
   const { sender, text } = previewParts(conv.last_message, ctx, { withSender: conv.kind === 'group' });
   if (!text) return h('span', { class: 'chat-preview' }, flag, conv.kind === 'group' ? t('New group') : conv.kind === 'official' ? t('No messages yet') : t('Say hello'));
-  return h('span', { class: 'chat-preview', dir: 'auto' }, flag, sender ? [h('bdi', null, sender), ': '] : null, text);
+  return h('span', { class: 'chat-preview', dir: 'auto' }, flag, sender ? fillIn(t('{sender}: {text}'), { sender: h('bdi', null, sender), text }) : text);
 }
 
 /** One conversation in a list: avatar and unread badge, name, time, last message, pin and mute;
