@@ -13,14 +13,18 @@ from typing import Any
 import msgspec
 import pytest
 from backends import Reader, Store, fresh_store
+from chats.test_query_counts import CountingTx
 from domain import Kit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kith.accounts.models import PROFILE_UPDATED, Caller
 from kith.bus.base import Wakeup
+from kith.chats.models import MESSAGE
 from kith.errors import Conflict, Invalid
 from kith.events import EventLog
+from kith.events import log as event_log
+from kith.events.models import Emitted
 from kith.jsonenc import encode
 from kith.storage.database import Tx
 
@@ -107,6 +111,60 @@ async def test_group_messages_are_in_every_members_log_in_the_same_order(kit: Ki
         assert [seq for seq, _ in group_messages] == sorted(seq for seq, _ in group_messages)
     assert all(order == orders[0] for order in orders)
     assert len(orders[0]) > 20
+
+
+async def test_a_flush_appends_to_many_logs_in_a_few_statements(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+    users = [await kit.user(f"many{i}") for i in range(7)]
+    monkeypatch.setattr(event_log, "_CHUNK_USERS", 3)  # 7 users: chunks of 3, 3 and 1
+    before = {u.user_id: seqs_in_store(kit.store, u.user_id)[1] for u in users}
+    wanted: dict[int, list[tuple[str, str | None]]] = {u.user_id: [] for u in users}
+    statements: list[str] = []
+
+    def job(tx: Tx) -> list[Emitted]:
+        log = EventLog(CountingTx(tx, statements), kit.clock.now_ms())
+        for n, u in enumerate(reversed(users)):  # appended out of id order, 1 to 3 events each
+            for k in range(n % 3 + 1):
+                log.append(u.user_id, PROFILE_UPDATED, encode({"note": f"{n}.{k}"}))
+                wanted[u.user_id].append((PROFILE_UPDATED.name, f"{n}.{k}"))
+        log.append_ref([u.user_id for u in users[:2]], MESSAGE, 10**9, encode({"id": 10**9}))
+        for u in users[:2]:
+            wanted[u.user_id].append((MESSAGE.name, None))
+        return log.flush()
+
+    emitted = await kit.db.write(job)
+    # PostgreSQL: one statement per chunk of users; SQLite: a counter update per user and one insert
+    assert len(statements) == (3 if kit.backend == "postgres" else 7 + 1), statements
+    assert [e.user_id for e in emitted] == sorted(u for u in wanted for _ in wanted[u])
+    for user in users:
+        seqs, head = seqs_in_store(kit.store, user.user_id)
+        assert seqs == list(range(1, head + 1))
+        assert head == before[user.user_id] + len(wanted[user.user_id])
+        mine = [e for e in emitted if e.user_id == user.user_id]
+        assert [e.seq for e in mine] == list(range(before[user.user_id] + 1, head + 1))
+        stored = [msgspec.json.decode(f) for f in await whole_log(kit, user.user_id, since=before[user.user_id])]
+        assert [(e["type"], e["data"].get("note")) for e in stored] == wanted[user.user_id]
+        assert [e["seq"] for e in stored] == [e.seq for e in mine]
+        # what was pushed is what the log holds (the message it names does not exist: shown as gone)
+        for pushed, kept in zip(mine, stored, strict=True):
+            if kept["type"] != MESSAGE.name:
+                assert msgspec.json.decode(pushed.frame) == kept
+        if user in users[:2]:
+            assert stored[-1]["data"] == {"id": 10**9, "gone": True}
+
+
+async def test_a_flush_for_a_user_without_a_log_changes_nothing(kit: Kit) -> None:
+    alice = await kit.user("alice")
+    before = seqs_in_store(kit.store, alice.user_id)
+
+    def job(tx: Tx) -> list[Emitted]:
+        log = EventLog(tx, kit.clock.now_ms())
+        log.append(alice.user_id, PROFILE_UPDATED, encode({"note": "kept?"}))
+        log.append(10**9, PROFILE_UPDATED, encode({"note": "nobody"}))
+        return log.flush()
+
+    with pytest.raises(LookupError, match=str(10**9)):
+        await kit.db.write(job)
+    assert seqs_in_store(kit.store, alice.user_id) == before
 
 
 async def test_a_rolled_back_job_takes_its_seqs_with_it(kit: Kit) -> None:

@@ -16,6 +16,28 @@ Renderer = Callable[[Tx, list[int]], Mapping[int, bytes]]
 _ADVANCE = "UPDATE event_heads SET last_seq = last_seq + ? WHERE user_id = ? RETURNING last_seq"
 _INSERT = "INSERT INTO events (user_id, seq, type, ref_kind, ref_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
+# PostgreSQL: the heads of many users advanced and their events inserted in one round trip. The
+# subquery locks the heads in ascending user id (its rows are locked as they leave the sort, in
+# order); the UPDATE writes only rows that subquery has already returned, hence already locked, so
+# every lock wait of the statement is on the next higher id while holding only lower ones.
+_APPEND_PG = """
+WITH advanced AS (
+    UPDATE event_heads h SET last_seq = h.last_seq + v.n
+    FROM (SELECT user_id FROM event_heads WHERE user_id = ANY(?::bigint[]) ORDER BY user_id FOR UPDATE) l,
+        unnest(?::bigint[], ?::bigint[]) AS v (user_id, n)
+    WHERE l.user_id = v.user_id AND h.user_id = l.user_id
+    RETURNING h.user_id, h.last_seq, v.n
+), inserted AS (
+    INSERT INTO events (user_id, seq, type, ref_kind, ref_id, payload, created_at)
+    SELECT e.user_id, a.last_seq - a.n + e.k, e.type, e.ref_kind, e.ref_id, e.payload, ?
+    FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[])
+        AS e (user_id, k, type, ref_kind, ref_id, payload)
+    JOIN advanced a ON a.user_id = e.user_id
+)
+SELECT user_id, last_seq FROM advanced
+"""
+_CHUNK_USERS = 1000  # users per statement, which bounds its size (a group has at most a few hundred)
+
 
 class EventLog:
     """Collects the events (and outbox jobs) of one write job and writes them when the job ends.
@@ -23,8 +45,9 @@ class EventLog:
     Seqs come from each user's counter row (``event_heads``) in the same transaction, so a user's
     log is gapless: a rolled-back job takes its seqs with it. ``flush`` takes the counters in
     ascending user id, the same order in every job, and nothing else locks them, so concurrent
-    jobs on PostgreSQL never deadlock on them; one counter update per user covers all of that
-    user's new events.
+    jobs on PostgreSQL never deadlock on them. On PostgreSQL one statement advances the counters
+    of up to ``_CHUNK_USERS`` users and inserts their events (a group message to 500 members is one
+    round trip, not 501); on SQLite, in-process, one counter update per user and one batch insert.
     """
 
     __slots__ = ("_jobs", "_pending", "emitted", "now", "tx")
@@ -58,24 +81,74 @@ class EventLog:
         self._jobs.append(OutboxJob(topic, payload, delay_ms))
 
     def flush(self) -> list[Emitted]:
-        rows: list[tuple[int, int, str, str | None, int | None, str | None, int]] = []
-        for user_id in sorted(self._pending):
-            entries = self._pending[user_id]
-            seq = int(self.tx.value(_ADVANCE, (len(entries), user_id))) - len(entries)
-            for type_, ref_id, data in entries:
-                seq += 1
-                if ref_id is None:
-                    rows.append((user_id, seq, type_.name, None, None, data.decode(), self.now))
-                else:
-                    rows.append((user_id, seq, type_.name, type_.ref, ref_id, None, self.now))
-                self.emitted.append(Emitted(user_id, seq, frame(seq, type_.name, self.now, data)))
+        users = sorted(self._pending)
+        if self.tx.dialect == "postgres":
+            for start in range(0, len(users), _CHUNK_USERS):
+                self._append_pg(users[start : start + _CHUNK_USERS])
+        else:
+            self._append_sqlite(users)
         self._pending.clear()
-        if rows:
-            self.tx.executemany(_INSERT, rows)
         if self._jobs:
             insert_jobs(self.tx, self._jobs, self.now)
             self._jobs.clear()
         return self.emitted
+
+    def _append_sqlite(self, users: list[int]) -> None:
+        rows: list[tuple[int, int, str, str | None, int | None, str | None, int]] = []
+        for user_id in users:
+            entries = self._pending[user_id]
+            last = self.tx.value(_ADVANCE, (len(entries), user_id))
+            if last is None:
+                raise LookupError(f"user {user_id} has no event log")
+            self._emit(user_id, int(last) - len(entries), entries, rows)
+        if rows:
+            self.tx.executemany(_INSERT, rows)
+
+    def _append_pg(self, users: list[int]) -> None:
+        counts = [len(self._pending[u]) for u in users]
+        e_user: list[int] = []
+        e_k: list[int] = []
+        e_type: list[str] = []
+        e_ref_kind: list[str | None] = []
+        e_ref_id: list[int | None] = []
+        e_payload: list[str | None] = []
+        for user_id in users:
+            for k, (type_, ref_id, data) in enumerate(self._pending[user_id], 1):
+                e_user.append(user_id)
+                e_k.append(k)
+                e_type.append(type_.name)
+                if ref_id is None:
+                    e_ref_kind.append(None)
+                    e_ref_id.append(None)
+                    e_payload.append(data.decode())
+                else:
+                    e_ref_kind.append(type_.ref)
+                    e_ref_id.append(ref_id)
+                    e_payload.append(None)
+        params = (users, users, counts, self.now, e_user, e_k, e_type, e_ref_kind, e_ref_id, e_payload)
+        heads = {r["user_id"]: r["last_seq"] for r in self.tx.all(_APPEND_PG, params)}
+        if len(heads) != len(users):  # nothing is half done: the job fails and rolls back
+            raise LookupError(f"users {sorted(set(users) - set(heads))} have no event log")
+        for user_id in users:
+            entries = self._pending[user_id]
+            self._emit(user_id, int(heads[user_id]) - len(entries), entries, None)
+
+    def _emit(
+        self,
+        user_id: int,
+        seq: int,
+        entries: list[tuple[EventType, int | None, bytes]],
+        rows: list[tuple[int, int, str, str | None, int | None, str | None, int]] | None,
+    ) -> None:
+        """The frames of ``user_id``'s new events, whose seqs follow ``seq`` (and their rows, if wanted)."""
+        for type_, ref_id, data in entries:
+            seq += 1
+            if rows is not None:
+                if ref_id is None:
+                    rows.append((user_id, seq, type_.name, None, None, data.decode(), self.now))
+                else:
+                    rows.append((user_id, seq, type_.name, type_.ref, ref_id, None, self.now))
+            self.emitted.append(Emitted(user_id, seq, frame(seq, type_.name, self.now, data)))
 
     @property
     def has_jobs(self) -> bool:
