@@ -81,10 +81,7 @@ class Kit:
         db: SqliteDatabase | PostgresDatabase
         bus: MemoryBus | RedisBus
         if is_postgres(store):
-            db, bus = (
-                PostgresDatabase.from_url(str(store), writers=s.database_writers, batch_max=s.write_batch_max),
-                RedisBus(bus_url(str(store))),
-            )
+            db, bus = PostgresDatabase.from_url(str(store), writers=s.database_writers), RedisBus(bus_url(str(store)))
         else:
             db, bus = SqliteDatabase(Path(store)), MemoryBus()
         db.migrate()

@@ -64,9 +64,7 @@ def open_database(
     if url.startswith(("postgresql://", "postgres://")):
         from kith.storage.postgres import PostgresDatabase  # needs the [postgres] extra
 
-        return PostgresDatabase.from_url(
-            url, writers=settings.database_writers, batch_max=settings.write_batch_max, observer=observer
-        )
+        return PostgresDatabase.from_url(url, writers=settings.database_writers, observer=observer)
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/kith.db or postgresql://...")
 
 

@@ -162,12 +162,7 @@ TABLE: tuple[Setting, ...] = (
         "Interval of WebSocket pings; a peer that does not answer within one more interval is dropped.",
     ),
     Setting("ws_max_inflight", int, 64, "Sends one WebSocket may have awaiting acknowledgement."),
-    Setting(
-        "write_batch_max",
-        int,
-        256,
-        "Most write jobs a writer commits in one transaction (SQLite's single writer, each PostgreSQL writer thread).",
-    ),
+    Setting("write_batch_max", int, 256, "Most write jobs the single writer commits in one transaction."),
     Setting(
         "outbox_lease_seconds",
         int,

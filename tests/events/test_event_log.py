@@ -190,7 +190,8 @@ async def test_a_rolled_back_job_takes_its_seqs_with_it(kit: Kit) -> None:
         entered.set()
         release.wait(10)
 
-    # (on PostgreSQL, the writer thread of their order key)
+    # (on SQLite; PostgreSQL runs each job in a transaction of its own, and the jobs of one order
+    # key in call order)
     held = kit.db.write(hold, order_key=alice.user_id)
     assert await asyncio.to_thread(entered.wait, 10)
     first = writer.run(note, "first", order_key=alice.user_id)

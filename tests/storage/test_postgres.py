@@ -382,6 +382,25 @@ async def test_concurrent_jobs_on_many_writer_threads_keep_every_log_gapless(
         assert sum(kind == "text" for _, kind, _, _ in rows) > 10
 
 
+def count_attempts(kit: Kit) -> Callable[[], int]:
+    """Wraps the kit's store so that the returned function tells how many jobs were run again."""
+    attempts: list[int] = []
+    write = kit.db.write
+
+    def counting(fn: Callable[..., Any], *args: Any, order_key: int | None = None) -> Any:
+        index = len(attempts)
+        attempts.append(0)
+
+        def job(tx: Tx, *job_args: Any) -> Any:
+            attempts[index] += 1
+            return fn(tx, *job_args)
+
+        return write(job, *args, order_key=order_key)
+
+    kit.db.write = counting  # type: ignore[method-assign]
+    return lambda: sum(n - 1 for n in attempts)
+
+
 async def test_flushes_over_overlapping_users_never_deadlock(make_kit: Callable[..., Any]) -> None:
     """Jobs appending to random, overlapping sets of users, in random order, on many writer threads:
     each flush takes its users' counters in one statement, in ascending id, so none waits in a cycle."""
@@ -397,9 +416,9 @@ async def test_flushes_over_overlapping_users_never_deadlock(make_kit: Callable[
         time.sleep(0.002)  # so that the others run into them
 
     before = dict(await kit.rows("SELECT user_id, last_seq FROM event_heads"))
-    retried = kit.db.retried
+    retried = count_attempts(kit)
     await asyncio.gather(*(kit.chats.writer.run(job, n, picked, order_key=n) for n, picked in enumerate(picks)))
-    assert kit.db.retried == retried, f"{kit.db.retried - retried} transactions deadlocked and ran again"
+    assert retried() == 0, f"{retried()} jobs deadlocked and ran again"
     for user_id in users:
         [(head,)] = await kit.rows("SELECT last_seq FROM event_heads WHERE user_id = ?", user_id)
         seqs = [s for (s,) in await kit.rows("SELECT seq FROM events WHERE user_id = ? ORDER BY seq", user_id)]
@@ -414,190 +433,10 @@ async def test_concurrent_jobs_do_not_deadlock(kit: Kit) -> None:
         for b in users[i + 1 :]:
             await kit.friends(a, b)
     group = await kit.chats.create_group(users[0], "all", [u.user_id for u in users[1:]])
-    retried = kit.db.retried
+    retried = count_attempts(kit)
     rng = random.Random(1)
     await asyncio.gather(
         *(kit.chats.send(rng.choice(users), group.id, f"s{n}", f"text {n}") for n in range(60)),
         *(kit.accounts.update_profile(u, status=f"busy {n}") for n in range(2) for u in users),
     )
-    # (a job that met a lock in a shared transaction runs again in the next one: that is no deadlock)
-    assert kit.db.retried == retried, f"{kit.db.retried - retried} transactions deadlocked and ran again"
-
-
-# -- group commit ----------------------------------------------------------------------------
-
-
-class Gate:
-    """Holds one writer thread (that of ``order_key``) inside a job until released, so that the jobs
-    queued for it meanwhile wait and then share one transaction."""
-
-    def __init__(self, db: PostgresDatabase, order_key: int = 0) -> None:
-        self.entered = threading.Event()
-        self.released = threading.Event()
-        self.done = db.write(self._hold, order_key=order_key)
-
-    def _hold(self, tx: Tx) -> None:
-        self.entered.set()
-        assert self.released.wait(10), "the test never released the writer"
-
-    async def __aenter__(self) -> Gate:
-        assert await asyncio.to_thread(self.entered.wait, 10)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.released.set()
-        await self.done
-
-
-def marker(url: str) -> Callable[..., int]:
-    """A job that records its value and how many marks another connection saw committed when it ran:
-    jobs of one transaction see the same number, so the distinct numbers count the commits."""
-
-    def job(tx: Tx, value: str) -> int:
-        [(seen,)] = query(url, "SELECT COUNT(*) FROM marks")
-        tx.execute("INSERT INTO marks (key, value, committed_before) VALUES (0, ?, ?)", (value, seen))
-        return int(seen)
-
-    return job
-
-
-@pytest.fixture
-async def one_writer(empty_url: str) -> AsyncIterator[tuple[PostgresDatabase, list[int]]]:
-    """A store with one writer thread, batches of at most 10, and the sizes of the batches it committed."""
-    batches: list[int] = []
-    database = PostgresDatabase(empty_url, writers=1, batch_max=10, observer=lambda jobs, _: batches.append(jobs))
-    await database.start()
-    await database.write(create_table)
-    batches.clear()
-    yield database, batches
-    await database.close()
-
-
-async def test_jobs_queued_together_share_one_transaction(one_writer: tuple[PostgresDatabase, list[int]]) -> None:
-    db, batches = one_writer
-    job = marker(db.url)
-    async with Gate(db):
-        pending = [db.write(job, f"w{n:02}") for n in range(45)]
-    seen = await asyncio.gather(*pending)
-    # 45 jobs, at most 10 per transaction: 5 commits, each seeing what the ones before it committed
-    assert [seen.count(n) for n in (0, 10, 20, 30, 40)] == [10, 10, 10, 10, 5]
-    assert batches == [1, 10, 10, 10, 10, 5], "the gate's own transaction, then the five"
-    assert [value for _, value in marks(db)] == [f"w{n:02}" for n in range(45)]
-    assert db.retried == db.deferred == 0
-
-
-async def test_a_failing_job_in_a_batch_is_rolled_back_alone(one_writer: tuple[PostgresDatabase, list[int]]) -> None:
-    db, batches = one_writer
-    job = marker(db.url)
-
-    def failing(tx: Tx) -> None:
-        tx.execute("INSERT INTO marks (key, value) VALUES (0, 'doomed')")
-        raise Boom("this job fails after writing")
-
-    def bad_sql(tx: Tx) -> None:  # leaves the transaction in error until its savepoint is undone
-        tx.execute("INSERT INTO marks (key, value) VALUES (0, 'half')")
-        tx.execute("INSERT INTO no_such_table VALUES (1)")
-
-    async with Gate(db):
-        pending = [db.write(job, "before"), db.write(failing), db.write(job, "middle"), db.write(bad_sql)]
-        pending.append(db.write(job, "after"))
-    results = await asyncio.gather(*pending, return_exceptions=True)
-    assert isinstance(results[1], Boom) and isinstance(results[3], psycopg.errors.UndefinedTable)
-    assert results[0] == results[2] == results[4] == 0, "one transaction for the five"
-    assert batches == [1, 5]
-    assert [value for _, value in marks(db)] == ["before", "middle", "after"]
-
-
-async def test_a_job_that_meets_a_lock_commits_in_the_next_transaction(
-    one_writer: tuple[PostgresDatabase, list[int]],
-) -> None:
-    """The jobs before it commit without waiting; it waits for the lock as the first job of the next
-    transaction, and the jobs after it follow it, in call order."""
-    db, batches = one_writer
-    job = marker(db.url)
-
-    def touch(tx: Tx, key: int) -> None:
-        tx.execute("UPDATE marks SET committed_before = -1 WHERE key = ?", (key,))
-
-    await db.write(lambda tx: tx.execute("INSERT INTO marks (key, value) VALUES (7, 'locked')"))
-    batches.clear()
-    with psycopg.connect(db.url, autocommit=True) as other:
-        other.execute("BEGIN")
-        other.execute("UPDATE marks SET value = 'held' WHERE key = 7")  # holds the row's lock
-        async with Gate(db):
-            first = db.write(job, "first")
-            blocked = db.write(touch, 7)
-            last = db.write(job, "last")
-        assert await asyncio.wait_for(first, 5) == 1, "committed while the lock is still held"
-        await asyncio.sleep(0.2)
-        assert not blocked.done() and not last.done()
-        other.execute("COMMIT")
-    await asyncio.wait_for(asyncio.gather(blocked, last), 5)
-    assert [value for _, value in marks(db)] == ["held", "first", "last"]
-    assert batches == [1, 1, 2], "the gate, the job before the lock, then the one that waited and the last"
-    assert db.deferred == 1 and db.retried == 0
-
-
-async def test_batches_taking_the_same_locks_in_opposite_orders_do_not_deadlock(new_store: Callable[[], str]) -> None:
-    url = new_store()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE pair (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
-        conn.execute("INSERT INTO pair VALUES (1, 0), (2, 0)")
-    db = PostgresDatabase(url, writers=2)
-    await db.start()
-    both_hold_one = threading.Barrier(2)
-    attempts: dict[str, int] = {}
-
-    def bump(tx: Tx, name: str, row: int, wait: bool) -> None:
-        attempts[name] = attempts.get(name, 0) + 1
-        tx.execute("UPDATE pair SET n = n + 1 WHERE id = ?", (row,))
-        if wait and attempts[name] == 1:
-            both_hold_one.wait(10)  # each thread's transaction holds one row; its next job wants the other
-
-    try:
-        async with Gate(db, order_key=0), Gate(db, order_key=1):
-            jobs = [
-                db.write(bump, "a1", 1, True, order_key=0),
-                db.write(bump, "a2", 2, False, order_key=0),
-                db.write(bump, "b1", 2, True, order_key=1),
-                db.write(bump, "b2", 1, False, order_key=1),
-            ]
-        await asyncio.wait_for(asyncio.gather(*jobs), 10)
-    finally:
-        await db.close()
-    assert query(url, "SELECT id, n FROM pair ORDER BY id") == [(1, 2), (2, 2)]
-    assert db.retried == 0, "no deadlock: a later job never waits while its batch holds locks"
-    assert db.deferred >= 1
-
-
-async def test_a_connection_lost_mid_batch_fails_that_batch(one_writer: tuple[PostgresDatabase, list[int]]) -> None:
-    db, _ = one_writer
-    job = marker(db.url)
-    inside, release = threading.Event(), threading.Event()
-    pids: list[int] = []
-
-    def stalls(tx: Tx) -> None:
-        pids.append(int(tx.value("SELECT pg_backend_pid()")))
-        inside.set()
-        assert release.wait(10)
-        tx.execute("INSERT INTO marks (key, value) VALUES (0, 'stalled')")
-
-    async with Gate(db):
-        pending = [db.write(job, "before"), db.write(stalls), db.write(job, "after")]
-    assert await asyncio.to_thread(inside.wait, 10)
-    query(db.url, "SELECT pg_terminate_backend(?)", pids[0])
-    release.set()
-    results = await asyncio.gather(*pending, return_exceptions=True)
-    assert all(isinstance(r, psycopg.OperationalError) for r in results), results
-    assert marks(db) == []
-    # the writer connects again for what comes next
-    assert await db.write(job, "later") == 0
-    assert [value for _, value in marks(db)] == ["later"]
-
-
-async def test_a_connection_lost_while_idle_is_replaced_before_the_next_job(db: PostgresDatabase) -> None:
-    pid = await db.write(lambda tx: int(tx.value("SELECT pg_backend_pid()")), order_key=0)
-    query(db.url, "SELECT pg_terminate_backend(?)", pid)
-    await asyncio.sleep(0.1)
-    await db.write(lambda tx: tx.execute("INSERT INTO marks (key, value) VALUES (0, 'fine')"), order_key=0)
-    assert marks(db) == [(0, "fine")]
+    assert retried() == 0, f"{retried()} jobs deadlocked and ran again"

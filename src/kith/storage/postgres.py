@@ -1,23 +1,13 @@
-"""PostgreSQL store: writer threads with group commit, and pooled readers.
+"""PostgreSQL store: a pool of writer threads, each job in its own transaction, and pooled readers.
 
 Many nodes may write at once, so correctness rests on PostgreSQL's row locks, not on a single
-writer: a user's event seqs come from ``UPDATE event_heads ... RETURNING`` (the row stays locked
-until commit, so seqs stay gapless), a conversation's from the same on its row. The event log takes
-its user locks in ascending id order at the end of each job, which keeps jobs from deadlocking one
-another; should PostgreSQL still report a deadlock or a serialization failure, the batch is run again.
+writer: a user's event seq comes from ``UPDATE users ... RETURNING`` (the row stays locked until
+commit, so seqs stay gapless), a conversation's from the same on its row. The event log takes its
+user locks in ascending id order at the end of each job, which keeps jobs from deadlocking one
+another; should PostgreSQL still report a deadlock or a serialization failure, the job is retried.
 
-Each writer thread commits in groups, as SQLite's writer does: it takes every job waiting in its
-queue (up to ``batch_max``) and runs them in one transaction, each in its own savepoint, so a job
-that raises is rolled back alone; the futures settle after the COMMIT. Jobs with the same
-``order_key`` go to the same thread and run one after another, so a sender's messages are stored
-in the order they were sent.
-
-A transaction waits for a row lock only while it runs its first job. From the second job on, a lock
-that another transaction holds is not waited for (``lock_timeout`` of 1 ms): that job is rolled back
-to its savepoint, the jobs before it commit, and it starts the next transaction, where it may wait.
-A transaction that waits therefore holds only the locks of one job, taken in that job's own order,
-exactly as when every job had a transaction of its own: batching adds no lock cycles between threads
-or nodes, and a job that meets a lock never keeps a whole batch's locks held while it waits.
+Jobs with the same ``order_key`` run on the same writer thread, one after another, so a sender's
+messages are stored in the order they were sent.
 """
 
 from __future__ import annotations
@@ -30,7 +20,6 @@ import queue
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -38,7 +27,6 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg import IsolationLevel
 from psycopg import errors as pg_errors
-from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -54,16 +42,9 @@ _BACKOFF_MAX = 0.25  # seconds
 _STOP = object()
 _MIGRATION_LOCK = 0x6B697468  # pg_advisory_xact_lock key: one node migrates at a time
 
-# the statements around the jobs of a batch, each sent in one round trip
-_BEGIN = "BEGIN; SAVEPOINT job"
-_AFTER_FIRST = "RELEASE SAVEPOINT job; SET LOCAL lock_timeout = '1ms'; SAVEPOINT job"
-_NEXT = "RELEASE SAVEPOINT job; SAVEPOINT job"
-_UNDO = "ROLLBACK TO SAVEPOINT job"
-
-# called by a writer thread after each transaction: (jobs it committed; seconds it took, from its first
-# BEGIN until its COMMIT returned, retries included)
+# called by a writer thread after each job: (jobs in its transaction, always 1 here; seconds it took,
+# from its first BEGIN until its COMMIT returned, retries included)
 CommitObserver = Callable[[int, float], None]
-Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
 
 
 def _sql(sql: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - a deliberate memo
@@ -150,42 +131,14 @@ class _Job:
         self.future = future
 
 
-class _Lost(Exception):
-    """The connection died inside a batch: whether its COMMIT took effect is unknown."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def _settle(outcomes: list[Outcome]) -> None:
-    for future, result, error in outcomes:
-        settle(future, result, error)
-
-
-def _lost(conn: psycopg.Connection[Any]) -> bool:
-    return conn.closed or conn.broken
-
-
 class PostgresDatabase:
     """The PostgreSQL implementation of ``kith.storage.database.Database``."""
 
-    def __init__(
-        self,
-        url: str,
-        writers: int = 8,
-        readers: int = 8,
-        batch_max: int = 256,
-        observer: CommitObserver | None = None,
-    ) -> None:
+    def __init__(self, url: str, writers: int = 8, readers: int = 8, observer: CommitObserver | None = None) -> None:
         self.url = url
         self.observer = observer
         self.writer_count = writers
         self.reader_count = readers
-        self.batch_max = max(1, batch_max)
-        self.retried = 0  # batches run again after a deadlock or a serialization failure
-        self.deferred = 0  # jobs that met another transaction's lock and went into the next transaction
-        self._counting = threading.Lock()
         self._queues: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in range(writers)]
         self._round_robin = itertools.count()
         self._threads: list[threading.Thread] = []
@@ -194,12 +147,8 @@ class PostgresDatabase:
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="kith-pg-read")
 
     @classmethod
-    def from_url(
-        cls, url: str, writers: int = 8, batch_max: int = 256, observer: CommitObserver | None = None
-    ) -> PostgresDatabase:
-        return cls(
-            url.replace("postgres://", "postgresql://", 1), writers=writers, batch_max=batch_max, observer=observer
-        )
+    def from_url(cls, url: str, writers: int = 8, observer: CommitObserver | None = None) -> PostgresDatabase:
+        return cls(url.replace("postgres://", "postgresql://", 1), writers=writers, observer=observer)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -261,117 +210,46 @@ class PostgresDatabase:
             return fn(PgTx(conn), *args)
 
     def _write_loop(self, conn: psycopg.Connection[Any], jobs: queue.SimpleQueue[Any]) -> None:
-        pending: deque[_Job] = deque()  # taken from the queue, not yet settled, in call order
-        stopping = False
         try:
             while True:
-                if not pending:
-                    if stopping:
-                        return
-                    job = jobs.get()
-                    if job is _STOP:
-                        return
-                    pending.append(job)
-                while not stopping and len(pending) < self.batch_max:
-                    try:
-                        job = jobs.get_nowait()
-                    except queue.Empty:
-                        break
-                    if job is _STOP:
-                        stopping = True  # but first the jobs queued before close()
-                    else:
-                        pending.append(job)
-                conn, settled = self._run_batch(conn, list(itertools.islice(pending, self.batch_max)))
-                for _ in range(settled):
-                    pending.popleft()
+                job = jobs.get()
+                if job is _STOP:
+                    return
+                conn = self._run_job(conn, job)
         finally:
             with contextlib.suppress(Exception):
                 conn.close()
 
-    def _count(self, name: str) -> None:
-        with self._counting:
-            setattr(self, name, getattr(self, name) + 1)
-
-    def _run_batch(self, conn: psycopg.Connection[Any], batch: list[_Job]) -> tuple[psycopg.Connection[Any], int]:
-        """Commit a prefix of ``batch`` (all of it, unless a job met a lock held elsewhere) and settle
-        the futures of that prefix; returns the connection to use next and how many jobs were settled."""
-        outcomes: list[Outcome] = []
+    def _run_job(self, conn: psycopg.Connection[Any], job: _Job) -> psycopg.Connection[Any]:
+        result: Any = None
         error: BaseException | None = None
         started = time.perf_counter()
         for attempt in range(_RETRIES):
             try:
-                if _lost(conn):
+                if conn.closed or conn.broken:
                     conn = _connect(self.url)
-                outcomes = self._attempt(conn, batch)
+                with conn.transaction():
+                    result = job.fn(PgTx(conn), *job.args)
                 error = None
                 break
-            except _RETRYABLE as exc:  # lost a race with another writer: run the batch again
+            except _RETRYABLE as exc:  # lost a race with another writer: run the job again
                 error = exc
-                self._rollback(conn)
-                self._count("retried")
-                # at a random moment, so that the transactions that collided do not collide again in step
+                # at a random moment, so that the jobs that collided do not collide again in step
                 time.sleep(random.uniform(0, min(_BACKOFF_MAX, 0.002 * 2**attempt)))
-            except _Lost as exc:
-                # the connection died, perhaps during COMMIT: whether the batch took effect is unknown,
+            except psycopg.OperationalError as exc:
+                # the connection died, perhaps during COMMIT: whether the job took effect is unknown,
                 # so it is not run again here (sends are idempotent; their client retries safely)
-                log.warning("PostgreSQL connection lost: %s", exc.error)
-                error = exc.error
+                log.warning("PostgreSQL connection lost: %s", exc)
+                error = exc
                 with contextlib.suppress(Exception):
                     conn.close()
                 break
-            except psycopg.OperationalError as exc:
-                if not _lost(conn) or attempt > 0:
-                    error = exc
-                    self._rollback(conn)
-                    break
-                # it died while idle, found out at BEGIN before any job ran: once more, connected anew
-                log.warning("PostgreSQL connection lost while idle: %s", exc)
+            except Exception as exc:
                 error = exc
-            except Exception as exc:  # the transaction itself failed (at COMMIT, say): nothing in it counts
-                log.exception("write batch of %d failed", len(batch))
-                error = exc
-                self._rollback(conn)
                 break
-        if error is not None:
-            outcomes = [(job.future, None, error) for job in batch]
         if self.observer is not None:
-            self.observer(len(outcomes), time.perf_counter() - started)
+            self.observer(1, time.perf_counter() - started)
         assert self._loop is not None
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
-            self._loop.call_soon_threadsafe(_settle, outcomes)
-        return conn, len(outcomes)
-
-    def _attempt(self, conn: psycopg.Connection[Any], batch: list[_Job]) -> list[Outcome]:
-        """One transaction over ``batch``, each job in a savepoint; the outcomes of the jobs it committed."""
-        outcomes: list[Outcome] = []
-        tx = PgTx(conn)
-        conn.execute(_BEGIN)  # should this fail, no job has run
-        try:
-            for n, job in enumerate(batch):
-                if n:
-                    conn.execute(_AFTER_FIRST if n == 1 else _NEXT)
-                try:
-                    result = job.fn(tx, *job.args)
-                except Exception as exc:
-                    # a deadlock's cycle runs through the locks of the jobs before this one: the whole
-                    # batch runs again; a lost connection loses the whole batch
-                    if isinstance(exc, _RETRYABLE) or _lost(conn):
-                        raise
-                    conn.execute(_UNDO)  # this job alone is undone
-                    if n and isinstance(exc, pg_errors.LockNotAvailable):
-                        self._count("deferred")
-                        break  # it and the jobs after it start the next transaction
-                    outcomes.append((job.future, None, exc))
-                else:
-                    outcomes.append((job.future, result, None))
-            conn.execute("COMMIT")
-        except Exception as exc:
-            if _lost(conn):
-                raise _Lost(exc) from exc
-            raise
-        return outcomes
-
-    def _rollback(self, conn: psycopg.Connection[Any]) -> None:
-        if not _lost(conn) and conn.info.transaction_status != TransactionStatus.IDLE:
-            with contextlib.suppress(Exception):
-                conn.execute("ROLLBACK")
+            self._loop.call_soon_threadsafe(settle, job.future, result, error)
+        return conn
