@@ -55,7 +55,7 @@ function describe(data) {
   const said = data.text || kindWord(data.message_kind) || t('New message');
   return {
     title: data.group || data.sender || 'kith',
-    body: data.group && data.sender ? `${data.sender}: ${said}` : said,
+    body: data.group && data.sender ? t('{sender}: {text}', { sender: data.sender, text: said }) : said,
     tag,
     route,
   };
