@@ -3,7 +3,7 @@
 import { h } from './dom.js';
 import { icon } from './icons.js';
 import { cachedMediaUrl, humanError, mediaUrl } from '../api.js';
-import { t, tn } from '../i18n.js';
+import { t } from '../i18n.js';
 
 // ---- avatars ----------------------------------------------------------------------------------
 
@@ -297,7 +297,7 @@ export async function busy(button, busyLabel, fn) {
 
 export function badge(count, { muted = false, label = '' } = {}) {
   if (!count) return null;
-  return h('span', { class: `badge${muted ? ' muted' : ''}`, 'aria-label': label || tn(count, '{n} unread', '{n} unread') }, count > 99 ? '99+' : String(count));
+  return h('span', { class: `badge${muted ? ' muted' : ''}`, 'aria-label': label || t('{n} unread', { n: count }) }, count > 99 ? '99+' : String(count));
 }
 
 /** Put text on the clipboard; says so in a toast. */
