@@ -13,7 +13,8 @@ from kith.storage.database import Tx, placeholders
 # renders the objects of one kind: ids -> their JSON as the reader should see it now
 Renderer = Callable[[Tx, list[int]], Mapping[int, bytes]]
 
-_ADVANCE = "UPDATE event_heads SET last_seq = last_seq + ? WHERE user_id = ? RETURNING last_seq"
+# SQLite: the heads of the users who get the same number of events advanced in one statement
+_ADVANCE = "UPDATE event_heads SET last_seq = last_seq + ? WHERE user_id IN ({}) RETURNING user_id, last_seq"
 _INSERT = "INSERT INTO events (user_id, seq, type, ref_kind, ref_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 # PostgreSQL: the heads of many users advanced and their events inserted in one round trip. The
@@ -37,6 +38,7 @@ WITH advanced AS (
 SELECT user_id, last_seq FROM advanced
 """
 _CHUNK_USERS = 1000  # users per statement, which bounds its size (a group has at most a few hundred)
+_CHUNK_USERS_SQLITE = 500  # SQLite's statements take at most 32,766 parameters; this keeps them small
 
 
 class EventLog:
@@ -47,7 +49,8 @@ class EventLog:
     ascending user id, the same order in every job, and nothing else locks them, so concurrent
     jobs on PostgreSQL never deadlock on them. On PostgreSQL one statement advances the counters
     of up to ``_CHUNK_USERS`` users and inserts their events (a group message to 500 members is one
-    round trip, not 501); on SQLite, in-process, one counter update per user and one batch insert.
+    round trip, not 501); on SQLite one counter update for the users who get as many events (all of
+    them, for a message) and one batch insert.
     """
 
     __slots__ = ("_jobs", "_pending", "emitted", "now", "tx")
@@ -94,13 +97,23 @@ class EventLog:
         return self.emitted
 
     def _append_sqlite(self, users: list[int]) -> None:
+        by_count: dict[int, list[int]] = {}
+        for user_id in users:
+            by_count.setdefault(len(self._pending[user_id]), []).append(user_id)
+        heads: dict[int, int] = {}
+        for n, same in by_count.items():
+            for start in range(0, len(same), _CHUNK_USERS_SQLITE):
+                chunk = same[start : start + _CHUNK_USERS_SQLITE]
+                # a power of two of placeholders (the last id repeated): few texts for the statement cache
+                width = 1 << (len(chunk) - 1).bit_length()
+                sql = _ADVANCE.format(placeholders(width))
+                heads.update((r[0], r[1]) for r in self.tx.all(sql, (n, *chunk, *[chunk[-1]] * (width - len(chunk)))))
+        if len(heads) != len(users):  # the job fails and rolls back, the heads it advanced with it
+            raise LookupError(f"users {sorted(set(users) - set(heads))} have no event log")
         rows: list[tuple[int, int, str, str | None, int | None, str | None, int]] = []
         for user_id in users:
             entries = self._pending[user_id]
-            last = self.tx.value(_ADVANCE, (len(entries), user_id))
-            if last is None:
-                raise LookupError(f"user {user_id} has no event log")
-            self._emit(user_id, int(last) - len(entries), entries, rows)
+            self._emit(user_id, int(heads[user_id]) - len(entries), entries, rows)
         if rows:
             self.tx.executemany(_INSERT, rows)
 
