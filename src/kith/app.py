@@ -64,7 +64,9 @@ def open_database(
     if url.startswith(("postgresql://", "postgres://")):
         from kith.storage.postgres import PostgresDatabase  # needs the [postgres] extra
 
-        return PostgresDatabase.from_url(url, writers=settings.database_writers, observer=observer)
+        return PostgresDatabase.from_url(
+            url, writers=settings.database_writers, observer=observer, prepare=settings.database_prepared_statements
+        )
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/kith.db or postgresql://...")
 
 

@@ -47,6 +47,14 @@ TABLE: tuple[Setting, ...] = (
         flag=True,
     ),
     Setting("database_writers", int, 8, "Writer threads per node on PostgreSQL (SQLite always has one)."),
+    Setting(
+        "database_prepared_statements",
+        bool,
+        True,
+        "Whether PostgreSQL connections prepare the statements they run often. Turn off behind a pooler in"
+        " transaction mode (PgBouncer before 1.21, or without `max_prepared_statements`): there the next"
+        " transaction may run on another server connection, which does not have them.",
+    ),
     Setting("registration_open", bool, True, "Whether anyone may sign up (admins can always create users)."),
     Setting("max_text_bytes", int, 16 * 1024, "Largest text message, in UTF-8 bytes."),
     Setting(
@@ -285,6 +293,7 @@ class Settings:
     database: str = ""
     bus: str = "memory://"
     database_writers: int = 8
+    database_prepared_statements: bool = True
     registration_open: bool = True
     max_text_bytes: int = 16 * 1024
     max_body_bytes: int = 64 * 1024

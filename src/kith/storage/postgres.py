@@ -111,8 +111,15 @@ class PostgresMigrator:
         return True
 
 
-def _connect(url: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(url, autocommit=True, row_factory=dict_row)
+def _options(prepare: bool) -> dict[str, Any]:
+    """How every connection is opened. Without ``prepare`` nothing outlives a transaction on the
+    server (psycopg prepares a statement run 5 times on a connection, by default), as a pooler in
+    transaction mode needs."""
+    return {"autocommit": True, "row_factory": dict_row, "prepare_threshold": 5 if prepare else None}
+
+
+def _connect(url: str, prepare: bool = True) -> psycopg.Connection[Any]:
+    return psycopg.connect(url, **_options(prepare))
 
 
 def _reader(conn: psycopg.Connection[Any]) -> None:
@@ -134,8 +141,16 @@ class _Job:
 class PostgresDatabase:
     """The PostgreSQL implementation of ``kith.storage.database.Database``."""
 
-    def __init__(self, url: str, writers: int = 8, readers: int = 8, observer: CommitObserver | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        writers: int = 8,
+        readers: int = 8,
+        observer: CommitObserver | None = None,
+        prepare: bool = True,
+    ) -> None:
         self.url = url
+        self.prepare = prepare
         self.observer = observer
         self.writer_count = writers
         self.reader_count = readers
@@ -147,17 +162,19 @@ class PostgresDatabase:
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="kith-pg-read")
 
     @classmethod
-    def from_url(cls, url: str, writers: int = 8, observer: CommitObserver | None = None) -> PostgresDatabase:
-        return cls(url.replace("postgres://", "postgresql://", 1), writers=writers, observer=observer)
+    def from_url(
+        cls, url: str, writers: int = 8, observer: CommitObserver | None = None, prepare: bool = True
+    ) -> PostgresDatabase:
+        return cls(url.replace("postgres://", "postgresql://", 1), writers=writers, observer=observer, prepare=prepare)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def migrate(self) -> list[int]:
-        with _connect(self.url) as conn:
+        with _connect(self.url, self.prepare) as conn:
             return migrate.upgrade(PostgresMigrator(conn))
 
     def check_schema(self) -> None:
-        with _connect(self.url) as conn:
+        with _connect(self.url, self.prepare) as conn:
             migrate.check_current(PostgresMigrator(conn))
 
     async def start(self) -> None:
@@ -166,13 +183,13 @@ class PostgresDatabase:
             self.url,
             min_size=1,
             max_size=self.reader_count,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            kwargs=_options(self.prepare),
             configure=_reader,
             open=False,
         )
         await asyncio.to_thread(self._pool.open, True, 30.0)
         for n, jobs in enumerate(self._queues):
-            conn = await asyncio.to_thread(_connect, self.url)
+            conn = await asyncio.to_thread(_connect, self.url, self.prepare)
             thread = threading.Thread(target=self._write_loop, args=(conn, jobs), name=f"kith-pg-writer-{n}")
             thread.daemon = True
             thread.start()
@@ -227,7 +244,7 @@ class PostgresDatabase:
         for attempt in range(_RETRIES):
             try:
                 if conn.closed or conn.broken:
-                    conn = _connect(self.url)
+                    conn = _connect(self.url, self.prepare)
                 with conn.transaction():
                     result = job.fn(PgTx(conn), *job.args)
                 error = None
