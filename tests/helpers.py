@@ -158,6 +158,18 @@ class User:
             if not page["has_more"]:
                 return events
 
+    async def history(self, conversation_id: int) -> list[dict[str, Any]]:
+        """Every message the user can see in the conversation, by the history API, oldest first."""
+        messages: list[dict[str, Any]] = []
+        while True:
+            after = messages[-1]["seq"] if messages else 0
+            page = await self.ok(
+                "GET", f"/conversations/{conversation_id}/messages", params={"after": after, "limit": 200}
+            )
+            messages += page["messages"]
+            if not page["has_more"]:
+                return messages
+
     async def aclose(self) -> None:
         await self.http.aclose()
 

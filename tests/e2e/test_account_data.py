@@ -14,18 +14,6 @@ from helpers import PASSWORD, Server, Socket, User, befriend, direct, register
 # -- download my data ---------------------------------------------------------------------------
 
 
-async def history(user: User, conversation_id: int) -> list[dict[str, Any]]:
-    """Every message the user can see in the conversation, by the history API, oldest first."""
-    messages: list[dict[str, Any]] = []
-    after = 0
-    while True:
-        page = await user.ok("GET", f"/conversations/{conversation_id}/messages", params={"after": after, "limit": 200})
-        messages += page["messages"]
-        if not page["has_more"]:
-            return messages
-        after = messages[-1]["seq"]
-
-
 async def download(user: User) -> zipfile.ZipFile:
     response = await user.call("GET", "/me/export")
     assert response.status_code == 200, response.text
@@ -95,7 +83,7 @@ async def test_the_export_holds_what_the_user_sees_and_nothing_of_others(make_se
     for cid in ids:
         exported = read(zf, f"messages/{cid}.json")
         assert exported["conversation_id"] == cid
-        assert exported["messages"] == await history(alice, cid), cid
+        assert exported["messages"] == await alice.history(cid), cid
     direct_messages = read(zf, f"messages/{to_bob}.json")["messages"]
     assert len(direct_messages) == 451
     assert direct_messages[-1]["recalled"] is True and direct_messages[-1]["text"] == ""
@@ -161,9 +149,9 @@ async def test_deleting_an_account(server: Server) -> None:
     # bob still sees alice's messages, from "Deleted user"
     conversation = await bob.ok("GET", f"/conversations/{to_bob}")
     assert conversation["peer"] == tomb
-    texts = [(m["sender_id"], m["text"]) for m in await history(bob, to_bob)]
+    texts = [(m["sender_id"], m["text"]) for m in await bob.history(to_bob)]
     assert texts == [(alice.id, "from alice to bob"), (bob.id, "from bob to alice")]
-    in_group = await history(carol, group["id"])
+    in_group = await carol.history(group["id"])
     assert (alice.id, "alice in the group") in [(m["sender_id"], m["text"]) for m in in_group]
     assert in_group[-1]["system"]["action"] == "member_left" and in_group[-1]["system"]["actor"] == tomb
     members = await carol.ok("GET", f"/conversations/{group['id']}/members")

@@ -7,24 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 from backends import only_on
 from e2e.test_invariants import _sender
 from e2e.test_metrics import scrape, value
-from helpers import Server, User, befriend, direct, register
+from helpers import Server, befriend, direct, register
 
 pytestmark = only_on("sqlite")
-
-
-async def _history(user: User, conversation: int) -> list[dict[str, Any]]:
-    stored: list[dict[str, Any]] = []
-    while True:
-        after = stored[-1]["seq"] if stored else 0
-        page = await user.ok("GET", f"/conversations/{conversation}/messages", params={"after": after, "limit": 200})
-        stored += page["messages"]
-        if not page["has_more"]:
-            return stored
 
 
 async def test_batched_sends_survive_sigkill_exactly_once(server: Server) -> None:
@@ -60,7 +49,7 @@ async def test_batched_sends_survive_sigkill_exactly_once(server: Server) -> Non
     server.start()
     for r in results:
         user, conversation = r["user"], r["conversation"]
-        mine = [m for m in await _history(user, conversation) if m["sender_id"] == user.id]
+        mine = [m for m in await user.history(conversation) if m["sender_id"] == user.id]
         by_client: dict[str, int] = {}
         for m in mine:
             assert m["client_id"] not in by_client, f"{m['client_id']} stored twice"
@@ -78,13 +67,13 @@ async def test_batched_sends_survive_sigkill_exactly_once(server: Server) -> Non
             assert again.status_code == (200 if client_id in by_client else 201), again.text
             if client_id in by_client:
                 assert again.json()["duplicate"] and again.json()["message"]["seq"] == by_client[client_id]
-        after = [m for m in await _history(user, conversation) if m["sender_id"] == user.id]
+        after = [m for m in await user.history(conversation) if m["sender_id"] == user.id]
         assert sorted(m["client_id"] for m in after) == sorted(r["sent"])
 
     # one order per conversation, seqs 1..n; every user's log gapless, each message in it once
     for conversation in {c for _, c in plan}:
         owner = next(u for u, c in plan if c == conversation)
-        seqs = [m["seq"] for m in await _history(owner, conversation)]
+        seqs = [m["seq"] for m in await owner.history(conversation)]
         assert seqs == list(range(1, len(seqs) + 1)), f"conversation {conversation} has a gap"
     for user in [hub, *people]:
         events = await user.sync_all()

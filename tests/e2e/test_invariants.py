@@ -66,15 +66,7 @@ async def test_ack_means_durable_across_sigkill(server: Server) -> None:
     server.start()
     for r in results:
         user, conversation = r["user"], r["conversation"]
-        stored: list[dict[str, Any]] = []
-        while True:
-            after = stored[-1]["seq"] if stored else 0
-            page = await receiver.ok(
-                "GET", f"/conversations/{conversation}/messages", params={"after": after, "limit": 200}
-            )
-            stored += page["messages"]
-            if not page["has_more"]:
-                break
+        stored = await receiver.history(conversation)
         by_client = {}
         for m in stored:
             assert m["client_id"] not in by_client, f"{m['client_id']} stored twice"
