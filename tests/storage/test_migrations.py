@@ -161,3 +161,22 @@ def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
         conn.close()
     assert "first_half" not in tables(path)
     assert applied_versions(path) == [m.version for m in migrate.available("sqlite")]
+
+
+def test_a_function_body_is_one_statement() -> None:
+    sql = """-- a comment
+CREATE TABLE t (a INTEGER);
+CREATE FUNCTION f() RETURNS INTEGER LANGUAGE plpgsql AS $$
+BEGIN
+    -- kept: inside the body
+    PERFORM 1;
+    RETURN 2;
+END;
+$$;
+SELECT 1;
+"""
+    statements = migrate.split_statements(sql)
+    assert statements[0] == "CREATE TABLE t (a INTEGER)"
+    assert statements[1].startswith("CREATE FUNCTION f()") and statements[1].endswith("END;\n$$")
+    assert "-- kept: inside the body" in statements[1] and "PERFORM 1;" in statements[1]
+    assert statements[2:] == ["SELECT 1"]

@@ -373,6 +373,13 @@ class ChatService:
         location: Location | None,
         mentions: list[int] | None,
     ) -> Ack:
+        if tx.dialect == "postgres" and reply_to is None and media_id is None and location is None and mentions is None:
+            sent = store.send_text(tx, me, conversation_id, client_id, text, search.tokens(text), log.now)
+            if sent is not None:  # stored, events and all, in one round trip
+                message = Message(sent["message_id"], conversation_id, sent["seq"], me, client_id, TEXT, text, log.now)
+                push.notify_subscribed(log, conversation_id, message.id, sent["subscribed"])
+                log.stored_ref(sent["users"], sent["heads"], MESSAGE, encode(message))
+                return Ack(message)
         existing = store.message_by_client_id(tx, me, client_id)
         if existing is not None:
             recalled = existing["recalled_at"] is not None  # its body is gone: a resend still gets its ack

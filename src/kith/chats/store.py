@@ -208,6 +208,18 @@ def add_mentions(tx: Tx, conversation_id: int, seq: int, message_id: int, user_i
     )
 
 
+def send_text(
+    tx: Tx, sender_id: int, conversation_id: int, client_id: str, body: str, tokens: str, now: int
+) -> Row | None:
+    """PostgreSQL only: a plain text message stored in one round trip by ``kith_send_text``
+    (migration 0015), its events included: a row of (message_id, seq, users, heads, subscribed).
+    None, having changed nothing, when the send needs the general path (a resend, a check that
+    fails, a block, an official account's chat)."""
+    return tx.one(
+        "SELECT * FROM kith_send_text(?, ?, ?, ?, ?, ?)", (sender_id, conversation_id, client_id, body, tokens, now)
+    )
+
+
 def message_by_client_id(tx: Tx, sender_id: int, client_id: str) -> Row | None:
     return tx.one("SELECT * FROM messages WHERE sender_id = ? AND client_id = ?", (sender_id, client_id))
 

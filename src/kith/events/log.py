@@ -78,6 +78,12 @@ class EventLog:
         for user_id in user_ids:
             self._pending.setdefault(user_id, []).append(entry)
 
+    def stored_ref(self, users: list[int], seqs: list[int], type_: EventType, data: bytes) -> None:
+        """Events the database appended itself, in the same transaction (PostgreSQL's send
+        function): ``users[i]`` got seq ``seqs[i]``. Published after the commit, as the others."""
+        for user_id, seq in zip(users, seqs, strict=True):
+            self.emitted.append(Emitted(user_id, seq, frame(seq, type_.name, self.now, data)))
+
     def enqueue(self, topic: str, payload: bytes, delay_ms: int = 0) -> None:
         """Work for an outbox worker once this job has committed (never if it rolls back), not
         before ``delay_ms`` from now."""

@@ -19,7 +19,13 @@ def notify_message(
     """A message was stored for ``recipients`` (its sender left out): a push job for those with a
     push subscription, done after the commit. ``loud``: those who hear it even in a conversation
     they muted (a mention). The send pays one indexed read; the job decides the rest."""
-    users = store.subscribed(tx, sorted(set(recipients)))
+    notify_subscribed(log, conversation_id, message_id, store.subscribed(tx, sorted(set(recipients))), loud)
+
+
+def notify_subscribed(
+    log: EventLog, conversation_id: int, message_id: int, users: list[int], loud: Iterable[int] = ()
+) -> None:
+    """``notify_message`` for recipients already known to have a subscription (sorted)."""
     if users:
         loud_ones = sorted(set(loud) & set(users))
         job = {"kind": MESSAGE, "conversation_id": conversation_id, "message_id": message_id, "users": users}

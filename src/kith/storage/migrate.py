@@ -94,13 +94,16 @@ class SqliteMigrator:
 
 
 def split_statements(sql: str) -> list[str]:
-    """Split a migration file on semicolons that end a line (our files keep to that form)."""
+    """Split a migration file on semicolons that end a line (our files keep to that form), except
+    inside a ``$$``-quoted function body."""
     statements, current = [], []
+    quoted = False
     for line in sql.splitlines():
-        if line.strip().startswith("--"):
+        if line.strip().startswith("--") and not quoted:
             continue
         current.append(line)
-        if line.rstrip().endswith(";"):
+        quoted ^= line.count("$$") % 2 == 1
+        if line.rstrip().endswith(";") and not quoted:
             statement = "\n".join(current).strip().rstrip(";")
             if statement:
                 statements.append(statement)
