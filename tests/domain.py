@@ -81,9 +81,10 @@ class Kit:
         db: SqliteDatabase | PostgresDatabase
         bus: MemoryBus | RedisBus
         if is_postgres(store):
-            db, bus = PostgresDatabase.from_url(str(store), writers=s.database_writers), RedisBus(bus_url(str(store)))
+            db = PostgresDatabase.from_url(str(store), writers=s.database_writers, batch_max=s.database_batch_max)
+            bus = RedisBus(bus_url(str(store)))
         else:
-            db, bus = SqliteDatabase(Path(store)), MemoryBus()
+            db, bus = SqliteDatabase(Path(store), batch_max=s.write_batch_max), MemoryBus()
         db.migrate()
         await db.start()
         await bus.start()

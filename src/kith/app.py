@@ -65,7 +65,11 @@ def open_database(
         from kith.storage.postgres import PostgresDatabase  # needs the [postgres] extra
 
         return PostgresDatabase.from_url(
-            url, writers=settings.database_writers, observer=observer, prepare=settings.database_prepared_statements
+            url,
+            writers=settings.database_writers,
+            observer=observer,
+            prepare=settings.database_prepared_statements,
+            batch_max=settings.database_batch_max,
         )
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/kith.db or postgresql://...")
 

@@ -48,6 +48,14 @@ TABLE: tuple[Setting, ...] = (
     ),
     Setting("database_writers", int, 8, "Writer threads per node on PostgreSQL (SQLite always has one)."),
     Setting(
+        "database_batch_max",
+        int,
+        32,
+        "Most write jobs each PostgreSQL writer thread commits in one transaction (1: each on its own). A"
+        " batch holds its jobs' row locks until it commits, so keep it small: it is cut short after 100 ms"
+        " of waiting for a lock and its jobs then run one by one.",
+    ),
+    Setting(
         "database_prepared_statements",
         bool,
         True,
@@ -170,7 +178,7 @@ TABLE: tuple[Setting, ...] = (
         "Interval of WebSocket pings; a peer that does not answer within one more interval is dropped.",
     ),
     Setting("ws_max_inflight", int, 64, "Sends one WebSocket may have awaiting acknowledgement."),
-    Setting("write_batch_max", int, 256, "Most write jobs the single writer commits in one transaction."),
+    Setting("write_batch_max", int, 256, "Most write jobs SQLite's single writer commits in one transaction."),
     Setting(
         "outbox_lease_seconds",
         int,
@@ -293,6 +301,7 @@ class Settings:
     database: str = ""
     bus: str = "memory://"
     database_writers: int = 8
+    database_batch_max: int = 32
     database_prepared_statements: bool = True
     registration_open: bool = True
     max_text_bytes: int = 16 * 1024

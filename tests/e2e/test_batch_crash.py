@@ -1,19 +1,16 @@
-"""Group commit under SIGKILL: many senders whose jobs share transactions (SQLite's writer commits
-what is queued together), the server killed mid-batch and restarted. Acknowledged means stored once,
-with the seq it was acknowledged with; unacknowledged is safe to resend. (PostgreSQL commits each
-job in its own transaction: there the SIGKILL invariants of test_invariants.py apply.)"""
+"""Group commit under SIGKILL: many senders whose jobs share transactions (SQLite's writer, and each
+of PostgreSQL's writer threads, commits what is queued to it together), the server killed mid-batch
+and restarted. Acknowledged means stored once, with the seq it was acknowledged with; unacknowledged
+is safe to resend."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
-from backends import only_on
 from e2e.test_invariants import _sender
 from e2e.test_metrics import scrape, value
 from helpers import Server, befriend, direct, register
-
-pytestmark = only_on("sqlite")
 
 
 async def test_batched_sends_survive_sigkill_exactly_once(server: Server) -> None:

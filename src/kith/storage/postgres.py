@@ -1,4 +1,4 @@
-"""PostgreSQL store: a pool of writer threads, each job in its own transaction, and pooled readers.
+"""PostgreSQL store: a pool of writer threads that group-commit the jobs queued to them, and pooled readers.
 
 Many nodes may write at once, so correctness rests on PostgreSQL's row locks, not on a single
 writer: a user's event seq comes from ``UPDATE users ... RETURNING`` (the row stays locked until
@@ -8,6 +8,14 @@ another; should PostgreSQL still report a deadlock or a serialization failure, t
 
 Jobs with the same ``order_key`` run on the same writer thread, one after another, so a sender's
 messages are stored in the order they were sent.
+
+A writer thread takes every job waiting in its queue (up to ``batch_max``) into one transaction: one
+BEGIN and one COMMIT, one wait for the WAL to reach the disk, for all of them. Such a transaction holds
+the locks of all its jobs until it commits, in the order the jobs took them, so two of them may wait
+on each other; a lock wait is therefore cut short (``_BATCH_LOCK_TIMEOUT``) rather than left to
+PostgreSQL's deadlock detection (a second, by default). When anything in a batch fails (a job's own
+error, a lost race, a wait cut short) nothing of it is committed, and each of its jobs runs again in a
+transaction of its own, in order, where a failure is that job's alone.
 """
 
 from __future__ import annotations
@@ -41,9 +49,10 @@ _RETRIES = 16
 _BACKOFF_MAX = 0.25  # seconds
 _STOP = object()
 _MIGRATION_LOCK = 0x6B697468  # pg_advisory_xact_lock key: one node migrates at a time
+_BATCH_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '100ms'"  # far above a batch's own length
 
-# called by a writer thread after each job: (jobs in its transaction, always 1 here; seconds it took,
-# from its first BEGIN until its COMMIT returned, retries included)
+# called by a writer thread after each transaction: (jobs in it; seconds it took, from its first BEGIN
+# until its COMMIT returned, retries included)
 CommitObserver = Callable[[int, float], None]
 
 
@@ -148,9 +157,11 @@ class PostgresDatabase:
         readers: int = 8,
         observer: CommitObserver | None = None,
         prepare: bool = True,
+        batch_max: int = 32,
     ) -> None:
         self.url = url
         self.prepare = prepare
+        self.batch_max = batch_max
         self.observer = observer
         self.writer_count = writers
         self.reader_count = readers
@@ -163,9 +174,15 @@ class PostgresDatabase:
 
     @classmethod
     def from_url(
-        cls, url: str, writers: int = 8, observer: CommitObserver | None = None, prepare: bool = True
+        cls,
+        url: str,
+        writers: int = 8,
+        observer: CommitObserver | None = None,
+        prepare: bool = True,
+        batch_max: int = 32,
     ) -> PostgresDatabase:
-        return cls(url.replace("postgres://", "postgresql://", 1), writers=writers, observer=observer, prepare=prepare)
+        url = url.replace("postgres://", "postgresql://", 1)
+        return cls(url, writers=writers, observer=observer, prepare=prepare, batch_max=batch_max)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -229,13 +246,59 @@ class PostgresDatabase:
     def _write_loop(self, conn: psycopg.Connection[Any], jobs: queue.SimpleQueue[Any]) -> None:
         try:
             while True:
-                job = jobs.get()
-                if job is _STOP:
+                first = jobs.get()
+                if first is _STOP:
                     return
-                conn = self._run_job(conn, job)
+                batch = [first]
+                stop = False
+                while len(batch) < self.batch_max:
+                    try:
+                        job = jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is _STOP:
+                        stop = True
+                        break
+                    batch.append(job)
+                conn = self._run_job(conn, first) if len(batch) == 1 else self._run_batch(conn, batch)
+                if stop:
+                    return
         finally:
             with contextlib.suppress(Exception):
                 conn.close()
+
+    def _run_batch(self, conn: psycopg.Connection[Any], batch: list[_Job]) -> psycopg.Connection[Any]:
+        started = time.perf_counter()
+        try:
+            if conn.closed or conn.broken:
+                conn = _connect(self.url, self.prepare)
+            with conn.transaction():
+                conn.execute(_BATCH_LOCK_TIMEOUT)
+                tx = PgTx(conn)
+                results = [job.fn(tx, *job.args) for job in batch]
+        except Exception as exc:
+            if isinstance(exc, psycopg.OperationalError) and (conn.closed or conn.broken):
+                # as for a single job: whether the batch took effect is unknown, so none of it runs again
+                log.warning("PostgreSQL connection lost: %s", exc)
+                with contextlib.suppress(Exception):
+                    conn.close()
+                self._settle([(job.future, None, exc) for job in batch])
+                return conn
+            # a job's own error, a lost race, a lock wait cut short: nothing of the batch is
+            # committed, so each job runs again on its own
+            log.debug("a write batch of %d rolled back (%s); its jobs run one by one", len(batch), type(exc).__name__)
+            for job in batch:
+                conn = self._run_job(conn, job)
+            return conn
+        if self.observer is not None:
+            self.observer(len(batch), time.perf_counter() - started)
+        self._settle([(job.future, result, None) for job, result in zip(batch, results, strict=True)])
+        return conn
+
+    def _settle(self, outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+        assert self._loop is not None
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+            self._loop.call_soon_threadsafe(_settle_all, outcomes)
 
     def _run_job(self, conn: psycopg.Connection[Any], job: _Job) -> psycopg.Connection[Any]:
         result: Any = None
@@ -266,7 +329,10 @@ class PostgresDatabase:
                 break
         if self.observer is not None:
             self.observer(1, time.perf_counter() - started)
-        assert self._loop is not None
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
-            self._loop.call_soon_threadsafe(settle, job.future, result, error)
+        self._settle([(job.future, result, error)])
         return conn
+
+
+def _settle_all(outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, result, error in outcomes:
+        settle(future, result, error)
