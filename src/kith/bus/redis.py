@@ -45,6 +45,7 @@ class _Envelope(msgspec.Struct, array_like=True):
     wakeup: Wakeup
 
 
+_READ_MAX = 1000  # wake-ups read off the subscription before they are dispatched
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(_Envelope).decode
 
@@ -135,6 +136,8 @@ class RedisBus:
     async def _publish_loop(self) -> None:
         while True:
             batch = await self._publish_queue.get()
+            while not self._publish_queue.empty():  # all that waits, in one pipeline: one round trip
+                batch += self._publish_queue.get_nowait()
             if not batch:
                 continue
             try:
@@ -167,10 +170,15 @@ class RedisBus:
                     await self._changed.wait()
                     continue
                 message = await self._pubsub.get_message(timeout=0.05)
-                if message is not None and message["type"] == "message":
-                    envelope = _decode(message["data"])
-                    if envelope.node != self.node:
-                        self.local.publish([envelope.wakeup])
+                wakeups: list[Wakeup] = []
+                while message is not None and len(wakeups) < _READ_MAX:  # what has arrived, dispatched at once
+                    if message["type"] == "message":
+                        envelope = _decode(message["data"])
+                        if envelope.node != self.node:
+                            wakeups.append(envelope.wakeup)
+                    message = await self._pubsub.get_message(timeout=0)
+                if wakeups:
+                    self.local.publish(wakeups)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
