@@ -357,7 +357,7 @@ class ChatService:
                 raise Invalid(f"a message may name at most {MAX_MENTIONS} members", field="mentions")
         return self.writer.run(
             self._send, caller.user_id, conversation_id, client_id, text, reply_to, media_id, location, named,
-            order_key=caller.user_id,
+            order_key=conversation_id,  # on PostgreSQL one writer thread per conversation: its sends keep their order
         )  # fmt: skip
 
     def _send(

@@ -6,7 +6,7 @@ commit, so seqs stay gapless), a conversation's from the same on its row. The ev
 user locks in ascending id order at the end of each job, which keeps jobs from deadlocking one
 another; should PostgreSQL still report a deadlock or a serialization failure, the job is retried.
 
-Jobs with the same ``order_key`` run on the same writer thread, one after another, so a sender's
+Jobs with the same ``order_key`` run on the same writer thread, one after another, so a conversation's
 messages are stored in the order they were sent.
 
 A writer thread takes every job waiting in its queue (up to ``batch_max``) into one transaction: one
