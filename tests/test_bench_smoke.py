@@ -10,7 +10,9 @@ from pathlib import Path
 
 from kith.bench.checks import Expectation, check
 from kith.bench.loadgen import PeerResult, client_id
+from kith.bench.server import fresh_namespace
 from kith.bench.stats import combine, percentile
+from kith.bus.redis import channel_prefix
 
 
 def test_quick_bench_delivers_everything_exactly_once_in_order(tmp_path: Path) -> None:
@@ -96,3 +98,15 @@ def test_moments_bench_reads_every_post_once_and_fans_out_to_every_friend(tmp_pa
     assert run["pages_read"] == 6 and run["whole_walks"] == 3
     assert run["posts_made"] == 2
     assert run["page_p99_ms"] > 0 and run["ack_p99_ms"] > 0 and run["complete_p99_s"] > 0
+
+
+def test_each_cluster_gets_a_bus_namespace_of_its_own() -> None:
+    """Fresh databases reuse user ids: two runs on one Redis must not share wake-ups or rate limits."""
+    first, second = (
+        fresh_namespace("redis://127.0.0.1:6379/3?namespace=mine"),
+        fresh_namespace("redis://127.0.0.1:6379/3"),
+    )
+    assert channel_prefix(first)[0] == channel_prefix(second)[0] == "redis://127.0.0.1:6379/3"
+    assert channel_prefix(first)[1] != channel_prefix(second)[1]
+    assert "mine" not in first
+    assert fresh_namespace("memory://") == "memory://"

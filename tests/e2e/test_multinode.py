@@ -186,6 +186,33 @@ async def test_deployments_sharing_one_redis_never_hear_each_other() -> None:
                 await bus.close()
 
 
+async def test_a_node_hears_its_own_wake_up_once_and_another_node_too() -> None:
+    """A node dispatches its own wake-ups locally and drops their echo from Redis unread; a wake-up
+    from another node is dispatched with its frames."""
+    user = 10**12 + random.randrange(10**6)
+    url = f"{REDIS.partition('?')[0]}?namespace=e{uuid.uuid4().hex[:8]}"
+    one, two = RedisBus(url), RedisBus(url)
+    for bus in (one, two):
+        await bus.start()
+    try:
+        heard: dict[str, list[Wakeup]] = {"one": [], "two": []}
+        one.subscribe(user, heard["one"].append)
+        two.subscribe(user, heard["two"].append)
+        await _subscribed(one, two, user=user)
+        one.publish([Wakeup(user, 1, [b'{"n":1}'])])
+        two.publish([Wakeup(user, 2, [b'{"n":2}'])])
+        for _ in range(100):
+            if len(heard["one"]) == 2 and len(heard["two"]) == 2:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # any echo would have arrived by now
+        for name, bus_heard in heard.items():
+            assert sorted((w.seq, w.frames) for w in bus_heard) == [(1, [b'{"n":1}']), (2, [b'{"n":2}'])], name
+    finally:
+        for bus in (one, two):
+            await bus.close()
+
+
 async def _subscribed(*buses: RedisBus, user: int) -> None:
     client = aioredis.from_url(REDIS.partition("?")[0])
     try:

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -179,6 +180,17 @@ def drop_database(admin_url: str, url: str) -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
 
+def fresh_namespace(bus: str) -> str:
+    """The bus URL with a namespace of its own: a run's fresh database starts its user ids again at 1,
+    and must not meet an earlier run's wake-ups or rate-limit buckets for the same ids in Redis."""
+    if not bus.startswith(("redis://", "rediss://", "unix://")):
+        return bus
+    parts = urlsplit(bus)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "namespace"]
+    query.append(("namespace", f"bench{os.urandom(6).hex()}"))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 class Cluster(Target):
     """``nodes`` servers sharing one fresh PostgreSQL database and a bus (the scale-out mode).
 
@@ -191,7 +203,7 @@ class Cluster(Target):
         self.db_url = create_database(database) if database else None
         env = {"KITH_DATABASE": self.db_url} if self.db_url else {}
         if bus:
-            env["KITH_BUS"] = bus
+            env["KITH_BUS"] = fresh_namespace(bus)
         self.servers = [LocalServer(keep_data, env) for _ in range(nodes)]
         super().__init__(self.servers[0].url, self.servers[0].pid)
 
