@@ -46,7 +46,7 @@ class _Envelope(msgspec.Struct, array_like=True):
     wakeup: Wakeup
 
 
-_READ_MAX = 1000  # wake-ups read off the subscription before they are dispatched
+_READ_MAX = 1000  # messages read off the subscription before what they bring is dispatched
 _PUBLISH_MAX = 500  # wake-ups published by one script call (Redis runs nothing else meanwhile)
 # One call publishes a batch: a PUBLISH per wake-up, each with its own command and reply to encode
 # and parse, cost more of the node's CPU than anything else in a group's fan-out.
@@ -151,12 +151,11 @@ class RedisBus:
     async def _publish_loop(self) -> None:
         while True:
             batch = await self._publish_queue.get()
-            while not self._publish_queue.empty():  # all that waits, in one pipeline: one round trip
+            while not self._publish_queue.empty():  # all that waits, published together
                 batch += self._publish_queue.get_nowait()
             if not batch:
                 continue
             try:
-                assert self._redis is not None
                 assert self._publish_many is not None
                 for start in range(0, len(batch), _PUBLISH_MAX):
                     await self._publish_many(args=[x for pair in batch[start : start + _PUBLISH_MAX] for x in pair])
@@ -185,10 +184,12 @@ class RedisBus:
                     continue
                 message = await self._pubsub.get_message(timeout=0.05)
                 wakeups: list[Wakeup] = []
-                while message is not None and len(wakeups) < _READ_MAX:  # what has arrived, dispatched at once
+                read = 0
+                while message is not None:  # what has arrived, dispatched at once
                     if message["type"] == "message" and not message["data"].startswith(self._echo):
                         wakeups.append(_decode(message["data"]).wakeup)
-                    message = await self._pubsub.get_message(timeout=0)
+                    read += 1
+                    message = await self._pubsub.get_message(timeout=0) if read < _READ_MAX else None
                 if wakeups:
                     self.local.publish(wakeups)
             except asyncio.CancelledError:
